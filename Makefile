@@ -1,0 +1,42 @@
+# Two commands: `make demo` (run the platform with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: demo test install install-test-system check-services lint migrations-check pytest e2e clean
+
+$(UV):
+	$(PY) -m pip install --user --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --all-extras
+
+## Run the platform with demo data: web + Celery worker + beat (Ctrl-C stops everything).
+demo: install
+	$(VENV)/bin/python scripts/demo.py
+
+## The full test suite: lint, migrations check, pytest (PostgreSQL, Redis, real worker, real browser).
+test: install install-test-system check-services lint migrations-check pytest
+
+install-test-system:
+	@bash scripts/install_test_system.sh
+
+check-services:
+	@$(VENV)/bin/python scripts/check_services.py
+
+lint:
+	$(VENV)/bin/ruff check .
+
+migrations-check:
+	$(VENV)/bin/python manage.py makemigrations --check --dry-run
+
+pytest:
+	$(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
+
+e2e:
+	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

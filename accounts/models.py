@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+
+from core import crypto
+from core.audit import track
+from core.validators import mask_mobile
+
+from .roles import Role
+
+
+@track(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person or a machine account. Phone encrypted at rest with a blind index for lookups."""
+
+    display_name = models.CharField("姓名", max_length=64, blank=True)
+    phone_encrypted = models.TextField("手机号（密文）", blank=True, editable=False)
+    phone_hash = models.CharField("手机号索引", max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField("手机号", max_length=16, blank=True, editable=False)
+    is_machine = models.BooleanField("接口账号", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_encrypted = crypto.encrypt(phone)
+        self.phone_hash = crypto.blind_index(phone)
+        self.phone_masked = mask_mobile(phone) if phone else ""
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+    @cached_property
+    def active_assignments(self) -> list[Assignment]:
+        return list(self.assignments.filter(is_active=True).select_related("region", "institution"))
+
+
+@track()
+class Assignment(models.Model):
+    """A role held by a user in a scope: a region (province/city/district, or the country) or an institution."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments", verbose_name="用户")
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name="辖区")
+    institution = models.ForeignKey("registry.Institution", on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="assignments", verbose_name="机构")
+    is_active = models.BooleanField("有效", default=True)
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="授权人")
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "角色授权"
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(region__isnull=True) | models.Q(institution__isnull=True)),
+                name="assignment_one_scope",
+            ),
+            models.UniqueConstraint(fields=["user", "role", "region"], condition=models.Q(institution__isnull=True),
+                                    name="assignment_region_uniq"),
+            models.UniqueConstraint(fields=["user", "role", "institution"],
+                                    condition=models.Q(institution__isnull=False),
+                                    name="assignment_institution_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.institution_id:
+            return self.institution.name
+        return str(self.region) if self.region_id else "全国"
+
+
+class AuthEventKind(models.TextChoices):
+    LOGIN = "login", "登录成功"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOGOUT = "logout", "退出登录"
+    TOKEN_ISSUED = "token_issued", "签发接口令牌"
+    REVEAL = "reveal", "查看完整个人信息"
+    EXPORT = "export", "导出数据"
+
+
+class AuthEvent(models.Model):
+    """Security log: logins, failures, logouts, reveals of personal data, exports. Append-only."""
+
+    kind = models.CharField("事件", max_length=20, choices=AuthEventKind.choices, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name="用户")
+    username = models.CharField("用户名", max_length=150, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    path = models.CharField("路径", max_length=300, blank=True)
+    # What was revealed or exported: "<app.model>:<pk>:<field>", never the value itself.
+    target = models.CharField("对象", max_length=200, blank=True)
+    district = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="辖区")
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "安全日志"
+        ordering = ["-created_at"]

@@ -1,0 +1,122 @@
+"""Writes for users and role assignments. 三员分立 is enforced here, in one place."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+
+from core.errors import DomainError
+from regions.models import Region, RegionLevel
+
+from .models import Assignment, AuthEvent, AuthEventKind, User
+from .roles import (
+    ADMINISTRATIVE_ROLES,
+    ANY_REGION_SCOPED,
+    CITY_SCOPED,
+    COUNTRY_CODE,
+    DISTRICT_SCOPED,
+    INSTITUTION_SCOPED,
+    Role,
+)
+
+
+def _resolve_scope(role: str, scope: str):
+    """Return (region, institution) for a scope code: a region code, 000000, or an institution USCC."""
+    from django_scopes import scopes_disabled
+
+    from registry.models import Institution
+
+    scope = (scope or "").strip().upper()
+    if role in INSTITUTION_SCOPED:
+        with scopes_disabled():
+            institution = Institution.objects.filter(uscc=scope).first()
+        if institution is None:
+            raise DomainError("scope_not_found", f"找不到统一社会信用代码为 {scope} 的机构。",
+                              fields={"scope": ["机构不存在。"]})
+        return None, institution
+    if scope == COUNTRY_CODE:
+        if role not in ANY_REGION_SCOPED:
+            raise DomainError("scope_invalid", f"角色“{Role(role).label}”不能授予全国范围。",
+                              fields={"scope": ["范围无效。"]})
+        return None, None
+    region = Region.objects.filter(code=scope).first()
+    if region is None:
+        raise DomainError("scope_not_found", f"找不到区划代码 {scope}。", fields={"scope": ["区划不存在。"]})
+    if role in DISTRICT_SCOPED and not region.is_tenant:
+        raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围必须是区县级（备案机关）区划。",
+                          fields={"scope": ["需要区县级区划。"]})
+    if role in CITY_SCOPED and region.level != RegionLevel.CITY:
+        raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围必须是地市级区划。",
+                          fields={"scope": ["需要地市级区划。"]})
+    if role in ANY_REGION_SCOPED and region.level == RegionLevel.TOWNSHIP and not region.is_tenant:
+        raise DomainError("scope_invalid", "该角色的范围不能是乡镇街道。", fields={"scope": ["范围无效。"]})
+    return region, None
+
+
+@transaction.atomic
+def assignment_grant(*, actor: User | None, user: User, role: str, scope: str) -> Assignment:
+    if role not in Role.values:
+        raise DomainError("role_invalid", f"未知角色：{role}。可用角色：{'、'.join(Role.values)}。",
+                          fields={"role": ["角色无效。"]})
+    # Lock the user row so two concurrent grants cannot both pass the separation check.
+    User.objects.select_for_update().get(pk=user.pk)
+    if role in ADMINISTRATIVE_ROLES:
+        held = (Assignment.objects.filter(user=user, is_active=True, role__in=ADMINISTRATIVE_ROLES)
+                .exclude(role=role).values_list("role", flat=True).first())
+        if held:
+            raise DomainError(
+                "separation_of_duties",
+                f"三员分立：该用户已担任“{Role(held).label}”，不能再担任“{Role(role).label}”。",
+                fields={"role": ["与已有管理角色冲突。"]},
+            )
+    region, institution = _resolve_scope(role, scope)
+    existing = Assignment.objects.filter(user=user, role=role).filter(
+        Q(institution=institution) if institution else Q(region=region, institution__isnull=True)).first()
+    if existing:
+        if not existing.is_active:
+            existing.is_active = True
+            existing.save(update_fields=["is_active"])
+        return existing
+    if role in ADMINISTRATIVE_ROLES and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return Assignment.objects.create(user=user, role=role, region=region, institution=institution,
+                                     granted_by=actor)
+
+
+@transaction.atomic
+def account_create_or_grant(*, actor: User | None, username: str, password: str | None, role: str,
+                            scope: str, display_name: str = "", phone: str = "") -> tuple[User, Assignment, bool]:
+    """Create the user with the assignment, or add the assignment to an existing user."""
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        if not password:
+            raise DomainError("password_required", "新建账号必须设置密码。", fields={"password": ["必填。"]})
+        user = User(username=username, display_name=display_name or username,
+                    is_machine=role == Role.REGISTRATION_AUTHORITY)
+        if phone:
+            user.set_phone(phone)
+        user.set_password(password)
+        user.save()
+    elif password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    assignment = assignment_grant(actor=actor, user=user, role=role, scope=scope)
+    return user, assignment, created
+
+
+def auth_event_record(*, kind: str, user: User | None = None, username: str = "", request=None,
+                      target: str = "", district_id: str | None = None) -> AuthEvent:
+    from core.audit import client_ip
+
+    return AuthEvent.objects.create(
+        kind=kind, user=user if user is not None and user.pk else None,
+        username=username or (user.username if user is not None else ""),
+        ip=client_ip(request) if request is not None else None,
+        path=request.path[:300] if request is not None else "",
+        target=target, district_id=district_id,
+    )
+
+
+__all__ = ["AuthEventKind", "account_create_or_grant", "assignment_grant", "auth_event_record"]

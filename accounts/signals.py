@@ -1,0 +1,30 @@
+"""Login success, failure and logout go to the security log (AuthEvent)."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .models import AuthEventKind
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    from .services import auth_event_record
+
+    auth_event_record(kind=AuthEventKind.LOGIN, user=user, request=request)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    from .services import auth_event_record
+
+    # Never the password: only the name that was tried.
+    auth_event_record(kind=AuthEventKind.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150],
+                      request=request)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    from .services import auth_event_record
+
+    if user is not None:
+        auth_event_record(kind=AuthEventKind.LOGOUT, user=user, request=request)

@@ -1,0 +1,23 @@
+"""Home page context per role. Figures come from selectors, scoped to the active assignment."""
+
+from __future__ import annotations
+
+from accounts.roles import ADMIN_SITE_ROLES, Role
+
+
+def home_context(request) -> dict:
+    assignment = getattr(request, "assignment", None)
+    if assignment is None:
+        return {"template": "core/home_none.html"}
+    role = assignment.role
+    if role == Role.OPERATOR:
+        from registry.selectors import operator_dashboard
+
+        return {"template": "core/home_operator.html", **operator_dashboard(institution_id=assignment.institution_id)}
+    if role in ADMIN_SITE_ROLES or role == Role.REGISTRATION_AUTHORITY:
+        from registry.selectors import scope_dashboard
+
+        return {"template": "core/home_admin.html", **scope_dashboard(scope=request.tenant_scope)}
+    from registry.selectors import scope_dashboard
+
+    return {"template": "core/home_commission.html", **scope_dashboard(scope=request.tenant_scope)}

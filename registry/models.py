@@ -1,0 +1,432 @@
+"""Institutions, registrations pushed by registration authorities, staff, filings (备案).
+
+Rows only: every write goes through ``registry.services``; reads through ``registry.selectors``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django_fsm import FSMField
+
+from core import crypto
+from core.audit import track
+from core.tenancy import TenantModel
+
+
+class InstitutionNature(models.TextChoices):
+    PUBLIC_INSTITUTION = "public_institution", "事业单位"
+    SOCIAL_ORGANISATION = "social_organisation", "社会服务机构"
+    ENTERPRISE = "enterprise", "企业"
+
+
+REGISTRATION_AUTHORITY_BY_NATURE = {
+    InstitutionNature.PUBLIC_INSTITUTION: "机构编制部门",
+    InstitutionNature.SOCIAL_ORGANISATION: "民政部门",
+    InstitutionNature.ENTERPRISE: "市场监督管理部门",
+}
+
+
+class InstitutionKind(models.TextChoices):
+    INSTITUTION = "institution", "托育机构"
+    HOME_DAYCARE = "home_daycare", "家庭托育点"
+
+
+class InstitutionStatus(models.TextChoices):
+    REGISTERED = "registered", "已登记未备案"
+    FILING = "filing", "备案中"
+    FILED = "filed", "已备案"
+    SUSPENDED = "suspended", "暂停服务"
+    TERMINATED = "terminated", "已终止"
+
+
+class ServiceType(models.TextChoices):
+    FULL_DAY = "full_day", "全日托"
+    HALF_DAY = "half_day", "半日托"
+    HOURLY = "hourly", "计时托"
+    OCCASIONAL = "occasional", "临时托"
+
+
+class ClassType(models.TextChoices):
+    INFANT = "infant", "乳儿班（6–12个月）"
+    TODDLER = "toddler", "托小班（12–24个月）"
+    OLDER_TODDLER = "older_toddler", "托大班（24–36个月）"
+    MIXED = "mixed", "混龄班（18个月以上）"
+
+
+@track()
+class Institution(TenantModel):
+    """A childcare provider. Its current facts are those of its latest accepted filing."""
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("机构名称", max_length=200)
+    nature = models.CharField("机构性质", max_length=24, choices=InstitutionNature.choices)
+    kind = models.CharField("类型", max_length=16, choices=InstitutionKind.choices,
+                            default=InstitutionKind.INSTITUTION)
+    status = models.CharField("状态", max_length=16, choices=InstitutionStatus.choices,
+                              default=InstitutionStatus.REGISTERED, db_index=True)
+    address = models.CharField("地址", max_length=300, blank=True)
+    latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=64, blank=True)
+    principal_name = models.CharField("负责人", max_length=64, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    service_types = ArrayField(models.CharField(max_length=16, choices=ServiceType.choices),
+                               default=list, blank=True, verbose_name="服务类型")
+    total_slots = models.PositiveIntegerField("托位数", default=0)
+    registered_on = models.DateField("登记日期", null=True, blank=True)
+    business_scope = models.TextField("业务范围", blank=True)
+    current_filing = models.ForeignKey("Filing", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name="当前备案")
+    filed_on = models.DateField("备案日期", null=True, blank=True)
+    receipt_no = models.CharField("备案回执编号", max_length=32, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    tenant_institution_path = "pk"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "托育机构"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["district", "status"]), models.Index(fields=["city", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def registration_authority(self) -> str:
+        return REGISTRATION_AUTHORITY_BY_NATURE.get(self.nature, "")
+
+
+@track()
+class Registration(TenantModel):
+    """A registration record pushed by a registration authority (编办/民政/市场监管), one per credit code."""
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("名称", max_length=200)
+    nature = models.CharField("机构性质", max_length=24, choices=InstitutionNature.choices)
+    legal_representative = models.CharField("法定代表人", max_length=64)
+    address = models.CharField("住所", max_length=300)
+    registered_on = models.DateField("登记日期")
+    business_scope = models.TextField("业务范围", blank=True)
+    institution = models.OneToOneField(Institution, on_delete=models.PROTECT, related_name="registration",
+                                       verbose_name="机构")
+    pushed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="推送账号")
+    push_count = models.PositiveIntegerField("推送次数", default=1)
+    received_at = models.DateTimeField("首次接收", auto_now_add=True)
+    updated_at = models.DateTimeField("最近更新", auto_now=True)
+
+    tenant_institution_path = "institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登记信息"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已驳回"
+
+
+@track()
+class InstitutionClaim(TenantModel):
+    """An operator's claim to run an institution (by credit code); the district confirms it."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="claims",
+                                    verbose_name="机构")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims",
+                             verbose_name="申请人")
+    status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    note = models.CharField("说明", max_length=300, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="处理人")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+
+    tenant_institution_path = "institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "机构认领"
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "user"], condition=models.Q(status="pending"),
+                                    name="claim_one_pending_per_user"),
+        ]
+
+
+class StaffRole(models.TextChoices):
+    PRINCIPAL = "principal", "负责人"
+    CAREGIVER = "caregiver", "保育人员"
+    HEALTH_FULL_TIME = "health_full_time", "保健人员（专职）"
+    HEALTH_PART_TIME = "health_part_time", "保健人员（兼职）"
+    SECURITY_GUARD = "security_guard", "保安人员"
+    COOK = "cook", "炊事人员"
+    OTHER = "other", "其他"
+
+
+class Education(models.TextChoices):
+    BELOW_COLLEGE = "below_college", "大专以下"
+    COLLEGE = "college", "大专"
+    BACHELOR = "bachelor", "本科"
+    POSTGRADUATE = "postgraduate", "研究生"
+
+
+@track()
+class Staff(TenantModel):
+    """A person on an institution's roster. The ID number is encrypted, indexed by a keyed hash."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="staff",
+                                    verbose_name="机构")
+    name = models.CharField("姓名", max_length=64)
+    id_number_encrypted = models.TextField("身份证号（密文）", editable=False)
+    id_number_hash = models.CharField("身份证号索引", max_length=64, db_index=True, editable=False)
+    id_number_masked = models.CharField("身份证号", max_length=18, editable=False)
+    role = models.CharField("岗位", max_length=20, choices=StaffRole.choices)
+    education = models.CharField("学历", max_length=16, choices=Education.choices, blank=True)
+    years_experience = models.PositiveSmallIntegerField("从业年限", default=0)
+    health_certificate_date = models.DateField("健康合格证明日期", null=True, blank=True)
+    criminal_record_checked = models.BooleanField("无犯罪记录证明", default=False)
+    criminal_record_checked_on = models.DateField("无犯罪记录证明日期", null=True, blank=True)
+    start_date = models.DateField("入职日期")
+    end_date = models.DateField("离职日期", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_institution_path = "institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "从业人员"
+        ordering = ["institution_id", "role", "name"]
+        indexes = [models.Index(fields=["id_number_hash"], condition=models.Q(end_date__isnull=True),
+                                name="staff_active_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_role_display()}）"
+
+    @property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_encrypted)
+
+
+class QualificationType(models.TextChoices):
+    CHILDCARE = "childcare", "保育师/育婴员证书"
+    TEACHER = "teacher", "教师资格证"
+    HEALTH = "health", "医师/护士执业证书"
+    SECURITY = "security", "保安员证"
+    COOK = "cook", "健康证/厨师证"
+    PRINCIPAL_TRAINING = "principal_training", "托育机构负责人培训证书"
+    OTHER = "other", "其他"
+
+
+@track()
+class StaffQualification(TenantModel):
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="qualifications",
+                              verbose_name="人员")
+    type = models.CharField("证书类型", max_length=24, choices=QualificationType.choices)
+    number = models.CharField("证书编号", max_length=64)
+    expires_on = models.DateField("有效期至", null=True, blank=True)
+
+    tenant_institution_path = "staff__institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "资格证书"
+
+
+class FilingKind(models.TextChoices):
+    INITIAL = "initial", "备案"
+    CHANGE = "change", "变更备案"
+    TERMINATION = "termination", "终止备案"
+
+
+class FilingStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交待审核"
+    RETURNED = "returned", "已退回待补正"
+    RESUBMITTED = "resubmitted", "补正后重新提交"
+    ACCEPTED = "accepted", "已通过（已备案）"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class PremisesType(models.TextChoices):
+    OWNED = "owned", "自有产权"
+    LEASED = "leased", "租赁"
+
+
+@track()
+class Filing(TenantModel):
+    """A filing (备案), change filing or termination with its form, snapshot, commitment and workflow."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="filings",
+                                    verbose_name="机构")
+    kind = models.CharField("类型", max_length=16, choices=FilingKind.choices, default=FilingKind.INITIAL)
+    status = FSMField("状态", max_length=16, choices=FilingStatus.choices, default=FilingStatus.DRAFT,
+                      protected=True, db_index=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    # Filing form: the institution facts as filed.
+    name = models.CharField("机构名称", max_length=200)
+    institution_kind = models.CharField("机构类型", max_length=16, choices=InstitutionKind.choices,
+                                        default=InstitutionKind.INSTITUTION)
+    address = models.CharField("地址", max_length=300, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=64, blank=True)
+    principal_name = models.CharField("负责人", max_length=64, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
+    service_types = ArrayField(models.CharField(max_length=16, choices=ServiceType.choices), default=list,
+                               blank=True, verbose_name="服务类型")
+    total_slots = models.PositiveIntegerField("托位数", default=0)
+    building_area = models.DecimalField("建筑面积（㎡）", max_digits=10, decimal_places=2, null=True, blank=True)
+    outdoor_area = models.DecimalField("户外活动场地面积（㎡）", max_digits=10, decimal_places=2, null=True,
+                                       blank=True)
+    opening_hours = models.CharField("服务时间", max_length=100, blank=True)
+    # Fees per service type in fen per month (hourly/occasional: per hour/day): {"full_day": 250000}.
+    fees = models.JSONField("收费标准（分）", default=dict, blank=True)
+    meals_served = models.BooleanField("提供膳食", default=False)
+    premises_type = models.CharField("场地性质", max_length=8, choices=PremisesType.choices, blank=True)
+    lease_start = models.DateField("租赁起始", null=True, blank=True)
+    lease_end = models.DateField("租赁截止", null=True, blank=True)
+    hygiene_evaluation_passed = models.BooleanField("卫生评价合格", default=False)
+
+    # Termination.
+    termination_date = models.DateField("终止日期", null=True, blank=True)
+    placement_plan = models.TextField("在托婴幼儿安置方案", blank=True)
+
+    # Change filing: {field: [old, new]} computed on submit against the institution's facts.
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    # Staff roster at submission (masked IDs and hashes only).
+    staff_snapshot = models.JSONField("人员名册快照", default=list, blank=True)
+    # Latest check results [{"code", "label", "passed", "reason"}].
+    check_results = models.JSONField("检查结果", default=list, blank=True)
+
+    commitment_signer = models.CharField("承诺人", max_length=64, blank=True)
+    commitment_accepted_at = models.DateTimeField("承诺时间", null=True, blank=True)
+    commitment_ip = models.GenericIPAddressField("承诺IP", null=True, blank=True)
+
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    due_at = models.DateTimeField("审核期限", null=True, blank=True, db_index=True)
+    notice_due_at = models.DateTimeField("不符合告知期限", null=True, blank=True)
+    decided_at = models.DateTimeField("办结时间", null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="审核人")
+    return_reasons = models.JSONField("退回事项", default=list, blank=True)
+    receipt_no = models.CharField("备案回执编号", max_length=32, blank=True, db_index=True)
+    receipt_pdf = models.FileField("备案回执", upload_to="receipts/%Y/", blank=True)
+    notice_pdf = models.FileField("基本条件告知书", upload_to="notices/%Y/", blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="填报人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    tenant_institution_path = "institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "备案"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["district", "status", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["receipt_no"], condition=~models.Q(receipt_no=""),
+                                    name="filing_receipt_no_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.name}"
+
+
+@track()
+class FilingClass(TenantModel):
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="classes", verbose_name="备案")
+    name = models.CharField("班级名称", max_length=64, blank=True)
+    class_type = models.CharField("班型", max_length=16, choices=ClassType.choices)
+    planned_children = models.PositiveSmallIntegerField("计划收托人数")
+    carers = models.PositiveSmallIntegerField("保育人员数", default=0)
+    min_age_months = models.PositiveSmallIntegerField("最小月龄", null=True, blank=True)
+
+    tenant_institution_path = "filing__institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "班级"
+        ordering = ["id"]
+
+
+class DocumentType(models.TextChoices):
+    BUSINESS_LICENCE = "business_licence", "营业执照/法人登记证书"
+    PREMISES_PROOF = "premises_proof", "场地证明（产权或3年以上租赁合同）"
+    STAFF_CERTIFICATES = "staff_certificates", "工作人员资格证书及健康合格证明"
+    HYGIENE_REPORT = "hygiene_report", "卫生评价报告（合格）"
+    FIRE_SAFETY = "fire_safety", "消防安全检查合格证明"
+    FOOD_LICENCE = "food_licence", "食品经营许可证"
+    OTHER = "other", "其他材料"
+
+
+@track()
+class FilingDocument(TenantModel):
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="documents", verbose_name="备案")
+    doc_type = models.CharField("材料类型", max_length=24, choices=DocumentType.choices)
+    file = models.FileField("文件", upload_to="filings/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+", verbose_name="上传人")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    tenant_institution_path = "filing__institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "备案材料"
+        ordering = ["doc_type", "id"]
+
+
+class FilingEvent(TenantModel):
+    """One row per workflow transition: actor, from, to, reason, time. Shown as the filing's history."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events", verbose_name="备案")
+    action = models.CharField("操作", max_length=24)
+    from_status = models.CharField("原状态", max_length=16, blank=True)
+    to_status = models.CharField("新状态", max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                              verbose_name="操作人")
+    reason = models.TextField("说明", blank=True)
+    items = models.JSONField("事项", default=list, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    tenant_institution_path = "filing__institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "备案流转记录"
+        ordering = ["created_at", "id"]
+
+
+@track()
+class ReceiptSequence(models.Model):
+    """Gap-free receipt counter per filing district and year (locked row while a receipt is issued)."""
+
+    district = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="receipt_seq_uniq")]
+
+
+@track()
+class StaffConflictFlag(TenantModel):
+    """The same person active at two institutions at once (挂靠), flagged to both districts."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="conflict_flags",
+                              verbose_name="人员")
+    other_staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+", verbose_name="另一任职")
+    other_institution_name = models.CharField("另一机构", max_length=200)
+    other_district_name = models.CharField("另一机构所在区县", max_length=100)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+
+    tenant_institution_path = "staff__institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "多机构任职预警"
+        constraints = [models.UniqueConstraint(fields=["staff", "other_staff"], name="staff_conflict_uniq")]
