@@ -7,4 +7,5 @@ from accounts.api import ObtainTokenView
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("regions.api.urls")),
+    path("", include("registry.api.urls")),
 ]

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "regions",
     "notifications",
     "registry",
+    "portal",
     "supervision",
     "subsidies",
 ]

@@ -6,6 +6,7 @@ from core.admin_site import admin_site
 
 urlpatterns = [
     path("", include("core.urls")),
+    path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
     path("registry/", include("registry.urls")),
     path("notifications/", include("notifications.urls")),

@@ -11,13 +11,13 @@ def home_context(request) -> dict:
         return {"template": "core/home_none.html"}
     role = assignment.role
     if role == Role.OPERATOR:
-        from registry.selectors import operator_dashboard
+        from registry.selectors.dashboard import operator_dashboard
 
         return {"template": "core/home_operator.html", **operator_dashboard(institution_id=assignment.institution_id)}
     if role in ADMIN_SITE_ROLES or role == Role.REGISTRATION_AUTHORITY:
-        from registry.selectors import scope_dashboard
+        from registry.selectors.dashboard import scope_dashboard
 
         return {"template": "core/home_admin.html", **scope_dashboard(scope=request.tenant_scope)}
-    from registry.selectors import scope_dashboard
+    from registry.selectors.dashboard import scope_dashboard
 
     return {"template": "core/home_commission.html", **scope_dashboard(scope=request.tenant_scope)}

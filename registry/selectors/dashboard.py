@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from core.tenancy import TenantScope
 from regions.models import Region
-
-from .models import Filing, FilingStatus, Institution, InstitutionStatus
+from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
 
 OPEN_FILING_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
 

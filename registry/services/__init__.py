@@ -1,0 +1,1 @@
+"""Registry writes, one module per concern (institutions, staff, documents, filings, receipts)."""
