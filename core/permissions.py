@@ -1,0 +1,63 @@
+"""Who may act on what: a role held by the actor in a scope that covers the object.
+
+Services call ``require_role(actor, roles, obj)``; selectors already confine reads to the
+request's scope, so this is the second question: does the actor hold a *role* allowed to do it
+there. An object outside every scope of the actor is 404 (no existence leak); inside scope but with
+the wrong role is 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .errors import NotFound, PermissionDenied
+from .tenancy import TenantScope
+
+
+def _scope(assignment) -> TenantScope:
+    from accounts.selectors import scope_of
+
+    return scope_of(assignment)
+
+
+def _institution_id(obj) -> int | None:
+    path = getattr(type(obj), "tenant_institution_path", None)
+    if path is None:
+        return None
+    if path == "pk":
+        return obj.pk
+    value = obj
+    for part in path.replace("_id", "").split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value.pk if hasattr(value, "pk") else value
+
+
+def covers(assignment, obj) -> bool:
+    scope = _scope(assignment)
+    if scope.level == "country":
+        return True
+    if scope.level == "institution":
+        return _institution_id(obj) in scope.institution_ids
+    return getattr(obj, f"{scope.level}_id", None) == scope.region_code
+
+
+def roles_for(actor, obj) -> set[str]:
+    """The actor's roles whose scope covers ``obj``."""
+    return {a.role for a in actor.active_assignments if covers(a, obj)}
+
+
+def require_role(actor, roles: Iterable[str], obj, message: str = "您没有执行该操作的权限。") -> str:
+    """Return the role the actor acts in; raise NotFound outside scope, PermissionDenied for the wrong role."""
+    held = roles_for(actor, obj)
+    if not held:
+        raise NotFound()
+    allowed = held & set(roles)
+    if not allowed:
+        raise PermissionDenied(message)
+    return sorted(allowed)[0]
+
+
+def has_role(actor, roles: Iterable[str], obj) -> bool:
+    return bool(roles_for(actor, obj) & set(roles))
