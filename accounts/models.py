@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.functional import cached_property
@@ -83,6 +84,7 @@ class Assignment(models.Model):
 class AuthEventKind(models.TextChoices):
     LOGIN = "login", "登录成功"
     LOGIN_FAILED = "login_failed", "登录失败"
+    LOGIN_LOCKED = "login_locked", "登录失败次数过多被拒绝"
     LOGOUT = "logout", "退出登录"
     TOKEN_ISSUED = "token_issued", "签发接口令牌"
     REVEAL = "reveal", "查看完整个人信息"
@@ -107,3 +109,7 @@ class AuthEvent(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "安全日志"
         ordering = ["-created_at"]
+        # Append-only: nobody (not even the application) rewrites or removes the security log.
+        triggers = [
+            pgtrigger.Protect(name="authevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]

@@ -11,6 +11,12 @@ def _logged_in(sender, request, user, **kwargs):
     from .services import auth_event_record
 
     auth_event_record(kind=AuthEventKind.LOGIN, user=user, request=request)
+    if request is not None:
+        from core.audit import client_ip
+
+        from .login_guard import login_failures_reset
+
+        login_failures_reset(user.get_username(), client_ip(request))
 
 
 @receiver(user_login_failed)
@@ -18,8 +24,14 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     from .services import auth_event_record
 
     # Never the password: only the name that was tried.
-    auth_event_record(kind=AuthEventKind.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150],
-                      request=request)
+    username = str(credentials.get("username", ""))[:150]
+    auth_event_record(kind=AuthEventKind.LOGIN_FAILED, username=username, request=request)
+    if request is not None:
+        from core.audit import client_ip
+
+        from .login_guard import login_failure_register
+
+        login_failure_register(username, client_ip(request))
 
 
 @receiver(user_logged_out)

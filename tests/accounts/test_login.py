@@ -1,0 +1,145 @@
+"""Login and logout pages, the token endpoint, the security log and the login throttle."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.login_guard import LOGIN_FAILURE_LIMIT
+from accounts.models import AuthEvent, AuthEventKind
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated_cache")]
+WRONG = "Wr0ng-secret-42!"
+
+
+def events(kind: str | None = None):
+    qs = AuthEvent.objects.order_by("id")
+    return list(qs.filter(kind=kind) if kind else qs)
+
+
+def assert_secret_not_logged(secret: str) -> None:
+    for event in AuthEvent.objects.all():
+        assert all(secret not in str(getattr(event, f.attname)) for f in AuthEvent._meta.concrete_fields)
+
+
+def test_login_page_logs_in_and_records_the_event(client, reviewer):
+    response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD})
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").status_code == 200
+    [event] = events(AuthEventKind.LOGIN)
+    assert event.user == reviewer and event.username == "reviewer_xh"
+    assert event.ip == "127.0.0.1" and event.path == "/accounts/login/"
+
+
+def test_failed_login_shows_chinese_error_and_records_username_only(client, reviewer):
+    response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.content.decode()
+    [event] = events(AuthEventKind.LOGIN_FAILED)
+    assert event.username == "reviewer_xh" and event.user is None
+    assert_secret_not_logged(WRONG)
+
+
+def test_failed_login_for_unknown_user_is_recorded(client, regions):
+    client.post("/accounts/login/", {"username": "nobody", "password": WRONG})
+    assert [e.username for e in events(AuthEventKind.LOGIN_FAILED)] == ["nobody"]
+
+
+def test_logout_is_a_post_and_is_recorded(client, reviewer):
+    client.force_login(reviewer)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302 and response.url == "/accounts/login/"
+    [event] = events(AuthEventKind.LOGOUT)
+    assert event.user == reviewer
+    assert client.get("/").status_code == 302
+
+
+def test_after_five_failures_even_the_right_password_is_refused(client, reviewer):
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
+    response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert len(events(AuthEventKind.LOGIN_FAILED)) == LOGIN_FAILURE_LIMIT
+    [locked] = events(AuthEventKind.LOGIN_LOCKED)
+    assert locked.username == "reviewer_xh" and locked.ip == "127.0.0.1"
+    assert not events(AuthEventKind.LOGIN)
+
+
+def test_lock_is_per_username_and_address(client, reviewer, other_reviewer):
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
+    # Another user from the same address, and the same user from another address, still log in.
+    assert client.post("/accounts/login/", {"username": "reviewer_gs", "password": PASSWORD}).status_code == 302
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                           REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 302
+
+
+def test_four_failures_then_success_resets_the_counter(client, reviewer):
+    for _ in range(LOGIN_FAILURE_LIMIT - 1):
+        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD}).status_code == 302
+    client.logout()
+    for _ in range(LOGIN_FAILURE_LIMIT - 1):
+        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD}).status_code == 302
+
+
+class TestTokenEndpoint:
+    url = "/api/v1/auth/token/"
+
+    def test_good_credentials_issue_a_token_that_works(self, client, reviewer):
+        response = client.post(self.url, {"username": "reviewer_xh", "password": PASSWORD},
+                               content_type="application/json")
+        assert response.status_code == 200
+        token = response.json()["token"]
+        assert len(token) == 40
+        [event] = events(AuthEventKind.TOKEN_ISSUED)
+        assert event.user == reviewer and event.path == self.url
+        from django.test import Client
+
+        api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api.get("/api/v1/regions/").status_code == 200
+        assert Client(HTTP_AUTHORIZATION="Token " + "0" * 40).get("/api/v1/regions/").status_code == 401
+
+    def test_bad_credentials_answer_the_error_shape(self, client, reviewer):
+        response = client.post(self.url, {"username": "reviewer_xh", "password": WRONG},
+                               content_type="application/json")
+        assert response.status_code == 400
+        assert response.json() == {"code": "invalid_credentials", "message": "用户名或密码错误。", "fields": {}}
+        assert [e.username for e in events(AuthEventKind.LOGIN_FAILED)] == ["reviewer_xh"]
+        assert not events(AuthEventKind.TOKEN_ISSUED)
+        assert_secret_not_logged(WRONG)
+
+    def test_missing_fields_are_named(self, client, regions):
+        response = client.post(self.url, {"username": "x"}, content_type="application/json")
+        assert response.status_code == 400
+        body = response.json()
+        assert body["code"] == "invalid" and "password" in body["fields"]
+
+    def test_throttled_after_five_failures(self, client, reviewer):
+        for _ in range(LOGIN_FAILURE_LIMIT):
+            client.post(self.url, {"username": "reviewer_xh", "password": WRONG}, content_type="application/json")
+        response = client.post(self.url, {"username": "reviewer_xh", "password": PASSWORD},
+                               content_type="application/json")
+        assert response.status_code == 429
+        assert response.json()["code"] == "login_locked"
+        assert "登录失败次数过多" in response.json()["message"]
+        assert not events(AuthEventKind.TOKEN_ISSUED)
+        assert len(events(AuthEventKind.LOGIN_LOCKED)) == 1
+
+
+def test_security_log_is_append_only(reviewer):
+    from django.db import ProgrammingError, transaction
+
+    from accounts.services import auth_event_record
+
+    event = auth_event_record(kind=AuthEventKind.LOGIN, user=reviewer)
+    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+        AuthEvent.objects.filter(pk=event.pk).update(username="someone-else")
+    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+        AuthEvent.objects.filter(pk=event.pk).delete()
+    assert AuthEvent.objects.get(pk=event.pk).username == "reviewer_xh"
