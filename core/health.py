@@ -1,4 +1,8 @@
-"""Health of the parts the platform needs: database, Redis, and the last beat tick."""
+"""Health of the parts the platform needs: database, Redis, and the last beat tick.
+
+The beat tick is written by ``core.tasks.beat_heartbeat``: beat schedules it every 30 s and a
+worker runs it, so a fresh tick proves the broker, beat and at least one worker are all alive.
+"""
 
 from __future__ import annotations
 
@@ -18,29 +22,41 @@ def _redis() -> redis.Redis:
 
 def record_beat_tick() -> str:
     now = f"{time.time():.3f}"
-    _redis().set(BEAT_TICK_KEY, now)
+    # Expire the key well after it would count as stale, so a dead beat never looks alive.
+    _redis().set(BEAT_TICK_KEY, now, ex=BEAT_STALE_SECONDS * 10)
     return now
 
 
-def check_all() -> dict:
-    checks: dict[str, dict] = {}
+def _check_database() -> dict:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        checks["database"] = {"ok": True}
+        return {"ok": True}
     except Exception as exc:
-        checks["database"] = {"ok": False, "error": type(exc).__name__}
+        return {"ok": False, "error": f"database unavailable ({type(exc).__name__})"}
+
+
+def check_all() -> dict:
+    """``{"ok": bool, "checks": {"database": {...}, "redis": {...}, "beat": {...}}}``.
+
+    A failing check carries ``error``: a short English reason for operators and monitors.
+    """
+    checks: dict[str, dict] = {"database": _check_database()}
     try:
         client = _redis()
         client.ping()
         checks["redis"] = {"ok": True}
         raw = client.get(BEAT_TICK_KEY)
-        if raw is None:
-            checks["beat"] = {"ok": False, "error": "no tick yet"}
-        else:
-            age = time.time() - float(raw)
-            checks["beat"] = {"ok": age < BEAT_STALE_SECONDS, "last_tick_age_seconds": round(age, 1)}
     except Exception as exc:
-        checks["redis"] = {"ok": False, "error": type(exc).__name__}
-        checks["beat"] = {"ok": False, "error": "redis unavailable"}
+        checks["redis"] = {"ok": False, "error": f"redis unavailable ({type(exc).__name__})"}
+        checks["beat"] = {"ok": False, "error": "unknown: redis unavailable"}
+    else:
+        if raw is None:
+            checks["beat"] = {"ok": False, "error": "no beat tick recorded (beat or worker not running)"}
+        else:
+            age = round(time.time() - float(raw), 1)
+            checks["beat"] = {"ok": age < BEAT_STALE_SECONDS, "last_tick_age_seconds": age,
+                              "max_age_seconds": BEAT_STALE_SECONDS}
+            if age >= BEAT_STALE_SECONDS:
+                checks["beat"]["error"] = f"beat tick stale ({age:.0f} s old; beat or worker stopped)"
     return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
