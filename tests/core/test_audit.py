@@ -1,0 +1,120 @@
+"""Audit trail: every write made in a request carries who/where in pghistory's context, and event
+tables (and the security log) cannot be rewritten.
+
+The two views below stand in for any page POST and any API write: what is under test is the
+middleware stack (``AuditContextMiddleware`` + DRF token authentication), not the views.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.decorators import login_required
+from django.db import ProgrammingError, transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django_scopes import scopes_disabled
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import TenantScopedMixin
+from registry.models import Institution, InstitutionHistory
+from tests.factories import InstitutionFactory
+
+
+@login_required
+def rename_page(request, pk):
+    institution = get_object_or_404(Institution.objects.all(), pk=pk)  # scoped by the middleware
+    institution.name = request.POST["name"]
+    institution.save(update_fields=["name"])
+    return HttpResponse("ok")
+
+
+class RenameAPI(TenantScopedMixin, APIView):
+    def post(self, request, pk):
+        institution = Institution.objects.get(pk=pk)
+        institution.name = request.data["name"]
+        institution.save(update_fields=["name"])
+        return Response({"ok": True})
+
+
+urlpatterns = [
+    path("t/rename/<int:pk>/", rename_page),
+    path("t/api/rename/<int:pk>/", RenameAPI.as_view()),
+]
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+
+
+@pytest.fixture
+def institution(regions):
+    with scopes_disabled():
+        return InstitutionFactory(name="旧名称托育园")
+
+
+def last_update(institution) -> InstitutionHistory:
+    return (InstitutionHistory.objects.filter(pgh_obj_id=institution.pk, pgh_label="update")
+            .select_related("pgh_context").latest("pgh_id"))
+
+
+def test_page_post_records_user_ip_path_and_method(client, reviewer, institution):
+    client.force_login(reviewer)
+    response = client.post(f"/t/rename/{institution.pk}/", {"name": "新名称托育园"},
+                           HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1")
+    assert response.status_code == 200
+    event = last_update(institution)
+    assert event.name == "新名称托育园"
+    assert event.district_id == "330106"
+    assert event.pgh_context.metadata == {"user": reviewer.pk, "url": f"/t/rename/{institution.pk}/",
+                                          "ip": "203.0.113.7", "method": "POST"}
+
+
+def test_api_write_with_a_token_records_the_token_user(client, reviewer, institution):
+    token = Token.objects.create(user=reviewer)
+    response = client.post(f"/t/api/rename/{institution.pk}/", {"name": "接口改名托育园"},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200, response.content
+    event = last_update(institution)
+    assert event.name == "接口改名托育园"
+    metadata = event.pgh_context.metadata
+    assert metadata["user"] == reviewer.pk
+    assert metadata["url"] == f"/t/api/rename/{institution.pk}/"
+    assert metadata["ip"] == "127.0.0.1" and metadata["method"] == "POST"
+
+
+def test_writes_outside_a_request_have_no_request_context(institution):
+    with scopes_disabled():
+        Institution.objects.filter(pk=institution.pk).update(name="批量改名")
+    event = last_update(institution)
+    assert event.name == "批量改名"  # caught by the trigger even for queryset.update()
+    assert event.pgh_context is None
+
+
+def test_other_tenant_write_is_404_and_leaves_no_event(client, other_reviewer, institution):
+    client.force_login(other_reviewer)  # 330105 reviewer, institution is in 330106
+    response = client.post(f"/t/rename/{institution.pk}/", {"name": "越权"})
+    assert response.status_code == 404
+    assert not InstitutionHistory.objects.filter(pgh_obj_id=institution.pk, pgh_label="update").exists()
+
+
+@pytest.mark.parametrize("model_path", ["registry.models.InstitutionHistory", "accounts.models.UserHistory"])
+def test_event_tables_are_append_only(institution, reviewer, model_path):
+    import importlib
+
+    module, name = model_path.rsplit(".", 1)
+    model = getattr(importlib.import_module(module), name)
+    event = model.objects.order_by("pgh_id").first()
+    assert event is not None
+    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+        model.objects.filter(pk=event.pk).update(pgh_label="forged")
+    with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
+        model.objects.filter(pk=event.pk).delete()
+    assert model.objects.get(pk=event.pk).pgh_label == event.pgh_label
+
+
+def test_user_history_never_holds_the_password(reviewer):
+    from accounts.models import UserHistory
+
+    fields = {f.name for f in UserHistory._meta.fields}
+    assert "password" not in fields and "last_login" not in fields
