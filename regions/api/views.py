@@ -63,6 +63,8 @@ class RegionQuerySerializer(serializers.Serializer):
                404: OpenApiResponse(ERROR_SCHEMA, description="上级区划不存在（code = region_not_found）")},
 )
 class RegionListView(TenantScopedMixin, generics.ListAPIView):
+    """Children of a region, filtered; see ``regions.selectors.region_search``."""
+
     serializer_class = RegionSerializer
 
     def get_queryset(self):
@@ -75,10 +77,13 @@ class RegionListView(TenantScopedMixin, generics.ListAPIView):
 @extend_schema(
     tags=["regions"],
     summary="行政区划详情",
+    description="一个区划及其所属省、市和备案机关辖区（`tenant_district`）。",
     responses={200: RegionDetailSerializer,
                404: OpenApiResponse(ERROR_SCHEMA, description="区划不存在（code = region_not_found）")},
 )
 class RegionDetailView(TenantScopedMixin, generics.RetrieveAPIView):
+    """One region by code; 404 ``region_not_found`` when absent."""
+
     serializer_class = RegionDetailSerializer
     lookup_url_kwarg = "code"
 

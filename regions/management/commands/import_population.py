@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path, help="CSV with columns code,year,population[,source]")
 
     def handle(self, *args, **options):
-        path: Path = options["file"]
+        path = Path(options["file"])
         if not path.exists():
             raise CommandError(f"文件不存在 / file not found: {path}")
         try:

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         try:
-            path = options["file"] or newest_region_file()
+            path = Path(options["file"]) if options["file"] else newest_region_file()
             if not path.exists():
                 raise CommandError(f"文件不存在 / file not found: {path}")
             result = regions_load(actor=None, path=path)
