@@ -1,0 +1,409 @@
+"""Filing rules: the standards an institution is checked against (设置标准, 管理规范, 备案办法).
+
+Pure Python: no ORM, no Django. The service builds a ``FilingFacts`` from the rows and a
+``Policy`` from ``regions.policy.policy_values(region)``; each check returns a ``Check`` with a
+stable code, a Chinese label and a Chinese reason that names the numbers.
+
+Values are the TextChoices values of ``registry.models`` (plain strings here on purpose).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# --- vocabulary (values of registry.models TextChoices) -------------------------------------------
+INFANT, TODDLER, OLDER_TODDLER, MIXED = "infant", "toddler", "older_toddler", "mixed"
+CLASS_LABELS = {INFANT: "乳儿班", TODDLER: "托小班", OLDER_TODDLER: "托大班", MIXED: "混龄班"}
+HOME_DAYCARE = "home_daycare"
+KIND_INITIAL, KIND_CHANGE, KIND_TERMINATION = "initial", "change", "termination"
+
+ROLE_PRINCIPAL, ROLE_CAREGIVER = "principal", "caregiver"
+ROLE_HEALTH_FULL, ROLE_HEALTH_PART = "health_full_time", "health_part_time"
+ROLE_SECURITY = "security_guard"
+QUALIFICATION_SECURITY = "security"
+COLLEGE_OR_ABOVE = frozenset({"college", "bachelor", "postgraduate"})
+
+DOC_BUSINESS_LICENCE = "business_licence"
+DOC_PREMISES = "premises_proof"
+DOC_STAFF_CERTS = "staff_certificates"
+DOC_HYGIENE = "hygiene_report"
+DOC_FIRE = "fire_safety"
+DOC_FOOD = "food_licence"
+DOC_LABELS = {
+    DOC_BUSINESS_LICENCE: "营业执照/法人登记证书",
+    DOC_PREMISES: "场地证明（产权或3年以上租赁合同）",
+    DOC_STAFF_CERTS: "工作人员资格证书及健康合格证明",
+    DOC_HYGIENE: "卫生评价报告（合格）",
+    DOC_FIRE: "消防安全检查合格证明",
+    DOC_FOOD: "食品经营许可证",
+}
+
+# Class standards (设置标准): max children and children per carer. Mixed ratio is a policy value.
+CLASS_MAX_CHILDREN = {INFANT: 10, TODDLER: 15, OLDER_TODDLER: 20, MIXED: 18}
+CLASS_CHILDREN_PER_CARER = {INFANT: 3, TODDLER: 5, OLDER_TODDLER: 7}
+
+# A change filing may only change these (备案办法: name, address, principal, service types, slots).
+CHANGEABLE_FIELDS = ("name", "address", "latitude", "longitude", "principal_name", "service_types",
+                     "total_slots")
+DIFF_FIELDS = ("name", "address", "principal_name", "service_types", "total_slots")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configurable numbers (regions.policy keys), national defaults."""
+
+    review_working_days: int = 5
+    notice_working_days: int = 15
+    mixed_children_per_carer: int = 5
+    mixed_min_age_months: int = 18
+    health_staff_full_time_threshold: int = 150
+    min_lease_years: int = 3
+    health_certificate_valid_months: int = 12
+    home_daycare_max_children: int = 5
+    home_daycare_children_per_carer: int = 3
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Policy:
+        keys = {
+            "filing.review_working_days": "review_working_days",
+            "filing.noncompliance_notice_working_days": "notice_working_days",
+            "ratio.mixed_children_per_carer": "mixed_children_per_carer",
+            "mixed.min_age_months": "mixed_min_age_months",
+            "health_staff.full_time_threshold": "health_staff_full_time_threshold",
+            "premises.min_lease_years": "min_lease_years",
+            "staff.health_certificate_valid_months": "health_certificate_valid_months",
+            "home_daycare.max_children": "home_daycare_max_children",
+            "home_daycare.children_per_carer": "home_daycare_children_per_carer",
+        }
+        return cls(**{attr: int(values[key]) for key, attr in keys.items() if key in values})
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    class_type: str
+    planned_children: int
+    carers: int
+    name: str = ""
+    min_age_months: int | None = None
+
+    @property
+    def title(self) -> str:
+        label = CLASS_LABELS.get(self.class_type, self.class_type)
+        return f"{label}「{self.name}」" if self.name else label
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    name: str
+    role: str
+    education: str = ""
+    years_experience: int = 0
+    health_certificate_date: dt.date | None = None
+    # (qualification type, expires_on or None)
+    qualifications: tuple[tuple[str, dt.date | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class FilingFacts:
+    kind: str  # initial / change / termination
+    institution_kind: str
+    today: dt.date
+    total_slots: int = 0
+    classes: tuple[ClassPlan, ...] = ()
+    staff: tuple[StaffFacts, ...] = ()  # active staff only
+    documents: frozenset[str] = frozenset()
+    meals_served: bool = False
+    premises_type: str = ""
+    lease_start: dt.date | None = None
+    lease_end: dt.date | None = None
+    hygiene_evaluation_passed: bool = False
+    commitment_signed: bool = False
+    termination_date: dt.date | None = None
+    placement_plan: str = ""
+    # Change filings: {field: [old, new]} against the institution's current facts.
+    changes: dict[str, list] = field(default_factory=dict)
+    # Blacklist hook: names (or labels) of listed persons / the institution itself, filled by the
+    # supervision app's matcher once it exists (registry.services.filings.blacklist_hits).
+    blacklist_hits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    label: str
+    passed: bool
+    reason: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- arithmetic --------------------------------------------------------------------------------------
+
+def carers_needed(children: int, children_per_carer: int) -> int:
+    """ceil(children / ratio): 10 infants at 1:3 need 4 carers."""
+    if children_per_carer < 1:
+        raise ValueError("children_per_carer must be positive")
+    if children <= 0:
+        return 0
+    return -(-children // children_per_carer)
+
+
+def class_children_per_carer(class_type: str, policy: Policy) -> int:
+    if class_type == MIXED:
+        return policy.mixed_children_per_carer
+    return CLASS_CHILDREN_PER_CARER[class_type]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+# --- individual checks --------------------------------------------------------------------------------
+
+def check_class(plan: ClassPlan, policy: Policy) -> list[Check]:
+    """Size, carer ratio and (mixed) minimum age of one class."""
+    out = []
+    max_children = CLASS_MAX_CHILDREN.get(plan.class_type)
+    if max_children is None:
+        return [Check("class_type", f"{plan.title}班型", False, f"未知班型「{plan.class_type}」")]
+    out.append(Check(
+        "class_size", f"{plan.title}班额", plan.planned_children <= max_children,
+        f"{plan.title}计划收托 {plan.planned_children} 人，"
+        + ("未超过" if plan.planned_children <= max_children else "超过")
+        + f"上限 {max_children} 人"))
+    per = class_children_per_carer(plan.class_type, policy)
+    need = carers_needed(plan.planned_children, per)
+    out.append(Check(
+        "class_ratio", f"{plan.title}保育人员配比（1:{per}）", plan.carers >= need,
+        f"{plan.title}计划收托 {plan.planned_children} 人，需保育人员 {need} 名，现有 {plan.carers} 名"))
+    if plan.class_type == MIXED:
+        ok = plan.min_age_months is not None and plan.min_age_months >= policy.mixed_min_age_months
+        shown = "未填写" if plan.min_age_months is None else f"{plan.min_age_months} 个月"
+        out.append(Check("mixed_min_age", f"{plan.title}最小月龄", ok,
+                         f"混龄班收托婴幼儿须满 {policy.mixed_min_age_months} 个月，最小月龄{shown}"))
+    return out
+
+
+def check_home_daycare(facts: FilingFacts, policy: Policy) -> list[Check]:
+    children = sum(c.planned_children for c in facts.classes)
+    carers = sum(c.carers for c in facts.classes)
+    need = carers_needed(children, policy.home_daycare_children_per_carer)
+    return [
+        Check("home_daycare_size", "家庭托育点收托人数", children <= policy.home_daycare_max_children,
+              f"家庭托育点计划收托 {children} 人，上限 {policy.home_daycare_max_children} 人"
+              + ("" if children <= policy.home_daycare_max_children else "，超过上限须按托育机构备案")),
+        Check("home_daycare_ratio", f"家庭托育点照护人员配比（1:{policy.home_daycare_children_per_carer}）",
+              carers >= need, f"家庭托育点计划收托 {children} 人，需照护人员 {need} 名，现有 {carers} 名"),
+    ]
+
+
+def check_classes_present(facts: FilingFacts) -> Check:
+    n = len(facts.classes)
+    return Check("classes_present", "班级设置", n > 0, f"已设置 {n} 个班级" if n else "未设置任何班级")
+
+
+def check_total_slots(facts: FilingFacts) -> Check:
+    planned = sum(c.planned_children for c in facts.classes)
+    return Check("total_slots", "托位数与班级计划一致", planned == facts.total_slots,
+                 f"填报托位数 {facts.total_slots} 个，各班计划收托合计 {planned} 人")
+
+
+def check_caregivers_on_roster(facts: FilingFacts) -> Check:
+    planned = sum(c.carers for c in facts.classes)
+    on_roster = sum(1 for s in facts.staff if s.role == ROLE_CAREGIVER)
+    return Check("caregivers_on_roster", "在职保育人员", on_roster >= planned,
+                 f"各班配备保育人员合计 {planned} 名，人员名册中在职保育人员 {on_roster} 名")
+
+
+def check_health_staff(facts: FilingFacts, policy: Policy) -> Check:
+    children = sum(c.planned_children for c in facts.classes)
+    full = sum(1 for s in facts.staff if s.role == ROLE_HEALTH_FULL)
+    part = sum(1 for s in facts.staff if s.role == ROLE_HEALTH_PART)
+    threshold = policy.health_staff_full_time_threshold
+    if children >= threshold:
+        return Check("health_staff", "保健人员", full >= 1,
+                     f"收托 {children} 人（≥{threshold} 人）须至少配备 1 名专职保健人员，现有专职 {full} 名")
+    return Check("health_staff", "保健人员", full + part >= 1,
+                 f"收托 {children} 人须配备专职或兼职保健人员，现有专职 {full} 名、兼职 {part} 名")
+
+
+def check_security_guard(facts: FilingFacts) -> Check:
+    guards = [s for s in facts.staff if s.role == ROLE_SECURITY]
+    licensed = [s for s in guards if any(t == QUALIFICATION_SECURITY and (exp is None or exp >= facts.today)
+                                         for t, exp in s.qualifications)]
+    return Check("security_guard", "持证保安人员", bool(licensed),
+                 f"须配备持有效保安员证的保安人员，现有保安 {len(guards)} 名，其中持有效证书 {len(licensed)} 名")
+
+
+def check_principal(facts: FilingFacts) -> Check:
+    principals = [s for s in facts.staff if s.role == ROLE_PRINCIPAL]
+    if not principals:
+        return Check("principal", "负责人资质", False, "人员名册中没有在职负责人")
+    ok = [s for s in principals if s.education in COLLEGE_OR_ABOVE and s.years_experience >= 3]
+    p = principals[0]
+    edu = "大专及以上" if p.education in COLLEGE_OR_ABOVE else "大专以下或未填写"
+    return Check("principal", "负责人资质", bool(ok),
+                 f"负责人须具有大专以上学历且从业 3 年以上，{p.name}：学历{edu}，从业 {p.years_experience} 年")
+
+
+def check_health_certificates(facts: FilingFacts, policy: Policy) -> Check:
+    months = policy.health_certificate_valid_months
+    invalid = [s.name for s in facts.staff
+               if s.health_certificate_date is None or s.health_certificate_date > facts.today
+               or add_months(s.health_certificate_date, months) < facts.today]
+    if not facts.staff:
+        return Check("health_certificates", "工作人员健康合格证明", False, "人员名册中没有在职人员")
+    return Check("health_certificates", "工作人员健康合格证明", not invalid,
+                 f"在职人员 {len(facts.staff)} 名，健康合格证明均在 {months} 个月有效期内" if not invalid else
+                 f"在职人员 {len(facts.staff)} 名，其中 {len(invalid)} 名健康合格证明缺失或超过 {months} 个月："
+                 + "、".join(invalid))
+
+
+def check_premises(facts: FilingFacts, policy: Policy) -> Check:
+    years = policy.min_lease_years
+    if facts.premises_type == "owned":
+        return Check("premises", "场地性质", True, "自有产权场地")
+    if facts.premises_type != "leased":
+        return Check("premises", "场地性质", False, "未填写场地性质（自有产权或租赁）")
+    if not facts.lease_start or not facts.lease_end:
+        return Check("premises", f"租赁期限（不少于 {years} 年）", False, "未填写租赁起止日期")
+    ok = facts.lease_end >= add_months(facts.lease_start, 12 * years)
+    return Check("premises", f"租赁期限（不少于 {years} 年）", ok,
+                 f"租赁期限 {facts.lease_start:%Y-%m-%d} 至 {facts.lease_end:%Y-%m-%d}，"
+                 + ("满足" if ok else "不足") + f" {years} 年")
+
+
+def required_documents(facts: FilingFacts) -> list[str]:
+    docs = [DOC_BUSINESS_LICENCE, DOC_PREMISES, DOC_STAFF_CERTS, DOC_HYGIENE, DOC_FIRE]
+    if facts.meals_served:
+        docs.append(DOC_FOOD)
+    return docs
+
+
+def check_documents(facts: FilingFacts) -> Check:
+    missing = [DOC_LABELS[d] for d in required_documents(facts) if d not in facts.documents]
+    return Check("documents", "备案材料齐全", not missing,
+                 "材料齐全" if not missing else "缺少材料：" + "、".join(missing))
+
+
+def check_hygiene(facts: FilingFacts) -> Check:
+    return Check("hygiene", "卫生评价结论", facts.hygiene_evaluation_passed,
+                 "卫生评价结论为合格" if facts.hygiene_evaluation_passed else "卫生评价结论未达到合格")
+
+
+def check_commitment(facts: FilingFacts) -> Check:
+    return Check("commitment", "备案承诺书", facts.commitment_signed,
+                 "已签署备案承诺书" if facts.commitment_signed else "尚未签署备案承诺书")
+
+
+def check_blacklist(facts: FilingFacts) -> Check:
+    """Hook for the supervision blacklist: ``facts.blacklist_hits`` is filled by the service."""
+    hits = facts.blacklist_hits
+    return Check("blacklist", "黑名单核查", not hits,
+                 "未发现黑名单或禁入人员" if not hits else "涉及黑名单或禁入：" + "、".join(hits))
+
+
+def check_termination(facts: FilingFacts) -> list[Check]:
+    return [
+        Check("termination_date", "终止日期", facts.termination_date is not None,
+              f"拟于 {facts.termination_date:%Y-%m-%d} 终止服务" if facts.termination_date else "未填写终止日期"),
+        Check("placement_plan", "在托婴幼儿安置方案", bool(facts.placement_plan.strip()),
+              "已提交安置方案" if facts.placement_plan.strip() else "未填写在托婴幼儿安置方案"),
+    ]
+
+
+def check_changes(facts: FilingFacts) -> Check:
+    fields = [k for k in facts.changes if k in DIFF_FIELDS or k == "classes"]
+    return Check("changes", "变更事项", bool(fields),
+                 f"变更 {len(fields)} 项" if fields else "与已备案信息相比没有任何变更")
+
+
+# --- everything for one filing -----------------------------------------------------------------------
+
+def run_checks(facts: FilingFacts, policy: Policy) -> list[Check]:
+    """All checks that apply to the filing, in the order a reviewer reads them."""
+    if facts.kind == KIND_TERMINATION:
+        return [*check_termination(facts), check_commitment(facts)]
+    out: list[Check] = []
+    if facts.kind == KIND_CHANGE:
+        out.append(check_changes(facts))
+    out.append(check_classes_present(facts))
+    if facts.institution_kind == HOME_DAYCARE:
+        out.extend(check_home_daycare(facts, policy))
+    else:
+        for plan in facts.classes:
+            out.extend(check_class(plan, policy))
+    out.append(check_total_slots(facts))
+    out.append(check_caregivers_on_roster(facts))
+    out.append(check_principal(facts))
+    if facts.institution_kind != HOME_DAYCARE:
+        out.append(check_health_staff(facts, policy))
+        out.append(check_security_guard(facts))
+    out.append(check_health_certificates(facts, policy))
+    out.append(check_premises(facts, policy))
+    out.append(check_hygiene(facts))
+    out.append(check_documents(facts))
+    out.append(check_blacklist(facts))
+    out.append(check_commitment(facts))
+    return out
+
+
+def failed(checks: list[Check] | list[dict]) -> list:
+    return [c for c in checks if not (c["passed"] if isinstance(c, dict) else c.passed)]
+
+
+def notice_item(check: Check | dict) -> str:
+    """One line of the one-time notice (一次性告知) for a failed check."""
+    c = check if isinstance(check, dict) else check.as_dict()
+    return f"{c['label']}：{c['reason']}"
+
+
+def diff(current: dict[str, Any], proposed: dict[str, Any], fields=DIFF_FIELDS) -> dict[str, list]:
+    """{field: [old, new]} for the fields that differ (lists compared as sets for service types)."""
+    out = {}
+    for name in fields:
+        old, new = current.get(name), proposed.get(name)
+        if name == "service_types":
+            if sorted(old or []) != sorted(new or []):
+                out[name] = [sorted(old or []), sorted(new or [])]
+        elif old != new:
+            out[name] = [old, new]
+    return out
+
+
+def conditions_notice_lines(policy: Policy, institution_kind: str = "institution") -> list[str]:
+    """The standards the institution must keep, printed in the basic-conditions notice (基本条件告知书)."""
+    if institution_kind == HOME_DAYCARE:
+        lines = [
+            f"家庭托育点收托人数不超过 {policy.home_daycare_max_children} 人，"
+            f"照护人员与婴幼儿比例不低于 1:{policy.home_daycare_children_per_carer}；"
+            "收托人数超过上限的，应当按托育机构办理备案。",
+        ]
+    else:
+        lines = [
+            f"乳儿班（6–12个月）每班不超过 {CLASS_MAX_CHILDREN[INFANT]} 人，保育人员与婴幼儿比例不低于 1:3；",
+            f"托小班（12–24个月）每班不超过 {CLASS_MAX_CHILDREN[TODDLER]} 人，比例不低于 1:5；",
+            f"托大班（24–36个月）每班不超过 {CLASS_MAX_CHILDREN[OLDER_TODDLER]} 人，比例不低于 1:7；",
+            f"混龄班每班不超过 {CLASS_MAX_CHILDREN[MIXED]} 人，比例不低于 1:{policy.mixed_children_per_carer}，"
+            f"婴幼儿须满 {policy.mixed_min_age_months} 个月；",
+            f"收托 {policy.health_staff_full_time_threshold} 人及以上的，至少配备 1 名专职保健人员；",
+            "配备持证保安人员；负责人具有大专以上学历和 3 年以上相关工作经历；",
+        ]
+    lines += [
+        f"工作人员上岗前及每 {policy.health_certificate_valid_months} 个月进行健康检查，健康合格证明过期者不得上岗；",
+        f"租赁场地的，租赁期限不少于 {policy.min_lease_years} 年；",
+        "视频监控覆盖婴幼儿活动区域，录像保存不少于 90 日；婴幼儿每日户外活动不少于 2 小时；",
+        "离园 3 个月以上的婴幼儿返园前应当重新进行健康检查；每年年底向卫生健康部门报告工作情况；",
+        "名称、地址、负责人、服务类型、托位数等发生变更的，应当办理变更备案；终止服务的，应当妥善安置在托婴幼儿和工作人员并办理终止备案。",
+    ]
+    return lines

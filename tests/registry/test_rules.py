@@ -1,0 +1,194 @@
+"""Pure rule tests: class standards, ratios, staff, premises, documents (no database)."""
+
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry import rules
+from registry.rules import ClassPlan, FilingFacts, Policy, StaffFacts
+
+TODAY = dt.date(2026, 6, 1)
+FRESH = TODAY - dt.timedelta(days=30)
+ALL_DOCS = frozenset({"business_licence", "premises_proof", "staff_certificates", "hygiene_report",
+                      "fire_safety"})
+
+
+def staff(role, name="张三", **kw):
+    kw.setdefault("health_certificate_date", FRESH)
+    return StaffFacts(name=name, role=role, **kw)
+
+
+def good_facts(**overrides) -> FilingFacts:
+    base = dict(
+        kind="initial", institution_kind="institution", today=TODAY, total_slots=25,
+        classes=(ClassPlan("infant", 10, 4, "小一班"), ClassPlan("toddler", 15, 3, "小二班")),
+        staff=(staff("principal", "王园长", education="bachelor", years_experience=5),
+               *[staff("caregiver", f"保育员{i}") for i in range(7)],
+               staff("health_part_time", "李保健"),
+               staff("security_guard", "赵保安", qualifications=(("security", dt.date(2028, 1, 1)),))),
+        documents=ALL_DOCS, premises_type="leased", lease_start=dt.date(2026, 1, 1),
+        lease_end=dt.date(2029, 1, 1), hygiene_evaluation_passed=True, commitment_signed=True,
+    )
+    base.update(overrides)
+    return FilingFacts(**base)
+
+
+def by_code(checks, code):
+    return [c for c in checks if c.code == code]
+
+
+def test_complete_filing_passes_every_check():
+    checks = rules.run_checks(good_facts(), Policy())
+    assert rules.failed(checks) == []
+    assert {c.code for c in checks} >= {"class_size", "class_ratio", "total_slots", "principal", "health_staff",
+                                        "security_guard", "health_certificates", "premises", "documents",
+                                        "hygiene", "blacklist", "commitment"}
+
+
+def test_ten_infants_need_four_carers_and_reason_names_numbers():
+    [size, ratio] = rules.check_class(ClassPlan("infant", 10, 3, "小一班"), Policy())
+    assert size.passed
+    assert not ratio.passed
+    assert ratio.reason == "乳儿班「小一班」计划收托 10 人，需保育人员 4 名，现有 3 名"
+
+
+@pytest.mark.parametrize(("class_type", "maximum", "per"), [
+    ("infant", 10, 3), ("toddler", 15, 5), ("older_toddler", 20, 7), ("mixed", 18, 5)])
+def test_class_maximum_and_ratio(class_type, maximum, per):
+    ok = rules.check_class(ClassPlan(class_type, maximum, math.ceil(maximum / per), min_age_months=18), Policy())
+    assert all(c.passed for c in ok)
+    too_big = rules.check_class(ClassPlan(class_type, maximum + 1, 10, min_age_months=18), Policy())
+    assert not by_code(too_big, "class_size")[0].passed
+    short = rules.check_class(ClassPlan(class_type, maximum, math.ceil(maximum / per) - 1, min_age_months=18),
+                              Policy())
+    assert not by_code(short, "class_ratio")[0].passed
+
+
+def test_mixed_class_ratio_and_min_age_come_from_policy():
+    plan = ClassPlan("mixed", 18, 3, min_age_months=18)
+    assert not by_code(rules.check_class(plan, Policy()), "class_ratio")[0].passed  # 1:5 needs 4
+    assert by_code(rules.check_class(plan, Policy(mixed_children_per_carer=6)), "class_ratio")[0].passed
+    young = rules.check_class(ClassPlan("mixed", 10, 2, min_age_months=12), Policy())
+    assert not by_code(young, "mixed_min_age")[0].passed
+    missing = rules.check_class(ClassPlan("mixed", 10, 2), Policy())
+    assert "未填写" in by_code(missing, "mixed_min_age")[0].reason
+
+
+@given(children=st.integers(min_value=0, max_value=10_000), per=st.integers(min_value=1, max_value=50))
+def test_carers_needed_is_the_smallest_sufficient_number(children, per):
+    need = rules.carers_needed(children, per)
+    assert need * per >= children
+    assert need == 0 or (need - 1) * per < children
+
+
+@given(children=st.integers(min_value=1, max_value=20), carers=st.integers(min_value=0, max_value=20))
+def test_infant_ratio_check_agrees_with_arithmetic(children, carers):
+    [_, ratio] = rules.check_class(ClassPlan("infant", children, carers), Policy())
+    assert ratio.passed == (carers * 3 >= children)
+
+
+def test_home_daycare_point_limits():
+    facts = good_facts(institution_kind="home_daycare", classes=(ClassPlan("mixed", 6, 1, min_age_months=18),),
+                       total_slots=6)
+    checks = rules.run_checks(facts, Policy())
+    size = by_code(checks, "home_daycare_size")[0]
+    assert not size.passed and "按托育机构备案" in size.reason
+    ratio = by_code(checks, "home_daycare_ratio")[0]
+    assert not ratio.passed
+    assert ratio.reason == "家庭托育点计划收托 6 人，需照护人员 2 名，现有 1 名"
+    five = good_facts(institution_kind="home_daycare", classes=(ClassPlan("mixed", 5, 2),), total_slots=5)
+    assert by_code(rules.run_checks(five, Policy()), "home_daycare_size")[0].passed
+    assert by_code(rules.run_checks(five, Policy()), "home_daycare_ratio")[0].passed
+    assert not by_code(rules.run_checks(five, Policy()), "security_guard")  # not required for a home point
+
+
+def test_health_staff_full_time_from_threshold():
+    big = tuple(ClassPlan("older_toddler", 20, 3) for _ in range(8))  # 160 children
+    facts = good_facts(classes=big, total_slots=160)
+    check = rules.check_health_staff(facts, Policy())
+    assert not check.passed and "≥150" in check.reason
+    with_full = good_facts(classes=big, staff=(*facts.staff, staff("health_full_time")))
+    assert rules.check_health_staff(with_full, Policy()).passed
+    assert rules.check_health_staff(good_facts(staff=()), Policy()).passed is False
+
+
+def test_security_guard_needs_valid_licence():
+    expired = good_facts(staff=(staff("security_guard", qualifications=(("security", TODAY - dt.timedelta(1)),)),))
+    assert not rules.check_security_guard(expired).passed
+    unlicensed = good_facts(staff=(staff("security_guard"),))
+    assert not rules.check_security_guard(unlicensed).passed
+
+
+@pytest.mark.parametrize(("education", "years", "ok"), [
+    ("college", 3, True), ("bachelor", 2, False), ("below_college", 10, False), ("", 5, False)])
+def test_principal_degree_and_experience(education, years, ok):
+    facts = good_facts(staff=(staff("principal", education=education, years_experience=years),))
+    assert rules.check_principal(facts).passed is ok
+
+
+def test_health_certificate_older_than_twelve_months_fails_and_names_person():
+    old = staff("caregiver", "陈过期", health_certificate_date=dt.date(2025, 5, 31))
+    just_valid = staff("caregiver", "林有效", health_certificate_date=dt.date(2025, 6, 1))
+    check = rules.check_health_certificates(good_facts(staff=(old, just_valid)), Policy())
+    assert not check.passed
+    assert "陈过期" in check.reason and "林有效" not in check.reason
+    missing = staff("cook", "周未检", health_certificate_date=None)
+    assert "周未检" in rules.check_health_certificates(good_facts(staff=(missing,)), Policy()).reason
+
+
+def test_lease_must_cover_three_years():
+    short = good_facts(lease_start=dt.date(2026, 1, 1), lease_end=dt.date(2028, 12, 31))
+    assert not rules.check_premises(short, Policy()).passed
+    assert rules.check_premises(good_facts(premises_type="owned", lease_start=None), Policy()).passed
+    assert not rules.check_premises(good_facts(premises_type=""), Policy()).passed
+    assert rules.check_premises(short, Policy(min_lease_years=2)).passed
+
+
+def test_documents_food_licence_only_when_meals_served():
+    assert rules.check_documents(good_facts()).passed
+    meals = rules.check_documents(good_facts(meals_served=True))
+    assert not meals.passed and "食品经营许可证" in meals.reason
+    assert rules.check_documents(good_facts(meals_served=True, documents=ALL_DOCS | {"food_licence"})).passed
+    none = rules.check_documents(good_facts(documents=frozenset()))
+    assert all(label in none.reason for label in ("营业执照", "消防", "卫生评价报告", "场地证明"))
+
+
+def test_total_slots_must_equal_planned_children():
+    check = rules.check_total_slots(good_facts(total_slots=30))
+    assert not check.passed and "30" in check.reason and "25" in check.reason
+
+
+def test_blacklist_hook():
+    assert rules.check_blacklist(good_facts()).passed
+    assert not rules.check_blacklist(good_facts(blacklist_hits=("某某",))).passed
+
+
+def test_termination_checks_only_date_and_plan():
+    checks = rules.run_checks(FilingFacts(kind="termination", institution_kind="institution", today=TODAY,
+                                          commitment_signed=True), Policy())
+    assert {c.code for c in rules.failed(checks)} == {"termination_date", "placement_plan"}
+
+
+def test_change_filing_needs_a_change_and_diff_compares_service_types_as_sets():
+    current = {"name": "甲", "address": "A", "principal_name": "王", "service_types": ["full_day", "hourly"],
+               "total_slots": 25}
+    same = dict(current, service_types=["hourly", "full_day"])
+    assert rules.diff(current, same) == {}
+    changed = dict(current, name="乙", total_slots=30)
+    assert rules.diff(current, changed) == {"name": ["甲", "乙"], "total_slots": [25, 30]}
+    assert not rules.check_changes(good_facts(kind="change")).passed
+    assert rules.check_changes(good_facts(kind="change", changes={"name": ["甲", "乙"]})).passed
+
+
+def test_policy_from_region_values():
+    policy = Policy.from_values({"ratio.mixed_children_per_carer": 4, "filing.review_working_days": 3})
+    assert policy.mixed_children_per_carer == 4 and policy.review_working_days == 3
+    assert policy.min_lease_years == 3
+
+
+def test_notice_item_joins_label_and_reason():
+    [_, ratio] = rules.check_class(ClassPlan("infant", 10, 3), Policy())
+    assert rules.notice_item(ratio) == "乳儿班保育人员配比（1:3）：乳儿班计划收托 10 人，需保育人员 4 名，现有 3 名"
