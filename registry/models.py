@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django_fsm import FSMField
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core import crypto
 from core.audit import track
@@ -254,7 +254,7 @@ class PremisesType(models.TextChoices):
 
 
 @track()
-class Filing(TenantModel):
+class Filing(ConcurrentTransitionMixin, TenantModel):
     """A filing (备案), change filing or termination with its form, snapshot, commitment and workflow."""
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="filings",
@@ -333,6 +333,12 @@ class Filing(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.name}"
+
+    @transition(field=status, source="*", target=RETURN_VALUE(*FilingStatus.values))
+    def move_to(self, target: str) -> str:
+        """The only way to change the protected status. Call it from registry.workflow.apply() only,
+        which checks the transition table, the actor's role and the row lock first."""
+        return target
 
 
 @track()
