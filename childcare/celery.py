@@ -1,4 +1,10 @@
-"""Celery application. Schedules live here, in code; redbeat stores them in Redis with a lock."""
+"""Celery application. Schedules live here, in code; redbeat stores them in Redis with a lock.
+
+Beat: ``celery -A childcare beat`` (the scheduler, redbeat, comes from settings). Only the beat
+holding redbeat's lock sends tasks, so a second beat started by mistake waits instead of
+double-sending; a beat killed without a clean shutdown holds the lock until
+``CELERY_REDBEAT_LOCK_TIMEOUT`` runs out.
+"""
 
 import os
 from datetime import timedelta
@@ -12,7 +18,16 @@ app = Celery("childcare")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+HEARTBEAT_SECONDS = 30
+
 app.conf.beat_schedule = {
-    "beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": timedelta(seconds=30)},
+    # A worker writes the tick /healthz reads; a tick older than 120 s turns health red.
+    "beat-heartbeat": {
+        "task": "core.tasks.beat_heartbeat",
+        "schedule": timedelta(seconds=HEARTBEAT_SECONDS),
+        "options": {"expires": HEARTBEAT_SECONDS},  # no pile-up while workers are down
+    },
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(minute=17)},
 }
+# Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
+app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS
