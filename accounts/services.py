@@ -119,4 +119,39 @@ def auth_event_record(*, kind: str, user: User | None = None, username: str = ""
     )
 
 
-__all__ = ["AuthEventKind", "account_create_or_grant", "assignment_grant", "auth_event_record"]
+
+
+def assignment_scope_code(assignment: Assignment) -> str:
+    """The scope code an assignment was granted with: institution USCC, region code or 000000."""
+    if assignment.institution_id:
+        return assignment.institution.uscc
+    return assignment.region_id or COUNTRY_CODE
+
+
+@transaction.atomic
+def assignment_set_active(*, actor: User | None, assignment_id: int, active: bool) -> Assignment:
+    """Revoke or restore an assignment; restoring re-runs the 三员分立 check of ``assignment_grant``."""
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("user", "institution").get(
+        pk=assignment_id)
+    if assignment.is_active == active:
+        return assignment
+    if active:
+        return assignment_grant(actor=actor, user=assignment.user, role=assignment.role,
+                                scope=assignment_scope_code(assignment))
+    assignment.is_active = False
+    assignment.save(update_fields=["is_active"])
+    return assignment
+
+
+@transaction.atomic
+def user_update(*, actor: User | None, user_id: int, display_name: str, email: str, is_active: bool) -> User:
+    user = User.objects.select_for_update().get(pk=user_id)
+    if actor is not None and actor.pk == user.pk and not is_active:
+        raise DomainError("cannot_deactivate_self", "不能停用自己的账号。", fields={"is_active": ["不能停用自己。"]})
+    user.display_name, user.email, user.is_active = display_name, email, is_active
+    user.save(update_fields=["display_name", "email", "is_active"])
+    return user
+
+
+__all__ = ["AuthEventKind", "account_create_or_grant", "assignment_grant", "assignment_scope_code",
+           "assignment_set_active", "auth_event_record", "user_update"]

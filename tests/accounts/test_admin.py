@@ -1,0 +1,197 @@
+"""The audit and administration site: role-based, read-only for auditors, confined to scope."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+from accounts.models import Assignment, AuthEvent, AuthEventKind, User
+from registry.models import InstitutionHistory, StaffHistory
+from tests.factories import InstitutionFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(regions):
+    with scopes_disabled():
+        xihu = InstitutionFactory(name="西湖小太阳托育园", region_id="330106001")
+        gongshu = InstitutionFactory(name="拱墅彩虹托育园", region_id="330105001")
+        staff = StaffFactory(institution=xihu, name="张保育")
+        other_staff = StaffFactory(institution=gongshu, name="李保育")
+    return {"xihu": xihu, "gongshu": gongshu, "staff": staff, "other_staff": other_staff}
+
+
+@pytest.fixture
+def auditor(make_account):
+    return make_account("auditor_xh", "auditor", "330106")
+
+
+@pytest.fixture
+def security_admin(make_account):
+    return make_account("secadm_xh", "security_admin", "330106")
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+def test_auditor_sees_own_district_institutions_only(client, auditor, world):
+    client.force_login(auditor)
+    response = client.get("/admin/registry/institution/")
+    assert response.status_code == 200
+    assert "西湖小太阳托育园" in body(response) and "拱墅彩虹托育园" not in body(response)
+
+
+def test_auditor_sees_own_district_history_only(client, auditor, world):
+    client.force_login(auditor)
+    response = client.get("/admin/registry/institutionhistory/")
+    assert response.status_code == 200
+    shown = {e.pgh_obj_id for e in response.context["cl"].result_list}
+    assert shown == {world["xihu"].pk}
+    with scopes_disabled():
+        mine = InstitutionHistory.objects.filter(pgh_obj_id=world["xihu"].pk).first()
+    assert client.get(f"/admin/registry/institutionhistory/{mine.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/admin/registry/institution/{gongshu}/change/",
+    "/admin/registry/institution/{gongshu}/history/",
+    "/admin/registry/institution/{gongshu}/delete/",
+    "/admin/registry/staff/{other_staff}/change/",
+    "/admin/registry/institutionhistory/{gongshu_event}/change/",
+])
+def test_other_district_objects_do_not_exist(client, auditor, world, path):
+    with scopes_disabled():
+        event = InstitutionHistory.objects.filter(pgh_obj_id=world["gongshu"].pk).first()
+    url = path.format(gongshu=world["gongshu"].pk, other_staff=world["other_staff"].pk, gongshu_event=event.pk)
+    client.force_login(auditor)
+    response = client.get(url, follow=True)
+    assert response.redirect_chain == [] or response.redirect_chain[-1][0] == "/admin/"
+    if response.redirect_chain:
+        assert "不存在" in body(response)
+    else:
+        assert response.status_code in (403, 404)
+    assert "拱墅彩虹托育园" not in body(response) and "李保育" not in body(response)
+
+
+def test_auditor_cannot_change_add_or_delete(client, auditor, world):
+    client.force_login(auditor)
+    pk = world["xihu"].pk
+    assert client.post(f"/admin/registry/institution/{pk}/change/", {"name": "改名"}).status_code == 403
+    assert client.get("/admin/registry/institution/add/").status_code == 403
+    assert client.post(f"/admin/registry/institution/{pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/accounts/user/{auditor.pk}/change/",
+                       {"display_name": "x", "is_active": "on"}).status_code == 403
+    assert client.get("/admin/accounts/assignment/add/").status_code == 403
+    with scopes_disabled():
+        world["xihu"].refresh_from_db()
+    assert world["xihu"].name == "西湖小太阳托育园"
+
+
+def test_personal_columns_are_never_shown(client, auditor, world):
+    client.force_login(auditor)
+    staff = world["staff"]
+    for url in (f"/admin/registry/staff/{staff.pk}/change/", "/admin/registry/staff/"):
+        page = body(client.get(url))
+        assert staff.id_number_encrypted not in page and staff.id_number_hash not in page
+        assert "身份证号（密文）" not in page and "身份证号索引" not in page
+    assert staff.id_number_masked in body(client.get(f"/admin/registry/staff/{staff.pk}/change/"))
+    with scopes_disabled():
+        event = StaffHistory.objects.filter(pgh_obj_id=staff.pk).first()
+    page = body(client.get(f"/admin/registry/staffhistory/{event.pk}/change/"))
+    assert staff.id_number_encrypted not in page and staff.id_number_hash not in page
+    assert staff.id_number not in page
+
+
+def test_commission_and_operator_roles_cannot_enter(client, reviewer, world, make_account):
+    client.force_login(reviewer)
+    for url in ("/admin/", "/admin/registry/institution/", f"/admin/registry/institution/{world['xihu'].pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/admin/login/")
+
+
+def test_changelist_query_count_does_not_grow(client, auditor, world, django_assert_max_num_queries):
+    with scopes_disabled():
+        for _ in range(15):
+            InstitutionFactory(region_id="330106002")
+    client.force_login(auditor)
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/registry/institution/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/registry/institutionhistory/").status_code == 200
+
+
+class TestAccountManagement:
+    def test_security_admin_grants_a_role_through_the_service(self, client, security_admin, make_account):
+        target = make_account("newbie", "district_inspector", "330106")
+        client.force_login(security_admin)
+        response = client.post("/admin/accounts/assignment/add/",
+                               {"username": "newbie", "role": "district_reviewer", "scope": "330106"})
+        assert response.status_code == 302, body(response)
+        granted = Assignment.objects.get(user=target, role="district_reviewer")
+        assert granted.granted_by == security_admin and granted.region_id == "330106"
+
+    def test_grant_outside_own_scope_is_refused(self, client, security_admin, make_account):
+        make_account("newbie", "district_inspector", "330106")
+        client.force_login(security_admin)
+        response = client.post("/admin/accounts/assignment/add/",
+                               {"username": "newbie", "role": "district_reviewer", "scope": "330105"})
+        assert response.status_code == 200
+        assert "不在您的管辖范围内" in body(response)
+        assert not Assignment.objects.filter(user__username="newbie", role="district_reviewer").exists()
+
+    def test_separation_of_duties_holds_in_the_admin(self, client, security_admin, auditor):
+        client.force_login(security_admin)
+        response = client.post("/admin/accounts/assignment/add/",
+                               {"username": "auditor_xh", "role": "system_admin", "scope": "330106"})
+        assert response.status_code == 200
+        assert "三员分立" in body(response)
+        assert set(Assignment.objects.filter(user=auditor).values_list("role", flat=True)) == {"auditor"}
+
+    def test_no_self_grant(self, client, security_admin):
+        client.force_login(security_admin)
+        response = client.post("/admin/accounts/assignment/add/",
+                               {"username": "secadm_xh", "role": "security_admin", "scope": "330106"})
+        assert "不能为自己授权" in body(response)
+
+    def test_security_admin_creates_a_user(self, client, security_admin):
+        client.force_login(security_admin)
+        response = client.post("/admin/accounts/user/add/", {
+            "username": "wu", "display_name": "吴审核", "email": "", "password": "Zx9!long-password",
+            "role": "district_reviewer", "scope": "330106"})
+        assert response.status_code == 302, body(response)
+        user = User.objects.get(username="wu")
+        assert user.check_password("Zx9!long-password")
+        assert list(user.assignments.values_list("role", "region_id")) == [("district_reviewer", "330106")]
+
+    def test_deactivating_and_restoring_an_assignment(self, client, security_admin, reviewer):
+        assignment = reviewer.assignments.get()
+        client.force_login(security_admin)
+        url = f"/admin/accounts/assignment/{assignment.pk}/change/"
+        assert client.post(url, {}).status_code == 302
+        assignment.refresh_from_db()
+        assert not assignment.is_active
+        assert client.post(url, {"is_active": "on"}).status_code == 302
+        assignment.refresh_from_db()
+        assert assignment.is_active
+
+    def test_users_of_other_districts_are_invisible(self, client, security_admin, reviewer, other_reviewer):
+        client.force_login(security_admin)
+        page = body(client.get("/admin/accounts/user/"))
+        assert "reviewer_xh" in page and "reviewer_gs" not in page
+        response = client.get(f"/admin/accounts/user/{other_reviewer.pk}/change/", follow=True)
+        assert "不存在" in body(response)
+
+    def test_security_log_is_read_only_and_scoped(self, client, auditor, reviewer, other_reviewer):
+        from accounts.services import auth_event_record
+
+        auth_event_record(kind=AuthEventKind.LOGIN, user=reviewer)
+        auth_event_record(kind=AuthEventKind.LOGIN, user=other_reviewer)
+        client.force_login(auditor)
+        response = client.get("/admin/accounts/authevent/")
+        assert response.status_code == 200
+        shown = {e.username for e in response.context["cl"].result_list}
+        assert "reviewer_xh" in shown and "reviewer_gs" not in shown
+        event = AuthEvent.objects.filter(username="reviewer_xh").first()
+        assert client.post(f"/admin/accounts/authevent/{event.pk}/change/", {}).status_code == 403
