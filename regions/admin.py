@@ -1,52 +1,75 @@
-"""Auditor-facing admin for regions: read-only (the tree is loaded by ``load_regions``,
-population by ``import_population``, policy parameters through their service)."""
+"""Auditor-facing admin for regions, read-only (built on ``core.admin.ReadOnlyScopedAdmin``).
 
+The tree is loaded by ``manage.py load_regions``, population by ``manage.py import_population``;
+nothing is edited here. The region tree is public reference data: every admin-site role sees all
+of it. Population and policy parameters (and their audit events) are shown for the regions in
+the actor's scope and for the regions above it (whose parameters apply to it).
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
 from django.contrib import admin
+from django.db import models
 
+from core.admin import EventAdmin, ReadOnlyScopedAdmin
 from core.admin_site import admin_site
+from core.tenancy import COUNTRY, DISTRICT
 
 from .models import PolicyParameter, Population, Region
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only; h3 may replace this with the shared base class from core/admin.py."""
+def region_fk_scope_q(scope, prefix: str = "region") -> models.Q | None:
+    """Rows whose ``region`` is in ``scope`` or above it; None = no filter (country)."""
+    if scope is None:
+        return models.Q(pk__in=[])
+    if scope.level == COUNTRY:
+        return None
+    if scope.region_code is None:  # institution scopes (operators) see none of this
+        return models.Q(pk__in=[])
+    column = "tenant_district_id" if scope.level == DISTRICT else f"{scope.level}_id"
+    region = Region.objects.filter(code=scope.region_code).first()
+    above = [c for c in (region.parent_id, region.city_id, region.province_id) if c] if region else []
+    return (models.Q(**{f"{prefix}__{column}": scope.region_code})
+            | models.Q(**{f"{prefix}_id__in": [scope.region_code, *above]}))
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return admin_site.has_permission(request)
+class RegionScopedMixin:
+    def scope_q(self, request):
+        return region_fk_scope_q(getattr(request, "tenant_scope", None))
 
 
 @admin.register(Region, site=admin_site)
-class RegionAdmin(ReadOnlyAdmin):
+class RegionAdmin(ReadOnlyScopedAdmin):
     list_display = ["code", "name", "level", "full_name", "tenant_district"]
     list_filter = ["level"]
     search_fields = ["code", "name", "full_name"]
-    raw_id_fields = ["parent", "province", "city", "tenant_district"]
-    list_select_related = ["tenant_district"]
-    show_full_result_count = False
+
+    def scope_q(self, request):
+        return None  # public reference data
 
 
 @admin.register(Population, site=admin_site)
-class PopulationAdmin(ReadOnlyAdmin):
+class PopulationAdmin(RegionScopedMixin, ReadOnlyScopedAdmin):
     list_display = ["region", "year", "population", "source"]
     list_filter = ["year"]
     search_fields = ["region__code", "region__name"]
-    raw_id_fields = ["region"]
     list_select_related = ["region"]
 
 
 @admin.register(PolicyParameter, site=admin_site)
-class PolicyParameterAdmin(ReadOnlyAdmin):
+class PolicyParameterAdmin(RegionScopedMixin, ReadOnlyScopedAdmin):
     list_display = ["region", "key", "value", "note", "updated_at"]
     list_filter = ["key"]
     search_fields = ["region__code", "region__name", "key"]
-    raw_id_fields = ["region"]
     list_select_related = ["region"]
+
+
+@admin.register(apps.get_model("regions", "PopulationHistory"), site=admin_site)
+class PopulationHistoryAdmin(RegionScopedMixin, EventAdmin):
+    pass
+
+
+@admin.register(apps.get_model("regions", "PolicyParameterHistory"), site=admin_site)
+class PolicyParameterHistoryAdmin(RegionScopedMixin, EventAdmin):
+    pass
