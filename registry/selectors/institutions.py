@@ -1,0 +1,138 @@
+"""Reads of institutions, registrations, claims, staff, 挂靠 flags and filing documents.
+
+Every query goes through the scoped default managers: outside the active scope a row does not
+exist (``NotFound``, answered 404).
+"""
+
+from __future__ import annotations
+
+from django.db.models import DateField, F, Func, IntegerField, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
+
+from core.errors import NotFound
+
+from ..models import (
+    FilingDocument,
+    Institution,
+    InstitutionClaim,
+    InstitutionStatus,
+    Registration,
+    Staff,
+    StaffConflictFlag,
+    StaffQualification,
+)
+
+
+def institution_list(*, filters: dict | None = None) -> QuerySet[Institution]:
+    """Filters: status, kind, nature, district, township (region codes), q (name / credit code)."""
+    filters = filters or {}
+    qs = Institution.objects.select_related("region", "district")
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("nature"):
+        qs = qs.filter(nature=filters["nature"])
+    if filters.get("district"):
+        qs = qs.filter(district_id=filters["district"])
+    if filters.get("township"):
+        qs = qs.filter(region_id=filters["township"])
+    if filters.get("q"):
+        term = str(filters["q"]).strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(uscc__iexact=term.upper()))
+    return qs.order_by("name", "id")
+
+
+def institution_get(*, institution_id: int) -> Institution:
+    institution = (Institution.objects.select_related("region", "district", "current_filing")
+                   .filter(pk=institution_id).first())
+    if institution is None:
+        raise NotFound("机构不存在或不在您的管辖范围内。")
+    return institution
+
+
+def _days_since(field: str):
+    """Whole days from ``field`` (a date) to today (Asia/Shanghai), computed in SQL."""
+    return Func(Value(timezone.localdate(), output_field=DateField()), F(field), arg_joiner=" - ",
+                template="(%(expressions)s)", output_field=IntegerField())
+
+
+def unfiled_institutions() -> QuerySet[Institution]:
+    """Registered but never filed (no filing accepted yet), longest waiting first, with ``days_waited``."""
+    return (Institution.objects.filter(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING],
+                                       current_filing__isnull=True)
+            .select_related("region", "district")
+            .annotate(days_waited=_days_since("registered_on"))
+            .order_by(F("registered_on").asc(nulls_last=True), "id"))
+
+
+def registration_list() -> QuerySet[Registration]:
+    return (Registration.objects.select_related("institution", "region", "pushed_by")
+            .order_by("-updated_at", "-id"))
+
+
+def claim_list(*, status: str | None = None) -> QuerySet[InstitutionClaim]:
+    qs = InstitutionClaim.objects.select_related("institution", "user", "decided_by", "region")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def claim_get(*, claim_id: int) -> InstitutionClaim:
+    claim = claim_list().filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound("认领申请不存在或不在您的管辖范围内。")
+    return claim
+
+
+def _staff_qs() -> QuerySet[Staff]:
+    return (Staff.objects.select_related("institution")
+            .prefetch_related(Prefetch("qualifications", queryset=StaffQualification.objects.order_by("id")),
+                              Prefetch("conflict_flags",
+                                       queryset=StaffConflictFlag.objects.filter(resolved_at__isnull=True),
+                                       to_attr="open_conflicts")))
+
+
+def staff_list(*, institution_id: int, include_ended: bool = True) -> QuerySet[Staff]:
+    institution_get(institution_id=institution_id)  # 404 outside scope
+    qs = _staff_qs().filter(institution_id=institution_id)
+    if not include_ended:
+        qs = qs.filter(end_date__isnull=True)
+    return qs.order_by("role", "name", "id")
+
+
+def staff_get(*, staff_id: int, institution_id: int | None = None) -> Staff:
+    qs = _staff_qs().filter(pk=staff_id)
+    if institution_id is not None:
+        qs = qs.filter(institution_id=institution_id)
+    staff = qs.first()
+    if staff is None:
+        raise NotFound("人员不存在或不在您的管辖范围内。")
+    return staff
+
+
+def staff_conflict_list(*, include_resolved: bool = False) -> QuerySet[StaffConflictFlag]:
+    """挂靠 flags on this scope's staff (the other side is named, not shown: it may be another district)."""
+    qs = StaffConflictFlag.objects.select_related("staff", "staff__institution")
+    if not include_resolved:
+        qs = qs.filter(resolved_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def document_list(*, filing_id: int) -> QuerySet[FilingDocument]:
+    return FilingDocument.objects.filter(filing_id=filing_id).select_related("uploaded_by").order_by(
+        "doc_type", "id")
+
+
+def document_get(*, document_id: int, filing_id: int | None = None) -> FilingDocument:
+    qs = FilingDocument.objects.select_related("filing").filter(pk=document_id)
+    if filing_id is not None:
+        qs = qs.filter(filing_id=filing_id)
+    doc = qs.first()
+    if doc is None:
+        raise NotFound("材料不存在或不在您的管辖范围内。")
+    return doc
+
+
+__all__ = ["claim_get", "claim_list", "document_get", "document_list", "institution_get", "institution_list",
+           "registration_list", "staff_conflict_list", "staff_get", "staff_list", "unfiled_institutions"]

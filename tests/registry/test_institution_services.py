@@ -1,0 +1,229 @@
+"""Registration push, operator sign-up, claims and the district's view of unfiled institutions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.models import Assignment
+from accounts.selectors import scope_of
+from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.tenancy import TenantScope, tenant_scope
+from notifications.models import Notification
+from registry.models import ClaimStatus, Institution, InstitutionStatus, Registration
+from registry.selectors.institutions import claim_list, unfiled_institutions
+from registry.services.institutions import (
+    claim_confirm,
+    claim_reject,
+    institution_claim,
+    institution_update_contact,
+    operator_signup,
+    registration_push,
+)
+from tests.factories import make_uscc
+
+pytestmark = pytest.mark.django_db
+
+
+def push_data(**overrides):
+    data = {
+        "uscc": make_uscc("330106", seed=7),
+        "name": "杭州小星星托育有限公司",
+        "nature": "enterprise",
+        "legal_representative": "王芳",
+        "address": "杭州市西湖区文三路 100 号",
+        "district": "330106001",
+        "registered_on": (timezone.localdate() - dt.timedelta(days=12)).isoformat(),
+        "business_scope": "托育服务；婴幼儿照护服务",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def authority(make_account):
+    return make_account("ra_hz", "registration_authority", "330100")
+
+
+def push(actor, **overrides):
+    with tenant_scope(scope_of(actor.active_assignments[0])):
+        return registration_push(actor=actor, data=push_data(**overrides))
+
+
+def test_push_creates_registration_and_registered_institution(authority, django_capture_on_commit_callbacks,
+                                                              reviewer):
+    with django_capture_on_commit_callbacks(execute=True):
+        registration, created = push(authority)
+    assert created
+    with scopes_disabled():
+        institution = Institution.objects.get(uscc=registration.uscc)
+        assert institution.status == InstitutionStatus.REGISTERED
+        assert institution.region_id == "330106001" and institution.district_id == "330106"
+        assert institution.registration_authority == "市场监督管理部门"
+    # The district's reviewers are told a new registration arrived.
+    assert Notification.objects.filter(user=reviewer, verb="registration_received").count() == 1
+
+
+def test_second_push_updates_and_counts(authority):
+    registration, _ = push(authority)
+    again, created = push(authority, name="杭州小星星托育服务有限公司", address="西湖区文二路 5 号")
+    assert not created and again.pk == registration.pk
+    with scopes_disabled():
+        registration.refresh_from_db()
+        assert registration.push_count == 2
+        assert registration.institution.name == "杭州小星星托育服务有限公司"
+        assert registration.institution.address == "西湖区文二路 5 号"
+        # pghistory recorded the update of the registration.
+        assert registration.audit_events.filter(pgh_label="update").count() == 1
+
+
+def test_push_does_not_overwrite_filed_facts(authority):
+    registration, _ = push(authority)
+    with scopes_disabled():
+        Institution.objects.filter(pk=registration.institution_id).update(status=InstitutionStatus.FILED,
+                                                                         name="已备案名称")
+    push(authority, name="登记新名称", business_scope="托育服务；早期教育")
+    with scopes_disabled():
+        institution = Institution.objects.get(pk=registration.institution_id)
+    assert institution.name == "已备案名称"
+    assert institution.business_scope == "托育服务；早期教育"
+
+
+@pytest.mark.parametrize(("overrides", "field", "code"), [
+    ({"uscc": make_uscc("330106", seed=7)[:17] + ("0" if make_uscc("330106", seed=7)[17] != "0" else "1")},
+     "uscc", "uscc_checksum"),
+    ({"business_scope": "餐饮服务"}, "business_scope", "business_scope_missing_childcare"),
+    ({"nature": "company"}, "nature", "nature_invalid"),
+    ({"district": "999999"}, "district", "district_invalid"),
+    ({"registered_on": "2024-02-30"}, "registered_on", "date_invalid"),
+])
+def test_push_rejects_bad_input(authority, overrides, field, code):
+    with pytest.raises(DomainError) as info:
+        push(authority, **overrides)
+    assert info.value.code == code
+    assert field in info.value.fields
+    with scopes_disabled():
+        assert not Registration.objects.exists()
+
+
+def test_social_organisation_needs_no_childcare_word_in_scope(authority):
+    _, created = push(authority, nature="social_organisation", business_scope="婴幼儿照护")
+    assert created
+
+
+def test_push_outside_authority_scope(authority):
+    with pytest.raises(DomainError) as info:
+        push(authority, district="330203001")  # Ningbo, not Hangzhou
+    assert info.value.code == "district_out_of_scope"
+
+
+def test_push_needs_authority_role(reviewer):
+    with tenant_scope(scope_of(reviewer.active_assignments[0])), pytest.raises(PermissionDenied):
+        registration_push(actor=reviewer, data=push_data())
+
+
+def test_unfiled_institutions_with_days_waited(authority, regions):
+    push(authority)
+    with tenant_scope(TenantScope.for_region(regions["330106"])):
+        rows = list(unfiled_institutions())
+    assert [(r.name, r.days_waited) for r in rows] == [("杭州小星星托育有限公司", 12)]
+    with tenant_scope(TenantScope.for_region(regions["330105"])):
+        assert list(unfiled_institutions()) == []
+
+
+def test_operator_signup_encrypts_phone(regions):
+    user = operator_signup(username="op_wang", password="Str0ng!pass#2026", display_name="王芳",
+                           phone="+86 138-0013-8000")
+    assert user.phone == "13800138000"
+    assert user.phone_masked == "138****8000"
+    assert "13800138000" not in user.phone_encrypted
+    assert user.assignments.count() == 0
+
+
+def test_operator_signup_validates(regions):
+    with pytest.raises(DomainError) as info:
+        operator_signup(username="x", password="1", display_name="", phone="12345")
+    assert set(info.value.fields) == {"username", "display_name", "phone", "password"}
+
+
+def _operator(regions):
+    return operator_signup(username="op_wang", password="Str0ng!pass#2026", display_name="王芳",
+                           phone="13800138000")
+
+
+def test_claim_confirm_grants_operator(authority, reviewer, regions, django_capture_on_commit_callbacks):
+    registration, _ = push(authority)
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()):
+        claim = institution_claim(actor=op, uscc=registration.uscc.lower())
+        # Claiming twice returns the pending claim.
+        assert institution_claim(actor=op, uscc=registration.uscc).pk == claim.pk
+    with tenant_scope(TenantScope.for_region(regions["330106"])), django_capture_on_commit_callbacks(execute=True):
+        assert [c.pk for c in claim_list(status="pending")] == [claim.pk]
+        claim_confirm(actor=reviewer, claim_id=claim.pk)
+        with pytest.raises(InvalidTransition):
+            claim_confirm(actor=reviewer, claim_id=claim.pk)
+    assert Assignment.objects.filter(user=op, role="operator", institution_id=registration.institution_id).exists()
+    assert Notification.objects.filter(user=op, verb="claim_confirmed").exists()
+
+
+def test_claim_other_district_cannot_confirm(authority, other_reviewer, regions):
+    registration, _ = push(authority)
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()):
+        claim = institution_claim(actor=op, uscc=registration.uscc)
+    with tenant_scope(TenantScope.for_region(regions["330105"])), pytest.raises(NotFound):
+        claim_confirm(actor=other_reviewer, claim_id=claim.pk)
+
+
+def test_claim_reject_needs_note(authority, reviewer, regions):
+    registration, _ = push(authority)
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()):
+        claim = institution_claim(actor=op, uscc=registration.uscc)
+    with tenant_scope(TenantScope.for_region(regions["330106"])):
+        with pytest.raises(DomainError) as info:
+            claim_reject(actor=reviewer, claim_id=claim.pk, note=" ")
+        assert info.value.code == "note_required"
+        rejected = claim_reject(actor=reviewer, claim_id=claim.pk, note="申请人并非该机构负责人")
+    assert rejected.status == ClaimStatus.REJECTED
+    assert not Assignment.objects.filter(user=op, role="operator").exists()
+
+
+def test_claim_unknown_code_needs_facts(regions):
+    op = _operator(regions)
+    code = make_uscc("330106", seed=99)
+    with tenant_scope(TenantScope.nothing()):
+        with pytest.raises(DomainError) as info:
+            institution_claim(actor=op, uscc=code)
+        assert info.value.code == "institution_not_found"
+        facts = {k: v for k, v in push_data().items() if k != "uscc"}
+        claim = institution_claim(actor=op, uscc=code, facts=facts)
+    with scopes_disabled():
+        assert claim.institution.uscc == code
+        assert claim.institution.status == InstitutionStatus.REGISTERED
+        assert claim.district_id == "330106"
+
+
+def test_claim_bad_code(regions):
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()), pytest.raises(DomainError) as info:
+        institution_claim(actor=op, uscc="91330106MA27XXXXXZ")  # Z is not in the GB 32100 alphabet
+    assert info.value.code == "uscc_charset"
+    assert "uscc" in info.value.fields
+
+
+def test_update_contact(authority, make_account, regions):
+    registration, _ = push(authority)
+    op = make_account("op_li", "operator", registration.uscc)
+    with tenant_scope(TenantScope.for_institutions([registration.institution_id])):
+        institution = institution_update_contact(actor=op, institution_id=registration.institution_id,
+                                                 data={"contact_phone": "0571-87654321"})
+        assert institution.contact_phone == "0571-87654321"
+        with pytest.raises(DomainError) as info:
+            institution_update_contact(actor=op, institution_id=registration.institution_id,
+                                       data={"contact_phone": "12"})
+        assert info.value.code == "phone_invalid"
