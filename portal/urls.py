@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("verify/<str:receipt_no>/", views.verify_receipt, name="verify_receipt"),
+]

@@ -91,3 +91,112 @@ class StaffFactory(factory.django.DjangoModelFactory):
         obj.set_region(obj.institution.region)
         obj.save()
         return obj
+
+
+# --- filings (helper h4) ----------------------------------------------------------------------------
+
+def _copy_tenant_from(obj, source):
+    obj.region_id, obj.province_id = source.region_id, source.province_id
+    obj.city_id, obj.district_id = source.city_id, source.district_id
+    return obj
+
+
+class FilingFactory(factory.django.DjangoModelFactory):
+    """A filing of an institution; pass ``status=`` to start in any state (set once, before saving)."""
+
+    class Meta:
+        model = "registry.Filing"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.LazyAttribute(lambda o: o.institution.name)
+    address = factory.LazyAttribute(lambda o: o.institution.address)
+    principal_name = factory.LazyAttribute(lambda o: o.institution.principal_name)
+    service_types = factory.LazyFunction(lambda: ["full_day"])
+    total_slots = 10
+    premises_type = "owned"
+    hygiene_evaluation_passed = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        _copy_tenant_from(obj, obj.institution)
+        obj.save()
+        return obj
+
+
+class FilingClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registry.FilingClass"
+
+    filing = factory.SubFactory(FilingFactory)
+    class_type = "infant"
+    planned_children = 10
+    carers = 4
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        _copy_tenant_from(obj, obj.filing)
+        obj.save()
+        return obj
+
+
+def _scan_file():
+    from django.core.files.base import ContentFile
+
+    return ContentFile(b"%PDF-1.4\n%test\n", name="scan.pdf")
+
+
+class FilingDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registry.FilingDocument"
+
+    filing = factory.SubFactory(FilingFactory)
+    doc_type = "business_licence"
+    file = factory.LazyFunction(lambda: _scan_file())
+    original_name = "scan.pdf"
+    content_type = "application/pdf"
+    size = 15
+    sha256 = "0" * 64
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        _copy_tenant_from(obj, obj.filing)
+        obj.save()
+        return obj
+
+
+REQUIRED_DOCS = ("business_licence", "premises_proof", "staff_certificates", "hygiene_report", "fire_safety")
+
+
+def make_roster(institution):
+    """A roster that meets the staff standards for one infant class of 10 (call with scopes disabled)."""
+    from registry.models import StaffQualification
+
+    StaffFactory(institution=institution, role=StaffRole.PRINCIPAL, education="bachelor", years_experience=5)
+    for _ in range(4):
+        StaffFactory(institution=institution, role=StaffRole.CAREGIVER)
+    StaffFactory(institution=institution, role=StaffRole.HEALTH_PART_TIME)
+    guard = StaffFactory(institution=institution, role=StaffRole.SECURITY_GUARD)
+    _copy_tenant_from(StaffQualification(staff=guard, type="security", number="BA-0001",
+                                         expires_on=timezone.localdate() + dt.timedelta(days=700)), guard).save()
+
+
+def add_documents(filing, *, meals_served=False):
+    for doc in (*REQUIRED_DOCS, *(["food_licence"] if meals_served else [])):
+        FilingDocumentFactory(filing=filing, doc_type=doc)
+
+
+def make_ready_filing(institution=None, *, kind="initial", status="draft", meals_served=False, **filing_kwargs):
+    """A filing that passes every check: complete roster, one infant class of 10 with 4 carers,
+    all documents, hygiene passed, commitment signed. Call with scopes disabled."""
+    institution = institution or InstitutionFactory()
+    if not institution.staff.exists():
+        make_roster(institution)
+    filing = FilingFactory(institution=institution, kind=kind, status=status, meals_served=meals_served,
+                           commitment_signer="王园长", commitment_accepted_at=timezone.now(), **filing_kwargs)
+    if kind != "termination":
+        FilingClassFactory(filing=filing, class_type="infant", planned_children=10, carers=4, name="小一班")
+        add_documents(filing, meals_served=meals_served)
+    return filing

@@ -1,0 +1,131 @@
+"""Documents the commission issues on filing: the receipt (备案回执) and the basic-conditions notice
+(基本条件告知书), rendered with fpdf2 and a CJK font; the receipt carries a QR code to the public
+verification page.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from fpdf import FPDF
+
+from .. import rules
+from ..models import Filing, FilingKind, ServiceType
+
+DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+@lru_cache(maxsize=4)
+def _find_font(configured: str) -> str:
+    for candidate in (configured, DEFAULT_FONT):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    if shutil.which("fc-match"):
+        found = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True, text=True,  # noqa: S607
+                               timeout=10, check=False).stdout.strip()
+        if found and Path(found).is_file():
+            return found
+    raise ImproperlyConfigured("No CJK font found: set CJK_FONT_PATH to a TrueType/OpenType font with Chinese glyphs")
+
+
+def font_path() -> str:
+    return _find_font(getattr(settings, "CJK_FONT_PATH", "") or "")
+
+
+def verify_url(receipt_no: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verify/{receipt_no}/"
+
+
+def commission_name(filing: Filing) -> str:
+    return f"{filing.district.name}卫生健康局"
+
+
+def _pdf(title: str) -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(20, 20, 20)
+    pdf.add_font("cjk", fname=font_path(), collection_font_number=0)
+    pdf.set_title(title)
+    pdf.set_creator("托育机构备案管理平台")
+    pdf.add_page()
+    pdf.set_font("cjk", size=20)
+    pdf.cell(0, 14, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    return pdf
+
+
+def _row(pdf: FPDF, label: str, value: str) -> None:
+    pdf.set_font("cjk", size=11)
+    pdf.cell(40, 9, label, border=1)
+    pdf.multi_cell(0, 9, value or "—", border=1, new_x="LMARGIN", new_y="NEXT")
+
+
+def _date_text(filing: Filing):
+    moment = filing.decided_at or timezone.now()
+    return timezone.localtime(moment).strftime("%Y年%m月%d日")
+
+
+def receipt_pdf_bytes(*, filing: Filing) -> bytes:
+    pdf = _pdf("托育机构备案回执" if filing.kind == FilingKind.INITIAL else "托育机构变更备案回执")
+    institution = filing.institution
+    pdf.set_font("cjk", size=11)
+    pdf.cell(0, 8, f"回执编号：{filing.receipt_no}", align="R", new_x="LMARGIN", new_y="NEXT")
+    labels = dict(ServiceType.choices)
+    _row(pdf, "机构名称", filing.name)
+    _row(pdf, "统一社会信用代码", institution.uscc)
+    _row(pdf, "机构类型", filing.get_institution_kind_display())
+    _row(pdf, "地址", filing.address)
+    _row(pdf, "备案类型", filing.get_kind_display())
+    _row(pdf, "服务类型", "、".join(str(labels.get(s, s)) for s in filing.service_types))
+    _row(pdf, "托位数", f"{filing.total_slots} 个")
+    _row(pdf, "负责人", filing.principal_name)
+    _row(pdf, "备案日期", _date_text(filing))
+    pdf.ln(6)
+    pdf.set_font("cjk", size=11)
+    pdf.multi_cell(0, 7, f"{filing.name}：你单位提交的{filing.get_kind_display()}材料收悉，经核对，予以备案。"
+                         "请严格按照《托育机构设置标准（试行）》《托育机构管理规范（试行）》开展服务，"
+                         "并接受卫生健康部门的监督管理。", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    qr = io.BytesIO()
+    segno.make(verify_url(filing.receipt_no), error="m").save(qr, kind="png", scale=4, border=2)
+    qr.seek(0)
+    top = pdf.get_y()
+    pdf.image(qr, x=20, y=top, w=32, h=32)
+    pdf.set_xy(56, top + 4)
+    pdf.set_font("cjk", size=9)
+    pdf.multi_cell(70, 5, f"扫码核验备案真伪\n{verify_url(filing.receipt_no)}")
+    pdf.set_xy(120, top + 8)
+    pdf.set_font("cjk", size=12)
+    pdf.cell(70, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(120)
+    pdf.cell(70, 8, _date_text(filing), align="R")
+    return bytes(pdf.output())
+
+
+def notice_pdf_bytes(*, filing: Filing) -> bytes:
+    from .filings import policy_for
+
+    pdf = _pdf("托育机构基本条件告知书")
+    pdf.set_font("cjk", size=11)
+    pdf.cell(0, 8, f"回执编号：{filing.receipt_no}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, f"{filing.name}（统一社会信用代码 {filing.institution.uscc}）：", new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.multi_cell(0, 7, "根据《托育机构登记和备案办法（试行）》《托育机构设置标准（试行）》《托育机构管理规范（试行）》，"
+                         "你单位在提供托育服务期间应当持续符合以下基本条件：", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for i, line in enumerate(rules.conditions_notice_lines(policy_for(filing), filing.institution_kind), 1):
+        pdf.multi_cell(0, 7, f"{i}. {line}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.multi_cell(0, 7, "不符合上述条件的，卫生健康部门将依法责令整改，并向社会公布。", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _date_text(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -1,0 +1,96 @@
+"""The filing workflow: ONE transition table (from-state, action, to-state, who may, which checks).
+
+Services call ``ensure_transition`` on a row they hold locked (``select_for_update``) and then
+``apply``; nothing else changes ``Filing.status`` (the FSM field is protected, and
+``ConcurrentTransitionMixin`` refuses to save a row whose status changed since it was read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django_fsm import ConcurrentTransition
+
+from accounts.roles import REVIEWERS, Role
+from core.errors import Conflict, InvalidTransition
+from core.permissions import require_role
+
+from .models import Filing, FilingStatus
+
+OPERATORS = frozenset({Role.OPERATOR})
+
+
+class FilingAction(models.TextChoices):
+    CREATE = "create", "创建"
+    SUBMIT = "submit", "提交"
+    RESUBMIT = "resubmit", "补正后重新提交"
+    ACCEPT = "accept", "通过备案"
+    RETURN = "return", "退回补正"
+    WITHDRAW = "withdraw", "撤回"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    # Run registry.rules checks and refuse the move if any fails.
+    requires_checks: bool = False
+
+
+S = FilingStatus
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(FilingAction.SUBMIT, (S.DRAFT,), S.SUBMITTED, OPERATORS, requires_checks=True),
+    Transition(FilingAction.RESUBMIT, (S.RETURNED,), S.RESUBMITTED, OPERATORS, requires_checks=True),
+    Transition(FilingAction.ACCEPT, (S.SUBMITTED, S.RESUBMITTED), S.ACCEPTED, REVIEWERS, requires_checks=True),
+    # Return: failed checks are added to the notice automatically (one-time notice rule).
+    Transition(FilingAction.RETURN, (S.SUBMITTED, S.RESUBMITTED), S.RETURNED, REVIEWERS),
+    Transition(FilingAction.WITHDRAW, (S.DRAFT, S.RETURNED), S.WITHDRAWN, OPERATORS),
+)
+BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+
+# The operator may edit the form, classes, documents and commitment only in these states.
+EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
+OPEN_STATES = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.RESUBMITTED})
+FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN})
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [t.action for t in TRANSITIONS if status in t.sources]
+
+
+def ensure_transition(filing: Filing, action: str, actor) -> Transition:
+    """Refuse an illegal move (InvalidTransition) or the wrong role (NotFound/PermissionDenied)."""
+    t = BY_ACTION[action]
+    require_role(actor, t.roles, filing)
+    if filing.status not in t.sources:
+        raise InvalidTransition(
+            f"备案当前状态为「{FilingStatus(filing.status).label}」，不能执行「{FilingAction(action).label}」操作。")
+    return t
+
+
+def ensure_editable(filing: Filing, actor) -> None:
+    require_role(actor, OPERATORS, filing)
+    if filing.status not in EDITABLE_STATES:
+        raise InvalidTransition(
+            f"备案当前状态为「{FilingStatus(filing.status).label}」，不能修改。只有草稿或已退回的备案可以修改。")
+
+
+def check_version(filing: Filing, expected_version: int | None) -> None:
+    if expected_version is not None and filing.version != expected_version:
+        raise Conflict("该备案已被他人处理或修改，请刷新页面后重试。")
+
+
+def apply(filing: Filing, transition: Transition, *, update_fields: list[str]) -> str:
+    """Move the locked row to the transition's target and save; returns the previous status."""
+    previous = filing.status
+    filing.move_to(transition.target)
+    filing.version += 1
+    fields = sorted({*update_fields, "status", "version", "updated_at"})
+    try:
+        filing.save(update_fields=fields)
+    except ConcurrentTransition as exc:
+        raise Conflict("该备案已被他人处理，请刷新页面后查看最新状态。") from exc
+    return previous

@@ -1,0 +1,380 @@
+"""Filing workflow at the service level: lifecycle, illegal moves, returns, change and termination."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.selectors import scope_of
+from core.errors import Conflict, DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.tenancy import tenant_scope
+from core.workdays import add_working_days
+from notifications.models import Notification
+from registry.models import Filing, FilingStatus, Institution, InstitutionStatus, Staff
+from registry.selectors.filings import filing_diff, filing_history, filing_list, review_queue
+from registry.services import filings as svc
+from registry.workflow import TRANSITIONS
+from tests.factories import (
+    FilingClassFactory,
+    InstitutionFactory,
+    add_documents,
+    make_ready_filing,
+    make_roster,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def institution(regions):
+    with scopes_disabled():
+        return InstitutionFactory(service_types=["full_day"], total_slots=10)
+
+
+@pytest.fixture
+def operator(make_account, institution):
+    return make_account("op_xihu", "operator", institution.uscc)
+
+
+def as_(user):
+    """Open the user's own scope (as the middleware does for a request)."""
+    return tenant_scope(scope_of(user.active_assignments[0]))
+
+
+def reload(model, pk):
+    with scopes_disabled():
+        return model.objects.get(pk=pk)
+
+
+def event_actions(filing):
+    with scopes_disabled():
+        return [e.action for e in filing_history(filing=filing)]
+
+
+def test_whole_initial_lifecycle(institution, operator, reviewer, django_capture_on_commit_callbacks):
+    with as_(operator):
+        filing = svc.filing_create(actor=operator, institution_id=institution.pk)
+    assert filing.status == FilingStatus.DRAFT
+    assert filing.name == institution.name and filing.service_types == ["full_day"]
+
+    with scopes_disabled():  # roster and scans come from the staff and document services
+        make_roster(institution)
+        add_documents(filing)
+
+    with as_(operator):
+        svc.filing_set_classes(actor=operator, filing_id=filing.pk,
+                               classes=[{"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班"}])
+        svc.filing_update_form(actor=operator, filing_id=filing.pk, data={
+            "premises_type": "leased", "lease_start": "2026-01-01", "lease_end": "2029-06-30",
+            "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}, "contact_phone": "+86 138-0013-8000"})
+        checks = svc.filing_run_checks(filing=reload(Filing, filing.pk))
+        assert [c["code"] for c in checks if not c["passed"]] == ["commitment"]
+        svc.filing_sign_commitment(actor=operator, filing_id=filing.pk, signer="王园长", ip="10.0.0.8")
+        with django_capture_on_commit_callbacks(execute=True):
+            filing = svc.filing_submit(actor=operator, filing_id=filing.pk)
+
+    filing = reload(Filing, filing.pk)
+    assert filing.status == FilingStatus.SUBMITTED
+    assert filing.contact_phone == "13800138000"
+    assert filing.due_at == add_working_days(filing.submitted_at, 5)
+    assert filing.notice_due_at == add_working_days(filing.submitted_at, 15)
+    assert all(c["passed"] for c in filing.check_results)
+    assert len(filing.staff_snapshot) == 7
+    assert all("********" in s["id_number_masked"] and len(s["id_number_hash"]) == 64 for s in filing.staff_snapshot)
+    assert reload(Institution, institution.pk).status == InstitutionStatus.FILING
+    assert Notification.objects.filter(user=reviewer, verb="filing_submitted").count() == 1
+
+    with as_(reviewer):
+        assert [f.pk for f in review_queue(filters={})] == [filing.pk]
+        with django_capture_on_commit_callbacks(execute=True):
+            svc.filing_accept(actor=reviewer, filing_id=filing.pk, expected_version=filing.version)
+
+    filing = reload(Filing, filing.pk)
+    year = timezone.localdate().year
+    assert filing.status == FilingStatus.ACCEPTED
+    assert filing.receipt_no == f"330106-{year}-00001"
+    assert filing.decided_by == reviewer and filing.receipt_pdf.name and filing.notice_pdf.name
+    inst = reload(Institution, institution.pk)
+    assert (inst.status, inst.current_filing_id, inst.receipt_no) == (InstitutionStatus.FILED, filing.pk,
+                                                                      filing.receipt_no)
+    assert inst.filed_on == timezone.localdate() and inst.contact_phone == "13800138000"
+    assert Notification.objects.filter(user=operator, verb="filing_accepted",
+                                       title__contains=filing.receipt_no).count() == 1
+    assert event_actions(filing) == ["create", "submit", "accept"]
+    with scopes_disabled():
+        accept = filing_history(filing=filing)[-1]
+    assert (accept.from_status, accept.to_status, accept.actor) == ("submitted", "accepted", reviewer)
+
+
+def test_submit_refused_with_every_failed_item_and_state_unchanged(institution, operator):
+    with scopes_disabled():
+        filing = make_ready_filing(institution)
+        FilingClassFactory(filing=filing, class_type="toddler", planned_children=16, carers=3)
+    with as_(operator), pytest.raises(DomainError) as exc:
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    assert exc.value.code == "checks_failed"
+    joined = "\n".join(exc.value.fields["checks"])
+    assert "托小班计划收托 16 人，超过上限 15 人" in joined
+    assert "托位数与班级计划一致" in joined and "在职保育人员" in joined
+    assert {c["code"] for c in exc.value.checks} == {"class_size", "class_ratio", "total_slots",
+                                                    "caregivers_on_roster"}
+    assert reload(Filing, filing.pk).status == FilingStatus.DRAFT
+    assert reload(Institution, institution.pk).status == InstitutionStatus.REGISTERED
+
+
+SERVICE_ACTIONS = ["submit", "accept", "return", "withdraw"]
+
+
+def _target(status, action):
+    name = "resubmit" if (action == "submit" and status == FilingStatus.RETURNED) else action
+    for t in TRANSITIONS:
+        if t.action == name and status in t.sources:
+            return t.target
+    return None
+
+
+@pytest.mark.parametrize("status", FilingStatus.values)
+@pytest.mark.parametrize("action", SERVICE_ACTIONS)
+def test_transition_table_every_state_and_action(status, action, institution, operator, reviewer):
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=status)
+    actor = operator if action in ("submit", "withdraw") else reviewer
+    call = {
+        "submit": lambda: svc.filing_submit(actor=actor, filing_id=filing.pk),
+        "accept": lambda: svc.filing_accept(actor=actor, filing_id=filing.pk),
+        "return": lambda: svc.filing_return(actor=actor, filing_id=filing.pk, reasons=["消防证明模糊"]),
+        "withdraw": lambda: svc.filing_withdraw(actor=actor, filing_id=filing.pk),
+    }[action]
+    expected = _target(status, action)
+    with as_(actor):
+        if expected is None:
+            with pytest.raises(InvalidTransition) as exc:
+                call()
+            assert "不能执行" in exc.value.message
+        else:
+            call()
+    after = reload(Filing, filing.pk)
+    assert after.status == (expected or status)
+    assert after.version == (filing.version + 1 if expected else filing.version)
+    assert event_actions(after) == ([_action_name(status, action)] if expected else [])
+
+
+def _action_name(status, action):
+    return "resubmit" if action == "submit" and status == FilingStatus.RETURNED else action
+
+
+def test_roles_and_scope(institution, operator, reviewer, other_reviewer):
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=FilingStatus.SUBMITTED)
+    with as_(operator), pytest.raises(PermissionDenied):
+        svc.filing_accept(actor=operator, filing_id=filing.pk)
+    with as_(other_reviewer), pytest.raises(NotFound):
+        svc.filing_accept(actor=other_reviewer, filing_id=filing.pk)
+    with as_(reviewer), pytest.raises(PermissionDenied):
+        svc.filing_withdraw(actor=reviewer, filing_id=filing.pk)
+    assert reload(Filing, filing.pk).status == FilingStatus.SUBMITTED
+
+
+def test_stale_version_is_a_conflict(institution, reviewer):
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=FilingStatus.SUBMITTED)
+    with as_(reviewer), pytest.raises(Conflict):
+        svc.filing_accept(actor=reviewer, filing_id=filing.pk, expected_version=filing.version - 1 or 99)
+    assert reload(Filing, filing.pk).status == FilingStatus.SUBMITTED
+
+
+def test_return_lists_reviewer_reasons_and_failed_checks_in_one_notice(
+        institution, operator, reviewer, django_capture_on_commit_callbacks):
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=FilingStatus.SUBMITTED)
+        stale = Staff.objects.filter(institution=institution, role="caregiver").first()
+        stale.health_certificate_date = timezone.localdate() - dt.timedelta(days=400)
+        stale.save()
+    with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
+        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["营业执照扫描件不清晰", " "])
+    filing = reload(Filing, filing.pk)
+    assert filing.status == FilingStatus.RETURNED
+    assert filing.return_reasons[0] == "营业执照扫描件不清晰"
+    assert len(filing.return_reasons) == 2 and stale.name in filing.return_reasons[1]
+    with scopes_disabled():
+        event = filing_history(filing=filing)[-1]
+    assert event.items == filing.return_reasons and event.actor == reviewer
+    note = Notification.objects.get(user=operator, verb="filing_returned")
+    assert "需补正 2 项" in note.title and "营业执照扫描件不清晰" in note.body and stale.name in note.body
+
+    with as_(operator), pytest.raises(DomainError) as exc:
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    assert exc.value.code == "checks_failed"
+    with scopes_disabled():
+        stale.health_certificate_date = timezone.localdate()
+        stale.save()
+    with as_(operator):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    assert reload(Filing, filing.pk).status == FilingStatus.RESUBMITTED
+
+
+def test_return_needs_at_least_one_item(institution, reviewer):
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=FilingStatus.SUBMITTED)
+    with as_(reviewer), pytest.raises(DomainError) as exc:
+        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=[])
+    assert exc.value.code == "reasons_required"
+
+
+def test_one_open_filing_and_withdraw_reopens(institution, operator):
+    with as_(operator):
+        first = svc.filing_create(actor=operator, institution_id=institution.pk)
+        with pytest.raises(DomainError) as exc:
+            svc.filing_create(actor=operator, institution_id=institution.pk)
+        assert exc.value.code == "open_filing_exists"
+        with pytest.raises(DomainError):
+            svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
+        svc.filing_withdraw(actor=operator, filing_id=first.pk)
+        second = svc.filing_create(actor=operator, institution_id=institution.pk)
+    assert reload(Filing, first.pk).status == FilingStatus.WITHDRAWN
+    assert second.status == FilingStatus.DRAFT
+
+
+def test_withdraw_after_return_puts_institution_back_to_registered(institution, operator, reviewer):
+    with scopes_disabled():
+        filing = make_ready_filing(institution)
+    with as_(operator):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    assert reload(Institution, institution.pk).status == InstitutionStatus.FILING
+    with as_(reviewer):
+        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["补充消防材料"])
+    with as_(operator):
+        svc.filing_withdraw(actor=operator, filing_id=filing.pk)
+        assert reload(Institution, institution.pk).status == InstitutionStatus.REGISTERED
+        again = svc.filing_create(actor=operator, institution_id=institution.pk)
+    assert again.status == FilingStatus.DRAFT
+    assert event_actions(filing) == ["submit", "return", "withdraw"]
+
+
+def test_form_validation_reports_fields(institution, operator):
+    with as_(operator):
+        filing = svc.filing_create(actor=operator, institution_id=institution.pk)
+        with pytest.raises(DomainError) as exc:
+            svc.filing_update_form(actor=operator, filing_id=filing.pk, data={
+                "latitude": "91", "service_types": ["boarding"], "fees": {"full_day": -1}, "name": "",
+                "lease_start": "2026-13-01", "contact_phone": "12345", "termination_date": "2026-01-01",
+                "colour": "red"})
+        assert set(exc.value.fields) == {"latitude", "service_types", "fees", "name", "lease_start",
+                                         "contact_phone", "termination_date", "colour"}
+        with pytest.raises(DomainError) as exc:
+            svc.filing_set_classes(actor=operator, filing_id=filing.pk,
+                                   classes=[{"class_type": "nursery", "planned_children": 0}])
+        assert set(exc.value.fields) == {"classes[0].class_type", "classes[0].planned_children"}
+    assert reload(Filing, filing.pk).version == filing.version
+
+
+def _filed(institution):
+    """An institution whose initial filing was accepted (receipt issued)."""
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=FilingStatus.ACCEPTED, receipt_no="330106-2025-00007",
+                                   decided_at=timezone.now())
+        Institution.objects.filter(pk=institution.pk).update(status=InstitutionStatus.FILED, current_filing=filing,
+                                                             receipt_no=filing.receipt_no,
+                                                             filed_on=dt.date(2025, 9, 1), total_slots=10)
+    return filing
+
+
+def test_change_filing_diff_and_accept(institution, operator, reviewer):
+    original = _filed(institution)
+    with as_(operator):
+        change = svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
+        assert change.classes.count() == 1 and change.premises_type == original.premises_type
+        with pytest.raises(DomainError) as exc:
+            svc.filing_update_form(actor=operator, filing_id=change.pk, data={"fees": {"full_day": 1}})
+        assert "fees" in exc.value.fields
+        svc.filing_update_form(actor=operator, filing_id=change.pk,
+                               data={"name": "西湖区阳光托育园", "total_slots": 15, "service_types": ["full_day",
+                                                                                              "hourly"]})
+        svc.filing_set_classes(actor=operator, filing_id=change.pk,
+                               classes=[{"class_type": "toddler", "planned_children": 15, "carers": 3}])
+        live = {d["field"]: d for d in filing_diff(filing=reload(Filing, change.pk))}
+        assert set(live) == {"name", "total_slots", "service_types", "classes"}
+        assert live["service_types"]["new"] == "全日托、计时托" and live["name"]["label"] == "机构名称"
+        with scopes_disabled():
+            for doc in original.documents.all():
+                doc.filing_id, doc.pk = change.pk, None
+                doc.save()
+        svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
+        svc.filing_submit(actor=operator, filing_id=change.pk)
+    change = reload(Filing, change.pk)
+    assert change.changes["name"] == [institution.name, "西湖区阳光托育园"]
+    assert change.changes["total_slots"] == [10, 15]
+    assert reload(Institution, institution.pk).status == InstitutionStatus.FILED  # stays filed during a change
+    with as_(reviewer):
+        svc.filing_accept(actor=reviewer, filing_id=change.pk)
+    inst = reload(Institution, institution.pk)
+    change = reload(Filing, change.pk)
+    assert (inst.name, inst.total_slots, inst.current_filing_id) == ("西湖区阳光托育园", 15, change.pk)
+    assert inst.filed_on == dt.date(2025, 9, 1)
+    assert change.receipt_no.endswith("-00001") and inst.receipt_no == change.receipt_no
+
+
+def test_change_filing_without_changes_is_refused(institution, operator):
+    original = _filed(institution)
+    with as_(operator):
+        change = svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
+        with scopes_disabled():
+            for doc in original.documents.all():
+                doc.filing_id, doc.pk = change.pk, None
+                doc.save()
+        svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
+        with pytest.raises(DomainError) as exc:
+            svc.filing_submit(actor=operator, filing_id=change.pk)
+    assert any("没有任何变更" in line for line in exc.value.fields["checks"])
+
+
+def test_termination_requires_plan_and_terminates_institution(institution, operator, reviewer,
+                                                              django_capture_on_commit_callbacks):
+    _filed(institution)
+    with as_(operator):
+        term = svc.filing_create(actor=operator, institution_id=institution.pk, kind="termination")
+        assert term.classes.count() == 0
+        svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
+        with pytest.raises(DomainError) as exc:
+            svc.filing_submit(actor=operator, filing_id=term.pk)
+        assert len(exc.value.fields["checks"]) == 2
+        with pytest.raises(DomainError):
+            svc.filing_update_form(actor=operator, filing_id=term.pk, data={"name": "改名"})
+        svc.filing_update_form(actor=operator, filing_id=term.pk,
+                               data={"termination_date": "2026-12-31", "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+        svc.filing_submit(actor=operator, filing_id=term.pk)
+    with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
+        svc.filing_accept(actor=reviewer, filing_id=term.pk)
+    assert reload(Institution, institution.pk).status == InstitutionStatus.TERMINATED
+    term = reload(Filing, term.pk)
+    assert term.status == FilingStatus.ACCEPTED and term.receipt_no == ""
+    assert Notification.objects.filter(user=operator, title__contains="终止备案已办结").exists()
+
+
+def test_review_queue_orders_by_deadline_and_filters(institution, reviewer, regions, django_assert_max_num_queries):
+    now = timezone.now()
+    with scopes_disabled():
+        late = make_ready_filing(institution, status=FilingStatus.SUBMITTED, due_at=now - dt.timedelta(days=1))
+        other = InstitutionFactory(region_id="330106002", kind="home_daycare")
+        soon = make_ready_filing(other, status=FilingStatus.RESUBMITTED, due_at=now + dt.timedelta(days=2),
+                                 institution_kind="home_daycare")
+        make_ready_filing(InstitutionFactory(), status=FilingStatus.DRAFT)
+        make_ready_filing(InstitutionFactory(region_id="330105001"), status=FilingStatus.SUBMITTED, due_at=now)
+    with as_(reviewer):
+        with django_assert_max_num_queries(1):
+            rows = [(f.pk, f.institution.name, f.region.name) for f in review_queue(filters={})]
+        assert [r[0] for r in rows] == [late.pk, soon.pk]
+        assert [f.pk for f in review_queue(filters={"overdue": "1"})] == [late.pk]
+        assert [f.pk for f in review_queue(filters={"township": "330106002"})] == [soon.pk]
+        assert [f.pk for f in review_queue(filters={"kind": "home_daycare"})] == [soon.pk]
+        assert [f.pk for f in review_queue(filters={"status": "submitted"})] == [late.pk]
+        with django_assert_max_num_queries(1):
+            assert len([f.institution.name for f in filing_list(actor=reviewer)]) == 3
