@@ -1,0 +1,276 @@
+"""Staff roster writes: validated, encrypted ID numbers; reveals audited; 挂靠 (one person active at
+two institutions at once) flagged to both sides by a cross-tenant match on the keyed hash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.models import AuthEventKind, User
+from accounts.roles import MAY_REVEAL_PERSONAL, Role
+from accounts.services import auth_event_record
+from core import crypto
+from core.errors import DomainError, NotFound
+from core.permissions import require_role
+from core.validators import mask_id_number, validate_id_number
+
+from ..models import (
+    Education,
+    Institution,
+    QualificationType,
+    Staff,
+    StaffConflictFlag,
+    StaffQualification,
+    StaffRole,
+)
+from .institutions import _Errors, _parse_date
+
+# Who may edit a roster: the institution's operator, and the district administrator.
+STAFF_EDITORS = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
+STAFF_FIELDS = ("name", "id_number", "role", "education", "years_experience", "health_certificate_date",
+                "criminal_record_checked", "criminal_record_checked_on", "start_date", "end_date",
+                "qualifications")
+_DATE_FIELDS = {"health_certificate_date": "健康合格证明日期", "criminal_record_checked_on": "无犯罪记录证明日期",
+                "start_date": "入职日期", "end_date": "离职日期"}
+
+
+def _bool(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "是")
+    return bool(value)
+
+
+def clean_staff(data: dict[str, Any], *, partial: bool = False, current: Staff | None = None) -> dict[str, Any]:
+    """Validate staff data; with ``partial`` only the keys present. ``id_number`` comes back normalised."""
+    errors = _Errors()
+    out: dict[str, Any] = {}
+
+    def present(key: str) -> bool:
+        return not partial or key in data
+
+    if present("name"):
+        name = str(data.get("name") or "").strip()
+        if not name:
+            errors.add("name", "required", "请填写姓名。")
+        elif len(name) > 64:
+            errors.add("name", "too_long", "姓名不能超过 64 个字。")
+        out["name"] = name
+    if present("id_number"):
+        try:
+            out["id_number"] = validate_id_number(str(data.get("id_number") or ""))
+        except ValidationError as exc:
+            errors.add("id_number", exc.code or "id_number_invalid", exc.messages[0])
+    if present("role"):
+        role = str(data.get("role") or "")
+        if role not in StaffRole.values:
+            errors.add("role", "role_invalid", "岗位无效。")
+        out["role"] = role
+    if present("education"):
+        education = str(data.get("education") or "")
+        if education and education not in Education.values:
+            errors.add("education", "education_invalid", "学历无效。")
+        out["education"] = education
+    if present("years_experience"):
+        raw = data.get("years_experience")
+        try:
+            years = int(raw or 0)
+            if not 0 <= years <= 60:
+                raise ValueError
+            out["years_experience"] = years
+        except (TypeError, ValueError):
+            errors.add("years_experience", "number_invalid", "从业年限应为 0–60 的整数。")
+    if present("criminal_record_checked"):
+        out["criminal_record_checked"] = _bool(data.get("criminal_record_checked"))
+    today = timezone.localdate()
+    for key, label in _DATE_FIELDS.items():
+        if not present(key):
+            continue
+        raw = data.get(key)
+        if raw in (None, ""):
+            if key == "start_date":
+                errors.add(key, "required", f"请填写{label}。")
+            out[key] = None
+            continue
+        value = _parse_date(raw)
+        if value is None:
+            errors.add(key, "date_invalid", f"{label}应为 YYYY-MM-DD 格式的有效日期。")
+        elif key in ("health_certificate_date", "criminal_record_checked_on") and value > today:
+            errors.add(key, "date_in_future", f"{label}不能晚于今天。")
+        out[key] = value
+    start = out.get("start_date", current.start_date if current else None)
+    end = out.get("end_date", current.end_date if current else None)
+    if start and end and end < start:
+        errors.add("end_date", "end_before_start", "离职日期不能早于入职日期。")
+    if present("qualifications") and "qualifications" in data:
+        quals = []
+        for i, q in enumerate(data.get("qualifications") or []):
+            q = q or {}
+            qtype = str(q.get("type") or "")
+            number = str(q.get("number") or "").strip()
+            if qtype not in QualificationType.values:
+                errors.add(f"qualifications[{i}].type", "qualification_type_invalid", "证书类型无效。")
+            if not number or len(number) > 64:
+                errors.add(f"qualifications[{i}].number", "required", "请填写证书编号（不超过 64 位）。")
+            expires = q.get("expires_on")
+            expires_on = _parse_date(expires) if expires else None
+            if expires and expires_on is None:
+                errors.add(f"qualifications[{i}].expires_on", "date_invalid", "有效期应为 YYYY-MM-DD 格式的日期。")
+            quals.append({"type": qtype, "number": number, "expires_on": expires_on})
+        out["qualifications"] = quals
+    errors.raise_if_any()
+    return out
+
+
+def _set_id_number(staff: Staff, number: str) -> None:
+    staff.id_number_encrypted = crypto.encrypt(number)
+    staff.id_number_hash = crypto.blind_index(number)
+    staff.id_number_masked = mask_id_number(number)
+
+
+def _ensure_not_on_roster(staff: Staff) -> None:
+    dup = Staff.objects.filter(institution_id=staff.institution_id, id_number_hash=staff.id_number_hash,
+                               end_date__isnull=True)
+    if staff.pk:
+        dup = dup.exclude(pk=staff.pk)
+    if staff.end_date is None and dup.exists():
+        raise DomainError("staff_duplicate", "该身份证号码的人员已在本机构在职名册中。",
+                          fields={"id_number": ["已在名册中。"]})
+
+
+def _replace_qualifications(staff: Staff, quals: list[dict]) -> None:
+    StaffQualification.objects.filter(staff=staff).delete()
+    rows = []
+    for q in quals:
+        row = StaffQualification(staff=staff, type=q["type"], number=q["number"], expires_on=q["expires_on"])
+        row.set_region(staff.region)
+        rows.append(row)
+    StaffQualification.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
+    institution = Institution.objects.filter(pk=institution_id).first()
+    if institution is None:
+        raise NotFound("机构不存在或不在您的管辖范围内。")
+    require_role(actor, STAFF_EDITORS, institution)
+    clean = clean_staff(data)
+    quals = clean.pop("qualifications", [])
+    number = clean.pop("id_number")
+    staff = Staff(institution=institution, **clean)
+    _set_id_number(staff, number)
+    staff.set_region(institution.region)
+    _ensure_not_on_roster(staff)
+    staff.save()
+    _replace_qualifications(staff, quals)
+    staff_conflicts_detect(staff_id=staff.pk)
+    return staff
+
+
+def _locked_staff(staff_id: int) -> Staff:
+    staff = Staff.objects.locked().select_related("institution").filter(pk=staff_id).first()
+    if staff is None:
+        raise NotFound("人员不存在或不在您的管辖范围内。")
+    return staff
+
+
+@transaction.atomic
+def staff_update(*, actor: User, staff_id: int, data: dict) -> Staff:
+    staff = _locked_staff(staff_id)
+    require_role(actor, STAFF_EDITORS, staff)
+    clean = clean_staff(data, partial=True, current=staff)
+    quals = clean.pop("qualifications", None)
+    fields = []
+    if "id_number" in clean:
+        number = clean.pop("id_number")
+        if crypto.blind_index(number) != staff.id_number_hash:
+            _set_id_number(staff, number)
+            fields += ["id_number_encrypted", "id_number_hash", "id_number_masked"]
+    for key, value in clean.items():
+        setattr(staff, key, value)
+        fields.append(key)
+    _ensure_not_on_roster(staff)
+    if fields:
+        staff.save(update_fields=[*fields, "updated_at"])
+    if quals is not None:
+        _replace_qualifications(staff, quals)
+    staff_conflicts_detect(staff_id=staff.pk)
+    return staff
+
+
+@transaction.atomic
+def staff_end(*, actor: User, staff_id: int, end_date) -> Staff:
+    """Take the person off the roster from ``end_date``; their 挂靠 flags (both sides) are resolved."""
+    staff = _locked_staff(staff_id)
+    require_role(actor, STAFF_EDITORS, staff)
+    value = _parse_date(end_date) if end_date else None
+    if value is None:
+        raise DomainError("date_invalid", "离职日期应为 YYYY-MM-DD 格式的有效日期。", fields={"end_date": ["日期无效。"]})
+    if value < staff.start_date:
+        raise DomainError("end_before_start", "离职日期不能早于入职日期。", fields={"end_date": ["早于入职日期。"]})
+    staff.end_date = value
+    staff.save(update_fields=["end_date", "updated_at"])
+    staff_conflicts_detect(staff_id=staff.pk)
+    return staff
+
+
+def staff_reveal_id_number(*, actor: User, staff_id: int, request=None) -> str:
+    """The full ID number, for roles that may see it; every reveal is written to the security log."""
+    staff = Staff.objects.filter(pk=staff_id).first()
+    if staff is None:
+        raise NotFound("人员不存在或不在您的管辖范围内。")
+    require_role(actor, MAY_REVEAL_PERSONAL, staff, message="您的角色不能查看完整身份证号码。")
+    auth_event_record(kind=AuthEventKind.REVEAL, user=actor, request=request,
+                      target=f"registry.staff:{staff.pk}:id_number", district_id=staff.district_id)
+    return staff.id_number
+
+
+def _on_roster(staff: Staff) -> bool:
+    # A person with an end date (even a future one) has given notice: not counted as 挂靠.
+    return staff.end_date is None
+
+
+@transaction.atomic
+def staff_conflicts_detect(*, staff_id: int) -> list[StaffConflictFlag]:
+    """Flag (both ways) every other institution where the same person is on the roster now.
+
+    Deliberately cross-tenant (the other institution may be in another district): one query on
+    the partial hash index finds the matches; flags no longer true are resolved.
+    Returns this staff member's open flags.
+    """
+    now = timezone.now()
+    with scopes_disabled():
+        staff = Staff.objects.select_related("institution", "district").get(pk=staff_id)
+        if _on_roster(staff):
+            others = list(Staff.objects.filter(id_number_hash=staff.id_number_hash, end_date__isnull=True)
+                          .exclude(institution_id=staff.institution_id)
+                          .select_related("institution", "district"))
+        else:
+            others = []
+        other_ids = [o.pk for o in others]
+        # Resolve flags (both directions) that no longer hold.
+        (StaffConflictFlag.objects.filter(Q(staff=staff) | Q(other_staff=staff), resolved_at__isnull=True)
+         .exclude(Q(staff_id__in=other_ids) | Q(other_staff_id__in=other_ids)).update(resolved_at=now))
+        if not others:
+            return []
+        rows = []
+        for other in others:
+            for mine, theirs in ((staff, other), (other, staff)):
+                flag = StaffConflictFlag(staff=mine, other_staff=theirs,
+                                         other_institution_name=theirs.institution.name,
+                                         other_district_name=theirs.district.full_name or theirs.district.name)
+                flag.set_region(mine.region)
+                rows.append(flag)
+        StaffConflictFlag.objects.bulk_create(rows, ignore_conflicts=True)
+        pair = (Q(staff=staff, other_staff_id__in=other_ids) | Q(other_staff=staff, staff_id__in=other_ids))
+        StaffConflictFlag.objects.filter(pair, resolved_at__isnull=False).update(resolved_at=None)
+        return list(StaffConflictFlag.objects.filter(staff=staff, resolved_at__isnull=True)
+                    .select_related("other_staff"))
+
+
+__all__ = ["STAFF_EDITORS", "clean_staff", "staff_conflicts_detect", "staff_create", "staff_end",
+           "staff_reveal_id_number", "staff_update"]
