@@ -1,0 +1,253 @@
+"""HTML forms of the registry pages. They shape input; services decide (DomainError → form errors)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core.validators import validate_id_number, validate_mobile, validate_uscc
+from registry.models import (
+    ClassType,
+    DocumentType,
+    Education,
+    FilingStatus,
+    InstitutionKind,
+    InstitutionStatus,
+    PremisesType,
+    QualificationType,
+    ServiceType,
+    StaffRole,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def apply_domain_error(form: forms.Form, error) -> None:
+    """Put a DomainError's field messages on the form's fields (others and the message: non-field)."""
+    placed = False
+    for name, messages in (error.fields or {}).items():
+        if not isinstance(messages, list | tuple):
+            messages = [messages]
+        texts = [m.get("message", str(m)) if isinstance(m, dict) else str(m) for m in messages]
+        if name in form.fields:
+            for text in texts:
+                form.add_error(name, text)
+            placed = True
+    if not placed or error.message:
+        form.add_error(None, error.message)
+
+
+# --- operator sign-up and claim -----------------------------------------------------------------------
+
+class SignupForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    display_name = forms.CharField(label="姓名", max_length=64)
+    phone = forms.CharField(label="手机号", max_length=20)
+    email = forms.EmailField(label="电子邮箱", required=False)
+    password = forms.CharField(label="密码", widget=forms.PasswordInput, min_length=8)
+    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput)
+
+    def clean_phone(self):
+        return validate_mobile(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致。")
+        return data
+
+
+class ClaimForm(forms.Form):
+    uscc = forms.CharField(label="统一社会信用代码", max_length=18,
+                           help_text="登记机关推送的机构信息将自动带出，提交后由所在区县卫生健康部门确认。")
+
+    def clean_uscc(self):
+        return validate_uscc(self.cleaned_data["uscc"])
+
+
+class ClaimRejectForm(forms.Form):
+    note = forms.CharField(label="驳回原因", max_length=300)
+
+
+# --- staff -----------------------------------------------------------------------------------------------
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=64)
+    id_number = forms.CharField(label="居民身份证号", max_length=18, required=False,
+                                help_text="修改时留空表示不变。")
+    role = forms.ChoiceField(label="岗位", choices=StaffRole.choices)
+    education = forms.ChoiceField(label="学历", choices=[("", "—"), *Education.choices], required=False)
+    years_experience = forms.IntegerField(label="从业年限", min_value=0, max_value=60, initial=0)
+    health_certificate_date = forms.DateField(label="健康合格证明日期", required=False, widget=DATE)
+    criminal_record_checked = forms.BooleanField(label="已提供无犯罪记录证明", required=False)
+    criminal_record_checked_on = forms.DateField(label="无犯罪记录证明日期", required=False, widget=DATE)
+    start_date = forms.DateField(label="入职日期", widget=DATE)
+    qualification_type = forms.ChoiceField(label="资格证书类型", required=False,
+                                           choices=[("", "—"), *QualificationType.choices])
+    qualification_number = forms.CharField(label="证书编号", max_length=64, required=False)
+    qualification_expires_on = forms.DateField(label="证书有效期至", required=False, widget=DATE)
+
+    def __init__(self, *args, id_required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].required = id_required
+        if id_required:
+            self.fields["id_number"].help_text = ""
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number", "")
+        return validate_id_number(value) if value else ""
+
+    def service_data(self) -> dict:
+        d = dict(self.cleaned_data)
+        qtype = d.pop("qualification_type")
+        qnumber = d.pop("qualification_number")
+        qexpires = d.pop("qualification_expires_on")
+        if not d.get("id_number"):
+            d.pop("id_number", None)
+        d["qualifications"] = ([{"type": qtype, "number": qnumber, "expires_on": qexpires}]
+                               if qtype and qnumber else [])
+        return d
+
+
+class StaffEndForm(forms.Form):
+    end_date = forms.DateField(label="离职日期", widget=DATE)
+
+
+# --- filing steps ----------------------------------------------------------------------------------------
+
+class FilingBasicForm(forms.Form):
+    name = forms.CharField(label="机构名称", max_length=200)
+    institution_kind = forms.ChoiceField(label="机构类型", choices=InstitutionKind.choices)
+    address = forms.CharField(label="地址", max_length=300)
+    latitude = forms.DecimalField(label="纬度（WGS-84）", max_digits=9, decimal_places=6, required=False)
+    longitude = forms.DecimalField(label="经度（WGS-84）", max_digits=9, decimal_places=6, required=False)
+    legal_representative = forms.CharField(label="法定代表人", max_length=64)
+    principal_name = forms.CharField(label="负责人", max_length=64)
+    contact_phone = forms.CharField(label="联系电话", max_length=32)
+    service_types = forms.MultipleChoiceField(label="服务类型", choices=ServiceType.choices,
+                                              widget=forms.CheckboxSelectMultiple)
+    total_slots = forms.IntegerField(label="托位数", min_value=0)
+    opening_hours = forms.CharField(label="服务时间", max_length=100, required=False)
+
+
+class FilingClassForm(forms.Form):
+    name = forms.CharField(label="班级名称", max_length=64, required=False)
+    class_type = forms.ChoiceField(label="班型", choices=ClassType.choices)
+    planned_children = forms.IntegerField(label="计划收托人数", min_value=1)
+    carers = forms.IntegerField(label="保育人员数", min_value=0)
+    min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False)
+
+
+FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=50)
+
+
+class FilingPremisesForm(forms.Form):
+    building_area = forms.DecimalField(label="建筑面积（㎡）", max_digits=10, decimal_places=2, required=False)
+    outdoor_area = forms.DecimalField(label="户外活动场地面积（㎡）", max_digits=10, decimal_places=2, required=False)
+    premises_type = forms.ChoiceField(label="场地性质", choices=[("", "—"), *PremisesType.choices], required=False)
+    lease_start = forms.DateField(label="租赁起始", required=False, widget=DATE)
+    lease_end = forms.DateField(label="租赁截止", required=False, widget=DATE)
+    hygiene_evaluation_passed = forms.BooleanField(label="卫生评价结论为合格", required=False)
+    meals_served = forms.BooleanField(label="提供膳食", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in ServiceType.choices:
+            self.fields[f"fee_{value}"] = forms.DecimalField(
+                label=f"{label}收费（元）", min_value=0, max_digits=10, decimal_places=2, required=False)
+
+    @staticmethod
+    def initial_from(filing) -> dict:
+        data = {name: getattr(filing, name) for name in (
+            "building_area", "outdoor_area", "premises_type", "lease_start", "lease_end",
+            "hygiene_evaluation_passed", "meals_served")}
+        for key, fen in (filing.fees or {}).items():
+            data[f"fee_{key}"] = Decimal(int(fen)) / 100
+        return data
+
+    def service_data(self) -> dict:
+        d = {k: v for k, v in self.cleaned_data.items() if not k.startswith("fee_")}
+        fees = {}
+        for value, _label in ServiceType.choices:
+            yuan = self.cleaned_data.get(f"fee_{value}")
+            if yuan is not None:
+                try:
+                    fees[value] = int((Decimal(yuan) * 100).to_integral_value())
+                except InvalidOperation as exc:  # pragma: no cover - DecimalField already validated
+                    raise ValidationError("收费金额无效。") from exc
+        d["fees"] = fees
+        return d
+
+
+class FilingTerminationForm(forms.Form):
+    termination_date = forms.DateField(label="终止日期", widget=DATE)
+    placement_plan = forms.CharField(label="在托婴幼儿安置方案", widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class DocumentUploadForm(forms.Form):
+    doc_type = forms.ChoiceField(label="材料类型", choices=DocumentType.choices)
+    file = forms.FileField(label="文件（PDF、JPG 或 PNG）")
+
+
+class CommitmentForm(forms.Form):
+    signer = forms.CharField(label="承诺人（签名）", max_length=64)
+    agree = forms.BooleanField(label="本人承诺所填信息和提交材料真实、合法、有效，并对其真实性负责。")
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReturnForm(VersionForm):
+    reasons = forms.CharField(label="退回事项（每行一项）", widget=forms.Textarea(attrs={"rows": 6}))
+
+    def clean_reasons(self):
+        items = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
+        if not items:
+            raise ValidationError("请至少填写一项退回事项。")
+        return items
+
+
+# --- filters (django-filter) ----------------------------------------------------------------------------
+
+class ReviewQueueFilter(django_filters.FilterSet):
+    """The review queue's filter form; the filtering itself is ``review_queue(filters=...)``."""
+
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
+                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop")
+    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop")
+    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop")
+    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期")], method="noop")
+
+    def __init__(self, *args, townships=(), selector=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
+        self.selector = selector
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        filters = {k: v for k, v in self.form.cleaned_data.items() if v}
+        return self.selector(filters=filters) if self.selector else queryset
+
+
+class InstitutionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="名称或信用代码", method="noop")
+    status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop")
+    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop")
+
+    def __init__(self, *args, selector=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.selector = selector
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        filters = {k: v for k, v in self.form.cleaned_data.items() if v}
+        return self.selector(filters=filters) if self.selector else queryset

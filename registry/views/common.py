@@ -1,0 +1,80 @@
+"""Helpers shared by the registry pages: role gates and DomainError → message."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+
+from accounts.roles import Role
+from core.errors import DomainError, NotFound
+
+
+def active_role(request) -> str | None:
+    assignment = getattr(request, "assignment", None)
+    return assignment.role if assignment else None
+
+
+def role_required(*role_sets):
+    """Page open only to the active assignment's role in ``role_sets`` (403 otherwise)."""
+    allowed = frozenset().union(*[{r} if isinstance(r, str) else set(r) for r in role_sets])
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if active_role(request) not in allowed:
+                raise PermissionDenied("您当前的角色不能访问该页面。")
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+
+        return wrapper
+
+    return decorator
+
+
+operator_required = role_required(Role.OPERATOR)
+
+
+def operator_institution_id(request) -> int:
+    return request.assignment.institution_id
+
+
+def fail(request, error: DomainError, to: str, *args, **kwargs):
+    """Show the service's Chinese message and go back to ``to``."""
+    messages.error(request, error.message)
+    return redirect(to, *args, **kwargs)
+
+
+def post_version(request) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def filing_context(filing) -> dict:
+    """What the status page and the review page show of a filing (all read here, none in templates)."""
+    from registry.models import FilingKind, FilingStatus, ServiceType
+    from registry.selectors.filings import filing_diff, filing_history
+    from registry.workflow import FilingAction
+
+    actions, statuses, services = dict(FilingAction.choices), dict(FilingStatus.choices), dict(ServiceType.choices)
+    history = filing_history(filing=filing)
+    for e in history:
+        e.action_label = actions.get(e.action, e.action)
+        e.from_label = statuses.get(e.from_status, "")
+        e.to_label = statuses.get(e.to_status, "")
+    return {
+        "filing": filing,
+        "classes": list(filing.classes.all()),
+        "documents": list(filing.documents.all()),
+        "history": history,
+        "diff": filing_diff(filing=filing) if filing.kind == FilingKind.CHANGE else [],
+        "service_type_labels": [services.get(v, v) for v in filing.service_types or []],
+        "fee_rows": [{"label": services.get(k, k), "yuan": f"{int(v) / 100:.2f}"} for k, v in (filing.fees or {}).items()],
+    }

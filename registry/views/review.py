@@ -1,0 +1,87 @@
+"""Reviewer pages: the queue by deadline, the review page, accept / return with itemised reasons."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.roles import REVIEWERS, Role
+from core.errors import DomainError
+from regions.selectors import region_children
+from registry.forms import ReturnForm, ReviewQueueFilter, VersionForm
+from registry.selectors.filings import review_queue
+from registry.services.filings import filing_accept, filing_return, filing_run_checks
+
+from .common import fail, filing_context, post_version, role_required
+from .filings import _get
+
+QUEUE_ROLES = (REVIEWERS, Role.CITY_VIEWER)
+REVIEWABLE = ("submitted", "resubmitted")
+
+
+@role_required(*QUEUE_ROLES)
+def queue(request):
+    assignment = request.assignment
+    townships = list(region_children(parent_code=assignment.region_id)) if assignment.region_id else []
+    filterset = ReviewQueueFilter(request.GET or None, queryset=review_queue(filters={}),
+                                  townships=townships, selector=review_queue)
+    qs = filterset.qs if filterset.is_bound else review_queue(filters={})
+    page = Paginator(qs.select_related("institution", "region"), 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for f in page:
+        f.is_overdue = f.due_at is not None and f.due_at < now
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registry/review/queue.html",
+                  {"filter": filterset, "page": page, "query": query.urlencode()})
+
+
+@role_required(*QUEUE_ROLES)
+def review_detail(request, filing_id: int):
+    filing = _get(request, filing_id)
+    checks = filing_run_checks(filing=filing) if filing.status in REVIEWABLE else (filing.check_results or [])
+    can_decide = request.assignment.role in REVIEWERS and filing.status in REVIEWABLE
+    failed_lines = [f"{c['label']}：{c['reason']}" for c in checks if not c["passed"]]
+    context = filing_context(filing)
+    context.update({
+        "checks": checks,
+        "can_decide": can_decide,
+        "accept_form": VersionForm(initial={"version": filing.version}),
+        "return_form": ReturnForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)}),
+        "is_overdue": filing.due_at is not None and filing.due_at < timezone.now(),
+    })
+    return render(request, "registry/review/detail.html", context)
+
+
+@role_required(REVIEWERS)
+@require_POST
+def review_accept(request, filing_id: int):
+    try:
+        filing = filing_accept(actor=request.user, filing_id=filing_id, expected_version=post_version(request))
+    except DomainError as exc:
+        items = getattr(exc, "checks", None)
+        if items:
+            messages.error(request, exc.message + " " + "；".join(f"{c['label']}：{c['reason']}" for c in items))
+            return redirect("registry:review_detail", filing_id)
+        return fail(request, exc, "registry:review_detail", filing_id)
+    messages.success(request, f"已通过备案，回执编号 {filing.receipt_no}。")
+    return redirect("registry:review_detail", filing.pk)
+
+
+@role_required(REVIEWERS)
+@require_POST
+def review_return(request, filing_id: int):
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("registry:review_detail", filing_id)
+    try:
+        filing_return(actor=request.user, filing_id=filing_id, reasons=form.cleaned_data["reasons"],
+                      expected_version=form.cleaned_data.get("version"))
+    except DomainError as exc:
+        return fail(request, exc, "registry:review_detail", filing_id)
+    messages.success(request, "已退回补正，并一次性告知了全部补正事项。")
+    return redirect("registry:review_queue")

@@ -1,0 +1,362 @@
+"""Registry pages through the Django client: sign-up → claim → filing in steps → return → resubmit →
+accept → receipt; staff roster; reviewer lists; scope and role gates; query counts on list pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.models import Assignment
+from registry.models import (
+    ClaimStatus,
+    Filing,
+    FilingStatus,
+    Institution,
+    InstitutionClaim,
+    InstitutionStatus,
+    StaffConflictFlag,
+)
+from tests.conftest import PASSWORD
+from tests.e2e.data import REQUIRED_DOCS, lease_dates, make_roster, pdf_bytes, png_bytes
+from tests.factories import FilingFactory, InstitutionFactory, StaffFactory, make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def institution(regions):
+    with scopes_disabled():
+        return InstitutionFactory(name="西湖区小星星托育园", service_types=["full_day"], total_slots=10)
+
+
+@pytest.fixture
+def operator(make_account, institution):
+    return make_account("op_xihu", "operator", institution.uscc)
+
+
+def client_for(client_class, user):
+    c = client_class()
+    c.force_login(user)
+    return c
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+# --- sign-up and claim ----------------------------------------------------------------------------
+
+def test_signup_claim_and_confirm_through_pages(client, institution, reviewer, django_user_model):
+    assert client.get(reverse("registry:operator_signup")).status_code == 200
+    bad = client.post(reverse("registry:operator_signup"), {
+        "username": "zhangsan", "display_name": "张三", "phone": "12345", "password": "Abcdefg!234",
+        "password2": "Different!234"})
+    body = text(bad)
+    assert "请输入有效的 11 位手机号码。" in body and "两次输入的密码不一致。" in body
+    assert not django_user_model.objects.filter(username="zhangsan").exists()
+
+    response = client.post(reverse("registry:operator_signup"), {
+        "username": "zhangsan", "display_name": "张三", "phone": "138 0013 8000", "password": "Abcdefg!234",
+        "password2": "Abcdefg!234"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("registry:claim")
+    user = django_user_model.objects.get(username="zhangsan")
+    assert user.phone_masked == "138****8000"
+
+    unknown = client.post(reverse("registry:claim"), {"uscc": "91330106MA2KXXXX1X"})
+    assert "校验位" in text(unknown) or "统一社会信用代码" in text(unknown)
+    response = client.post(reverse("registry:claim"), {"uscc": institution.uscc}, follow=True)
+    assert "已提交对“西湖区小星星托育园”的认领申请" in text(response)
+    assert institution.legal_representative in text(response)  # prefilled from the registration record
+
+    reviewer_client = client_for(type(client), reviewer)
+    listing = reviewer_client.get(reverse("registry:claim_list"))
+    assert "西湖区小星星托育园" in text(listing) and "138****8000" in text(listing)
+    with scopes_disabled():
+        claim = InstitutionClaim.objects.get(user=user)
+    reviewer_client.post(reverse("registry:claim_confirm", args=[claim.pk]))
+    with scopes_disabled():
+        assert InstitutionClaim.objects.get(pk=claim.pk).status == ClaimStatus.CONFIRMED
+    assert Assignment.objects.filter(user=user, role="operator", institution=institution).exists()
+
+    home = client.get(reverse("registry:operator_home"))
+    assert home.status_code == 200 and "西湖区小星星托育园" in text(home) and "开始备案" in text(home)
+
+
+def test_claim_reject_needs_a_reason(client, institution, reviewer, django_user_model):
+    user = django_user_model.objects.create_user("lisi", password=PASSWORD)
+    client.force_login(user)
+    client.post(reverse("registry:claim"), {"uscc": institution.uscc})
+    with scopes_disabled():
+        claim = InstitutionClaim.objects.get(user=user)
+    rc = client_for(type(client), reviewer)
+    response = rc.post(reverse("registry:claim_reject", args=[claim.pk]), {"note": ""}, follow=True)
+    assert "请填写驳回原因。" in text(response)
+    rc.post(reverse("registry:claim_reject", args=[claim.pk]), {"note": "非该机构人员"})
+    mine = client.get(reverse("registry:claim"))
+    assert "已驳回" in text(mine) and "非该机构人员" in text(mine)
+
+
+# --- staff roster -------------------------------------------------------------------------------------
+
+def staff_post(**over):
+    data = {"name": "王小丽", "id_number": make_id_number(seq=77), "role": "caregiver", "education": "college",
+            "years_experience": 3, "health_certificate_date": (timezone.localdate() - dt.timedelta(days=10)).isoformat(),
+            "start_date": (timezone.localdate() - dt.timedelta(days=5)).isoformat(),
+            "qualification_type": "childcare", "qualification_number": "YY-001", "qualification_expires_on": ""}
+    data.update(over)
+    return data
+
+
+def test_staff_add_edit_end_with_chinese_id_errors_and_masked_ids(client, operator):
+    client.force_login(operator)
+    number = make_id_number(seq=77)
+    bad = client.post(reverse("registry:staff_add"), staff_post(id_number=number[:-1] + ("0" if number[-1] != "0" else "1")))
+    assert bad.status_code == 200 and "居民身份证号码校验位错误。" in text(bad)
+    short = client.post(reverse("registry:staff_add"), staff_post(id_number="1234"))
+    assert "居民身份证号码应为 18 位" in text(short)
+
+    response = client.post(reverse("registry:staff_add"), staff_post(), follow=True)
+    page = text(response)
+    assert "已添加 王小丽。" in page
+    assert number not in page and f"{number[:6]}********{number[14:]}" in page
+
+    with scopes_disabled():
+        staff = operator.assignments.get().institution.staff.get(name="王小丽")
+    edit = client.get(reverse("registry:staff_edit", args=[staff.pk]))
+    assert number not in text(edit)
+    client.post(reverse("registry:staff_edit", args=[staff.pk]), staff_post(id_number="", years_experience=4))
+    staff.refresh_from_db()
+    assert staff.years_experience == 4
+
+    client.post(reverse("registry:staff_end", args=[staff.pk]), {"end_date": timezone.localdate().isoformat()})
+    staff.refresh_from_db()
+    assert staff.end_date == timezone.localdate()
+    assert "<td>王小丽</td>" not in text(client.get(reverse("registry:staff_list")))
+    assert "<td>王小丽</td>" in text(client.get(reverse("registry:staff_list") + "?all=1"))
+
+
+def test_staff_of_another_institution_is_404(client, operator, regions):
+    with scopes_disabled():
+        other = StaffFactory(institution=InstitutionFactory(name="别家托育园"))
+    client.force_login(operator)
+    assert client.get(reverse("registry:staff_edit", args=[other.pk])).status_code == 404
+
+
+# --- the filing lifecycle through the pages ---------------------------------------------------------
+
+def fill_steps(c, filing_id: int):
+    step = lambda s: reverse("registry:filing_step", args=[filing_id, s])  # noqa: E731
+    r = c.post(step("basic"), {"name": "西湖区小星星托育园", "institution_kind": "institution",
+                               "address": "杭州市西湖区文三路 1 号", "legal_representative": "李四", "principal_name": "王园长",
+                               "contact_phone": "13800138000", "service_types": ["full_day"], "total_slots": 10,
+                               "opening_hours": "7:30-17:30"})
+    assert r.status_code == 302 and r["Location"] == step("classes"), text(r)
+    r = c.post(step("classes"), {"classes-TOTAL_FORMS": 1, "classes-INITIAL_FORMS": 0, "classes-MIN_NUM_FORMS": 0,
+                                 "classes-MAX_NUM_FORMS": 50, "classes-0-name": "小一班", "classes-0-class_type": "infant",
+                                 "classes-0-planned_children": 10, "classes-0-carers": 4})
+    assert r.status_code == 302, text(r)
+    start, end = lease_dates()
+    r = c.post(step("premises"), {"building_area": "320.5", "outdoor_area": "80", "premises_type": "leased",
+                                  "lease_start": start, "lease_end": end, "hygiene_evaluation_passed": "on",
+                                  "fee_full_day": "2500.00"})
+    assert r.status_code == 302, text(r)
+    for i, doc in enumerate(REQUIRED_DOCS):
+        content, name = (png_bytes(), f"{doc}.png") if i == 0 else (pdf_bytes(doc), f"{doc}.pdf")
+        r = c.post(step("documents"), {"doc_type": doc, "file": SimpleUploadedFile(name, content)})
+        assert r.status_code == 302, text(r)
+    r = c.post(step("commitment"), {"signer": "王园长", "agree": "on"})
+    assert r.status_code == 302, text(r)
+
+
+def test_filing_lifecycle_through_pages(client, institution, operator, reviewer):
+    with scopes_disabled():
+        make_roster(institution)
+    op = client_for(type(client), operator)
+    rv = client_for(type(client), reviewer)
+
+    r = op.post(reverse("registry:filing_new", args=["initial"]))
+    with scopes_disabled():
+        filing = Filing.objects.get(institution=institution)
+    assert r["Location"] == reverse("registry:filing_step", args=[filing.pk, "basic"])
+
+    # Submitting before the steps are done: refused with the failed items, nothing moves.
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
+    assert "未通过" in text(r) and "check-fail" in text(r)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.DRAFT
+
+    # A bad class size: the service's Chinese message on the page, classes unchanged.
+    bad = op.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), {
+        "classes-TOTAL_FORMS": 1, "classes-INITIAL_FORMS": 0, "classes-MIN_NUM_FORMS": 0, "classes-MAX_NUM_FORMS": 50,
+        "classes-0-class_type": "infant", "classes-0-planned_children": 500, "classes-0-carers": 4})
+    assert bad.status_code == 200 and "班级信息有误" in text(bad)
+
+    fill_steps(op, filing.pk)
+    checklist = op.get(reverse("registry:filing_step", args=[filing.pk, "checklist"]))
+    assert "全部通过" in text(checklist), re.findall(r"check-fail.*?</li>", text(checklist), re.S)
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), {"version": filing.version + 99}, follow=True)
+    assert "请刷新" in text(r)  # stale version → conflict message
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
+    assert "备案已提交" in text(r)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.SUBMITTED
+
+    # Reviewer: queue, review page with documents previewed through the scoped view.
+    queue = rv.get(reverse("registry:review_queue"))
+    assert "西湖区小星星托育园" in text(queue)
+    page = rv.get(reverse("registry:review_detail", args=[filing.pk]))
+    body = text(page)
+    assert 'data-testid="doc-pdf"' in body and 'data-testid="doc-image"' in body
+    assert "/media/" not in body
+    with scopes_disabled():
+        doc = filing.documents.filter(content_type="application/pdf").first()
+    served = rv.get(reverse("registry:document_file", args=[doc.pk]))
+    assert served["Content-Type"] == "application/pdf" and served["Content-Disposition"].startswith("inline")
+    assert b"".join(served.streaming_content).startswith(b"%PDF-")
+
+    version = filing.version
+    r = rv.post(reverse("registry:review_return", args=[filing.pk]),
+                {"version": version, "reasons": "消防安全检查合格证明不清晰\n\n场地租赁合同缺少盖章页"}, follow=True)
+    assert "已退回补正" in text(r)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.RETURNED
+    # A second reviewer tab with the old version gets the conflict message, not a second move.
+    stale = rv.post(reverse("registry:review_accept", args=[filing.pk]), {"version": version}, follow=True)
+    assert any("刷新" in m or "不能执行" in m for m in messages_of(stale)), messages_of(stale)
+
+    # Operator sees the reasons, fixes (re-uploads) and resubmits.
+    detail = text(op.get(reverse("registry:filing_detail", args=[filing.pk])))
+    assert "消防安全检查合格证明不清晰" in detail and "场地租赁合同缺少盖章页" in detail
+    r = op.post(reverse("registry:filing_step", args=[filing.pk, "documents"]),
+                {"doc_type": "fire_safety", "file": SimpleUploadedFile("fire2.pdf", pdf_bytes("fire v2"))})
+    assert r.status_code == 302
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.RESUBMITTED, messages_of(r)
+
+    r = rv.post(reverse("registry:review_accept", args=[filing.pk]), {"version": filing.version}, follow=True)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.ACCEPTED and filing.receipt_no
+    assert filing.receipt_no in text(r)
+    with scopes_disabled():
+        assert Institution.objects.get(pk=institution.pk).status == InstitutionStatus.FILED
+
+    detail = op.get(reverse("registry:filing_detail", args=[filing.pk]))
+    assert "补正后重新提交" in text(detail) and "通过备案" in text(detail)  # history
+    pdf = op.get(reverse("registry:filing_receipt", args=[filing.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    from pypdf import PdfReader
+
+    data = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    assert filing.receipt_no in "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert op.get(reverse("registry:filing_notice", args=[filing.pk])).status_code == 200
+    # Editing an accepted filing is refused with the status message.
+    r = op.get(reverse("registry:filing_step", args=[filing.pk, "basic"]), follow=True)
+    assert "不能修改" in text(r)
+
+
+def test_documents_and_filings_of_another_district_are_404(client, other_reviewer, institution, operator):
+    with scopes_disabled():
+        filing = FilingFactory(institution=institution, status=FilingStatus.SUBMITTED)
+        from tests.factories import FilingDocumentFactory
+
+        doc = FilingDocumentFactory(filing=filing)
+    c = client_for(type(client), other_reviewer)
+    assert c.get(reverse("registry:review_detail", args=[filing.pk])).status_code == 404
+    assert c.get(reverse("registry:document_file", args=[doc.pk])).status_code == 404
+    assert c.post(reverse("registry:review_accept", args=[filing.pk])).status_code in (302, 404)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.SUBMITTED
+
+
+def test_role_gates(client, operator, reviewer):
+    op = client_for(type(client), operator)
+    assert op.get(reverse("registry:review_queue")).status_code == 403
+    assert op.get(reverse("registry:claim_list")).status_code == 403
+    rv = client_for(type(client), reviewer)
+    assert rv.get(reverse("registry:staff_add")).status_code == 403
+    anon = type(client)()
+    assert anon.get(reverse("registry:review_queue")).status_code == 302
+    assert anon.get(reverse("registry:operator_signup")).status_code == 200
+
+
+# --- reviewer lists: order, overdue, filters, query counts ----------------------------------------
+
+def make_queue(n: int):
+    now = timezone.now()
+    out = []
+    with scopes_disabled():
+        for i in range(n):
+            inst = InstitutionFactory(region_id="330106001" if i % 2 else "330106002",
+                                      status=InstitutionStatus.FILING)
+            out.append(FilingFactory(institution=inst, status=FilingStatus.SUBMITTED, submitted_at=now,
+                                     due_at=now + dt.timedelta(days=i - 2, hours=1)))
+    return out
+
+
+def test_review_queue_sorted_by_deadline_with_overdue_and_filters(client, reviewer, django_assert_max_num_queries):
+    filings = make_queue(6)
+    c = client_for(type(client), reviewer)
+    with django_assert_max_num_queries(12):
+        r = c.get(reverse("registry:review_queue"))
+    rows = re.findall(r'<tr class="([^"]*)" data-testid="queue-row">', text(r))
+    assert len(rows) == 6 and rows[:2] == ["table-overdue"] * 2 and "table-overdue" not in rows[2:]
+    names = [f.name for f in sorted(filings, key=lambda f: f.due_at)]
+    positions = [text(r).index(n) for n in names]
+    assert positions == sorted(positions)
+
+    overdue = c.get(reverse("registry:review_queue") + "?overdue=1")
+    assert len(re.findall('data-testid="queue-row"', text(overdue))) == 2
+    township = c.get(reverse("registry:review_queue") + "?township=330106001")
+    assert len(re.findall('data-testid="queue-row"', text(township))) == 3
+
+    make_queue(20)
+    with django_assert_max_num_queries(12):
+        c.get(reverse("registry:review_queue"))
+
+
+def test_list_pages_have_bounded_queries(client, reviewer, operator, institution, django_assert_max_num_queries,
+                                         django_user_model):
+    with scopes_disabled():
+        make_roster(institution)
+        for i in range(15):
+            other = InstitutionFactory()
+            s = StaffFactory(institution=other)
+            s2 = StaffFactory(institution=institution)
+            StaffConflictFlag(staff=s2, other_staff=s, other_institution_name=other.name, other_district_name="西湖区",
+                              region_id=s2.region_id, province_id=s2.province_id, city_id=s2.city_id,
+                              district_id=s2.district_id).save()
+            u = django_user_model.objects.create_user(f"claimer{i}", password=PASSWORD)
+            c = InstitutionClaim(institution=other, user=u)
+            c.set_region(other.region)
+            c.save()
+    rv = client_for(type(client), reviewer)
+    for name in ("registry:institution_list", "registry:claim_list", "registry:staff_conflicts"):
+        with django_assert_max_num_queries(14):
+            r = rv.get(reverse(name))
+        assert r.status_code == 200, name
+    assert "天" in text(rv.get(reverse("registry:institution_list")))  # days waited shown
+    with django_assert_max_num_queries(14):
+        r = rv.get(reverse("registry:institution_detail", args=[institution.pk]))
+    assert r.status_code == 200
+    op = client_for(type(client), operator)
+    with django_assert_max_num_queries(14):
+        assert op.get(reverse("registry:staff_list")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert op.get(reverse("registry:operator_home")).status_code == 200
