@@ -1,0 +1,117 @@
+"""Filing documents (scans of licences, leases, certificates): PDF, JPEG or PNG judged by content.
+
+The declared name and content type are not trusted: the first bytes decide. Nothing is stored
+when anything is wrong (no row, no file on disk).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import User
+from core.errors import DomainError, NotFound
+
+from ..models import DocumentType, FilingDocument
+from ..workflow import ensure_editable
+
+# (magic prefix, content type, extension)
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"PK\x03\x04")
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a PDF/JPEG/PNG by its magic bytes, else None."""
+    for magic, content_type, ext in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, ext
+    return None
+
+
+def _read_head(uploaded_file, n: int = 16) -> bytes:
+    uploaded_file.seek(0)
+    head = uploaded_file.read(n)
+    uploaded_file.seek(0)
+    return head
+
+
+def _sha256(uploaded_file) -> str:
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else iter(
+            lambda: uploaded_file.read(65536), b""):
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return digest.hexdigest()
+
+
+def validate_upload(uploaded_file) -> tuple[str, str]:
+    """Raise DomainError unless the file is a non-empty PDF/JPEG/PNG within the size limit."""
+    size = getattr(uploaded_file, "size", None) or 0
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise DomainError("document_too_large",
+                          f"文件过大（{size / 1024 / 1024:.1f} MB），单个文件不能超过 {limit / 1024 / 1024:.0f} MB。",
+                          fields={"file": ["文件过大。"]})
+    if size == 0:
+        raise DomainError("document_empty", "文件为空，请重新选择。", fields={"file": ["文件为空。"]})
+    head = _read_head(uploaded_file)
+    kind = sniff(head)
+    if kind is None:
+        hint = "（该文件是可执行程序或压缩包）" if head.startswith(EXECUTABLE_MAGIC) else ""
+        raise DomainError("document_type_not_allowed",
+                          f"只接受 PDF、JPEG 或 PNG 格式的扫描件{hint}，文件类型按文件内容判断，与扩展名无关。",
+                          fields={"file": ["文件类型不允许。"]})
+    return kind
+
+
+@transaction.atomic
+def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file) -> FilingDocument:
+    from ..models import Filing
+
+    filing = Filing.objects.locked().filter(pk=filing_id).first()
+    if filing is None:
+        raise NotFound("备案不存在或不在您的管辖范围内。")
+    ensure_editable(filing, actor)
+    if doc_type not in DocumentType.values:
+        raise DomainError("doc_type_invalid", "材料类型无效。", fields={"doc_type": ["材料类型无效。"]})
+    content_type, ext = validate_upload(uploaded_file)
+    original = (getattr(uploaded_file, "name", "") or f"upload.{ext}").replace("\\", "/").rsplit("/", 1)[-1]
+    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=original[:200],
+                         content_type=content_type, size=uploaded_file.size, sha256=_sha256(uploaded_file),
+                         uploaded_by=actor)
+    doc.region_id, doc.province_id = filing.region_id, filing.province_id
+    doc.city_id, doc.district_id = filing.city_id, filing.district_id
+    # Stored under a random name: the user's file name never reaches the file system.
+    doc.file.save(f"{uuid.uuid4().hex}.{ext}", uploaded_file, save=False)
+    try:
+        with transaction.atomic():
+            doc.save()
+    except Exception:
+        doc.file.storage.delete(doc.file.name)
+        raise
+    # The file is written last, after every check; if the row cannot be saved it is removed.
+    # (Views and the API call this as the outermost transaction; a caller that wraps it in a
+    # larger transaction and rolls back afterwards would leave the file behind.)
+    return doc
+
+
+@transaction.atomic
+def document_delete(*, actor: User, document_id: int) -> None:
+    doc = FilingDocument.objects.select_related("filing").filter(pk=document_id).first()
+    if doc is None:
+        raise NotFound("材料不存在或不在您的管辖范围内。")
+    ensure_editable(doc.filing, actor)
+    name, storage = doc.file.name, doc.file.storage
+    doc.delete()
+    transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
+
+
+__all__ = ["document_delete", "document_upload", "sniff", "validate_upload"]
