@@ -1,0 +1,61 @@
+"""seed_demo: every institution status, an account per role, through the services, idempotent."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from accounts.models import Assignment, User
+from accounts.roles import Role
+from registry.models import Filing, Institution, InstitutionStatus
+
+
+@pytest.fixture
+def seeded(regions, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_covers_every_status_and_role(seeded, client):
+    with scopes_disabled():
+        statuses = {i.name: i.status for i in Institution.objects.all()}
+        filings = {(f.institution.name, f.kind, f.status) for f in Filing.objects.select_related("institution")}
+        filed = Institution.objects.get(name="西湖区小橡树托育园")
+        assert filed.receipt_no and filed.current_filing.receipt_pdf
+        assert filed.staff.count() >= 10
+    assert set(statuses.values()) == set(InstitutionStatus.values)
+    assert ("西湖区向日葵托育园", "initial", "returned") in filings
+    assert ("西湖区星河托育中心", "initial", "submitted") in filings
+    assert ("拱墅区暖阳托育中心", "termination", "accepted") in filings
+    roles = set(Assignment.objects.filter(is_active=True).values_list("role", flat=True))
+    assert roles == set(Role.values)
+    # The printed accounts log in with the printed password.
+    assert "=== DEMO ACCOUNTS ===" in seeded and "xihu_reviewer" in seeded and "op_xh01" in seeded
+    assert client.login(username="op_xh01", password="Tuoyu#2026")
+
+
+@pytest.mark.django_db
+def test_seed_twice_changes_nothing(seeded, settings):
+    with scopes_disabled():
+        before = (Institution.objects.count(), Filing.objects.count(), User.objects.count(),
+                  sorted(Institution.objects.values_list("uscc", "status", "receipt_no")))
+        err = io.StringIO()
+        call_command("seed_demo", stdout=io.StringIO(), stderr=err)
+        after = (Institution.objects.count(), Filing.objects.count(), User.objects.count(),
+                 sorted(Institution.objects.values_list("uscc", "status", "receipt_no")))
+    assert before == after
+    assert err.getvalue() == ""
+
+
+@pytest.mark.django_db
+def test_seed_without_regions_says_what_to_do():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="load_regions"):
+        call_command("seed_demo", stdout=io.StringIO())
