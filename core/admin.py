@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db import models
+from django.http import Http404
 
 from accounts.roles import ADMIN_SITE_ROLES, Role
 
@@ -94,6 +96,27 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
     # Scope.
     def scope_q(self, request) -> models.Q | None:
         return region_scope_q(self.model, getattr(request, "tenant_scope", None))
+
+    def _ensure_in_scope(self, request, object_id) -> None:
+        """Out-of-scope objects are 404 before any permission check (a 403 would differ from absent)."""
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
+            raise Http404("对象不存在或不在您的管辖范围内。")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Outside the actor's scope or absent: 404 like every page and API (no redirect, no hint).
+        raise Http404("对象不存在或不在您的管辖范围内。")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -1,0 +1,451 @@
+"""Cross-tenant harness: every URL pattern, every role of district 330106, objects of 330105.
+
+- ``iter_routes()`` walks the whole URLconf (pages, API, admin) and describes each pattern.
+- ``OBJECT_FACTORIES`` maps a URL kwarg name to a function ``(world, route) -> value`` that
+  returns the value identifying an object in ANOTHER district (330105). A route with a kwarg
+  missing from this registry FAILS the test: a new route must register its kwarg here.
+- ``OtherDistrict`` builds that other district's world once per test: an institution with its
+  registration, claim, staff, qualification, filing, class, document, workflow event and
+  conflict flag, plus another user's notification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+# ----------------------------------------------------------------------------- URL walking
+
+
+@dataclass
+class Route:
+    parts: list  # pattern objects from the root to the leaf
+    name: str  # "namespace:name" ("" parts for unnamed)
+    callback: Callable
+    kwargs: list[tuple[str, str]] = field(default_factory=list)  # (name, converter)
+
+    @property
+    def template(self) -> str:
+        return "".join(str(p) for p in self.parts)
+
+    @property
+    def is_api(self) -> bool:
+        return self.template.startswith("api/")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.name.startswith("admin:") or self.template.startswith("admin/")
+
+    @property
+    def admin_app(self) -> str | None:
+        bits = self.template.split("/")
+        return bits[1] if self.is_admin and len(bits) > 2 else None
+
+    @property
+    def namespace(self) -> str:
+        return self.name.rsplit(":", 1)[0] if ":" in self.name else ""
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.name or 'unnamed'})"
+
+
+_ROUTE_KW = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>\w+)>")
+_REGEX_KW = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^)]*)\)")
+
+
+def _kwargs_of(pattern) -> list[tuple[str, str]]:
+    text = str(pattern)
+    if pattern.__class__.__name__ == "RoutePattern":
+        return [(m["name"], m["conv"] or "str") for m in _ROUTE_KW.finditer(text)]
+    return [(m["name"], "regex:" + m["body"]) for m in _REGEX_KW.finditer(text)]
+
+
+def iter_routes() -> list[Route]:
+    routes: list[Route] = []
+
+    def walk(patterns, parts, namespaces):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, [*parts, p.pattern], namespaces + ([p.namespace] if p.namespace else []))
+            elif isinstance(p, URLPattern):
+                all_parts = [*parts, p.pattern]
+                kwargs = [kw for part in all_parts for kw in _kwargs_of(part)]
+                name = ":".join([*namespaces, p.name]) if p.name else ""
+                routes.append(Route(all_parts, name, p.callback, kwargs))
+
+    walk(get_resolver().url_patterns, [], [])
+    return routes
+
+
+def sample_value(converter: str) -> str:
+    if converter == "int":
+        return "1"
+    if converter == "uuid":
+        return "00000000-0000-0000-0000-000000000001"
+    if converter.startswith("regex:"):
+        body = converter[6:]
+        if "|" in body or re.fullmatch(r"[\w-]+", body):
+            return body.split("|")[0]
+        return "x"
+    return "x"
+
+
+def build_path(route: Route, values: dict[str, str] | None = None) -> str:
+    values = values or {}
+    out = []
+    for part in route.parts:
+        text = str(part)
+        if part.__class__.__name__ == "RoutePattern":
+            text = _ROUTE_KW.sub(lambda m: str(values.get(m["name"], sample_value(m["conv"] or "str"))), text)
+        else:
+            text = _REGEX_KW.sub(lambda m: str(values.get(m["name"], sample_value("regex:" + m["body"]))), text)
+            text = text.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
+        out.append(text)
+    return "/" + "".join(out)
+
+
+# ----------------------------------------------------------------------------- the other district
+
+
+class OtherDistrict:
+    """Objects of district 330105 (拱墅区), created lazily; names are distinctive for leak checks."""
+
+    DISTRICT = "330105"
+    NAME = "拱墅越界探测托育园"
+    STAFF_NAME = "越界探测员"
+    RECEIPT_NO = "330105-2026-LEAK01"
+
+    def __init__(self):
+        self._cache: dict[str, object] = {}
+
+    def _once(self, key, build):
+        if key not in self._cache:
+            with scopes_disabled():
+                self._cache[key] = build()
+        return self._cache[key]
+
+    @property
+    def secrets(self) -> list[str]:
+        """Strings that must never appear in a response to another district's user."""
+        institution = self.institution
+        return [self.NAME, self.STAFF_NAME, institution.uscc, self.RECEIPT_NO]
+
+    @property
+    def user(self):
+        from accounts.models import User
+
+        return self._once("user", lambda: User.objects.create_user(username="gongshu_operator_x",
+                                                                   password="Passw0rd!2026"))
+
+    @property
+    def institution(self):
+        from tests.factories import InstitutionFactory
+
+        return self._once("institution", lambda: InstitutionFactory(
+            name=self.NAME, region_id="330105001", receipt_no=self.RECEIPT_NO))
+
+    @property
+    def registration(self):
+        from registry.models import Registration
+
+        def build():
+            i = self.institution
+            r = Registration(uscc=i.uscc, name=i.name, nature=i.nature, legal_representative="某某",
+                             address=i.address, registered_on=dt.date(2025, 1, 2), institution=i,
+                             pushed_by=self.user)
+            r.set_region(i.region)
+            r.save()
+            return r
+
+        return self._once("registration", build)
+
+    @property
+    def claim(self):
+        from registry.models import InstitutionClaim
+
+        def build():
+            c = InstitutionClaim(institution=self.institution, user=self.user)
+            c.set_region(self.institution.region)
+            c.save()
+            return c
+
+        return self._once("claim", build)
+
+    @property
+    def staff(self):
+        from tests.factories import StaffFactory
+
+        return self._once("staff", lambda: StaffFactory(institution=self.institution, name=self.STAFF_NAME))
+
+    @property
+    def qualification(self):
+        from registry.models import QualificationType, StaffQualification
+
+        def build():
+            q = StaffQualification(staff=self.staff, type=QualificationType.CHILDCARE, number="LEAK-0001")
+            q.set_region(self.institution.region)
+            q.save()
+            return q
+
+        return self._once("qualification", build)
+
+    @property
+    def filing(self):
+        from registry.models import Filing
+
+        def build():
+            f = Filing(institution=self.institution, name=self.NAME, receipt_no=self.RECEIPT_NO)
+            f.set_region(self.institution.region)
+            f.save()
+            return f
+
+        return self._once("filing", build)
+
+    @property
+    def filing_class(self):
+        from registry.models import ClassType, FilingClass
+
+        def build():
+            c = FilingClass(filing=self.filing, class_type=ClassType.TODDLER, planned_children=10, carers=2)
+            c.set_region(self.institution.region)
+            c.save()
+            return c
+
+        return self._once("filing_class", build)
+
+    @property
+    def document(self):
+        from registry.models import DocumentType, FilingDocument
+
+        def build():
+            d = FilingDocument(filing=self.filing, doc_type=DocumentType.BUSINESS_LICENCE,
+                               file="filings/leak.pdf", original_name="leak.pdf",
+                               content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=self.user)
+            d.set_region(self.institution.region)
+            d.save()
+            return d
+
+        return self._once("document", build)
+
+    @property
+    def filing_event(self):
+        from registry.models import FilingEvent
+
+        def build():
+            e = FilingEvent(filing=self.filing, action="submit", from_status="draft", to_status="submitted",
+                            actor=self.user)
+            e.set_region(self.institution.region)
+            e.save()
+            return e
+
+        return self._once("filing_event", build)
+
+    @property
+    def conflict_flag(self):
+        from registry.models import StaffConflictFlag
+        from tests.factories import StaffFactory
+
+        def build():
+            twin = StaffFactory(institution=self.institution, name="另一任职")
+            f = StaffConflictFlag(staff=self.staff, other_staff=twin, other_institution_name="别处",
+                                  other_district_name="别区")
+            f.set_region(self.institution.region)
+            f.save()
+            return f
+
+        return self._once("conflict_flag", build)
+
+    @property
+    def receipt_sequence(self):
+        from registry.models import ReceiptSequence
+
+        return self._once("receipt_sequence", lambda: ReceiptSequence.objects.create(
+            district_id=self.DISTRICT, year=timezone.localdate().year, last_number=1))
+
+    @property
+    def notification(self):
+        from notifications.models import Notification
+
+        return self._once("notification", lambda: Notification.objects.create(
+            user=self.user, verb="leak", title=self.NAME, body=self.NAME))
+
+    @property
+    def assignment(self):
+        from accounts.services import account_create_or_grant
+
+        return self._once("assignment", lambda: account_create_or_grant(
+            actor=None, username="gongshu_reviewer_x", password="Passw0rd!2026", role="district_reviewer",
+            scope=self.DISTRICT)[1])
+
+    @property
+    def auth_event(self):
+        from accounts.models import AuthEventKind
+        from accounts.services import auth_event_record
+
+        return self._once("auth_event", lambda: auth_event_record(
+            kind=AuthEventKind.LOGIN, user=self.assignment.user, district_id=self.DISTRICT))
+
+    # Objects by model label (for `pk`/admin `object_id`). Event models map to an event of the object.
+    def object_for(self, model) -> object:
+        label = model._meta.label
+        from pghistory.models import Event
+
+        if issubclass(model, Event):
+            tracked = model.pgh_tracked_model
+            source = self.object_for(tracked)
+            with scopes_disabled():
+                event = model.objects.filter(pgh_obj_id=source.pk).order_by("pgh_id").first()
+            assert event is not None, f"no {label} row for the other district's {tracked.__name__}"
+            return event
+        getter = MODEL_OBJECTS.get(label)
+        assert getter is not None, (
+            f"tests/cross_tenant.py: no other-district object for model {label}; add it to MODEL_OBJECTS")
+        return getter(self)
+
+
+MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
+    "registry.Institution": lambda w: w.institution,
+    "registry.Registration": lambda w: w.registration,
+    "registry.InstitutionClaim": lambda w: w.claim,
+    "registry.Staff": lambda w: w.staff,
+    "registry.StaffQualification": lambda w: w.qualification,
+    "registry.Filing": lambda w: w.filing,
+    "registry.FilingClass": lambda w: w.filing_class,
+    "registry.FilingDocument": lambda w: w.document,
+    "registry.FilingEvent": lambda w: w.filing_event,
+    "registry.StaffConflictFlag": lambda w: w.conflict_flag,
+    "registry.ReceiptSequence": lambda w: w.receipt_sequence,
+    "notifications.Notification": lambda w: w.notification,
+    "accounts.User": lambda w: w.assignment.user,
+    "accounts.Assignment": lambda w: w.assignment,
+    "accounts.AuthEvent": lambda w: w.auth_event,
+}
+
+# Route names whose `pk` is not discoverable from the view class: name -> model label.
+PK_ROUTE_MODELS: dict[str, str] = {
+    "notifications:read": "notifications.Notification",
+}
+
+# Admin models that are not tenant data (public reference data): their change views are not probed.
+NON_TENANT_ADMIN_APPS = {"regions": "GB/T 2260 region tree, population and policy parameters are public"}
+
+
+def _admin_model(route: Route):
+    """The model of an admin route (ModelAdmin.get_urls marks its views with ``model_admin``)."""
+    model_admin = getattr(route.callback, "model_admin", None)
+    if model_admin is not None:
+        return model_admin.model
+    # Unnamed admin redirects ("<app>/<model>/<object_id>/"): read the model from the path.
+    bits = route.template.split("/")
+    if len(bits) >= 3 and bits[0] == "admin":
+        try:
+            return apps.get_model(bits[1], bits[2])
+        except (LookupError, ValueError):
+            return None
+    return None
+
+
+def _view_model(route: Route):
+    """The model behind a view: DRF queryset/serializer, Django CBV `model`, or PK_ROUTE_MODELS."""
+    if route.name in PK_ROUTE_MODELS:
+        return apps.get_model(PK_ROUTE_MODELS[route.name])
+    cls = getattr(route.callback, "cls", None) or getattr(route.callback, "view_class", None)
+    if cls is not None:
+        queryset = getattr(cls, "queryset", None)
+        if queryset is not None:
+            return queryset.model
+        model = getattr(cls, "model", None)
+        if model is not None:
+            return model
+        serializer = getattr(cls, "serializer_class", None)
+        meta = getattr(serializer, "Meta", None)
+        if getattr(meta, "model", None) is not None:
+            return meta.model
+    return None
+
+
+def _pk(world: OtherDistrict, route: Route):
+    model = _admin_model(route) if route.is_admin else _view_model(route)
+    assert model is not None, (
+        f"{route}: cannot tell which model its `pk` names; add the route name to PK_ROUTE_MODELS")
+    return world.object_for(model).pk
+
+
+def _content_type_id(world: OtherDistrict, route: Route):
+    from django.contrib.contenttypes.models import ContentType
+
+    from registry.models import Institution
+
+    return ContentType.objects.get_for_model(Institution).pk
+
+
+def _object_id(world: OtherDistrict, route: Route):
+    if route.name == "admin:view_on_site":
+        return world.institution.pk
+    return _pk(world, route)
+
+
+OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
+    "pk": _pk,
+    "object_id": _object_id,
+    "content_type_id": _content_type_id,
+    "app_label": lambda w, r: "registry",
+    "institution_id": lambda w, r: w.institution.pk,
+    "filing_id": lambda w, r: w.filing.pk,
+    "staff_id": lambda w, r: w.staff.pk,
+    "document_id": lambda w, r: w.document.pk,
+    "claim_id": lambda w, r: w.claim.pk,
+    "class_id": lambda w, r: w.filing_class.pk,
+    "qualification_id": lambda w, r: w.qualification.pk,
+    "flag_id": lambda w, r: w.conflict_flag.pk,
+    "conflict_id": lambda w, r: w.conflict_flag.pk,
+    "registration_id": lambda w, r: w.registration.pk,
+    "notification_id": lambda w, r: w.notification.pk,
+    "receipt_no": lambda w, r: w.RECEIPT_NO,
+    "uscc": lambda w, r: w.institution.uscc,
+}
+# Kwargs that do not name a tenant object (formats, static paths): fixed harmless values.
+NON_OBJECT_KWARGS = {
+    "format": "json",
+    "path": "x",
+    "url": "x",  # the admin's catch-all pattern
+    "code": "330105",  # region codes name public reference data (GB/T 2260), not tenant objects
+}
+
+
+# ----------------------------------------------------------------------------- public routes
+
+# Routes that answer without login, by design (the only ones). Namespaces end with ":".
+PUBLIC_ROUTES = {
+    "accounts:login": "the login page",
+    "accounts:logout": "logging out an anonymous visitor just sends them to the login page",
+    "core:healthz": "load balancer health check (reports only ok/failing parts)",
+    "api-token": "exchanges credentials for a token",
+    "api-schema": "OpenAPI schema (no data)",
+    "api-docs": "API documentation (no data)",
+    "admin:login": "admin login form",
+    "admin:logout": "admin logout",
+    "registry:operator_signup": "operators sign up before they have an account",
+    "portal:": "public portal: search, map, disclosure, complaint form, receipt verification",
+}
+PUBLIC_PATH_PREFIXES = ("static/", "media/")
+
+
+def is_public(route: Route) -> bool:
+    if route.name in PUBLIC_ROUTES:
+        return True
+    if any(key.endswith(":") and route.name.startswith(key) for key in PUBLIC_ROUTES):
+        return True
+    template = route.template.lstrip("^")
+    return template.startswith(PUBLIC_PATH_PREFIXES)
+
+
+__all__ = ["NON_OBJECT_KWARGS", "NON_TENANT_ADMIN_APPS", "OBJECT_FACTORIES", "PUBLIC_ROUTES", "OtherDistrict",
+           "Route", "build_path", "is_public", "iter_routes"]
