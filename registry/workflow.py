@@ -61,10 +61,13 @@ def allowed_actions(status: str) -> list[str]:
     return [t.action for t in TRANSITIONS if status in t.sources]
 
 
-def ensure_transition(filing: Filing, action: str, actor) -> Transition:
-    """Refuse an illegal move (InvalidTransition) or the wrong role (NotFound/PermissionDenied)."""
+def ensure_transition(filing: Filing, action: str, actor, *, expected_version: int | None = None) -> Transition:
+    """Refuse the wrong role (NotFound/PermissionDenied), a row changed since the actor looked at it
+    (Conflict), or an illegal move (InvalidTransition) — in that order, so that of two reviewers
+    acting at once the loser hears "somebody else acted", not "illegal move"."""
     t = BY_ACTION[action]
     require_role(actor, t.roles, filing)
+    check_version(filing, expected_version)
     if filing.status not in t.sources:
         raise InvalidTransition(
             f"备案当前状态为「{FilingStatus(filing.status).label}」，不能执行「{FilingAction(action).label}」操作。")

@@ -45,7 +45,6 @@ from ..workflow import (
     OPERATORS,
     FilingAction,
     apply,
-    check_version,
     ensure_editable,
     ensure_transition,
 )
@@ -482,8 +481,7 @@ def filing_submit(*, actor, filing_id: int, expected_version: int | None = None)
     """draft → submitted, returned → resubmitted; refused with ``checks_failed`` while a check fails."""
     filing, expected = _locked_for_transition(filing_id, expected_version)
     action = FilingAction.RESUBMIT if filing.status == FilingStatus.RETURNED else FilingAction.SUBMIT
-    t = ensure_transition(filing, action, actor)
-    check_version(filing, expected)
+    t = ensure_transition(filing, action, actor, expected_version=expected)
     checks = filing_run_checks(filing=filing)
     if t.requires_checks:
         _raise_if_failed(checks)
@@ -530,8 +528,7 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
     from .receipts import notice_pdf_bytes, receipt_pdf_bytes
 
     filing, expected = _locked_for_transition(filing_id, expected_version)
-    t = ensure_transition(filing, FilingAction.ACCEPT, actor)
-    check_version(filing, expected)
+    t = ensure_transition(filing, FilingAction.ACCEPT, actor, expected_version=expected)
     checks = filing_run_checks(filing=filing)
     if t.requires_checks:
         _raise_if_failed(checks)
@@ -580,8 +577,7 @@ def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version
     """Return for correction with every missing item in one notice (一次性告知): the reviewer's reasons
     plus every failed check, added automatically."""
     filing, expected = _locked_for_transition(filing_id, expected_version)
-    t = ensure_transition(filing, FilingAction.RETURN, actor)
-    check_version(filing, expected)
+    t = ensure_transition(filing, FilingAction.RETURN, actor, expected_version=expected)
     if isinstance(reasons, str):
         reasons = [reasons]
     items = [r.strip() for r in (reasons or []) if isinstance(r, str) and r.strip()]
