@@ -203,7 +203,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionStatusEnum": "registry.models.InstitutionStatus",
+        "InstitutionKindEnum": "registry.models.InstitutionKind",
+        "FilingStatusEnum": "registry.models.FilingStatus",
+        "FilingKindEnum": "registry.models.FilingKind",
+        "ClaimStatusEnum": "registry.models.ClaimStatus",
+    },
 }
 
 # Celery: Redis broker, schedule in code (childcare/celery.py), redbeat's lock against double beats.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import DateField, F, Func, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from core.errors import NotFound
 
@@ -78,6 +79,13 @@ def claim_list(*, status: str | None = None) -> QuerySet[InstitutionClaim]:
     return qs.order_by("-created_at", "-id")
 
 
+def claims_of_user(*, user) -> QuerySet[InstitutionClaim]:
+    """A user's own claims, wherever the institution is (they may hold no scope over it yet)."""
+    with scopes_disabled():
+        qs = InstitutionClaim.objects.filter(user=user)
+    return qs.select_related("institution", "user", "decided_by", "region").order_by("-created_at", "-id")
+
+
 def claim_get(*, claim_id: int) -> InstitutionClaim:
     claim = claim_list().filter(pk=claim_id).first()
     if claim is None:
@@ -134,5 +142,5 @@ def document_get(*, document_id: int, filing_id: int | None = None) -> FilingDoc
     return doc
 
 
-__all__ = ["claim_get", "claim_list", "document_get", "document_list", "institution_get", "institution_list",
+__all__ = ["claim_get", "claim_list", "claims_of_user", "document_get", "document_list", "institution_get", "institution_list",
            "registration_list", "staff_conflict_list", "staff_get", "staff_list", "unfiled_institutions"]

@@ -1,0 +1,341 @@
+"""Serializers of the registry API: output shapes, and input shapes that validate types and the
+identifier check characters (stable error codes) before the services apply the business rules."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from core.validators import validate_id_number, validate_uscc
+
+from ..models import (
+    ClassType,
+    DocumentType,
+    Education,
+    Filing,
+    FilingClass,
+    FilingDocument,
+    FilingEvent,
+    FilingKind,
+    Institution,
+    InstitutionClaim,
+    InstitutionNature,
+    QualificationType,
+    Registration,
+    Staff,
+    StaffConflictFlag,
+    StaffQualification,
+    StaffRole,
+)
+
+ErrorSerializer = inline_serializer("RegistryError", {
+    "code": serializers.CharField(help_text="稳定的错误代码，如 uscc_checksum、not_found、conflict"),
+    "message": serializers.CharField(help_text="中文说明"),
+    "fields": serializers.DictField(child=serializers.ListField(child=serializers.DictField()),
+                                    help_text="字段 → [{code, message}]"),
+})
+
+
+# --- institutions and registrations -----------------------------------------------------------------
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    nature_label = serializers.CharField(source="get_nature_display", read_only=True)
+    region_name = serializers.CharField(source="region.full_name", read_only=True)
+    registration_authority = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Institution
+        fields = ["id", "uscc", "name", "nature", "nature_label", "registration_authority", "kind", "kind_label",
+                  "status", "status_label", "region", "region_name", "district", "address", "latitude",
+                  "longitude", "legal_representative", "principal_name", "contact_phone", "service_types",
+                  "total_slots", "registered_on", "business_scope", "current_filing", "filed_on", "receipt_no",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class UnfiledInstitutionSerializer(serializers.ModelSerializer):
+    days_waited = serializers.IntegerField(read_only=True, allow_null=True, help_text="自登记日起已等待的天数")
+    region_name = serializers.CharField(source="region.full_name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Institution
+        fields = ["id", "uscc", "name", "nature", "status", "status_label", "region", "region_name",
+                  "registered_on", "days_waited"]
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.Serializer):
+    contact_phone = serializers.CharField(max_length=32, allow_blank=True,
+                                          help_text="手机号码或带区号的固定电话")
+
+
+class RegistrationPushSerializer(serializers.Serializer):
+    """The registration authorities' push contract (field names are fixed)."""
+
+    uscc = serializers.CharField(max_length=32, validators=[validate_uscc], help_text="统一社会信用代码（18 位）")
+    name = serializers.CharField(max_length=200)
+    nature = serializers.ChoiceField(choices=InstitutionNature.choices,
+                                     help_text="public_institution 事业单位 | social_organisation 社会服务机构 | "
+                                               "enterprise 企业")
+    legal_representative = serializers.CharField(max_length=64)
+    address = serializers.CharField(max_length=300)
+    district = serializers.RegexField(r"^\d{6}(\d{3})?$", help_text="所在区划代码：区县（6 位）或其下乡镇街道（9 位）",
+                                      error_messages={"invalid": "区划代码应为 6 位或 9 位数字。"})
+    registered_on = serializers.DateField(help_text="登记日期（ISO 8601，YYYY-MM-DD）")
+    business_scope = serializers.CharField(allow_blank=True, required=False, default="",
+                                           help_text="业务/经营范围；企业须包含“托育”")
+
+
+class RegistrationResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="institution_id", help_text="机构 id（/api/v1/institutions/{id}/）")
+    registration_id = serializers.IntegerField(source="pk")
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+    nature = serializers.CharField()
+    district = serializers.CharField(source="region_id", help_text="机构所在区划代码")
+    institution_status = serializers.CharField(source="institution.status")
+    push_count = serializers.IntegerField()
+    created = serializers.BooleanField(help_text="本次推送是否新建")
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    institution_status = serializers.CharField(source="institution.status", read_only=True)
+    pushed_by = serializers.CharField(source="pushed_by.username", read_only=True)
+
+    class Meta:
+        model = Registration
+        fields = ["id", "institution", "institution_status", "uscc", "name", "nature", "legal_representative",
+                  "address", "region", "registered_on", "business_scope", "push_count", "pushed_by",
+                  "received_at", "updated_at"]
+        read_only_fields = fields
+
+
+# --- claims --------------------------------------------------------------------------------------------
+
+class ClaimFactsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    nature = serializers.ChoiceField(choices=InstitutionNature.choices)
+    legal_representative = serializers.CharField(max_length=64)
+    address = serializers.CharField(max_length=300)
+    district = serializers.CharField(max_length=12)
+    registered_on = serializers.DateField()
+    business_scope = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    uscc = serializers.CharField(max_length=32, validators=[validate_uscc])
+    facts = ClaimFactsSerializer(required=False, help_text="尚无登记信息时，填写登记信息以建立机构")
+
+
+class ClaimRejectSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, help_text="驳回原因")
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
+    user_name = serializers.CharField(source="user.__str__", read_only=True)
+
+    class Meta:
+        model = InstitutionClaim
+        fields = ["id", "institution", "institution_name", "institution_uscc", "user", "user_name", "status",
+                  "status_label", "note", "decided_by", "decided_at", "created_at"]
+        read_only_fields = fields
+
+
+# --- staff ---------------------------------------------------------------------------------------------
+
+class QualificationSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(choices=QualificationType.choices)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+    class Meta:
+        model = StaffQualification
+        fields = ["type", "number", "expires_on"]
+
+
+class ConflictBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StaffConflictFlag
+        fields = ["id", "other_institution_name", "other_district_name", "created_at"]
+        read_only_fields = fields
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    """Output: the ID number only masked (reveal it with POST .../reveal/)."""
+
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    qualifications = QualificationSerializer(many=True, read_only=True)
+    conflicts = ConflictBriefSerializer(source="open_conflicts", many=True, read_only=True,
+                                        help_text="未处理的多机构任职（挂靠）预警")
+
+    class Meta:
+        model = Staff
+        fields = ["id", "institution", "name", "id_number_masked", "role", "role_label", "education",
+                  "years_experience", "health_certificate_date", "criminal_record_checked",
+                  "criminal_record_checked_on", "start_date", "end_date", "qualifications", "conflicts",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class StaffWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    id_number = serializers.CharField(max_length=24, validators=[validate_id_number],
+                                      help_text="居民身份证号码（18 位，校验位可为 X）")
+    role = serializers.ChoiceField(choices=StaffRole.choices)
+    education = serializers.ChoiceField(choices=Education.choices, required=False, allow_blank=True)
+    years_experience = serializers.IntegerField(min_value=0, max_value=60, required=False)
+    health_certificate_date = serializers.DateField(required=False, allow_null=True)
+    criminal_record_checked = serializers.BooleanField(required=False)
+    criminal_record_checked_on = serializers.DateField(required=False, allow_null=True)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+    qualifications = QualificationSerializer(many=True, required=False)
+
+
+class StaffEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+
+
+class RevealSerializer(serializers.Serializer):
+    id_number = serializers.CharField(help_text="完整身份证号码（本次查看已记入安全日志）")
+
+
+class StaffConflictSerializer(serializers.ModelSerializer):
+    staff_name = serializers.CharField(source="staff.name", read_only=True)
+    staff_id_number_masked = serializers.CharField(source="staff.id_number_masked", read_only=True)
+    institution = serializers.IntegerField(source="staff.institution_id", read_only=True)
+    institution_name = serializers.CharField(source="staff.institution.name", read_only=True)
+
+    class Meta:
+        model = StaffConflictFlag
+        fields = ["id", "staff", "staff_name", "staff_id_number_masked", "institution", "institution_name",
+                  "other_institution_name", "other_district_name", "resolved_at", "created_at"]
+        read_only_fields = fields
+
+
+# --- filings -------------------------------------------------------------------------------------------
+
+class FilingClassSerializer(serializers.ModelSerializer):
+    class_type = serializers.ChoiceField(choices=ClassType.choices)
+
+    class Meta:
+        model = FilingClass
+        fields = ["name", "class_type", "planned_children", "carers", "min_age_months"]
+
+
+class FilingListSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
+    # Declared: the model's conditional unique constraint would make DRF query outside any scope.
+    receipt_no = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Filing
+        fields = ["id", "institution", "institution_name", "institution_uscc", "kind", "kind_label", "status",
+                  "status_label", "version", "name", "institution_kind", "region", "total_slots", "submitted_at",
+                  "due_at", "decided_at", "receipt_no", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+FORM_FIELDS = ["name", "institution_kind", "address", "latitude", "longitude", "legal_representative",
+               "principal_name", "contact_phone", "service_types", "total_slots", "building_area", "outdoor_area",
+               "opening_hours", "fees", "meals_served", "premises_type", "lease_start", "lease_end",
+               "hygiene_evaluation_passed", "termination_date", "placement_plan"]
+
+
+class FilingSerializer(FilingListSerializer):
+    classes = FilingClassSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField(help_text="当前状态下可执行的操作")
+
+    class Meta(FilingListSerializer.Meta):
+        fields = [*FilingListSerializer.Meta.fields, *FORM_FIELDS[2:], "classes", "changes", "check_results",
+                  "commitment_signer", "commitment_accepted_at", "return_reasons", "notice_due_at",
+                  "allowed_actions"]
+        fields = list(dict.fromkeys(fields))
+        read_only_fields = fields
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        from ..workflow import allowed_actions
+
+        return allowed_actions(obj.status)
+
+
+class FilingCreateSerializer(serializers.Serializer):
+    institution = serializers.IntegerField(help_text="机构 id")
+    kind = serializers.ChoiceField(choices=FilingKind.choices, default=FilingKind.INITIAL)
+
+
+class FilingFormSerializer(serializers.ModelSerializer):
+    """The filing form (PATCH: any subset). Validated by the filing service."""
+
+    fees = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
+                                 help_text="收费标准：服务类型 → 每月（计时/临时托：每小时/每日）金额，单位：分")
+
+    class Meta:
+        model = Filing
+        fields = FORM_FIELDS
+        extra_kwargs = {f: {"required": False} for f in FORM_FIELDS}
+
+
+class VersionSerializer(serializers.Serializer):
+    expected_version = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                                help_text="乐观锁：页面读取时的版本号；已被他人修改则返回 409")
+
+
+class ReturnSerializer(VersionSerializer):
+    reasons = serializers.ListField(child=serializers.CharField(max_length=500), allow_empty=True,
+                                    help_text="退回补正事项（一次性告知）")
+
+
+class ClassesSerializer(serializers.Serializer):
+    classes = FilingClassSerializer(many=True)
+
+
+class CommitmentSerializer(serializers.Serializer):
+    signer = serializers.CharField(max_length=64, help_text="承诺人姓名")
+
+
+class CheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    passed = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class FilingEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FilingEvent
+        fields = ["id", "action", "from_status", "to_status", "actor", "actor_name", "reason", "items",
+                  "created_at"]
+        read_only_fields = fields
+
+    def get_actor_name(self, obj) -> str:
+        return str(obj.actor) if obj.actor_id else ""
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    doc_type_label = serializers.CharField(source="get_doc_type_display", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FilingDocument
+        fields = ["id", "filing", "doc_type", "doc_type_label", "original_name", "content_type", "size", "sha256",
+                  "uploaded_by", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return f"/api/v1/filings/{obj.filing_id}/documents/{obj.pk}/"
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    doc_type = serializers.ChoiceField(choices=DocumentType.choices)
+    file = serializers.FileField(help_text="PDF、JPEG 或 PNG（按文件内容判断），不超过 UPLOAD_MAX_BYTES")

@@ -1,0 +1,506 @@
+"""Registry API views: thin — parse with a serializer, call one service or selector, serialize.
+
+Every view mixes in ``TenantScopedMixin`` first, so token callers act in their scope; rows
+outside it answer 404. Errors: ``{"code", "message", "fields"}`` (core.api.exception_handler).
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.http import FileResponse
+from django_scopes import scopes_disabled
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import Role
+from core.api import TenantScopedMixin
+from core.audit import client_ip
+from core.errors import DomainError
+
+from ..models import (
+    Filing,
+    FilingDocument,
+    FilingStatus,
+    Institution,
+    InstitutionClaim,
+    Registration,
+    Staff,
+    StaffConflictFlag,
+)
+from ..selectors import filings as filing_selectors
+from ..selectors import institutions as selectors
+from ..services import documents as document_services
+from ..services import filings as filing_services
+from ..services import institutions as institution_services
+from ..services import staff as staff_services
+from . import serializers as s
+from .filters import ClaimFilter, FilingFilter, InstitutionFilter
+
+E = s.ErrorSerializer
+ERRORS = {400: OpenApiResponse(E, description="数据有误（fields 标注字段与错误代码）"),
+          403: OpenApiResponse(E, description="角色不允许该操作"),
+          404: OpenApiResponse(E, description="不存在或不在管辖范围内"),
+          409: OpenApiResponse(E, description="状态不允许或已被他人修改（conflict / invalid_transition）")}
+
+
+def fake(view) -> bool:
+    """True while drf-spectacular inspects the view (no request scope): answer an empty queryset."""
+    return getattr(view, "swagger_fake_view", False)
+
+
+def errors(*codes: int) -> dict:
+    return {c: ERRORS[c] for c in codes}
+
+
+class IsRegistrationAuthority(BasePermission):
+    message = "只有登记机关接口账号可以推送登记信息。"
+
+    def has_permission(self, request, view):
+        if request.method != "POST":
+            return True
+        return any(a.role == Role.REGISTRATION_AUTHORITY for a in request.user.active_assignments)
+
+
+# --- institutions ----------------------------------------------------------------------------------
+
+@extend_schema_view(
+    list=extend_schema(tags=["institutions"], summary="机构列表（本辖区）"),
+    retrieve=extend_schema(tags=["institutions"], summary="机构详情", responses={200: s.InstitutionSerializer,
+                                                                               **errors(404)}),
+)
+class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.InstitutionSerializer
+    filterset_class = InstitutionFilter
+
+    def get_queryset(self):
+        if fake(self):
+            return Institution._base_manager.none()
+        return selectors.institution_list(filters={})
+
+    def get_object(self):
+        return selectors.institution_get(institution_id=self.kwargs["pk"])
+
+    @extend_schema(tags=["institutions"], summary="已登记未备案的机构（含已等待天数）",
+                   responses={200: s.UnfiledInstitutionSerializer(many=True)})
+    @action(detail=False, methods=["get"], filterset_class=None, serializer_class=s.UnfiledInstitutionSerializer)
+    def unfiled(self, request):
+        page = self.paginate_queryset(selectors.unfiled_institutions())
+        return self.get_paginated_response(s.UnfiledInstitutionSerializer(page, many=True).data)
+
+    @extend_schema(tags=["institutions"], summary="更新联系电话", request=s.ContactSerializer,
+                   responses={200: s.InstitutionSerializer, **errors(400, 403, 404)})
+    @action(detail=True, methods=["post"], filterset_class=None, serializer_class=s.ContactSerializer)
+    def contact(self, request, pk=None):
+        data = s.ContactSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        institution = institution_services.institution_update_contact(
+            actor=request.user, institution_id=int(pk), data=data.validated_data)
+        return Response(s.InstitutionSerializer(institution).data)
+
+
+# --- registrations (push by registration authorities) --------------------------------------------
+
+class RegistrationView(TenantScopedMixin, generics.ListAPIView):
+    permission_classes = [*generics.ListAPIView.permission_classes, IsRegistrationAuthority]
+    serializer_class = s.RegistrationSerializer
+
+    def get_queryset(self):
+        if fake(self):
+            return Registration._base_manager.none()
+        return selectors.registration_list()
+
+    @extend_schema(tags=["registrations"], summary="登记信息列表（本辖区）")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["registrations"], summary="推送登记信息（登记机关接口账号）",
+        description="按统一社会信用代码幂等：首次推送新建（201），再次推送更新登记信息及机构尚未备案的事实（200，"
+                    "push_count 加 1）。错误代码：uscc_checksum、business_scope_missing_childcare、"
+                    "district_invalid、district_out_of_scope。",
+        request=s.RegistrationPushSerializer,
+        responses={201: s.RegistrationResultSerializer, 200: s.RegistrationResultSerializer,
+                   **errors(400, 403)},
+    )
+    def post(self, request, *args, **kwargs):
+        data = s.RegistrationPushSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration, created = institution_services.registration_push(actor=request.user,
+                                                                       data=data.validated_data)
+        registration.created = created
+        return Response(s.RegistrationResultSerializer(registration).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Operators claim institutions; district reviewers confirm or reject in their district."""
+
+    serializer_class = s.ClaimSerializer
+    filterset_class = ClaimFilter
+
+    def _own(self) -> bool:
+        assignment = getattr(self.request, "assignment", None)
+        return assignment is None or assignment.role == Role.OPERATOR
+
+    def get_queryset(self):
+        if fake(self):
+            return InstitutionClaim._base_manager.none()
+        if self._own():
+            return selectors.claims_of_user(user=self.request.user)
+        return selectors.claim_list()
+
+    def get_object(self):
+        if self._own():
+            claim = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+            if claim is None:
+                raise DomainError("not_found", "认领申请不存在。", status_code=404)
+            return claim
+        return selectors.claim_get(claim_id=self.kwargs["pk"])
+
+    @extend_schema(tags=["claims"], summary="认领申请列表（举办者：本人的；区县：本辖区的）")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(tags=["claims"], summary="认领申请详情", responses={200: s.ClaimSerializer, **errors(404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(tags=["claims"], summary="按统一社会信用代码认领机构", request=s.ClaimCreateSerializer,
+                   responses={201: s.ClaimSerializer, **errors(400)})
+    def create(self, request):
+        data = s.ClaimCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = institution_services.institution_claim(actor=request.user, uscc=data.validated_data["uscc"],
+                                                       facts=data.validated_data.get("facts"))
+        with scopes_disabled():  # the claimant may not hold a scope over the institution yet
+            body = s.ClaimSerializer(InstitutionClaim.objects.select_related("institution", "user").get(
+                pk=claim.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=["claims"], summary="确认认领（授予举办者账号）", request=None,
+                   responses={200: s.ClaimSerializer, **errors(403, 404, 409)})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def confirm(self, request, pk=None):
+        claim = institution_services.claim_confirm(actor=request.user, claim_id=int(pk))
+        return Response(s.ClaimSerializer(claim).data)
+
+    @extend_schema(tags=["claims"], summary="驳回认领", request=s.ClaimRejectSerializer,
+                   responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        data = s.ClaimRejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = institution_services.claim_reject(actor=request.user, claim_id=int(pk),
+                                                  note=data.validated_data["note"])
+        return Response(s.ClaimSerializer(claim).data)
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+def _staff_payload(validated: dict) -> dict:
+    data = dict(validated)
+    if "qualifications" in data:
+        data["qualifications"] = [dict(q) for q in data["qualifications"]]
+    return data
+
+
+class StaffListView(TenantScopedMixin, generics.ListAPIView):
+    serializer_class = s.StaffSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        if fake(self):
+            return Staff._base_manager.none()
+        return selectors.staff_list(institution_id=self.kwargs["institution_id"])
+
+    @extend_schema(tags=["staff"], summary="从业人员名册（身份证号码脱敏）", responses={200: s.StaffSerializer(many=True),
+                                                                              **errors(404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["staff"], summary="新增从业人员", request=s.StaffWriteSerializer,
+                   responses={201: s.StaffSerializer, **errors(400, 403, 404)})
+    def post(self, request, institution_id: int):
+        data = s.StaffWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff = staff_services.staff_create(actor=request.user, institution_id=institution_id,
+                                            data=_staff_payload(data.validated_data))
+        return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class StaffDetailView(TenantScopedMixin, APIView):
+    @extend_schema(tags=["staff"], summary="从业人员详情", responses={200: s.StaffSerializer, **errors(404)})
+    def get(self, request, institution_id: int, staff_id: int):
+        return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff_id, institution_id=institution_id)).data)
+
+    def _update(self, request, institution_id: int, staff_id: int, partial: bool):
+        selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
+        data = s.StaffWriteSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        staff_services.staff_update(actor=request.user, staff_id=staff_id, data=_staff_payload(data.validated_data))
+        return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff_id)).data)
+
+    @extend_schema(tags=["staff"], summary="修改从业人员", request=s.StaffWriteSerializer,
+                   responses={200: s.StaffSerializer, **errors(400, 403, 404)})
+    def put(self, request, institution_id: int, staff_id: int):
+        return self._update(request, institution_id, staff_id, partial=False)
+
+    @extend_schema(tags=["staff"], summary="修改从业人员（部分字段）", request=s.StaffWriteSerializer,
+                   responses={200: s.StaffSerializer, **errors(400, 403, 404)})
+    def patch(self, request, institution_id: int, staff_id: int):
+        return self._update(request, institution_id, staff_id, partial=True)
+
+
+class StaffRevealView(TenantScopedMixin, APIView):
+    @extend_schema(tags=["staff"], summary="查看完整身份证号码（记入安全日志）", request=None,
+                   responses={200: s.RevealSerializer, **errors(403, 404)})
+    def post(self, request, institution_id: int, staff_id: int):
+        selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
+        number = staff_services.staff_reveal_id_number(actor=request.user, staff_id=staff_id, request=request)
+        response = Response({"id_number": number})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class StaffEndView(TenantScopedMixin, APIView):
+    @extend_schema(tags=["staff"], summary="登记离职", request=s.StaffEndSerializer,
+                   responses={200: s.StaffSerializer, **errors(400, 403, 404)})
+    def post(self, request, institution_id: int, staff_id: int):
+        selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
+        data = s.StaffEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        staff_services.staff_end(actor=request.user, staff_id=staff_id, end_date=data.validated_data["end_date"])
+        return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff_id)).data)
+
+
+class StaffConflictListView(TenantScopedMixin, generics.ListAPIView):
+    serializer_class = s.StaffConflictSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        if fake(self):
+            return StaffConflictFlag._base_manager.none()
+        return selectors.staff_conflict_list()
+
+    @extend_schema(tags=["staff"], summary="多机构任职（挂靠）预警（本辖区人员）")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- filings ---------------------------------------------------------------------------------------
+
+def _version(request) -> int | None:
+    data = s.VersionSerializer(data=request.data or {})
+    data.is_valid(raise_exception=True)
+    return data.validated_data.get("expected_version")
+
+
+TRANSITION = dict(request=s.VersionSerializer, responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["filings"], summary="备案列表（本辖区 / 本机构）"),
+    retrieve=extend_schema(tags=["filings"], summary="备案详情", responses={200: s.FilingSerializer, **errors(404)}),
+)
+class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = FilingFilter
+
+    def get_serializer_class(self):
+        return s.FilingListSerializer if self.action == "list" else s.FilingSerializer
+
+    def get_queryset(self):
+        if fake(self):
+            return Filing._base_manager.none()
+        return filing_selectors.filing_list(actor=self.request.user)
+
+    def get_object(self) -> Filing:
+        return filing_selectors.filing_get(filing_id=int(self.kwargs["pk"]))
+
+    def _detail(self, filing_id: int) -> Response:
+        filing = filing_selectors.filing_get(filing_id=filing_id)
+        return Response(s.FilingSerializer(filing).data)
+
+    @extend_schema(tags=["filings"], summary="新建备案（草稿，按机构现有信息预填）", request=s.FilingCreateSerializer,
+                   responses={201: s.FilingSerializer, **errors(400, 403, 404, 409)})
+    def create(self, request):
+        data = s.FilingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing = filing_services.filing_create(actor=request.user, institution_id=data.validated_data["institution"],
+                                               kind=data.validated_data["kind"])
+        return Response(s.FilingSerializer(filing_selectors.filing_get(filing_id=filing.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(tags=["filings"], summary="填写备案书（部分字段）", request=s.FilingFormSerializer,
+                   responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
+    def partial_update(self, request, pk=None):
+        data = s.FilingFormSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        raw = {k: request.data[k] for k in s.FORM_FIELDS if k in request.data}
+        filing_services.filing_update_form(actor=request.user, filing_id=int(pk), data=raw)
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="备案条件检查清单", request=None,
+                   responses={200: s.CheckSerializer(many=True), **errors(404)})
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def check(self, request, pk=None):
+        filing = self.get_object()
+        return Response(s.CheckSerializer(filing_services.filing_run_checks(filing=filing), many=True).data)
+
+    @extend_schema(tags=["filings"], summary="提交备案（草稿→已提交，退回→重新提交）", **TRANSITION)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def submit(self, request, pk=None):
+        filing_services.filing_submit(actor=request.user, filing_id=int(pk), expected_version=_version(request))
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="通过备案（出具备案回执）", **TRANSITION)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def accept(self, request, pk=None):
+        filing_services.filing_accept(actor=request.user, filing_id=int(pk), expected_version=_version(request))
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="退回补正（一次性告知全部事项）", request=s.ReturnSerializer,
+                   responses=TRANSITION["responses"])
+    @action(detail=True, methods=["post"], url_path="return", filterset_class=None)
+    def return_(self, request, pk=None):
+        data = s.ReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing_services.filing_return(actor=request.user, filing_id=int(pk), reasons=data.validated_data["reasons"],
+                                      expected_version=data.validated_data.get("expected_version"))
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="撤回备案", request=None, responses=TRANSITION["responses"])
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def withdraw(self, request, pk=None):
+        filing_services.filing_withdraw(actor=request.user, filing_id=int(pk))
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="设置班级（整体替换）", request=s.ClassesSerializer,
+                   responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["put"], filterset_class=None)
+    def classes(self, request, pk=None):
+        data = s.ClassesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing_services.filing_set_classes(actor=request.user, filing_id=int(pk),
+                                           classes=[dict(c) for c in data.validated_data["classes"]])
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="签署备案承诺书", request=s.CommitmentSerializer,
+                   responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def commitment(self, request, pk=None):
+        data = s.CommitmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing_services.filing_sign_commitment(actor=request.user, filing_id=int(pk),
+                                               signer=data.validated_data["signer"], ip=client_ip(request))
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="流转记录", responses={200: s.FilingEventSerializer(many=True),
+                                                                  **errors(404)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def events(self, request, pk=None):
+        filing = self.get_object()
+        return Response(s.FilingEventSerializer(filing_selectors.filing_history(filing=filing), many=True).data)
+
+
+class _PdfView(TenantScopedMixin, APIView):
+    field = ""
+    builder = None
+    title = ""
+
+    def get(self, request, pk: int):
+        filing = filing_selectors.filing_get(filing_id=pk)
+        if filing.status != FilingStatus.ACCEPTED:
+            raise DomainError("not_issued", f"该备案尚未通过，没有{self.title}。", status_code=409)
+        stored = getattr(filing, self.field)
+        content = stored.open("rb").read() if stored else type(self).builder(filing=filing)
+        response = FileResponse(ContentFile(content), content_type="application/pdf",
+                                filename=f"{filing.receipt_no or filing.pk}-{self.field}.pdf")
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ReceiptPdfView(_PdfView):
+    field, title = "receipt_pdf", "备案回执"
+
+    @staticmethod
+    def builder(*, filing):
+        from ..services.receipts import receipt_pdf_bytes
+
+        return receipt_pdf_bytes(filing=filing)
+
+    @extend_schema(tags=["filings"], summary="备案回执（PDF）",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})
+    def get(self, request, pk: int):
+        return super().get(request, pk)
+
+
+class NoticePdfView(_PdfView):
+    field, title = "notice_pdf", "基本条件告知书"
+
+    @staticmethod
+    def builder(*, filing):
+        from ..services.receipts import notice_pdf_bytes
+
+        return notice_pdf_bytes(filing=filing)
+
+    @extend_schema(tags=["filings"], summary="基本条件告知书（PDF）",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})
+    def get(self, request, pk: int):
+        return super().get(request, pk)
+
+
+# --- filing documents ------------------------------------------------------------------------------
+
+class DocumentListView(TenantScopedMixin, generics.ListAPIView):
+    serializer_class = s.DocumentSerializer
+    filterset_class = None
+    pagination_class = None
+
+    def get_queryset(self):
+        if fake(self):
+            return FilingDocument._base_manager.none()
+        filing_selectors.filing_get(filing_id=self.kwargs["pk"])  # 404 outside scope
+        return selectors.document_list(filing_id=self.kwargs["pk"])
+
+    @extend_schema(tags=["documents"], summary="备案材料列表", responses={200: s.DocumentSerializer(many=True),
+                                                                     **errors(404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=["documents"], summary="上传备案材料（multipart：doc_type, file）",
+                   description="只接受 PDF、JPEG、PNG，按文件内容判断。错误代码：document_type_not_allowed、"
+                               "document_too_large、document_empty；只有草稿或已退回的备案可以上传。",
+                   request={"multipart/form-data": s.DocumentUploadSerializer},
+                   responses={201: s.DocumentSerializer, **errors(400, 403, 404, 409)})
+    def post(self, request, pk: int):
+        data = s.DocumentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        doc = document_services.document_upload(actor=request.user, filing_id=pk,
+                                                doc_type=data.validated_data["doc_type"],
+                                                uploaded_file=data.validated_data["file"])
+        return Response(s.DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDetailView(TenantScopedMixin, APIView):
+    @extend_schema(tags=["documents"], summary="下载备案材料",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **errors(404)})
+    def get(self, request, pk: int, document_id: int):
+        doc = selectors.document_get(document_id=document_id, filing_id=pk)
+        response = FileResponse(doc.file.open("rb"), content_type=doc.content_type, as_attachment=True,
+                                filename=doc.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @extend_schema(tags=["documents"], summary="删除备案材料", responses={204: None, **errors(403, 404, 409)})
+    def delete(self, request, pk: int, document_id: int):
+        selectors.document_get(document_id=document_id, filing_id=pk)
+        document_services.document_delete(actor=request.user, document_id=document_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
