@@ -328,9 +328,16 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "accounts.AuthEvent": lambda w: w.auth_event,
 }
 
-# Route names whose `pk` is not discoverable from the view class: name -> model label.
+# Which model a route's `pk` names, when the view class does not say (or says something else,
+# e.g. /filings/<pk>/documents/ lists documents of filing <pk>): exact route name, then the
+# longest route-name prefix ending at "-" (DRF router basenames), then the view class.
 PK_ROUTE_MODELS: dict[str, str] = {
     "notifications:read": "notifications.Notification",
+}
+PK_ROUTE_PREFIXES: dict[str, str] = {
+    "api-filing": "registry.Filing",
+    "api-institution": "registry.Institution",
+    "api-claim": "registry.InstitutionClaim",
 }
 
 # Admin models that are not tenant data (public reference data): their change views are not probed.
@@ -356,6 +363,9 @@ def _view_model(route: Route):
     """The model behind a view: DRF queryset/serializer, Django CBV `model`, or PK_ROUTE_MODELS."""
     if route.name in PK_ROUTE_MODELS:
         return apps.get_model(PK_ROUTE_MODELS[route.name])
+    prefixes = [p for p in PK_ROUTE_PREFIXES if route.name == p or route.name.startswith(p + "-")]
+    if prefixes:
+        return apps.get_model(PK_ROUTE_PREFIXES[max(prefixes, key=len)])
     cls = getattr(route.callback, "cls", None) or getattr(route.callback, "view_class", None)
     if cls is not None:
         queryset = getattr(cls, "queryset", None)
@@ -417,6 +427,8 @@ NON_OBJECT_KWARGS = {
     "path": "x",
     "url": "x",  # the admin's catch-all pattern
     "code": "330105",  # region codes name public reference data (GB/T 2260), not tenant objects
+    "kind": "initial",  # FilingKind of a new filing
+    "step": "basic",  # a step of the filing form
 }
 
 
