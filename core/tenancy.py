@@ -67,7 +67,9 @@ class TenantScope:
         if self.level == COUNTRY:
             return True
         if self.level in (PROVINCE, CITY, DISTRICT):
-            return getattr(region, f"{self.level}_id", None) == self.region_code or region.code == self.region_code
+            # Regions carry province_id, city_id and tenant_district_id (not district_id).
+            attr = "tenant_district_id" if self.level == DISTRICT else f"{self.level}_id"
+            return getattr(region, attr, None) == self.region_code or region.code == self.region_code
         return False
 
 
