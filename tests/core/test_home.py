@@ -1,0 +1,47 @@
+"""Home page per role: real figures of the actor's own scope, bounded queries."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+from registry.models import FilingStatus, InstitutionStatus
+from tests.factories import FilingFactory, InstitutionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def stat(body: str, key: str) -> str:
+    marker = f'data-testid="stat-{key}">'
+    return body.split(marker, 1)[1].split("<", 1)[0]
+
+
+def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_max_num_queries):
+    with scopes_disabled():
+        InstitutionFactory(status=InstitutionStatus.FILED, total_slots=30)
+        waiting = InstitutionFactory(status=InstitutionStatus.FILING)
+        FilingFactory(institution=waiting, status=FilingStatus.SUBMITTED)
+        InstitutionFactory(status=InstitutionStatus.FILED, total_slots=99, region_id="330105001")
+    client = login(reviewer)
+    with django_assert_max_num_queries(12):
+        body = client.get("/").content.decode()
+    assert "西湖区" in body
+    assert (stat(body, "filed"), stat(body, "slots"), stat(body, "unfiled"), stat(body, "pending")) == ("1", "30", "1", "1")
+
+
+def test_operator_home_shows_own_institution(login, make_account, regions, django_assert_max_num_queries):
+    with scopes_disabled():
+        mine = InstitutionFactory(name="我的托育园")
+        InstitutionFactory(name="别人的托育园")
+    operator = make_account("op_home", "operator", mine.uscc)
+    client = login(operator)
+    with django_assert_max_num_queries(12):
+        body = client.get("/").content.decode()
+    assert "我的托育园" in body and "别人的托育园" not in body
+    assert stat(body, "status") == "已登记未备案"
+
+
+def test_user_without_role_is_sent_to_claim(login, django_user_model, regions):
+    user = django_user_model.objects.create_user("newbie", password="Passw0rd!2026")
+    body = login(user).get("/").content.decode()
+    assert "尚未分配角色" in body and 'href="/registry/claim/"' in body
