@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import COMMISSION_STAFF
 from core.errors import DomainError, NotFound
+from registry import rules
 from registry.forms import (
     CommitmentForm,
     DocumentUploadForm,
@@ -49,13 +50,16 @@ from .common import (
 EDITABLE = ("draft", "returned")
 STEPS = [("basic", "基本信息"), ("classes", "班级设置"), ("premises", "场地与收费"),
          ("documents", "上传材料"), ("commitment", "备案承诺"), ("checklist", "自查与提交")]
+# A change filing changes only name, address, principal, service types and slots (备案办法); classes follow.
+CHANGE_STEPS = [("basic", "变更事项"), ("classes", "班级设置"), ("documents", "上传材料"), ("commitment", "备案承诺"),
+                ("checklist", "自查与提交")]
 TERMINATION_STEPS = [("termination", "终止信息"), ("documents", "上传材料"), ("commitment", "备案承诺"),
                      ("checklist", "自查与提交")]
 BASIC_FIELDS = list(FilingBasicForm.base_fields)
 
 
 def steps_for(filing) -> list[tuple[str, str]]:
-    return TERMINATION_STEPS if filing.kind == FilingKind.TERMINATION else STEPS
+    return {FilingKind.TERMINATION: TERMINATION_STEPS, FilingKind.CHANGE: CHANGE_STEPS}.get(filing.kind, STEPS)
 
 
 def _next_step(filing, step: str) -> str:
@@ -112,6 +116,9 @@ def _form_step(form_class, step, initial_fn=None, data_fn=None):
     def handle(request, filing):
         initial = initial_fn(filing) if initial_fn else {n: getattr(filing, n) for n in form_class.base_fields}
         form = form_class(request.POST or None, initial=initial)
+        if filing.kind == FilingKind.CHANGE:
+            for name in [n for n in form.fields if n not in rules.CHANGEABLE_FIELDS]:
+                del form.fields[name]
         if request.method == "POST" and form.is_valid():
             data = data_fn(form) if data_fn else form.cleaned_data
             try:

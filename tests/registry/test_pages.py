@@ -360,3 +360,68 @@ def test_list_pages_have_bounded_queries(client, reviewer, operator, institution
         assert op.get(reverse("registry:staff_list")).status_code == 200
     with django_assert_max_num_queries(14):
         assert op.get(reverse("registry:operator_home")).status_code == 200
+
+
+# --- change filing and termination entry points -------------------------------------------------------
+
+@pytest.fixture
+def filed_institution(institution):
+    from tests.factories import make_ready_filing
+
+    with scopes_disabled():
+        current = make_ready_filing(institution, status=FilingStatus.ACCEPTED, receipt_no="330106-2026-00009")
+        Institution.objects.filter(pk=institution.pk).update(status=InstitutionStatus.FILED, current_filing=current,
+                                                             receipt_no=current.receipt_no)
+        institution.refresh_from_db()
+    return institution
+
+
+def upload_all(c, filing_id: int):
+    for doc in REQUIRED_DOCS:
+        r = c.post(reverse("registry:filing_step", args=[filing_id, "documents"]),
+                   {"doc_type": doc, "file": SimpleUploadedFile(f"{doc}.pdf", pdf_bytes(doc))})
+        assert r.status_code == 302, text(r)
+
+
+def test_change_filing_shows_the_diff_to_the_reviewer(client, filed_institution, operator, reviewer):
+    op = client_for(type(client), operator)
+    home = text(op.get(reverse("registry:operator_home")))
+    assert "变更备案" in home and "终止备案" in home and "开始备案" not in home
+    r = op.post(reverse("registry:filing_new", args=["change"]))
+    with scopes_disabled():
+        filing = Filing.objects.get(institution=filed_institution, kind="change")
+    assert r["Location"] == reverse("registry:filing_step", args=[filing.pk, "basic"])
+    form = op.get(r["Location"]).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    assert "contact_phone" not in form.fields and "opening_hours" not in form.fields  # not changeable
+    data.update(address="杭州市西湖区天目山路 88 号")
+    r = op.post(reverse("registry:filing_step", args=[filing.pk, "basic"]), data)
+    assert r.status_code == 302, text(r)
+    upload_all(op, filing.pk)
+    op.post(reverse("registry:filing_step", args=[filing.pk, "commitment"]), {"signer": "王园长", "agree": "on"})
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.SUBMITTED, messages_of(r)
+
+    page = text(client_for(type(client), reviewer).get(reverse("registry:review_detail", args=[filing.pk])))
+    assert 'data-testid="diff"' in page
+    assert "杭州市西湖区文三路 1 号" in page and "杭州市西湖区天目山路 88 号" in page
+
+
+def test_termination_entry_point_asks_for_date_and_placement_plan(client, filed_institution, operator):
+    op = client_for(type(client), operator)
+    r = op.post(reverse("registry:filing_new", args=["termination"]), follow=True)
+    assert "终止信息" in text(r) and "在托婴幼儿安置方案" in text(r)
+    with scopes_disabled():
+        filing = Filing.objects.get(institution=filed_institution, kind="termination")
+    bad = op.post(reverse("registry:filing_step", args=[filing.pk, "termination"]), {"termination_date": ""})
+    assert "这个字段是必填项" in text(bad) or "必填" in text(bad)
+    r = op.post(reverse("registry:filing_step", args=[filing.pk, "termination"]),
+                {"termination_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+                 "placement_plan": "与附近两家托育机构签订接收协议，逐户通知家长。"})
+    assert r["Location"] == reverse("registry:filing_step", args=[filing.pk, "documents"])
+    filing.refresh_from_db()
+    assert filing.placement_plan.startswith("与附近两家托育机构")
+    # A second open filing is refused with the service's message.
+    r = op.post(reverse("registry:filing_new", args=["change"]), follow=True)
+    assert "该机构已有一份未办结的备案" in text(r)
