@@ -218,15 +218,23 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(
         label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
-                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop")
-    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop")
-    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop")
-    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期")], method="noop")
+                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop", empty_label="全部")
+    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
+    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期")], method="noop", empty_label="全部")
 
     def __init__(self, *args, townships=(), selector=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
         self.selector = selector
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+        return form
 
     def noop(self, queryset, name, value):
         return queryset
@@ -238,12 +246,20 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
 class InstitutionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="名称或信用代码", method="noop")
-    status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop")
-    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop")
+    status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
 
     def __init__(self, *args, selector=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.selector = selector
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+        return form
 
     def noop(self, queryset, name, value):
         return queryset
