@@ -167,19 +167,17 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                                   fields={"district": ["不在本接口账号的管辖范围内。"]})
             _registration_update(registration, clean, region, actor)
             return registration, False
-        institution = Institution.objects.select_for_update().filter(uscc=uscc).first()
-        if institution is None:
-            institution = Institution(uscc=uscc, status=InstitutionStatus.REGISTERED)
-            _apply_institution_facts(institution, clean, region, first=True)
-            institution.save()
-        else:
-            _apply_institution_facts(institution, clean, region)
-            institution.save()
-        registration = Registration(institution=institution, pushed_by=actor,
-                                    **{k: clean[k] for k in clean})
-        registration.set_region(region)
         try:
             with transaction.atomic():
+                institution = Institution.objects.select_for_update().filter(uscc=uscc).first()
+                if institution is None:
+                    institution = Institution(uscc=uscc, status=InstitutionStatus.REGISTERED)
+                    _apply_institution_facts(institution, clean, region, first=True)
+                else:
+                    _apply_institution_facts(institution, clean, region)
+                institution.save()
+                registration = Registration(institution=institution, pushed_by=actor, **clean)
+                registration.set_region(region)
                 registration.save()
         except IntegrityError:
             # A concurrent push of the same code won the insert: this one becomes its update.

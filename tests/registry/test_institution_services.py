@@ -227,3 +227,33 @@ def test_update_contact(authority, make_account, regions):
             institution_update_contact(actor=op, institution_id=registration.institution_id,
                                        data={"contact_phone": "12"})
         assert info.value.code == "phone_invalid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_pushes_of_one_code_create_one_registration(authority):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(3)
+    results, failures = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(push(authority)[1])
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sorted(results) == [False, False, True]
+    with scopes_disabled():
+        assert Registration.objects.get().push_count == 3
+        assert Institution.objects.count() == 1
