@@ -45,7 +45,10 @@ def _resolve_scope(role: str, scope: str):
     if role in DISTRICT_SCOPED and not region.is_tenant:
         raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围必须是区县级（备案机关）区划。",
                           fields={"scope": ["需要区县级区划。"]})
-    if role in CITY_SCOPED and region.level != RegionLevel.CITY:
+    # Municipalities (北京、天津、上海、重庆) have no city level: their province code is the city scope.
+    is_municipality = region.level == RegionLevel.PROVINCE and not region.children.filter(
+        level=RegionLevel.CITY).exists()
+    if role in CITY_SCOPED and region.level != RegionLevel.CITY and not is_municipality:
         raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围必须是地市级区划。",
                           fields={"scope": ["需要地市级区划。"]})
     if role in ANY_REGION_SCOPED and region.level == RegionLevel.TOWNSHIP and not region.is_tenant:

@@ -42,6 +42,8 @@ SECRET_KEY = env("SECRET_KEY", _DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
+TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "0"))
 
 # Field encryption key ring: "id:base64key,id:base64key"; the first key encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEYS)

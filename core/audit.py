@@ -27,7 +27,17 @@ def track(exclude: list[str] | None = None):
 
 
 def client_ip(request) -> str | None:
-    # Behind the reverse proxy the first X-Forwarded-For hop is the client (the proxy is trusted).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    """The client address for logs and the login throttle.
+
+    ``X-Forwarded-For`` is trusted only for ``TRUSTED_PROXY_HOPS`` reverse proxies in front of the
+    app (0 by default): the address is taken that many hops from the right, the part of the header
+    our own proxies wrote, so a client cannot forge it by sending the header itself.
+    """
+    from django.conf import settings
+
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops > 0:
+        chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.META.get("REMOTE_ADDR") or None

@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Assignment, User
 from accounts.services import assignment_grant
 from core.errors import DomainError
+from regions.models import Region, RegionLevel
 from tests.conftest import PASSWORD
 from tests.factories import InstitutionFactory
 
@@ -77,6 +78,18 @@ class TestCreateAccount:
     def test_township_tenant_in_a_city_without_counties_is_a_district_scope(self, regions):
         run("--username", "dg", "--password", PASSWORD, "--role", "district_reviewer", "--scope", "441900003")
         assert roles_of("dg") == {("district_reviewer", "441900003", None)}
+
+    def test_city_viewer_of_a_municipality_takes_the_province_code(self, regions):
+        # Municipalities have no city level: districts hang under the province (regions loader).
+        beijing = Region.objects.create(code="110000", name="北京市", level=RegionLevel.PROVINCE,
+                                        full_name="北京市")
+        Region.objects.create(code="110105", name="朝阳区", level=RegionLevel.COUNTY, parent=beijing,
+                              province=beijing, tenant_district_id="110105", full_name="北京市朝阳区")
+        run("--username", "bj_city", "--password", PASSWORD, "--role", "city_viewer", "--scope", "110000")
+        assert roles_of("bj_city") == {("city_viewer", "110000", None)}
+        # A province that has cities is still not a city scope.
+        with pytest.raises(CommandError, match="必须是地市级"):
+            run("--username", "zj_city", "--password", PASSWORD, "--role", "city_viewer", "--scope", "330000")
 
     def test_operator_scope_is_an_institution_credit_code(self, regions):
         with scopes_disabled():

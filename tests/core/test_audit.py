@@ -58,7 +58,8 @@ def last_update(institution) -> InstitutionHistory:
             .select_related("pgh_context").latest("pgh_id"))
 
 
-def test_page_post_records_user_ip_path_and_method(client, reviewer, institution):
+def test_page_post_records_user_ip_path_and_method(client, reviewer, institution, settings):
+    settings.TRUSTED_PROXY_HOPS = 2  # two proxies in front: the client is two hops from the right
     client.force_login(reviewer)
     response = client.post(f"/t/rename/{institution.pk}/", {"name": "新名称托育园"},
                            HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1")
@@ -68,6 +69,12 @@ def test_page_post_records_user_ip_path_and_method(client, reviewer, institution
     assert event.district_id == "330106"
     assert event.pgh_context.metadata == {"user": reviewer.pk, "url": f"/t/rename/{institution.pk}/",
                                           "ip": "203.0.113.7", "method": "POST"}
+
+
+def test_forged_forwarded_for_is_ignored_without_trusted_proxies(client, reviewer, institution):
+    client.force_login(reviewer)
+    client.post(f"/t/rename/{institution.pk}/", {"name": "伪造来源托育园"}, HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert last_update(institution).pgh_context.metadata["ip"] == "127.0.0.1"
 
 
 def test_api_write_with_a_token_records_the_token_user(client, reviewer, institution):
