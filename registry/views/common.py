@@ -47,7 +47,9 @@ def operator_institution_id(request) -> int:
 
 
 def fail(request, error: DomainError, to: str, *args, **kwargs):
-    """Show the service's Chinese message and go back to ``to``."""
+    """Show the service's Chinese message and go back to ``to``; out of scope stays a plain 404."""
+    if isinstance(error, NotFound):
+        raise Http404(error.message)
     messages.error(request, error.message)
     return redirect(to, *args, **kwargs)
 

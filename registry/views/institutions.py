@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import COMMISSION_STAFF, MAY_REVEAL_PERSONAL, REVIEWERS
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from registry.forms import ClaimRejectForm, InstitutionFilter
 from registry.models import ClaimStatus, InstitutionStatus
 from registry.selectors.institutions import (
+    claim_get,
     claim_list,
     institution_get,
     institution_list,
@@ -75,6 +77,10 @@ def claim_confirm_view(request, claim_id: int):
 @role_required(REVIEWERS)
 @require_POST
 def claim_reject_view(request, claim_id: int):
+    try:
+        claim_get(claim_id=claim_id)  # out of scope → 404 before anything else is said
+    except NotFound:
+        raise Http404 from None
     form = ClaimRejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写驳回原因。")
