@@ -213,41 +213,11 @@ class ReturnForm(VersionForm):
 
 # --- filters (django-filter) ----------------------------------------------------------------------------
 
-class ReviewQueueFilter(django_filters.FilterSet):
-    """The review queue's filter form; the filtering itself is ``review_queue(filters=...)``."""
+class SelectorFilterSet(django_filters.FilterSet):
+    """A FilterSet that renders the filter form and hands the cleaned values to a selector.
 
-    status = django_filters.ChoiceFilter(
-        label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
-                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop", empty_label="全部")
-    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
-    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
-    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期")], method="noop", empty_label="全部")
-
-    def __init__(self, *args, townships=(), selector=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
-        self.selector = selector
-
-    @property
-    def form(self):
-        form = super().form
-        for field in form.fields.values():
-            css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
-        return form
-
-    def noop(self, queryset, name, value):
-        return queryset
-
-    def filter_queryset(self, queryset):
-        filters = {k: v for k, v in self.form.cleaned_data.items() if v}
-        return self.selector(filters=filters) if self.selector else queryset
-
-
-class InstitutionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="名称或信用代码", method="noop")
-    status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
-    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
+    The filtering itself lives in the selector (``selector(filters=...)``), so pages and API share it.
+    """
 
     def __init__(self, *args, selector=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -267,3 +237,24 @@ class InstitutionFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         filters = {k: v for k, v in self.form.cleaned_data.items() if v}
         return self.selector(filters=filters) if self.selector else queryset
+
+
+class ReviewQueueFilter(SelectorFilterSet):
+    """The review queue's filter form; the filtering itself is ``review_queue(filters=...)``."""
+
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
+                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop", empty_label="全部")
+    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
+    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期")], method="noop", empty_label="全部")
+
+    def __init__(self, *args, townships=(), selector=None, **kwargs):
+        super().__init__(*args, selector=selector, **kwargs)
+        self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
+
+
+class InstitutionFilter(SelectorFilterSet):
+    q = django_filters.CharFilter(label="名称或信用代码", method="noop")
+    status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
+    kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")

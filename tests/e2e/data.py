@@ -8,25 +8,10 @@ import zlib
 
 from django.utils import timezone
 
-from registry.models import StaffQualification, StaffRole
-from tests.factories import StaffFactory
+from tests.factories import REQUIRED_DOCS, make_roster
 
-# The five documents every filing needs (no meals served).
-REQUIRED_DOCS = ["business_licence", "premises_proof", "staff_certificates", "hygiene_report", "fire_safety"]
-
-
-def make_roster(institution) -> None:
-    """Principal (bachelor, 5 years), 4 caregivers, part-time health staff, licensed guard. Unscoped."""
-    StaffFactory(institution=institution, role=StaffRole.PRINCIPAL, education="bachelor", years_experience=5)
-    for _ in range(4):
-        StaffFactory(institution=institution, role=StaffRole.CAREGIVER)
-    StaffFactory(institution=institution, role=StaffRole.HEALTH_PART_TIME)
-    guard = StaffFactory(institution=institution, role=StaffRole.SECURITY_GUARD)
-    q = StaffQualification(staff=guard, type="security", number="BA-0001",
-                           expires_on=timezone.localdate() + dt.timedelta(days=700))
-    q.region_id, q.province_id, q.city_id, q.district_id = (guard.region_id, guard.province_id, guard.city_id,
-                                                           guard.district_id)
-    q.save()
+# Re-exported for the browser tests: one roster and one document list for every test.
+__all__ = ["REQUIRED_DOCS", "lease_dates", "make_roster", "pdf_bytes", "png_bytes"]
 
 
 def pdf_bytes(title: str = "scan") -> bytes:
