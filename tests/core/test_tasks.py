@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 
 import pytest
@@ -79,9 +80,14 @@ def test_heartbeat_through_worker_turns_healthz_green(worker, client, tick_key):
     assert before.status_code == 503
     assert "no beat tick" in before.json()["checks"]["beat"]["error"]
 
-    beat_heartbeat.delay().get(timeout=30)
-
-    assert redis.Redis.from_url(TEST_REDIS_URL).get(tick_key) is not None
+    beat_heartbeat.delay()
+    # The heartbeat ignores its result (it runs every 30 s), so AsyncResult.get() returns at once:
+    # wait for the worker's write itself, with a deadline.
+    client_redis = redis.Redis.from_url(TEST_REDIS_URL)
+    deadline = time.monotonic() + 30
+    while client_redis.get(tick_key) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client_redis.get(tick_key) is not None, "the worker never ran the heartbeat"
     after = client.get("/healthz")
     assert after.status_code == 200, after.json()
     assert after.json()["checks"]["beat"]["last_tick_age_seconds"] < 30
