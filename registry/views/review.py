@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.roles import REVIEWERS, Role
 from core.errors import DomainError
@@ -23,6 +24,7 @@ REVIEWABLE = ("submitted", "resubmitted")
 
 
 @role_required(*QUEUE_ROLES)
+@vary_on_headers("HX-Request")
 def queue(request):
     assignment = request.assignment
     townships = list(region_children(parent_code=assignment.region_id)) if assignment.region_id else []
@@ -35,8 +37,9 @@ def queue(request):
         f.is_overdue = f.due_at is not None and f.due_at < now
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "registry/review/queue.html",
-                  {"filter": filterset, "page": page, "query": query.urlencode()})
+    # Filters changed in the page (htmx): only the table and its pagination are sent back.
+    template = "registry/review/_queue_results.html" if request.htmx else "registry/review/queue.html"
+    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode()})
 
 
 @role_required(*QUEUE_ROLES)

@@ -326,6 +326,11 @@ def test_review_queue_sorted_by_deadline_with_overdue_and_filters(client, review
     township = c.get(reverse("registry:review_queue") + "?township=330106001")
     assert len(re.findall('data-testid="queue-row"', text(township))) == 3
 
+    # Changing a filter in the page (htmx) sends back only the table, already filtered.
+    partial = c.get(reverse("registry:review_queue") + "?overdue=1", HTTP_HX_REQUEST="true")
+    assert "<html" not in text(partial) and 'data-testid="queue-filter"' not in text(partial)
+    assert len(re.findall('data-testid="queue-row"', text(partial))) == 2
+
     make_queue(20)
     with django_assert_max_num_queries(12):
         c.get(reverse("registry:review_queue"))
