@@ -36,6 +36,15 @@ def _find_font(configured: str) -> str:
     raise ImproperlyConfigured("No CJK font found: set CJK_FONT_PATH to a TrueType/OpenType font with Chinese glyphs")
 
 
+def _multi_cell(pdf, *args, **kwargs):
+    """Chinese text has no spaces to break at: wrap by character, left-aligned (not justified)."""
+    from fpdf.enums import WrapMode
+
+    kwargs.setdefault("wrapmode", WrapMode.CHAR)
+    kwargs.setdefault("align", "L")
+    return pdf.multi_cell(*args, **kwargs)
+
+
 def font_path() -> str:
     return _find_font(getattr(settings, "CJK_FONT_PATH", "") or "")
 
@@ -65,7 +74,7 @@ def _pdf(title: str) -> FPDF:
 def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.set_font("cjk", size=11)
     pdf.cell(40, 9, label, border=1)
-    pdf.multi_cell(0, 9, value or "—", border=1, new_x="LMARGIN", new_y="NEXT")
+    _multi_cell(pdf, 0, 9, value or "—", border=1, new_x="LMARGIN", new_y="NEXT")
 
 
 def _date_text(filing: Filing):
@@ -90,7 +99,7 @@ def receipt_pdf_bytes(*, filing: Filing) -> bytes:
     _row(pdf, "备案日期", _date_text(filing))
     pdf.ln(6)
     pdf.set_font("cjk", size=11)
-    pdf.multi_cell(0, 7, f"{filing.name}：你单位提交的{filing.get_kind_display()}材料收悉，经核对，予以备案。"
+    _multi_cell(pdf, 0, 7, f"{filing.name}：你单位提交的{filing.get_kind_display()}材料收悉，经核对，予以备案。"
                          "请严格按照《托育机构设置标准（试行）》《托育机构管理规范（试行）》开展服务，"
                          "并接受卫生健康部门的监督管理。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
@@ -101,7 +110,7 @@ def receipt_pdf_bytes(*, filing: Filing) -> bytes:
     pdf.image(qr, x=20, y=top, w=32, h=32)
     pdf.set_xy(56, top + 8)
     pdf.set_font("cjk", size=9)
-    pdf.multi_cell(134, 5, f"扫码核验备案真伪\n{verify_url(filing.receipt_no)}", new_x="LMARGIN", new_y="NEXT")
+    _multi_cell(pdf, 134, 5, f"扫码核验备案真伪\n{verify_url(filing.receipt_no)}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(top + 38)
     pdf.set_font("cjk", size=12)
     pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
@@ -115,15 +124,15 @@ def notice_pdf_bytes(*, filing: Filing) -> bytes:
     pdf = _pdf("托育机构基本条件告知书")
     pdf.set_font("cjk", size=11)
     pdf.cell(0, 8, f"回执编号：{filing.receipt_no}", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 7, f"{filing.name}（统一社会信用代码 {filing.institution.uscc}）：", new_x="LMARGIN",
+    _multi_cell(pdf, 0, 7, f"{filing.name}（统一社会信用代码 {filing.institution.uscc}）：", new_x="LMARGIN",
                    new_y="NEXT")
-    pdf.multi_cell(0, 7, "根据《托育机构登记和备案办法（试行）》《托育机构设置标准（试行）》《托育机构管理规范（试行）》，"
+    _multi_cell(pdf, 0, 7, "根据《托育机构登记和备案办法（试行）》《托育机构设置标准（试行）》《托育机构管理规范（试行）》，"
                          "你单位在提供托育服务期间应当持续符合以下基本条件：", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     for i, line in enumerate(rules.conditions_notice_lines(policy_for(filing), filing.institution_kind), 1):
-        pdf.multi_cell(0, 7, f"{i}. {line}", new_x="LMARGIN", new_y="NEXT")
+        _multi_cell(pdf, 0, 7, f"{i}. {line}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.multi_cell(0, 7, "不符合上述条件的，卫生健康部门将依法责令整改，并向社会公布。", new_x="LMARGIN", new_y="NEXT")
+    _multi_cell(pdf, 0, 7, "不符合上述条件的，卫生健康部门将依法责令整改，并向社会公布。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, _date_text(filing), align="R", new_x="LMARGIN", new_y="NEXT")
