@@ -17,6 +17,8 @@ def track(exclude: list[str] | None = None):
             "model_name": f"{model.__name__}History",
             # "audit_events", not pghistory's "events": workflows have event tables of their own.
             "obj_field": pghistory.ObjForeignKey(related_name="audit_events"),
+            "meta": {"verbose_name": f"{model._meta.verbose_name}（变更历史）",
+                     "verbose_name_plural": f"{model._meta.verbose_name_plural}（变更历史）"},
         }
         if exclude:
             kwargs["exclude"] = exclude

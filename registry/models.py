@@ -416,6 +416,7 @@ class ReceiptSequence(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = verbose_name_plural = "备案回执编号序列"
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="receipt_seq_uniq")]
 
 
