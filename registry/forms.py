@@ -251,7 +251,10 @@ class ReviewQueueFilter(SelectorFilterSet):
 
     def __init__(self, *args, townships=(), selector=None, **kwargs):
         super().__init__(*args, selector=selector, **kwargs)
-        self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
+        if townships:
+            self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
+        else:
+            del self.filters["township"]
 
 
 class InstitutionFilter(SelectorFilterSet):

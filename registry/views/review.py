@@ -27,7 +27,9 @@ REVIEWABLE = ("submitted", "resubmitted")
 @vary_on_headers("HX-Request")
 def queue(request):
     assignment = request.assignment
-    townships = list(region_children(parent_code=assignment.region_id)) if assignment.region_id else []
+    # Township filter for a district's own queue; city viewers span many districts and get none.
+    district = assignment.region if assignment.region_id and assignment.region.is_tenant else None
+    townships = list(region_children(parent_code=district.code)) if district else []
     filterset = ReviewQueueFilter(request.GET or None, queryset=review_queue(filters={}),
                                   townships=townships, selector=review_queue)
     qs = filterset.qs if filterset.is_bound else review_queue(filters={})

@@ -336,6 +336,19 @@ def test_review_queue_sorted_by_deadline_with_overdue_and_filters(client, review
         c.get(reverse("registry:review_queue"))
 
 
+def test_city_viewer_queue_spans_the_citys_districts_without_a_township_filter(client, make_account):
+    filings = make_queue(2)
+    with scopes_disabled():
+        other = InstitutionFactory(region_id="330105001", name="拱墅区待审托育园", status=InstitutionStatus.FILING)
+        FilingFactory(institution=other, status=FilingStatus.SUBMITTED, submitted_at=timezone.now(),
+                      due_at=timezone.now() + dt.timedelta(days=3))
+    city = client_for(type(client), make_account("hz_city_viewer", "city_viewer", "330100"))
+    page = text(city.get(reverse("registry:review_queue")))
+    assert len(re.findall('data-testid="queue-row"', page)) == 3
+    assert "拱墅区待审托育园" in page and all(f.name in page for f in filings)
+    assert 'name="township"' not in page
+
+
 def test_list_pages_have_bounded_queries(client, reviewer, operator, institution, django_assert_max_num_queries,
                                          django_user_model):
     with scopes_disabled():
