@@ -95,10 +95,7 @@ class UserAddForm(_ActorForm):
         self._check_target(data["scope"], None)
         user, _, _ = self._run(account_create_or_grant, actor=self.actor, username=data["username"],
                                password=data["password"], role=data["role"], scope=data["scope"],
-                               display_name=data.get("display_name", ""))
-        if data.get("email"):
-            user.email = data["email"]
-            user.save(update_fields=["email"])
+                               display_name=data.get("display_name", ""), email=data.get("email", ""))
         self.result = user
         return data
 

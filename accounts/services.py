@@ -89,14 +89,15 @@ def assignment_grant(*, actor: User | None, user: User, role: str, scope: str) -
 
 @transaction.atomic
 def account_create_or_grant(*, actor: User | None, username: str, password: str | None, role: str,
-                            scope: str, display_name: str = "", phone: str = "") -> tuple[User, Assignment, bool]:
+                            scope: str, display_name: str = "", phone: str = "",
+                            email: str = "") -> tuple[User, Assignment, bool]:
     """Create the user with the assignment, or add the assignment to an existing user."""
     user = User.objects.filter(username=username).first()
     created = user is None
     if created:
         if not password:
             raise DomainError("password_required", "新建账号必须设置密码。", fields={"password": ["必填。"]})
-        user = User(username=username, display_name=display_name or username,
+        user = User(username=username, display_name=display_name or username, email=email,
                     is_machine=role == Role.REGISTRATION_AUTHORITY)
         if phone:
             user.set_phone(phone)
