@@ -1,0 +1,318 @@
+"""Measure the real selectors/services on the generated national data set (see bench/generate.py).
+
+    .venv/bin/python bench/run.py --database-url postgres://postgres@127.0.0.1:5432/childcare_bench
+
+Every case runs under a real ``TenantScope`` (``core.tenancy.tenant_scope``), is warmed up, then
+timed N times (wall clock in this process: SQL + ORM + Python). Prints a table (median, p95,
+queries per call, target, pass/fail) and writes ``bench/results-<date>.md``; for a failing case
+it appends EXPLAIN (ANALYZE, BUFFERS) of its slowest query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import BIG_DISTRICT, _setup_django  # noqa: E402
+
+CITY = "440300"  # 深圳市
+PROVINCE = "440000"  # 广东省
+DISTRICT_TARGET_MS = 200
+ROLLUP_TARGET_MS = 1000
+# What docs/benchmarks.md recommends adding to the app (registry.models.Filing.Meta.indexes).
+RECOMMENDED_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS filing_open_due_idx ON registry_filing (due_at) "
+    "WHERE status IN ('submitted', 'resubmitted')",
+]
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+@dataclass
+class Result:
+    name: str
+    scope: str
+    target_ms: float | None
+    times_ms: list[float] = field(default_factory=list)
+    queries: int = 0
+    slowest_sql: str = ""
+    slowest_ms: float = 0.0
+    rows: str = ""
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    @property
+    def verdict(self) -> str:
+        if self.target_ms is None:
+            return "info"
+        return "PASS" if self.p95 < self.target_ms else "FAIL"
+
+
+def measure(name: str, scope_label: str, target_ms: float | None, scope, fn: Callable[[], object], *,
+            runs: int, warmup: int = 2, note: str = "") -> Result:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.tenancy import tenant_scope
+
+    result = Result(name, scope_label, target_ms, note=note)
+    with tenant_scope(scope):
+        for _ in range(warmup):
+            fn()
+        with CaptureQueriesContext(connection) as ctx:
+            out = fn()
+        result.queries = len(ctx.captured_queries)
+        slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
+        if slowest:
+            result.slowest_sql, result.slowest_ms = slowest["sql"], float(slowest["time"]) * 1000
+        result.rows = describe(out)
+        for _ in range(runs):
+            started = time.perf_counter()
+            fn()
+            result.times_ms.append((time.perf_counter() - started) * 1000)
+    return result
+
+
+def describe(out) -> str:
+    if isinstance(out, dict) and "stats" in out:
+        return ", ".join(f"{s['key']}={s['value']}" for s in out["stats"]) + f"; {len(out.get('by_district', []))} districts"
+    if isinstance(out, list | tuple):
+        return f"{len(out)} rows"
+    if isinstance(out, dict):
+        return out.get("status", "") if "status" in out else f"{len(out)} keys"
+    return "" if out is None else str(out)[:60]
+
+
+def first_page(qs, per_page: int = 25):
+    """What the list views do: Paginator(qs, 25).get_page(1) -> count + first 25 rows."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(qs, per_page).get_page(1)  # runs the COUNT
+    return list(page.object_list)
+
+
+def rolled_back(fn: Callable[[], object]) -> Callable[[], object]:
+    """Run a writing service and undo it, so every run sees the same data."""
+    from django.db import transaction
+
+    def run():
+        with transaction.atomic():
+            out = fn()
+            transaction.set_rollback(True)
+        return out
+
+    return run
+
+
+def receipt_contention(*, threads: int, per_thread: int, district: str) -> Result:
+    """``next_receipt_no`` from ``threads`` connections at once on ONE district: latency and gap-freeness."""
+    from django.db import connection, connections, transaction
+    from django.utils import timezone
+
+    from registry.services.filings import next_receipt_no
+
+    year = timezone.localtime().year
+    issued: list[str] = []
+    times: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                started = time.perf_counter()
+                with transaction.atomic():
+                    number = next_receipt_no(district_id=district, year=year)
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    issued.append(number)
+                    times.append(elapsed)
+        except BaseException as exc:  # reported in the note below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT last_number FROM registry_receiptsequence WHERE district_id = %s AND year = %s",
+                    [district, year])
+        row = cur.fetchone()
+    before = row[0] if row else 0
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    wall = time.perf_counter() - started
+    numbers = sorted(int(n.rsplit("-", 1)[1]) for n in issued)
+    gap_free = numbers == list(range(before + 1, before + 1 + threads * per_thread))
+    result = Result(f"receipt no. issue, {threads} concurrent", "district", DISTRICT_TARGET_MS, times_ms=times,
+                    queries=4, note=f"{len(issued)} issued in {wall:.2f} s ({len(issued) / wall:.0f}/s); "
+                                    f"gap-free and unique: {'yes' if gap_free and not errors else 'NO'}"
+                                    + (f"; errors: {errors[0]!r}" if errors else ""))
+    # Leave the sequence as it was (the bench data set is disposable, but keep reruns comparable).
+    with connection.cursor() as cur:
+        cur.execute("UPDATE registry_receiptsequence SET last_number = %s WHERE district_id = %s AND year = %s",
+                    [before, district, year])
+    return result
+
+
+def explain(sql: str) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(r[0] for r in cur.fetchall())
+
+
+def run(runs: int, threads: int, per_thread: int) -> list[Result]:
+    from django_scopes import scopes_disabled
+
+    from core.tenancy import TenantScope
+    from regions.models import Region
+    from registry.models import Filing, FilingStatus, Staff, StaffConflictFlag
+    from registry.selectors.dashboard import scope_dashboard
+    from registry.selectors.filings import public_receipt_lookup, review_queue
+    from registry.selectors.institutions import institution_list
+    from registry.services.staff import staff_conflicts_detect
+
+    district = TenantScope.for_region(Region.objects.get(code=BIG_DISTRICT))
+    city = TenantScope.for_region(Region.objects.get(code=CITY))
+    province = TenantScope.for_region(Region.objects.get(code=PROVINCE))
+    country = TenantScope.country()
+    with scopes_disabled():
+        dup_staff = (StaffConflictFlag.objects.filter(district_id=BIG_DISTRICT, resolved_at__isnull=True)
+                     .order_by("id").values_list("staff_id", flat=True).first())
+        plain_staff = (Staff.objects.filter(district_id=BIG_DISTRICT, end_date__isnull=True, conflict_flags=None)
+                       .values_list("id", flat=True).first())
+        receipt = (Filing.objects.filter(district_id=BIG_DISTRICT, status=FilingStatus.ACCEPTED)
+                   .exclude(receipt_no="").order_by("-decided_at").values_list("receipt_no", flat=True).first())
+
+    d, r = DISTRICT_TARGET_MS, ROLLUP_TARGET_MS
+    cases = [
+        ("review queue, page 1", "district", d, district, lambda: first_page(review_queue(filters={}))),
+        ("review queue, overdue only, page 1", "district", d, district,
+         lambda: first_page(review_queue(filters={"overdue": "1"}))),
+        ("review queue, page 1", "province", r, province, lambda: first_page(review_queue(filters={}))),
+        ("home dashboard", "district", d, district, lambda: scope_dashboard(scope=district)),
+        ("home dashboard", "city", r, city, lambda: scope_dashboard(scope=city)),
+        ("home dashboard", "province", r, province, lambda: scope_dashboard(scope=province)),
+        ("home dashboard (national, info)", "country", None, country, lambda: scope_dashboard(scope=country)),
+        ("institution list, status+kind, page 1", "district", d, district,
+         lambda: first_page(institution_list(filters={"status": "filed", "kind": "institution"}))),
+        ("institution list, name search, page 1", "district", d, district,
+         lambda: first_page(institution_list(filters={"q": "星河"}))),
+        ("institution list, no filter, page 1", "province", r, province,
+         lambda: first_page(institution_list(filters={}))),
+        ("institution list, name search, page 1", "province", r, province,
+         lambda: first_page(institution_list(filters={"q": "星河"}))),
+        ("staff 挂靠 detection (has a match)", "district", d, district,
+         rolled_back(lambda: staff_conflicts_detect(staff_id=dup_staff))),
+        ("staff 挂靠 detection (no match)", "district", d, district,
+         rolled_back(lambda: staff_conflicts_detect(staff_id=plain_staff))),
+        ("public receipt verification", "public", d, TenantScope.nothing(),
+         lambda: public_receipt_lookup(receipt_no=receipt)),
+    ]
+    results = []
+    for name, label, target, scope, fn in cases:
+        res = measure(name, label, target, scope, fn, runs=runs)
+        print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.queries:>3} q  {res.verdict}", flush=True)
+        results.append(res)
+    if threads > 0:
+        res = receipt_contention(threads=threads, per_thread=per_thread, district=BIG_DISTRICT)
+        print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.verdict}  ({res.note})", flush=True)
+        results.append(res)
+    return results
+
+
+def data_shape() -> dict:
+    from bench.generate import counts
+
+    return counts()
+
+
+def write_markdown(results: list[Result], shape: dict, path: Path, runs: int, indexed: bool = False) -> None:
+    import platform
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        pg = cur.fetchone()[0].split(" on ")[0]
+        cur.execute("SHOW shared_buffers")
+        buffers = cur.fetchone()[0]
+    lines = [f"# Benchmark results {today():%Y-%m-%d}" + (" (with the recommended indexes)" if indexed else ""), "",
+             f"Machine: {platform.machine()}, {__import__('os').cpu_count()} CPUs; {pg}, shared_buffers {buffers}; "
+             f"Python {platform.python_version()}. {runs} warm runs per case (after 2 warm-ups); wall time in the "
+             "Django process (SQL + ORM). Big district {BIG_DISTRICT} (深圳市宝安区), city {CITY}, province {PROVINCE}.".replace(
+                 "{BIG_DISTRICT}", BIG_DISTRICT).replace("{CITY}", CITY).replace("{PROVINCE}", PROVINCE),
+             "", "Data:", ""]
+    lines += [f"- {k}: {v:,}" for k, v in shape.items()]
+    lines += ["", "| case | scope | median ms | p95 ms | queries | target p95 | result | what came back |",
+              "|---|---|---:|---:|---:|---:|---|---|"]
+    for r in results:
+        target = f"< {r.target_ms:.0f} ms" if r.target_ms else "—"
+        lines.append(f"| {r.name} | {r.scope} | {r.median:.1f} | {r.p95:.1f} | {r.queries} | {target} | "
+                     f"{r.verdict} | {(r.note or r.rows).replace('|', '/')} |")
+    failing = [r for r in results if r.verdict == "FAIL" and r.slowest_sql]
+    for r in failing:
+        lines += ["", f"## FAIL: {r.name} ({r.scope}) — slowest query {r.slowest_ms:.1f} ms", "", "```sql",
+                  r.slowest_sql, "```", "", "```", explain(r.slowest_sql), "```"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/childcare_bench")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=8, help="concurrent receipt issuers (0: skip)")
+    parser.add_argument("--per-thread", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--with-recommended-indexes", action="store_true",
+                        help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
+    args = parser.parse_args(argv)
+    _setup_django(args.database_url)
+    if args.with_recommended_indexes:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            for statement in RECOMMENDED_INDEXES:
+                cur.execute(statement)
+            cur.execute("ANALYZE registry_filing")
+    shape = data_shape()
+    print("data: " + ", ".join(f"{k}={v:,}" for k, v in shape.items()))
+    results = run(args.runs, args.threads, args.per_thread)
+    suffix = "-indexed" if args.with_recommended_indexes else ""
+    out = args.out or ROOT / "bench" / f"results-{today():%Y-%m-%d}{suffix}.md"
+    write_markdown(results, shape, out, args.runs, indexed=args.with_recommended_indexes)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
