@@ -238,18 +238,38 @@ LOGGING = {
 }
 
 
+def _placeholder(value: str | None) -> bool:
+    """A value copied from .env.example or a docs example instead of a generated secret."""
+    lowered = (value or "").lower()
+    return any(word in lowered for word in ("change-me", "changeme", "django-insecure", "example", "dev-only"))
+
+
 def _check_production() -> None:
     problems = []
-    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY or "") < 40:
-        problems.append("SECRET_KEY must be set to a long random value")
+    secret = SECRET_KEY or ""
+    if secret == _DEV_SECRET_KEY or len(secret) < 50 or len(set(secret)) < 10 or _placeholder(secret):
+        problems.append("SECRET_KEY must be set to 50+ random characters")
     if DEBUG:
         problems.append("DEBUG must be off")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the real host names (never '*')")
-    if FIELD_ENCRYPTION_KEYS == _DEV_FIELD_KEYS:
+    if FIELD_ENCRYPTION_KEYS == _DEV_FIELD_KEYS or _placeholder(FIELD_ENCRYPTION_KEYS):
         problems.append("FIELD_ENCRYPTION_KEYS must be set (development keys are public)")
-    if BLIND_INDEX_KEY == _DEV_BLIND_INDEX_KEY:
-        problems.append("BLIND_INDEX_KEY must be set (the development key is public)")
+    else:
+        from core.crypto import _ring  # parse the ring now: a bad key must stop start-up, not the first save
+
+        try:
+            ring = _ring(FIELD_ENCRYPTION_KEYS or "")
+        except ImproperlyConfigured as exc:
+            problems.append(str(exc))
+        else:
+            if len({key_id for key_id, _ in ring}) != len(ring):
+                problems.append("FIELD_ENCRYPTION_KEYS: key ids must be unique")
+    if FIELD_ENCRYPTION_ALGORITHM not in ("aes-256-gcm", "sm4-gcm"):
+        problems.append("FIELD_ENCRYPTION_ALGORITHM must be aes-256-gcm or sm4-gcm")
+    blind = BLIND_INDEX_KEY or ""
+    if blind == _DEV_BLIND_INDEX_KEY or _placeholder(blind) or len(blind) < 32 or len(set(blind)) < 10:
+        problems.append("BLIND_INDEX_KEY must be set to 32+ random characters (the development key is public)")
     if "DATABASE_URL" not in os.environ:
         problems.append("DATABASE_URL must be set")
     if problems:

@@ -32,7 +32,7 @@ def _ring(spec: str) -> list[tuple[str, bytes]]:
             continue
         key_id, _, b64 = part.partition(":")
         try:
-            raw = base64.b64decode(b64)
+            raw = base64.b64decode(b64, validate=True)
         except ValueError as exc:
             raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {key_id!r} is not base64") from exc
         if len(raw) < 32:

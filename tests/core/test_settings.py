@@ -52,6 +52,16 @@ def test_production_with_development_defaults_refuses_to_start():
         ({"DEBUG": "1"}, "DEBUG"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"SECRET_KEY": "dev-only-secret-key-never-use-in-production"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 60}, "SECRET_KEY"),
+        # The .env.example placeholders copied as they are.
+        ({"SECRET_KEY": "change-me-" + secrets.token_urlsafe(50)}, "SECRET_KEY"),
+        ({"FIELD_ENCRYPTION_KEYS": "k2026a:change-me"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"BLIND_INDEX_KEY": "change-me"}, "BLIND_INDEX_KEY"),
+        ({"BLIND_INDEX_KEY": "short-key"}, "BLIND_INDEX_KEY"),
+        # A malformed ring stops start-up, not the first encryption.
+        ({"FIELD_ENCRYPTION_KEYS": "k1:bm90LWxvbmctZW5vdWdo"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"FIELD_ENCRYPTION_KEYS": "k1:%%%not-base64%%%"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"FIELD_ENCRYPTION_ALGORITHM": "des"}, "FIELD_ENCRYPTION_ALGORITHM"),
     ],
 )
 def test_production_refuses_each_unsafe_value(override, named):
