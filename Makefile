@@ -2,13 +2,17 @@
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV_VERSION := 0.13.9
+# uv from PATH, else a user install, else a private tools venv (works where the system Python is
+# "externally managed", as on Debian and Ubuntu, and needs nothing but python3 -m venv).
+UV := $(shell command -v uv 2>/dev/null || { test -x $(HOME)/.local/bin/uv && echo $(HOME)/.local/bin/uv; } || echo $(CURDIR)/.tools/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: demo test install install-test-system check-services lint migrations-check pytest e2e clean
 
 $(UV):
-	$(PY) -m pip install --user --quiet uv
+	@$(PY) -m venv .tools || { echo "python3 -m venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 install: $(UV)
 	$(UV) sync --frozen --all-extras
@@ -39,4 +43,4 @@ e2e:
 	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) .tools var .pytest_cache
