@@ -112,8 +112,16 @@ def account_create_or_grant(*, actor: User | None, username: str, password: str 
 
 def auth_event_record(*, kind: str, user: User | None = None, username: str = "", request=None,
                       target: str = "", district_id: str | None = None) -> AuthEvent:
+    """Append one security-log row.
+
+    Events that carry only the name that was tried (failed or refused logins) are linked to the
+    account that name belongs to, if any, so the auditors of that account's scope see them;
+    names of no account stay unlinked (visible to country-level auditors only).
+    """
     from core.audit import client_ip
 
+    if (user is None or not user.pk) and username:
+        user = User.objects.filter(username=username).first()
     return AuthEvent.objects.create(
         kind=kind, user=user if user is not None and user.pk else None,
         username=username or (user.username if user is not None else ""),

@@ -191,3 +191,21 @@ class TestAccountManagement:
         assert "reviewer_xh" in shown and "reviewer_gs" not in shown
         event = AuthEvent.objects.filter(username="reviewer_xh").first()
         assert client.post(f"/admin/accounts/authevent/{event.pk}/change/", {}).status_code == 403
+
+    @pytest.mark.usefixtures("isolated_cache")
+    def test_failed_logins_are_seen_by_the_auditors_of_that_account_only(self, client, auditor, reviewer,
+                                                                        other_reviewer, make_account):
+        for username in ("reviewer_xh", "reviewer_gs", "nobody_at_all"):
+            client.post("/accounts/login/", {"username": username, "password": "Wr0ng-secret-42!"})
+        assert AuthEvent.objects.filter(kind=AuthEventKind.LOGIN_FAILED).count() == 3
+
+        def failures_seen_by(user) -> set[str]:
+            client.force_login(user)
+            response = client.get("/admin/accounts/authevent/", {"kind__exact": AuthEventKind.LOGIN_FAILED})
+            assert response.status_code == 200
+            return {e.username for e in response.context["cl"].result_list}
+
+        assert failures_seen_by(auditor) == {"reviewer_xh"}
+        # A name of no account belongs to no district: only a country-level auditor sees it.
+        country_auditor = make_account("auditor_cn", "auditor", "000000")
+        assert failures_seen_by(country_auditor) == {"reviewer_xh", "reviewer_gs", "nobody_at_all"}

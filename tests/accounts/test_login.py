@@ -36,13 +36,15 @@ def test_failed_login_shows_chinese_error_and_records_username_only(client, revi
     assert response.status_code == 200
     assert "用户名或密码错误" in response.content.decode()
     [event] = events(AuthEventKind.LOGIN_FAILED)
-    assert event.username == "reviewer_xh" and event.user is None
+    # Linked to the account the name belongs to, so that account's auditors see the failure.
+    assert event.username == "reviewer_xh" and event.user == reviewer
     assert_secret_not_logged(WRONG)
 
 
 def test_failed_login_for_unknown_user_is_recorded(client, regions):
     client.post("/accounts/login/", {"username": "nobody", "password": WRONG})
-    assert [e.username for e in events(AuthEventKind.LOGIN_FAILED)] == ["nobody"]
+    [event] = events(AuthEventKind.LOGIN_FAILED)
+    assert event.username == "nobody" and event.user is None and event.district is None
 
 
 def test_logout_is_a_post_and_is_recorded(client, reviewer):
@@ -63,7 +65,7 @@ def test_after_five_failures_even_the_right_password_is_refused(client, reviewer
     assert "_auth_user_id" not in client.session
     assert len(events(AuthEventKind.LOGIN_FAILED)) == LOGIN_FAILURE_LIMIT
     [locked] = events(AuthEventKind.LOGIN_LOCKED)
-    assert locked.username == "reviewer_xh" and locked.ip == "127.0.0.1"
+    assert locked.username == "reviewer_xh" and locked.ip == "127.0.0.1" and locked.user == reviewer
     assert not events(AuthEventKind.LOGIN)
 
 
