@@ -198,8 +198,13 @@ class Staff(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "从业人员"
         ordering = ["institution_id", "role", "name"]
-        indexes = [models.Index(fields=["id_number_hash"], condition=models.Q(end_date__isnull=True),
-                                name="staff_active_hash_idx")]
+        # 挂靠 matching uses the blind index on id_number_hash (db_index) and filters periods on the few
+        # rows of one person; "current" depends on today, so no partial index can express it.
+        constraints = [
+            # One person at most once among an institution's open-ended rows (concurrent adds included).
+            models.UniqueConstraint(fields=["institution", "id_number_hash"], condition=models.Q(end_date__isnull=True),
+                                    name="staff_open_person_uniq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_role_display()}）"
