@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -91,7 +90,6 @@ class UserAddForm(_ActorForm):
             return data
         if User.objects.filter(username=data["username"]).exists():
             raise ValidationError("用户名已存在；请在“角色授权”中为该用户添加角色。")
-        validate_password(data["password"])
         self._check_target(data["scope"], None)
         user, _, _ = self._run(account_create_or_grant, actor=self.actor, username=data["username"],
                                password=data["password"], role=data["role"], scope=data["scope"],

@@ -87,6 +87,29 @@ def assignment_grant(*, actor: User | None, user: User, role: str, scope: str) -
                                      granted_by=actor)
 
 
+# Django's own messages for some validators are not translated (the length one stays English).
+_PASSWORD_MESSAGES = {
+    "password_too_short": "密码太短，至少需要 {min_length} 个字符。",
+    "password_too_similar": "密码与用户名、姓名或邮箱太相似。",
+    "password_too_common": "密码太常见，容易被猜中。",
+    "password_entirely_numeric": "密码不能全是数字。",
+}
+
+
+def _password_check(password: str, user: User) -> None:
+    """The same password rules (AUTH_PASSWORD_VALIDATORS) as the admin form and operator signup."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        messages = [_PASSWORD_MESSAGES[error.code].format(**(error.params or {}))
+                    if error.code in _PASSWORD_MESSAGES else " ".join(error.messages) for error in exc.error_list]
+        raise DomainError("password_invalid", "密码不符合要求：" + "".join(messages),
+                          fields={"password": messages}) from exc
+
+
 @transaction.atomic
 def account_create_or_grant(*, actor: User | None, username: str, password: str | None, role: str,
                             scope: str, display_name: str = "", phone: str = "",
@@ -101,9 +124,11 @@ def account_create_or_grant(*, actor: User | None, username: str, password: str 
                     is_machine=role == Role.REGISTRATION_AUTHORITY)
         if phone:
             user.set_phone(phone)
+        _password_check(password, user)
         user.set_password(password)
         user.save()
     elif password:
+        _password_check(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
     assignment = assignment_grant(actor=actor, user=user, role=role, scope=scope)

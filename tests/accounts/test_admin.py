@@ -161,6 +161,15 @@ class TestAccountManagement:
         assert user.check_password("Zx9!long-password")
         assert list(user.assignments.values_list("role", "region_id")) == [("district_reviewer", "330106")]
 
+    def test_weak_password_is_refused_on_the_password_field_in_chinese(self, client, security_admin):
+        client.force_login(security_admin)
+        response = client.post("/admin/accounts/user/add/", {
+            "username": "wu", "display_name": "吴审核", "email": "", "password": "Ab1!x",
+            "role": "district_reviewer", "scope": "330106"})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["password"] == ["密码太短，至少需要 8 个字符。"]
+        assert not User.objects.filter(username="wu").exists()
+
     def test_deactivating_and_restoring_an_assignment(self, client, security_admin, reviewer):
         assignment = reviewer.assignments.get()
         client.force_login(security_admin)

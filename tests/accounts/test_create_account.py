@@ -57,6 +57,33 @@ class TestCreateAccount:
             run("--username", "nopw", "--role", "district_reviewer", "--scope", "330106")
         assert not User.objects.filter(username="nopw").exists()
 
+    @pytest.mark.parametrize(("password", "message"), [
+        ("Ab1!x", "密码太短，至少需要 8 个字符"),
+        ("12345678", "密码不能全是数字"),
+        ("password", "密码太常见"),
+        ("wangwei2026", "太相似"),
+    ])
+    def test_weak_password_is_refused_with_a_chinese_message(self, regions, password, message):
+        with pytest.raises(CommandError, match=f"password_invalid: 密码不符合要求：.*{message}"):
+            run("--username", "wangwei2026", "--password", password, "--role", "district_reviewer",
+                "--scope", "330106")
+        assert not User.objects.filter(username="wangwei2026").exists()
+
+    def test_weak_password_reset_leaves_the_old_password(self, regions):
+        run("--username", "wang", "--password", PASSWORD, "--role", "district_reviewer", "--scope", "330106")
+        with pytest.raises(CommandError, match="密码不符合要求"):
+            run("--username", "wang", "--password", "12345678", "--role", "district_inspector",
+                "--scope", "330106")
+        user = User.objects.get(username="wang")
+        assert user.check_password(PASSWORD) and not user.check_password("12345678")
+        assert roles_of("wang") == {("district_reviewer", "330106", None)}
+
+    def test_demo_password_passes_the_rules(self, regions):
+        from registry.management.commands.seed_demo import DEMO_PASSWORD
+
+        run("--username", "op_xh01", "--password", DEMO_PASSWORD, "--role", "district_reviewer", "--scope", "330106")
+        assert User.objects.get(username="op_xh01").check_password(DEMO_PASSWORD)
+
     def test_unknown_role_is_refused_and_nothing_is_created(self, regions):
         with pytest.raises(CommandError, match="未知角色：boss"):
             run("--username", "x1", "--password", PASSWORD, "--role", "boss", "--scope", "330106")
@@ -128,6 +155,12 @@ class TestCreateAccount:
                                 capture_output=True, text=True, env=env, timeout=60, check=False)
         assert result.returncode != 0
         assert "未知角色" in result.stderr
+        weak = subprocess.run([sys.executable, str(settings.BASE_DIR / "manage.py"), "create_account",
+                               "--username", "z", "--password", "12345678", "--role", "district_reviewer",
+                               "--scope", "330106"],
+                              capture_output=True, text=True, env=env, timeout=60, check=False)
+        assert weak.returncode != 0
+        assert "密码不符合要求" in weak.stderr
 
 
 @pytest.mark.django_db(transaction=True)
