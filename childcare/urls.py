@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.admin_site import admin_site
 
+# Unknown paths and unhandled errors: the API error shape under /api/, a Chinese page elsewhere.
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("portal.urls")),
