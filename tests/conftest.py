@@ -1,14 +1,32 @@
-"""Shared fixtures: the small region tree, accounts per role, and an open scope helper."""
+"""Shared fixtures: the small region tree, accounts per role, an open scope helper, the tests' Redis
+URL (derived from settings.REDIS_URL) and a real Celery worker on it (`celery_worker_app`)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import redis
 from django_scopes import scopes_disabled
 
 from accounts.services import account_create_or_grant
 from tests.regions_fixture import load_test_regions
 
 PASSWORD = "Passw0rd!2026"
+TEST_REDIS_DB = 5  # the tests' own Redis database: workers' broker, results and beat ticks
+
+
+def redis_test_url(db: int = TEST_REDIS_DB) -> str:
+    """``settings.REDIS_URL`` (same host, port, password, TLS) on the tests' own database ``db``."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    parts = urlsplit(settings.REDIS_URL)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
+    if parts.scheme == "unix":  # unix:///path/redis.sock?db=N
+        return f"unix://{parts.netloc}{parts.path}?{urlencode([*query, ('db', str(db))])}"
+    return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query)))
 
 
 @pytest.fixture
@@ -51,3 +69,30 @@ def login(client):
         return client
 
     return do
+
+
+@pytest.fixture
+def celery_worker_app(settings):
+    """A real Celery worker thread (solo pool) consuming from Redis, as the production worker does.
+
+    Broker, result backend and ``settings.REDIS_URL`` point at ``redis_test_url()``; tasks go to a
+    queue of this test's own, so test runs sharing the Redis server never run each other's tasks.
+    Yields the Celery app. The worker thread has its own database connection: mark the test
+    ``@pytest.mark.worker`` and ``@pytest.mark.django_db(transaction=True)``.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from childcare.celery import app
+
+    url = redis_test_url()
+    queue = f"test-{uuid.uuid4().hex}"
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+    settings.REDIS_URL = url
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False, task_default_queue=queue)
+    try:
+        with start_worker(app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.update(saved)
+        redis.Redis.from_url(url).delete(queue)  # anything the test sent but never waited for

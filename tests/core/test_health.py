@@ -9,16 +9,16 @@ import pytest
 import redis
 
 from core import health
-
-TEST_REDIS_URL = "redis://127.0.0.1:6379/5"
+from tests.conftest import redis_test_url
 
 
 @pytest.fixture
 def tick(settings, monkeypatch):
     key = f"test:beat:{uuid.uuid4().hex}"
     monkeypatch.setattr(health, "BEAT_TICK_KEY", key)
-    settings.REDIS_URL = TEST_REDIS_URL
-    client = redis.Redis.from_url(TEST_REDIS_URL)
+    url = redis_test_url()
+    settings.REDIS_URL = url
+    client = redis.Redis.from_url(url)
     yield lambda age: client.set(key, f"{time.time() - age:.3f}")
     client.delete(key)
 

@@ -8,14 +8,12 @@ import uuid
 
 import pytest
 import redis
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from core import health
-
-TEST_REDIS_URL = "redis://127.0.0.1:6379/5"
+from tests.conftest import redis_test_url
 
 
 @pytest.fixture
@@ -24,23 +22,7 @@ def tick_key(monkeypatch):
     key = f"test:beat:{uuid.uuid4().hex}"
     monkeypatch.setattr(health, "BEAT_TICK_KEY", key)
     yield key
-    redis.Redis.from_url(TEST_REDIS_URL).delete(key)
-
-
-@pytest.fixture
-def worker(settings, tick_key):
-    """A real worker thread (solo pool) consuming from Redis db 5, as the production worker would."""
-    from childcare.celery import app
-
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    settings.REDIS_URL = TEST_REDIS_URL
-    app.conf.update(broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False)
-    redis.Redis.from_url(TEST_REDIS_URL).delete("celery")  # stale messages from an aborted run
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        app.conf.update(saved)
+    redis.Redis.from_url(redis_test_url()).delete(key)
 
 
 def _session(expire_date) -> str:
@@ -53,7 +35,7 @@ def _session(expire_date) -> str:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_clear_expired_sessions_through_worker(worker):
+def test_clear_expired_sessions_through_worker(celery_worker_app):
     from accounts.tasks import clear_expired_sessions
 
     now = timezone.now()
@@ -73,7 +55,7 @@ def test_clear_expired_sessions_through_worker(worker):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_heartbeat_through_worker_turns_healthz_green(worker, client, tick_key):
+def test_heartbeat_through_worker_turns_healthz_green(celery_worker_app, client, tick_key):
     from core.tasks import beat_heartbeat
 
     before = client.get("/healthz")
@@ -83,7 +65,7 @@ def test_heartbeat_through_worker_turns_healthz_green(worker, client, tick_key):
     beat_heartbeat.delay()
     # The heartbeat ignores its result (it runs every 30 s), so AsyncResult.get() returns at once:
     # wait for the worker's write itself, with a deadline.
-    client_redis = redis.Redis.from_url(TEST_REDIS_URL)
+    client_redis = redis.Redis.from_url(redis_test_url())
     deadline = time.monotonic() + 30
     while client_redis.get(tick_key) is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -102,3 +84,15 @@ def test_schedule_has_heartbeat_and_session_sweep_on_redbeat():
     assert app.conf.redbeat_redis_url
     assert app.conf.redbeat_lock_timeout >= 60
     assert set(tasks) <= set(app.tasks.keys()), "every scheduled task must be registered"
+
+
+@pytest.mark.parametrize(("configured", "expected"), [
+    ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/5"),
+    ("redis://:s3cret@cache.internal:6380", "redis://:s3cret@cache.internal:6380/5"),
+    ("rediss://user:pw@cache.internal:6379/2?ssl_cert_reqs=required",
+     "rediss://user:pw@cache.internal:6379/5?ssl_cert_reqs=required"),
+    ("unix:///run/redis/redis.sock?db=1", "unix:///run/redis/redis.sock?db=5"),
+])
+def test_tests_use_the_configured_redis_server_on_their_own_db(settings, configured, expected):
+    settings.REDIS_URL = configured
+    assert redis_test_url() == expected
