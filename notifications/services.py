@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.mail import send_mail
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -12,15 +13,37 @@ from django.utils import timezone
 from .models import Notification
 
 
-def notify(*, users: Iterable, verb: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    recipients = [u for u in users if u is not None]
-    rows = Notification.objects.bulk_create(
-        [Notification(user=u, verb=verb, title=title, body=body, link=link) for u in recipients])
-    emails = [u.email for u in recipients if u.email]
-    if emails:
-        transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{link}".strip(), None, emails,
-                                                fail_silently=True))
+def absolute_link(link: str) -> str:
+    """A link stored relative (``/registry/...``) made absolute for email with ``PUBLIC_BASE_URL``."""
+    if not link or "://" in link:
+        return link
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/{link.lstrip('/')}"
+
+
+def _send_emails(rows: list[Notification]) -> None:
+    """One message per recipient (never a shared To list: recipients must not see each other)."""
+    messages = [EmailMessage(subject=n.title, body="\n\n".join(p for p in (n.body, absolute_link(n.link)) if p),
+                             to=[n.user.email]) for n in rows if n.user.email]
+    if messages:
+        get_connection(fail_silently=True).send_messages(messages)
+
+
+def notify_many(rows: Iterable[Notification]) -> list[Notification]:
+    """Store unsaved ``Notification`` rows (one per recipient, each its own text) in one insert and
+    send each recipient its email once the transaction commits."""
+    rows = Notification.objects.bulk_create([n for n in rows if n.user is not None])
+    if rows:
+        transaction.on_commit(lambda: _send_emails(rows))
     return rows
+
+
+def notify(*, users: Iterable, verb: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+    seen, recipients = set(), []
+    for u in users:
+        if u is not None and u.pk not in seen:
+            seen.add(u.pk)
+            recipients.append(u)
+    return notify_many(Notification(user=u, verb=verb, title=title, body=body, link=link) for u in recipients)
 
 
 def notification_mark_read(*, user, notification_id: int) -> Notification:

@@ -3,13 +3,25 @@ named cross-tenant read used by the public receipt verification page."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
 
-from ..models import Filing, FilingEvent, FilingStatus, InstitutionStatus, ServiceType
+from ..models import (
+    Filing,
+    FilingEvent,
+    FilingKind,
+    FilingStatus,
+    InstitutionKind,
+    InstitutionStatus,
+    ServiceType,
+    Staff,
+    StaffRole,
+)
 
 QUEUE_STATES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
 
@@ -31,7 +43,8 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
     """Submitted and resubmitted filings, earliest deadline first.
 
     filters: ``status`` (submitted/resubmitted), ``township`` (region code), ``kind``
-    (institution kind), ``overdue`` ("1": past ``due_at``).
+    (institution kind), ``filing_kind`` (initial/change/termination), ``overdue`` ("1": past the
+    receipt deadline ``due_at`` or the notice deadline ``notice_due_at``).
     """
     filters = filters or {}
     qs = Filing.objects.filter(status__in=QUEUE_STATES).select_related("institution", "region")
@@ -41,9 +54,88 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
         qs = qs.filter(region_id=filters["township"])
     if filters.get("kind"):
         qs = qs.filter(institution_kind=filters["kind"])
+    if filters.get("filing_kind") in FilingKind.values:
+        qs = qs.filter(kind=filters["filing_kind"])
     if str(filters.get("overdue", "")) == "1":
-        qs = qs.filter(due_at__lt=timezone.now())
+        qs = qs.filter(overdue_q(timezone.now()))
     return qs.order_by("due_at", "id")
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Open filings past either deadline: the receipt (``due_at``) or the notice (``notice_due_at``)."""
+    return Q(status__in=QUEUE_STATES) & (Q(due_at__lt=now) | Q(notice_due_at__lt=now))
+
+
+def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
+    """Both statutory deadlines of a filing and whether each has passed while it waits for a decision.
+
+    A return with itemised reasons is the non-compliance notice, so only submitted and resubmitted
+    filings can be overdue.
+    """
+    now = now or timezone.now()
+    waiting = filing.status in QUEUE_STATES
+    return {
+        "due_at": filing.due_at,
+        "notice_due_at": filing.notice_due_at,
+        "review_overdue": waiting and filing.due_at is not None and filing.due_at < now,
+        "notice_overdue": waiting and filing.notice_due_at is not None and filing.notice_due_at < now,
+    }
+
+
+def pending_termination(*, filing: Filing, today: dt.date | None = None) -> dt.date | None:
+    """The date an accepted termination filing still has to take effect (None once it has)."""
+    today = today or timezone.localdate()
+    if (filing.kind == FilingKind.TERMINATION and filing.status == FilingStatus.ACCEPTED
+            and filing.termination_date and filing.termination_date > today
+            and filing.institution.status != InstitutionStatus.TERMINATED):
+        return filing.termination_date
+    return None
+
+
+def _iso_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def staff_snapshot_rows(*, filing: Filing) -> list[dict]:
+    """The roster as submitted, for display: the masked ID only, never the stored blind-index hash."""
+    roles = dict(StaffRole.choices)
+    return [{"name": row.get("name", ""), "role": row.get("role", ""),
+             "role_label": roles.get(row.get("role"), row.get("role", "")),
+             "id_number_masked": row.get("id_number_masked", ""), "education": row.get("education", ""),
+             "years_experience": row.get("years_experience"),
+             "health_certificate_date": _iso_date(row.get("health_certificate_date"))}
+            for row in filing.staff_snapshot or []]
+
+
+def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None) -> list[str]:
+    """How the institution's live roster differs from the one submitted: people who left, joined,
+    or changed role or health certificate since (matched by the ID blind index). Empty: unchanged."""
+    if not filing.submitted_at:
+        return []
+    today = today or timezone.localdate()
+    roles = dict(StaffRole.choices)
+    live = {s.id_number_hash: s for s in Staff.objects.filter(institution_id=filing.institution_id,
+                                                              start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).order_by("role", "name", "id")}
+    submitted = {row.get("id_number_hash"): row for row in filing.staff_snapshot or []}
+    lines = []
+    for key, row in submitted.items():
+        person = live.get(key)
+        was = roles.get(row.get("role"), row.get("role"))
+        if person is None:
+            lines.append(f"{row.get('name')}（{was}）已不在在职名册中")
+            continue
+        if person.role != row.get("role"):
+            lines.append(f"{person.name}的岗位由{was}改为{person.get_role_display()}")
+        certificate = person.health_certificate_date.isoformat() if person.health_certificate_date else None
+        if certificate != row.get("health_certificate_date"):
+            lines.append(f"{person.name}的健康合格证明日期变更为{certificate or '未填写'}")
+    lines += [f"{p.name}（{p.get_role_display()}）为提交后新增的在职人员"
+              for key, p in live.items() if key not in submitted]
+    return lines
 
 
 def filing_history(*, filing: Filing) -> list[FilingEvent]:
@@ -82,7 +174,7 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
     """
     with scopes_disabled():
         filing = (Filing.objects.filter(receipt_no=receipt_no, status=FilingStatus.ACCEPTED)
-                  .select_related("institution", "district").first())
+                  .select_related("institution", "district", "region").first())
         if filing is None:
             return None
         institution = filing.institution
@@ -92,11 +184,18 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
             status, label = "superseded", "已变更（以最新回执为准）"
         else:
             status, label = "valid", "有效"
+        # A home daycare point is a private home: only its district and township are public.
+        is_home = filing.institution_kind == InstitutionKind.HOME_DAYCARE
+        if is_home:
+            address = filing.district.name + (filing.region.name if filing.region_id != filing.district_id else "")
+        else:
+            address = filing.address
         return {
             "receipt_no": filing.receipt_no,
             "name": filing.name,
             "uscc": institution.uscc,
-            "address": filing.address,
+            "address": address,
+            "is_home_daycare": is_home,
             "kind": filing.get_kind_display(),
             "filed_on": timezone.localtime(filing.decided_at).date() if filing.decided_at else None,
             "total_slots": filing.total_slots,

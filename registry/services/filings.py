@@ -124,6 +124,11 @@ def _notify_on_commit(*, recipients, verb: str, title: str, body: str, link: str
     transaction.on_commit(send)
 
 
+def termination_takes_effect(filing: Filing, today: dt.date) -> bool:
+    """An accepted termination ends the institution on its termination date (at once if none)."""
+    return filing.termination_date is None or filing.termination_date <= today
+
+
 def policy_for(filing: Filing) -> rules.Policy:
     return rules.Policy.from_values(policy_values(filing.region))
 
@@ -144,6 +149,14 @@ def _active_staff(institution_id: int, today: dt.date):
     return (Staff.objects.filter(institution_id=institution_id, start_date__lte=today)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
             .prefetch_related("qualifications").order_by("role", "name", "id"))
+
+
+def pending_termination_date(*, institution_id: int) -> dt.date | None:
+    """The date an accepted termination takes effect while the institution is still in service."""
+    return (Filing.objects.filter(institution_id=institution_id, kind=FilingKind.TERMINATION,
+                                  status=FilingStatus.ACCEPTED, termination_date__isnull=False)
+            .exclude(institution__status=InstitutionStatus.TERMINATED)
+            .order_by("-termination_date").values_list("termination_date", flat=True).first())
 
 
 def _class_summary(classes) -> list[str]:
@@ -363,6 +376,10 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
             FilingKind.TERMINATION: "只有已备案的机构可以办理终止备案。",
         }[kind]
         raise DomainError("institution_status", message, status_code=409)
+    pending = pending_termination_date(institution_id=institution.pk)
+    if pending is not None:
+        raise DomainError("termination_pending", f"该机构已办理终止备案，将于 {pending:%Y年%m月%d日} 终止，不能再新建备案。",
+                          status_code=409)
 
     filing = Filing(institution=institution, kind=kind, institution_kind=institution.kind, created_by=actor)
     _copy_tenant(filing, institution)
@@ -537,8 +554,13 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
     filing.decided_at, filing.decided_by, filing.check_results = now, actor, checks
     fields = ["decided_at", "decided_by", "check_results"]
     inst_fields = ["status", "updated_at"]
+    today = timezone.localdate(now)
+    terminates_now = filing.kind == FilingKind.TERMINATION and termination_takes_effect(filing, today)
     if filing.kind == FilingKind.TERMINATION:
-        institution.status = InstitutionStatus.TERMINATED
+        # A future termination date leaves the institution in service until that day (the daily
+        # termination sweep, registry.services.sweeps, ends it then); today or past: at once.
+        if terminates_now:
+            institution.status = InstitutionStatus.TERMINATED
     else:
         filing.receipt_no = next_receipt_no(district_id=filing.district_id, year=timezone.localtime(now).year)
         fields.append("receipt_no")
@@ -561,11 +583,17 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
         fields += ["receipt_pdf", "notice_pdf"]
     previous = apply(filing, t, update_fields=fields)
     institution.save(update_fields=inst_fields)
-    _record(filing, actor=actor, action=FilingAction.ACCEPT, from_status=previous,
-            reason=f"备案回执编号 {filing.receipt_no}" if filing.receipt_no else "终止备案已办结")
+    if filing.kind != FilingKind.TERMINATION:
+        reason = f"备案回执编号 {filing.receipt_no}"
+        title = f"{filing.name}的{filing.get_kind_display()}已通过，回执编号 {filing.receipt_no}"
+    elif terminates_now:
+        reason = "终止备案已办结，机构已终止"
+        title = f"{filing.name}的终止备案已办结，机构已终止"
+    else:
+        reason = f"终止备案已办结，机构将于 {filing.termination_date:%Y年%m月%d日} 终止"
+        title = f"{filing.name}的终止备案已通过，将于 {filing.termination_date:%Y年%m月%d日} 终止"
+    _record(filing, actor=actor, action=FilingAction.ACCEPT, from_status=previous, reason=reason)
     institution_id = filing.institution_id
-    title = (f"{filing.name}的终止备案已办结" if filing.kind == FilingKind.TERMINATION
-             else f"{filing.name}的{filing.get_kind_display()}已通过，回执编号 {filing.receipt_no}")
     _notify_on_commit(recipients=lambda: _operators_of(institution_id), verb="filing_accepted", title=title,
                       body="可在备案详情中下载备案回执和基本条件告知书。" if filing.receipt_no else "",
                       link=filing_link(filing))
@@ -610,4 +638,12 @@ def filing_withdraw(*, actor, filing_id: int) -> Filing:
         Institution.objects.filter(pk=filing.institution_id, status=InstitutionStatus.FILING).update(
             status=InstitutionStatus.REGISTERED, updated_at=timezone.now())
     _record(filing, actor=actor, action=FilingAction.WITHDRAW, from_status=previous)
+    institution_id, district_id = filing.institution_id, filing.district_id
+    was_submitted = filing.submitted_at is not None  # the commission has seen it: tell its reviewers too
+    title = f"{filing.name}的{filing.get_kind_display()}已撤回"
+    _notify_on_commit(recipients=lambda: _operators_of(institution_id), verb="filing_withdrawn", title=title,
+                      body=f"撤回人：{actor}。", link=filing_link(filing))
+    if was_submitted:
+        _notify_on_commit(recipients=lambda: _reviewers_of(district_id), verb="filing_withdrawn", title=title,
+                          body="机构已撤回该备案，无需继续审核。", link=filing_link(filing, for_reviewer=True))
     return filing

@@ -16,7 +16,6 @@ from notifications.models import Notification
 from registry.models import Filing, FilingStatus, Institution, InstitutionStatus, Staff
 from registry.selectors.filings import filing_diff, filing_history, filing_list, review_queue
 from registry.services import filings as svc
-from registry.workflow import TRANSITIONS
 from tests.factories import (
     FilingClassFactory,
     InstitutionFactory,
@@ -131,14 +130,21 @@ def test_submit_refused_with_every_failed_item_and_state_unchanged(institution, 
 
 
 SERVICE_ACTIONS = ["submit", "accept", "return", "withdraw"]
+# Written out by hand from the filing procedure (备案办法), NOT derived from registry.workflow:
+# (state, action) → the state it moves to, or None where the move is refused.
+D, S, R, RS, A, W = "draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn"
+EXPECTED = {
+    (D, "submit"): S, (D, "accept"): None, (D, "return"): None, (D, "withdraw"): W,
+    (S, "submit"): None, (S, "accept"): A, (S, "return"): R, (S, "withdraw"): None,
+    (R, "submit"): RS, (R, "accept"): None, (R, "return"): None, (R, "withdraw"): W,
+    (RS, "submit"): None, (RS, "accept"): A, (RS, "return"): R, (RS, "withdraw"): None,
+    (A, "submit"): None, (A, "accept"): None, (A, "return"): None, (A, "withdraw"): None,
+    (W, "submit"): None, (W, "accept"): None, (W, "return"): None, (W, "withdraw"): None,
+}
 
 
-def _target(status, action):
-    name = "resubmit" if (action == "submit" and status == FilingStatus.RETURNED) else action
-    for t in TRANSITIONS:
-        if t.action == name and status in t.sources:
-            return t.target
-    return None
+def test_expected_matrix_covers_every_state_and_action():
+    assert set(EXPECTED) == {(s, a) for s in FilingStatus.values for a in SERVICE_ACTIONS}
 
 
 @pytest.mark.parametrize("status", FilingStatus.values)
@@ -153,7 +159,7 @@ def test_transition_table_every_state_and_action(status, action, institution, op
         "return": lambda: svc.filing_return(actor=actor, filing_id=filing.pk, reasons=["消防证明模糊"]),
         "withdraw": lambda: svc.filing_withdraw(actor=actor, filing_id=filing.pk),
     }[action]
-    expected = _target(status, action)
+    expected = EXPECTED[(status, action)]
     with as_(actor):
         if expected is None:
             with pytest.raises(InvalidTransition) as exc:
@@ -336,6 +342,59 @@ def test_change_filing_without_changes_is_refused(institution, operator):
     assert any("没有任何变更" in line for line in exc.value.fields["checks"])
 
 
+def _submitted_termination(institution, operator, termination_date: dt.date):
+    with as_(operator):
+        term = svc.filing_create(actor=operator, institution_id=institution.pk, kind="termination")
+        svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
+        svc.filing_update_form(actor=operator, filing_id=term.pk, data={
+            "termination_date": termination_date.isoformat(), "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+        svc.filing_submit(actor=operator, filing_id=term.pk)
+    return term
+
+
+def test_termination_with_a_future_date_keeps_the_institution_in_service_until_then(
+        institution, operator, reviewer, django_capture_on_commit_callbacks):
+    from registry.selectors.filings import pending_termination
+    from registry.services.sweeps import termination_sweep
+
+    _filed(institution)
+    date = timezone.localdate() + dt.timedelta(days=30)
+    term = _submitted_termination(institution, operator, date)
+    with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
+        svc.filing_accept(actor=reviewer, filing_id=term.pk)
+    term = reload(Filing, term.pk)
+    assert term.status == FilingStatus.ACCEPTED and term.receipt_no == ""
+    assert reload(Institution, institution.pk).status == InstitutionStatus.FILED  # still in service
+    with scopes_disabled():
+        assert pending_termination(filing=Filing.objects.select_related("institution").get(pk=term.pk)) == date
+    assert Notification.objects.get(user=operator, verb="filing_accepted").title == (
+        f"{institution.name}的终止备案已通过，将于 {date:%Y年%m月%d日} 终止")
+    # No new filing while the termination is pending.
+    with as_(operator), pytest.raises(DomainError) as exc:
+        svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
+    assert exc.value.code == "termination_pending"
+
+    with scopes_disabled():
+        assert termination_sweep(today=date - dt.timedelta(days=1))["terminated"] == 0
+        assert reload(Institution, institution.pk).status == InstitutionStatus.FILED
+        assert termination_sweep(today=date)["terminated"] == 1
+    assert reload(Institution, institution.pk).status == InstitutionStatus.TERMINATED
+    with scopes_disabled():
+        assert pending_termination(filing=Filing.objects.select_related("institution").get(pk=term.pk)) is None
+    assert event_actions(term)[-1] == "termination_effective"
+
+
+def test_termination_dated_today_terminates_at_once(institution, operator, reviewer,
+                                                    django_capture_on_commit_callbacks):
+    _filed(institution)
+    term = _submitted_termination(institution, operator, timezone.localdate())
+    with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
+        svc.filing_accept(actor=reviewer, filing_id=term.pk)
+    assert reload(Institution, institution.pk).status == InstitutionStatus.TERMINATED
+    assert Notification.objects.get(user=operator, verb="filing_accepted").title == (
+        f"{institution.name}的终止备案已办结，机构已终止")
+
+
 def test_termination_requires_plan_and_terminates_institution(institution, operator, reviewer,
                                                               django_capture_on_commit_callbacks):
     _filed(institution)
@@ -348,8 +407,9 @@ def test_termination_requires_plan_and_terminates_institution(institution, opera
         assert len(exc.value.fields["checks"]) == 2
         with pytest.raises(DomainError):
             svc.filing_update_form(actor=operator, filing_id=term.pk, data={"name": "改名"})
+        past = (timezone.localdate() - dt.timedelta(days=2)).isoformat()
         svc.filing_update_form(actor=operator, filing_id=term.pk,
-                               data={"termination_date": "2026-12-31", "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+                               data={"termination_date": past, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
         svc.filing_submit(actor=operator, filing_id=term.pk)
     with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
         svc.filing_accept(actor=reviewer, filing_id=term.pk)
@@ -378,3 +438,135 @@ def test_review_queue_orders_by_deadline_and_filters(institution, reviewer, regi
         assert [f.pk for f in review_queue(filters={"status": "submitted"})] == [late.pk]
         with django_assert_max_num_queries(1):
             assert len([f.institution.name for f in filing_list(actor=reviewer)]) == 3
+
+
+def test_review_queue_filters_by_filing_kind_and_overdue_means_past_either_deadline(institution, reviewer):
+    now = timezone.now()
+    with scopes_disabled():
+        initial = make_ready_filing(institution, status=FilingStatus.SUBMITTED, due_at=now + dt.timedelta(days=1),
+                                    notice_due_at=now + dt.timedelta(days=9))
+        change = make_ready_filing(InstitutionFactory(), kind="change", status=FilingStatus.SUBMITTED,
+                                   due_at=now - dt.timedelta(days=1), notice_due_at=now + dt.timedelta(days=9))
+        # A region policy may set the notice deadline before the receipt deadline: past either is overdue.
+        term = make_ready_filing(InstitutionFactory(), kind="termination", status=FilingStatus.RESUBMITTED,
+                                 due_at=now + dt.timedelta(days=1), notice_due_at=now - dt.timedelta(hours=1))
+    with as_(reviewer):
+        assert [f.pk for f in review_queue(filters={"filing_kind": "initial"})] == [initial.pk]
+        assert [f.pk for f in review_queue(filters={"filing_kind": "change"})] == [change.pk]
+        assert [f.pk for f in review_queue(filters={"filing_kind": "termination"})] == [term.pk]
+        assert [f.pk for f in review_queue(filters={"filing_kind": "bogus"})] == [change.pk, initial.pk, term.pk]
+        assert [f.pk for f in review_queue(filters={"overdue": "1"})] == [change.pk, term.pk]
+
+
+# --- notifications of every transition ---------------------------------------------------------------
+
+BASE = "https://tuoyu.example.gov.cn"
+
+
+def _with_email(*users):
+    for u in users:
+        u.email = f"{u.username}@example.gov.cn"
+        u.save(update_fields=["email"])
+
+
+def test_withdrawing_a_draft_tells_the_institutions_operators_only(
+        institution, operator, reviewer, make_account, settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.PUBLIC_BASE_URL = BASE
+    colleague = make_account("op_xihu_2", "operator", institution.uscc)
+    _with_email(operator, colleague, reviewer)
+    with as_(operator):
+        draft = svc.filing_create(actor=operator, institution_id=institution.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            svc.filing_withdraw(actor=operator, filing_id=draft.pk)
+    assert {n.user_id for n in Notification.objects.filter(verb="filing_withdrawn")} == {operator.pk, colleague.pk}
+    assert not Notification.objects.filter(user=reviewer).exists()
+    # One message per recipient (they do not see each other's address), with an absolute link.
+    assert sorted(m.to for m in mailoutbox) == sorted([[operator.email], [colleague.email]])
+    assert all(not m.cc and not m.bcc for m in mailoutbox)
+    assert all(f"{BASE}/registry/filings/{draft.pk}/" in m.body for m in mailoutbox)
+    assert mailoutbox[0].subject == f"{institution.name}的备案已撤回"
+
+
+def test_withdrawing_after_a_return_also_tells_the_reviewers(
+        institution, operator, reviewer, settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.PUBLIC_BASE_URL = BASE
+    _with_email(operator, reviewer)
+    with scopes_disabled():
+        filing = make_ready_filing(institution)
+    with as_(operator):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    with as_(reviewer):
+        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["消防证明模糊"])
+    with as_(operator), django_capture_on_commit_callbacks(execute=True):
+        svc.filing_withdraw(actor=operator, filing_id=filing.pk)
+    [to_reviewer] = Notification.objects.filter(user=reviewer, verb="filing_withdrawn")
+    assert to_reviewer.link == f"/registry/review/{filing.pk}/"
+    assert Notification.objects.filter(user=operator, verb="filing_withdrawn").count() == 1
+    [mail_to_reviewer] = [m for m in mailoutbox if m.to == [reviewer.email]]
+    assert f"{BASE}/registry/review/{filing.pk}/" in mail_to_reviewer.body
+
+
+def test_resubmission_tells_the_reviewers_with_the_new_deadline(
+        institution, operator, reviewer, settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.PUBLIC_BASE_URL = BASE
+    _with_email(reviewer)
+    with scopes_disabled():
+        filing = make_ready_filing(institution, status=FilingStatus.RETURNED, return_reasons=["消防证明模糊"])
+    with as_(operator), django_capture_on_commit_callbacks(execute=True):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    filing = reload(Filing, filing.pk)
+    [note] = Notification.objects.filter(user=reviewer, verb="filing_resubmitted")
+    assert note.title == f"{filing.name}补正后重新提交备案"
+    assert f"{timezone.localtime(filing.due_at):%Y年%m月%d日}" in note.body
+    assert not Notification.objects.filter(verb="filing_submitted").exists()
+    [message] = mailoutbox
+    assert message.to == [reviewer.email] and f"{BASE}/registry/review/{filing.pk}/" in message.body
+
+
+# --- thresholds and region policy through the service ------------------------------------------------
+
+@pytest.mark.parametrize(("children", "health_role", "passes"), [
+    (150, "health_part_time", False),  # at 150 a full-time health worker is required
+    (150, "health_full_time", True),
+    (149, "health_part_time", True),   # below, part-time is enough
+])
+def test_health_staff_full_time_from_exactly_150_children(institution, operator, children, health_role, passes):
+    from registry.models import StaffRole
+    from tests.factories import StaffFactory
+
+    with scopes_disabled():
+        filing = make_ready_filing(institution)
+        filing.classes.all().delete()
+        # 7 older-toddler classes of 20 (1:7 → 3 carers each) plus one class making up the rest.
+        for _ in range(7):
+            FilingClassFactory(filing=filing, class_type="older_toddler", planned_children=20, carers=3)
+        FilingClassFactory(filing=filing, class_type="older_toddler", planned_children=children - 140, carers=2)
+        Filing.objects.filter(pk=filing.pk).update(total_slots=children)
+        for _ in range(23 - 4):
+            StaffFactory(institution=institution, role=StaffRole.CAREGIVER)
+        Staff.objects.filter(institution=institution, role="health_part_time").update(role=health_role)
+        checks = {c["code"]: c for c in svc.filing_run_checks(filing=reload(Filing, filing.pk))}
+    assert [code for code, c in checks.items() if not c["passed"]] == ([] if passes else ["health_staff"])
+    with as_(operator):
+        if passes:
+            svc.filing_submit(actor=operator, filing_id=filing.pk)
+        else:
+            with pytest.raises(DomainError) as exc:
+                svc.filing_submit(actor=operator, filing_id=filing.pk)
+            assert any("专职保健人员" in line for line in exc.value.fields["checks"])
+    assert reload(Filing, filing.pk).status == (FilingStatus.SUBMITTED if passes else FilingStatus.DRAFT)
+
+
+def test_region_policy_sets_the_deadlines(institution, operator):
+    from regions.models import PolicyParameter
+
+    with scopes_disabled():
+        PolicyParameter.objects.create(region_id="330100", key="filing.review_working_days", value=3)
+        PolicyParameter.objects.create(region_id="330106", key="filing.noncompliance_notice_working_days", value=10)
+        filing = make_ready_filing(institution)
+    with as_(operator):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    filing = reload(Filing, filing.pk)
+    assert filing.due_at == add_working_days(filing.submitted_at, 3)
+    assert filing.notice_due_at == add_working_days(filing.submitted_at, 10)
+    assert filing.due_at != add_working_days(filing.submitted_at, 5)

@@ -1,0 +1,28 @@
+"""Registry schedules: thin Celery tasks that open their own scope and call one service each.
+
+Every task is idempotent and safe to run twice at once; the beat schedule is in ``childcare/celery.py``.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.tenancy import scopes_disabled
+
+
+@shared_task(name="registry.tasks.filing_deadline_sweep")
+def filing_deadline_sweep() -> dict:
+    """Daily: tell reviewers about filings past the receipt (5) or notice (15 working days) deadline."""
+    from .services.sweeps import filing_deadline_sweep as sweep
+
+    with scopes_disabled():
+        return sweep()
+
+
+@shared_task(name="registry.tasks.termination_sweep")
+def termination_sweep() -> dict:
+    """Daily: institutions whose accepted termination date has come become terminated."""
+    from .services.sweeps import termination_sweep as sweep
+
+    with scopes_disabled():
+        return sweep()

@@ -1,0 +1,327 @@
+"""Daily sweeps: filings past the receipt / notice deadlines, and terminations whose date has come.
+
+Service tests (idempotent, once per filing and deadline, bounded queries, two runs at once), and the
+Celery tasks run by a REAL worker against Redis, as in tests/core/test_tasks.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.selectors import scope_of
+from core.tenancy import tenant_scope
+from notifications.models import Notification
+from registry.models import Filing, FilingEvent, FilingStatus, Institution, InstitutionStatus
+from registry.services import filings as svc
+from registry.services.sweeps import filing_deadline_sweep, termination_sweep
+from tests.factories import FilingFactory, InstitutionFactory, make_ready_filing
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/5"
+BASE = "https://tuoyu.example.gov.cn"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.PUBLIC_BASE_URL = BASE
+
+
+def with_email(user):
+    user.email = f"{user.username}@example.gov.cn"
+    user.save(update_fields=["email"])
+    return user
+
+
+@pytest.fixture
+def admin(make_account):
+    return with_email(make_account("admin_xh", "district_admin", "330106"))
+
+
+@pytest.fixture(autouse=True)
+def emails(request):
+    """Every account of these tests has an email address (the account fixtures make none)."""
+    for name in ("reviewer", "other_reviewer"):
+        if name in request.fixturenames:
+            with_email(request.getfixturevalue(name))
+
+
+def as_(user):
+    return tenant_scope(scope_of(user.active_assignments[0]))
+
+
+def notes(user, verb=None):
+    qs = Notification.objects.filter(user=user)
+    if verb:
+        qs = qs.filter(verb=verb)
+    return list(qs.order_by("id"))
+
+
+def markers(filing, action):
+    with scopes_disabled():
+        return FilingEvent.objects.filter(filing_id=filing.pk, action=action).count()
+
+
+def queued(status=FilingStatus.SUBMITTED, *, due, notice, region_id="330106001", **kwargs):
+    """A filing waiting for a decision with the given deadlines (days from now; negative: past)."""
+    now = timezone.now()
+    with scopes_disabled():
+        return FilingFactory(institution=InstitutionFactory(region_id=region_id, status=InstitutionStatus.FILING),
+                             status=status, submitted_at=now - dt.timedelta(days=20),
+                             due_at=now + dt.timedelta(days=due), notice_due_at=now + dt.timedelta(days=notice),
+                             **kwargs)
+
+
+def sweep(capture, **kwargs):
+    with scopes_disabled(), capture(execute=True):
+        return filing_deadline_sweep(**kwargs)
+
+
+# --- deadline sweep --------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_deadline_sweep_tells_the_districts_reviewers_once_per_filing_and_deadline(
+        regions, reviewer, admin, other_reviewer, django_capture_on_commit_callbacks):
+    late = queued(due=-1, notice=5, name="西湖区晚到托育园")
+    both = queued(FilingStatus.RESUBMITTED, due=-12, notice=-1, name="西湖区双超期托育园")
+    queued(due=2, notice=12)  # in time
+    queued(FilingStatus.RETURNED, due=-12, notice=-1)  # returned with reasons: that is the notice
+    queued(FilingStatus.ACCEPTED, due=-12, notice=-1)
+    queued(FilingStatus.DRAFT, due=-12, notice=-1)
+    elsewhere = queued(due=-1, notice=5, region_id="330105001", name="拱墅区晚到托育园")
+
+    result = sweep(django_capture_on_commit_callbacks)
+
+    assert result == {"review_overdue": 3, "notice_overdue": 1, "notified": 7}
+    for user in (reviewer, admin):
+        review = notes(user, "filing_review_overdue")
+        assert sorted(n.title for n in review) == ["西湖区双超期托育园的备案已超过回执期限",
+                                                   "西湖区晚到托育园的备案已超过回执期限"]
+        [notice] = notes(user, "filing_notice_overdue")
+        assert notice.title == "西湖区双超期托育园的备案已超过告知期限"
+        assert f"{timezone.localtime(both.notice_due_at):%Y年%m月%d日}" in notice.body
+        assert notice.link == f"/registry/review/{both.pk}/"
+    assert [n.title for n in notes(other_reviewer)] == ["拱墅区晚到托育园的备案已超过回执期限"]
+    assert (markers(late, "review_overdue"), markers(late, "notice_overdue")) == (1, 0)
+    assert (markers(both, "review_overdue"), markers(both, "notice_overdue"), markers(elsewhere, "review_overdue")) \
+        == (1, 1, 1)
+
+    # Email: one message per recipient, never a shared To list, with an absolute link.
+    assert len(mail.outbox) == 7
+    assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mail.outbox)
+    to_reviewer = [m for m in mail.outbox if m.to == [reviewer.email]]
+    assert len(to_reviewer) == 3
+    assert any(f"{BASE}/registry/review/{both.pk}/" in m.body for m in to_reviewer)
+
+    # Run again (tomorrow's run, or a second beat): nothing new.
+    assert sweep(django_capture_on_commit_callbacks) == {"review_overdue": 0, "notice_overdue": 0, "notified": 0}
+    assert Notification.objects.count() == 7 and len(mail.outbox) == 7
+
+
+@pytest.mark.django_db
+def test_a_resubmission_has_new_deadlines_that_are_swept_afresh(
+        regions, reviewer, make_account, django_capture_on_commit_callbacks):
+    with scopes_disabled():
+        institution = InstitutionFactory()
+        filing = make_ready_filing(institution)
+    operator = make_account("op_sweep", "operator", institution.uscc)
+    with as_(operator):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    with scopes_disabled():
+        filing = Filing.objects.get(pk=filing.pk)
+    after_receipt_deadline = filing.due_at + dt.timedelta(minutes=1)
+    assert sweep(django_capture_on_commit_callbacks, now=after_receipt_deadline)["review_overdue"] == 1
+    assert sweep(django_capture_on_commit_callbacks, now=after_receipt_deadline)["review_overdue"] == 0
+
+    with as_(reviewer):
+        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["消防证明模糊"])
+    # Returned: the notice was given, nothing is overdue however late it is.
+    assert sweep(django_capture_on_commit_callbacks, now=filing.notice_due_at + dt.timedelta(days=30)) == {
+        "review_overdue": 0, "notice_overdue": 0, "notified": 0}
+    with as_(operator):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
+    with scopes_disabled():
+        filing = Filing.objects.get(pk=filing.pk)
+    assert filing.status == FilingStatus.RESUBMITTED
+    result = sweep(django_capture_on_commit_callbacks, now=filing.notice_due_at + dt.timedelta(minutes=1))
+    assert result == {"review_overdue": 1, "notice_overdue": 1, "notified": 2}
+    assert len(notes(reviewer, "filing_review_overdue")) == 2
+
+
+@pytest.mark.django_db
+def test_deadline_sweep_queries_do_not_grow_with_rows(regions, reviewer, admin, django_assert_max_num_queries,
+                                                      django_capture_on_commit_callbacks):
+    for _ in range(3):
+        queued(due=-1, notice=-1)
+    with django_assert_max_num_queries(8):
+        small = sweep(django_capture_on_commit_callbacks)
+    for _ in range(30):
+        queued(due=-1, notice=-1)
+    with django_assert_max_num_queries(8):
+        large = sweep(django_capture_on_commit_callbacks)
+    assert (small["review_overdue"], large["review_overdue"], large["notified"]) == (3, 30, 120)
+
+
+# --- termination sweep -----------------------------------------------------------------------------
+
+def terminating(date, *, status=InstitutionStatus.FILED, name=None):
+    """A filed institution with an accepted termination taking effect on ``date``."""
+    with scopes_disabled():
+        institution = InstitutionFactory(status=status, **({"name": name} if name else {}))
+        filing = FilingFactory(institution=institution, kind="termination", status=FilingStatus.ACCEPTED,
+                               termination_date=date, decided_at=timezone.now(), placement_plan="转入邻近机构")
+    return institution, filing
+
+
+def status_of(institution):
+    with scopes_disabled():
+        return Institution.objects.get(pk=institution.pk).status
+
+
+@pytest.mark.django_db
+def test_termination_sweep_ends_service_on_the_date_once(regions, reviewer, make_account,
+                                                         django_capture_on_commit_callbacks):
+    today = timezone.localdate()
+    due, due_filing = terminating(today, name="西湖区到期托育园")
+    later, later_filing = terminating(today + dt.timedelta(days=10))
+    already, _ = terminating(today - dt.timedelta(days=3), status=InstitutionStatus.TERMINATED)
+    with scopes_disabled():
+        untouched = InstitutionFactory(status=InstitutionStatus.FILED)
+    operator = with_email(make_account("op_due", "operator", due.uscc))
+
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        result = termination_sweep(today=today)
+
+    assert result == {"terminated": 1, "notified": 2}
+    assert status_of(due) == InstitutionStatus.TERMINATED
+    assert [status_of(i) for i in (later, already, untouched)] == [InstitutionStatus.FILED,
+                                                                    InstitutionStatus.TERMINATED,
+                                                                    InstitutionStatus.FILED]
+    assert markers(due_filing, "termination_effective") == 1
+    [note] = notes(operator, "institution_terminated")
+    assert note.title == f"西湖区到期托育园已于 {today:%Y年%m月%d日} 终止"
+    assert len(notes(reviewer, "institution_terminated")) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([operator.email, reviewer.email])
+
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        assert termination_sweep(today=today) == {"terminated": 0, "notified": 0}
+    assert markers(due_filing, "termination_effective") == 1
+
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        assert termination_sweep(today=today + dt.timedelta(days=10))["terminated"] == 1
+    assert status_of(later) == InstitutionStatus.TERMINATED and markers(later_filing, "termination_effective") == 1
+
+
+# --- two runs at once ------------------------------------------------------------------------------
+
+def run_in_threads(jobs):
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def worker(i, job):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = job()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deadline_sweeps_at_once_notify_once(regions, reviewer):
+    filings = [queued(due=-1, notice=-1) for _ in range(20)]
+
+    def job():
+        with scopes_disabled():
+            return filing_deadline_sweep()
+
+    results = run_in_threads([job, job, job])
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert sum(r["review_overdue"] for r in results) == 20 and sum(r["notice_overdue"] for r in results) == 20
+    assert all(markers(f, "review_overdue") == 1 and markers(f, "notice_overdue") == 1 for f in filings)
+    assert Notification.objects.filter(user=reviewer).count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_termination_sweeps_at_once_terminate_once(regions, reviewer):
+    pairs = [terminating(timezone.localdate()) for _ in range(10)]
+
+    def job():
+        with scopes_disabled():
+            return termination_sweep()
+
+    results = run_in_threads([job, job])
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert sum(r["terminated"] for r in results) == 10
+    assert all(markers(f, "termination_effective") == 1 for _, f in pairs)
+    assert Notification.objects.filter(user=reviewer, verb="institution_terminated").count() == 10
+
+
+# --- through a real Celery worker --------------------------------------------------------------------
+
+@pytest.fixture
+def worker(settings):
+    """A real worker thread (solo pool) consuming from Redis db 5, as the production worker would."""
+    from childcare.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    settings.REDIS_URL = TEST_REDIS_URL
+    app.conf.update(broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False)
+    redis.Redis.from_url(TEST_REDIS_URL).delete("celery")
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_deadline_sweep_task_through_worker(worker, regions, reviewer, admin):
+    late = queued(due=-1, notice=3)
+    from registry.tasks import filing_deadline_sweep as task
+
+    assert task.delay().get(timeout=30) == {"review_overdue": 1, "notice_overdue": 0, "notified": 2}
+    assert {n.user_id for n in Notification.objects.filter(verb="filing_review_overdue")} == {reviewer.pk, admin.pk}
+    assert markers(late, "review_overdue") == 1
+    # The worker sent one email per recipient once the sweep committed.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([reviewer.email, admin.email])
+    assert task.delay().get(timeout=30) == {"review_overdue": 0, "notice_overdue": 0, "notified": 0}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_termination_sweep_task_through_worker(worker, regions, reviewer):
+    institution, _ = terminating(timezone.localdate() - dt.timedelta(days=1))
+    from registry.tasks import termination_sweep as task
+
+    assert task.delay().get(timeout=30) == {"terminated": 1, "notified": 1}
+    assert status_of(institution) == InstitutionStatus.TERMINATED
+    assert task.delay().get(timeout=30) == {"terminated": 0, "notified": 0}
+
+
+def test_sweeps_are_scheduled_daily_and_registered():
+    from childcare.celery import app
+
+    entries = {e["task"]: e for e in app.conf.beat_schedule.values()}
+    for name in ("registry.tasks.filing_deadline_sweep", "registry.tasks.termination_sweep"):
+        assert name in entries and name in app.tasks
+        schedule = entries[name]["schedule"]
+        assert schedule.hour == {0} and len(schedule.minute) == 1  # once a day, after midnight
