@@ -13,6 +13,7 @@ from registry.models import (
     ClassType,
     DocumentType,
     Education,
+    FilingKind,
     FilingStatus,
     InstitutionKind,
     InstitutionStatus,
@@ -246,8 +247,11 @@ class ReviewQueueFilter(SelectorFilterSet):
         label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
                                (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop", empty_label="全部")
     township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
+    filing_kind = django_filters.ChoiceFilter(label="备案类型", choices=FilingKind.choices, method="noop",
+                                              empty_label="全部")
     kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
-    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期")], method="noop", empty_label="全部")
+    overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期（回执或告知期限）")], method="noop",
+                                          empty_label="全部")
 
     def __init__(self, *args, townships=(), selector=None, **kwargs):
         super().__init__(*args, selector=selector, **kwargs)

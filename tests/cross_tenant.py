@@ -6,7 +6,10 @@
   missing from this registry FAILS the test: a new route must register its kwarg here.
 - ``OtherDistrict`` builds that other district's world once per test: an institution with its
   registration, claim, staff, qualification, filing, class, document, workflow event and
-  conflict flag, plus another user's notification.
+  conflict flag, plus another user's notification; ``populate()`` builds all of it (and a filed
+  institution with a filing waiting in the review queue) for the probe of list pages.
+- ``list_routes()`` is every non-public route that names no object (pages, API lists, admin
+  changelists): GET as another district's user, none may show the world's ``secrets``.
 """
 
 from __future__ import annotations
@@ -121,6 +124,9 @@ class OtherDistrict:
     NAME = "拱墅越界探测托育园"
     STAFF_NAME = "越界探测员"
     RECEIPT_NO = "330105-2026-LEAK01"
+    LISTED_NAME = "拱墅越界列表托育园"  # filed, with a filing in the review queue
+    LISTED_RECEIPT_NO = "330105-2026-LEAK02"
+    USERNAMES = ("gongshu_operator_x", "gongshu_reviewer_x")
 
     def __init__(self):
         self._cache: dict[str, object] = {}
@@ -133,15 +139,51 @@ class OtherDistrict:
 
     @property
     def secrets(self) -> list[str]:
-        """Strings that must never appear in a response to another district's user."""
-        institution = self.institution
-        return [self.NAME, self.STAFF_NAME, institution.uscc, self.RECEIPT_NO]
+        """Strings that must never appear in a response to another district's user: institution
+        names, credit codes, receipt numbers, staff names and user names of what has been built."""
+        out = [self.NAME, self.STAFF_NAME, self.institution.uscc, self.RECEIPT_NO]
+        if "listed_institution" in self._cache:
+            out += [self.LISTED_NAME, self.listed_institution.uscc, self.LISTED_RECEIPT_NO]
+        if "user" in self._cache:
+            out.append(self.USERNAMES[0])
+        if "assignment" in self._cache:
+            out.append(self.USERNAMES[1])
+        return out
+
+    def populate(self) -> OtherDistrict:
+        """Build every object of the world, so that any list of any model could show one."""
+        for getter in MODEL_OBJECTS.values():
+            getter(self)
+        self.submitted_filing  # noqa: B018 (built for its side effect)
+        return self
+
+    @property
+    def listed_institution(self):
+        from registry.models import InstitutionStatus
+        from tests.factories import InstitutionFactory
+
+        return self._once("listed_institution", lambda: InstitutionFactory(
+            name=self.LISTED_NAME, region_id="330105001", status=InstitutionStatus.FILED,
+            receipt_no=self.LISTED_RECEIPT_NO))
+
+    @property
+    def submitted_filing(self):
+        from registry.models import Filing, FilingStatus
+
+        def build():
+            f = Filing(institution=self.listed_institution, name=self.LISTED_NAME, status=FilingStatus.SUBMITTED,
+                       submitted_at=timezone.now(), due_at=timezone.now() + dt.timedelta(days=7))
+            f.set_region(self.listed_institution.region)
+            f.save()
+            return f
+
+        return self._once("submitted_filing", build)
 
     @property
     def user(self):
         from accounts.models import User
 
-        return self._once("user", lambda: User.objects.create_user(username="gongshu_operator_x",
+        return self._once("user", lambda: User.objects.create_user(username=self.USERNAMES[0],
                                                                    password="Passw0rd!2026"))
 
     @property
@@ -281,7 +323,7 @@ class OtherDistrict:
         from accounts.services import account_create_or_grant
 
         return self._once("assignment", lambda: account_create_or_grant(
-            actor=None, username="gongshu_reviewer_x", password="Passw0rd!2026", role="district_reviewer",
+            actor=None, username=self.USERNAMES[1], password="Passw0rd!2026", role="district_reviewer",
             scope=self.DISTRICT)[1])
 
     @property
@@ -459,5 +501,20 @@ def is_public(route: Route) -> bool:
     return template.startswith(PUBLIC_PATH_PREFIXES)
 
 
+def names_an_object(route: Route) -> bool:
+    return any(name not in NON_OBJECT_KWARGS and name != "app_label" for name, _ in route.kwargs)
+
+
+def object_routes() -> list[Route]:
+    """Non-public routes with an object in the URL (tenant data only: not the region admin)."""
+    return [r for r in iter_routes()
+            if not is_public(r) and names_an_object(r) and r.admin_app not in NON_TENANT_ADMIN_APPS]
+
+
+def list_routes() -> list[Route]:
+    """Non-public routes that name no object: pages, API lists, admin index and changelists."""
+    return [r for r in iter_routes() if not is_public(r) and not names_an_object(r)]
+
+
 __all__ = ["NON_OBJECT_KWARGS", "NON_TENANT_ADMIN_APPS", "OBJECT_FACTORIES", "PUBLIC_ROUTES", "OtherDistrict",
-           "Route", "build_path", "is_public", "iter_routes"]
+           "Route", "build_path", "is_public", "iter_routes", "list_routes", "names_an_object", "object_routes"]

@@ -1,5 +1,9 @@
-"""Every route that names an object, for every role of district 330106, against 330105's objects:
-the answer is 404 (or the very same refusal a non-existent object gets) and nothing leaks.
+"""Every role of district 330106, a city viewer and a registration authority of another city
+(宁波 330200), against the objects of district 330105:
+
+- every route that names an object answers 404 (or the very same refusal a non-existent object
+  gets) and nothing leaks;
+- every route that names none (pages, API lists, admin changelists) shows none of them.
 
 Routes are found by walking the URLconf; a route whose kwarg has no factory in
 ``tests.cross_tenant.OBJECT_FACTORIES`` fails this test until one is registered.
@@ -14,12 +18,11 @@ from rest_framework.authtoken.models import Token
 
 from tests.cross_tenant import (
     NON_OBJECT_KWARGS,
-    NON_TENANT_ADMIN_APPS,
     OBJECT_FACTORIES,
     OtherDistrict,
     build_path,
-    is_public,
-    iter_routes,
+    list_routes,
+    object_routes,
 )
 from tests.factories import InstitutionFactory
 
@@ -27,33 +30,33 @@ pytestmark = pytest.mark.django_db
 
 COMMISSION_ROLES = ("district_reviewer", "district_inspector", "district_admin")
 ADMIN_ROLES = ("auditor", "security_admin", "system_admin")
+OTHER_CITY = "330200"  # 宁波市: 330105 (拱墅区) is in 杭州市 330100
+# Actor name -> (role, scope). The operator's scope is its own 330106 institution (see `actors`).
+ACTORS = {
+    **{role: (role, "330106") for role in (*COMMISSION_ROLES, *ADMIN_ROLES, "registration_authority")},
+    "operator": ("operator", None),
+    "city_viewer_other_city": ("city_viewer", OTHER_CITY),
+    "registration_authority_other_city": ("registration_authority", OTHER_CITY),
+}
+NON_ADMIN_ACTORS = tuple(name for name in ACTORS if name not in ADMIN_ROLES)
 
 
-def object_routes():
-    routes = []
-    for route in iter_routes():
-        names = [name for name, _ in route.kwargs]
-        if is_public(route) or not any(n not in NON_OBJECT_KWARGS and n != "app_label" for n in names):
-            continue
-        if route.admin_app in NON_TENANT_ADMIN_APPS:
-            continue
-        routes.append(route)
-    return routes
+def _clients(user) -> tuple[Client, Client]:
+    """A session client for pages and a token client for the API."""
+    page = Client()
+    page.force_login(user)
+    token, _ = Token.objects.get_or_create(user=user)
+    return page, Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
 
 @pytest.fixture
 def actors(make_account):
-    """Clients for every 330106 role: session clients for pages, token clients for the API."""
+    """Clients for every actor of ACTORS."""
     with scopes_disabled():
         own = InstitutionFactory(name="西湖本区托育园", region_id="330106001")
-    users = {role: make_account(f"xh_{role}", role, "330106") for role in COMMISSION_ROLES + ADMIN_ROLES}
-    users["operator"] = make_account("xh_operator", "operator", own.uscc)
     clients = {}
-    for role, user in users.items():
-        page = Client()
-        page.force_login(user)
-        token = Token.objects.create(user=user)
-        clients[role] = (page, Client(HTTP_AUTHORIZATION=f"Token {token.key}"))
+    for name, (role, scope) in ACTORS.items():
+        clients[name] = _clients(make_account(f"x_{name}", role, scope or own.uscc))
     return clients
 
 
@@ -92,7 +95,7 @@ def test_no_route_reaches_another_districts_objects(actors):
         object_keys = {k for k in values if k not in NON_OBJECT_KWARGS and k != "app_label"}
         path = build_path(route, values)
         absent_path = build_path(route, {**values, **_absent({k: values[k] for k in object_keys})})
-        roles = ADMIN_ROLES if route.is_admin else (*COMMISSION_ROLES, "operator", *ADMIN_ROLES)
+        roles = ADMIN_ROLES if route.is_admin else tuple(ACTORS)
         for role in roles:
             page, api = actors[role]
             client = api if route.is_api else page
@@ -118,3 +121,40 @@ def test_no_route_reaches_another_districts_objects(actors):
                                     + (f" leaked {leaked}" if leaked else ""))
     assert routes, "no object routes found"
     assert not failures, f"{len(failures)} cross-tenant answers were not 404:\n" + "\n".join(failures[:60])
+
+
+def test_no_list_shows_another_districts_objects(actors):
+    """GET every route without an object in its URL, as every actor, with all of 330105's objects
+    in the database: none of their names, credit codes, receipt numbers or user names shows."""
+    world = OtherDistrict().populate()
+    routes = list_routes()
+    failures, answered = [], {name: 0 for name in ACTORS}
+    for route in routes:
+        path = build_path(route, {name: NON_OBJECT_KWARGS.get(name) or OBJECT_FACTORIES[name](world, route)
+                                  for name, _ in route.kwargs})
+        for name in ACTORS:
+            page, api = actors[name]
+            response = (api if route.is_api else page).get(path)
+            answered[name] += response.status_code == 200
+            leaked = _leaks(response, world)
+            if leaked:
+                failures.append(f"{name} GET {path} [{route.name or route.template}] -> "
+                                f"{response.status_code} leaked {leaked}")
+    assert len(routes) > 20, "no list routes found"
+    # Each actor really got pages (not only refusals), or the probe would prove nothing.
+    assert all(count >= 3 for count in answered.values()), answered
+    assert not failures, f"{len(failures)} lists showed another district's objects:\n" + "\n".join(failures[:60])
+
+
+def test_the_list_probe_can_see_the_other_districts_objects(make_account):
+    """Control for the test above: in scope, the same routes show every one of those strings."""
+    world = OtherDistrict().populate()
+    hangzhou_viewer = _clients(make_account("hz_city_viewer", "city_viewer", "330100"))
+    country_auditor = _clients(make_account("cn_auditor", "auditor", "000000"))
+    seen: set[str] = set()
+    for route in list_routes():
+        path = build_path(route, {name: NON_OBJECT_KWARGS.get(name) or OBJECT_FACTORIES[name](world, route)
+                                  for name, _ in route.kwargs})
+        for page, api in (hangzhou_viewer, country_auditor):
+            seen.update(_leaks((api if route.is_api else page).get(path), world))
+    assert seen == set(world.secrets)

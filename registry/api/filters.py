@@ -38,7 +38,8 @@ class FilingFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices, help_text="状态")
     kind = django_filters.ChoiceFilter(choices=FilingKind.choices, help_text="备案类型")
     institution = django_filters.NumberFilter(field_name="institution_id", help_text="机构 id")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="true：已超过审核期限仍未办结")
+    overdue = django_filters.BooleanFilter(method="filter_overdue",
+                                           help_text="true：已超过回执期限或告知期限仍未办结")
 
     class Meta:
         model = Filing
@@ -47,7 +48,9 @@ class FilingFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        late = Q(status__in=[FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED], due_at__lt=timezone.now())
+        from ..selectors.filings import overdue_q
+
+        late = overdue_q(timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)
 
 

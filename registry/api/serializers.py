@@ -3,7 +3,7 @@ identifier check characters (stable error codes) before the services apply the b
 
 from __future__ import annotations
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from core.validators import validate_id_number, validate_uscc
@@ -250,14 +250,29 @@ FORM_FIELDS = ["name", "institution_kind", "address", "latitude", "longitude", "
                "hygiene_evaluation_passed", "termination_date", "placement_plan"]
 
 
+class SnapshotStaffSerializer(serializers.Serializer):
+    """One person of the roster as submitted: masked ID only (never the full number or its index)."""
+
+    name = serializers.CharField()
+    role = serializers.CharField()
+    role_label = serializers.CharField()
+    id_number_masked = serializers.CharField()
+    education = serializers.CharField(allow_blank=True)
+    years_experience = serializers.IntegerField(allow_null=True)
+    health_certificate_date = serializers.DateField(allow_null=True)
+
+
 class FilingSerializer(FilingListSerializer):
     classes = FilingClassSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField(help_text="当前状态下可执行的操作")
+    staff_snapshot = serializers.SerializerMethodField(help_text="提交时的人员名册（身份证号已脱敏）")
+    pending_termination_date = serializers.SerializerMethodField(
+        help_text="终止备案已通过、尚未到终止日期时的终止日期；其余为 null")
 
     class Meta(FilingListSerializer.Meta):
         fields = [*FilingListSerializer.Meta.fields, *FORM_FIELDS[2:], "classes", "changes", "check_results",
-                  "commitment_signer", "commitment_accepted_at", "return_reasons", "notice_due_at",
-                  "allowed_actions"]
+                  "commitment_signer", "commitment_accepted_at", "commitment_ip", "return_reasons",
+                  "notice_due_at", "staff_snapshot", "pending_termination_date", "allowed_actions"]
         fields = list(dict.fromkeys(fields))
         read_only_fields = fields
 
@@ -270,6 +285,18 @@ class FilingSerializer(FilingListSerializer):
 class FilingCreateSerializer(serializers.Serializer):
     institution = serializers.IntegerField(help_text="机构 id")
     kind = serializers.ChoiceField(choices=FilingKind.choices, default=FilingKind.INITIAL)
+
+    @extend_schema_field(SnapshotStaffSerializer(many=True))
+    def get_staff_snapshot(self, obj) -> list[dict]:
+        from ..selectors.filings import staff_snapshot_rows
+
+        return SnapshotStaffSerializer(staff_snapshot_rows(filing=obj), many=True).data
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_pending_termination_date(self, obj):
+        from ..selectors.filings import pending_termination
+
+        return pending_termination(filing=obj)
 
 
 class FilingFormSerializer(serializers.ModelSerializer):

@@ -419,6 +419,8 @@ class _PdfView(TenantScopedMixin, APIView):
         filing = filing_selectors.filing_get(filing_id=pk)
         if filing.status != FilingStatus.ACCEPTED:
             raise DomainError("not_issued", f"该备案尚未通过，没有{self.title}。", status_code=409)
+        if not filing.receipt_no:  # an accepted termination: nothing is issued
+            raise DomainError("no_receipt", f"该备案没有{self.title}（终止备案不出具回执）。", status_code=404)
         stored = getattr(filing, self.field)
         content = stored.open("rb").read() if stored else type(self).builder(filing=filing)
         response = FileResponse(ContentFile(content), content_type="application/pdf",

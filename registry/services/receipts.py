@@ -53,6 +53,18 @@ def verify_url(receipt_no: str) -> str:
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verify/{receipt_no}/"
 
 
+def receipt_qr(receipt_no: str) -> segno.QRCode:
+    """The receipt's QR code: the public verification URL of its number."""
+    return segno.make(verify_url(receipt_no), error="m")
+
+
+def receipt_qr_png(receipt_no: str) -> bytes:
+    """The QR code as the PNG embedded in the receipt PDF."""
+    out = io.BytesIO()
+    receipt_qr(receipt_no).save(out, kind="png", scale=4, border=2)
+    return out.getvalue()
+
+
 def commission_name(filing: Filing) -> str:
     return f"{filing.district.name}卫生健康局"
 
@@ -103,9 +115,7 @@ def receipt_pdf_bytes(*, filing: Filing) -> bytes:
                          "请严格按照《托育机构设置标准（试行）》《托育机构管理规范（试行）》开展服务，"
                          "并接受卫生健康部门的监督管理。", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    qr = io.BytesIO()
-    segno.make(verify_url(filing.receipt_no), error="m").save(qr, kind="png", scale=4, border=2)
-    qr.seek(0)
+    qr = io.BytesIO(receipt_qr_png(filing.receipt_no))
     top = pdf.get_y()
     pdf.image(qr, x=20, y=top, w=32, h=32)
     pdf.set_xy(56, top + 8)

@@ -24,7 +24,7 @@ from registry.forms import (
     apply_domain_error,
 )
 from registry.models import FilingKind
-from registry.selectors.filings import filing_get
+from registry.selectors.filings import filing_get, pending_termination
 from registry.selectors.institutions import document_get
 from registry.services.documents import document_delete, document_upload
 from registry.services.filings import (
@@ -237,7 +237,8 @@ def filing_detail(request, filing_id: int):
         return redirect("registry:review_detail", filing_id)
     filing = _get(request, filing_id)
     context = filing_context(filing)
-    context.update(steps=steps_for(filing), editable=filing.status in EDITABLE)
+    context.update(steps=steps_for(filing), editable=filing.status in EDITABLE,
+                   pending_termination=pending_termination(filing=filing))
     return render(request, "registry/filing/detail.html", context)
 
 

@@ -13,7 +13,13 @@ from accounts.roles import REVIEWERS, Role
 from core.errors import DomainError
 from regions.selectors import region_children
 from registry.forms import ReturnForm, ReviewQueueFilter, VersionForm
-from registry.selectors.filings import review_queue
+from registry.selectors.filings import (
+    filing_deadlines,
+    pending_termination,
+    review_queue,
+    roster_changes_since_snapshot,
+    staff_snapshot_rows,
+)
 from registry.services.filings import filing_accept, filing_return, filing_run_checks
 
 from .common import fail, filing_context, post_version, role_required
@@ -36,7 +42,8 @@ def queue(request):
     page = Paginator(qs.select_related("institution", "region"), 25).get_page(request.GET.get("page"))
     now = timezone.now()
     for f in page:
-        f.is_overdue = f.due_at is not None and f.due_at < now
+        f.deadlines = filing_deadlines(f, now)
+        f.is_overdue = f.deadlines["review_overdue"] or f.deadlines["notice_overdue"]
     query = request.GET.copy()
     query.pop("page", None)
     # Filters changed in the page (htmx): only the table and its pagination are sent back.
@@ -56,7 +63,11 @@ def review_detail(request, filing_id: int):
         "can_decide": can_decide,
         "accept_form": VersionForm(initial={"version": filing.version}),
         "return_form": ReturnForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)}),
-        "is_overdue": filing.due_at is not None and filing.due_at < timezone.now(),
+        "deadlines": filing_deadlines(filing),
+        "staff_snapshot": staff_snapshot_rows(filing=filing),
+        "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEWABLE else [],
+        "pending_termination": pending_termination(filing=filing),
+        "show_commitment_ip": True,
     })
     return render(request, "registry/review/detail.html", context)
 
@@ -72,8 +83,17 @@ def review_accept(request, filing_id: int):
             messages.error(request, exc.message + " " + "；".join(f"{c['label']}：{c['reason']}" for c in items))
             return redirect("registry:review_detail", filing_id)
         return fail(request, exc, "registry:review_detail", filing_id)
-    messages.success(request, f"已通过备案，回执编号 {filing.receipt_no}。")
+    messages.success(request, _accepted_message(filing))
     return redirect("registry:review_detail", filing.pk)
+
+
+def _accepted_message(filing) -> str:
+    if filing.receipt_no:
+        return f"已通过备案，回执编号 {filing.receipt_no}。"
+    pending = pending_termination(filing=filing)
+    if pending:
+        return f"终止备案已通过，机构将于 {pending:%Y年%m月%d日} 终止，届时自动变更为已终止。"
+    return "终止备案已办结，机构已终止。"
 
 
 @role_required(REVIEWERS)

@@ -250,7 +250,32 @@ def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
     rev = api(reviewer)
     assert rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": 1}, format="json").status_code == 409
     assert rev.get(f"/api/v1/filings/{fid}/receipt.pdf").status_code == 409
-    accepted = rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": submitted.json()["version"]},
+
+    # The reviewer returns it with itemised reasons (the one-time notice) …
+    returned = rev.post(f"/api/v1/filings/{fid}/return/", {
+        "reasons": ["消防安全检查合格证明不清晰", "场地租赁合同缺少盖章页"],
+        "expected_version": submitted.json()["version"]}, format="json")
+    assert returned.status_code == 200, returned.json()
+    assert returned.json()["status"] == "returned"
+    # … the operator reads them, fixes the scans and resubmits …
+    seen = client.get(f"/api/v1/filings/{fid}/").json()
+    assert seen["return_reasons"] == ["消防安全检查合格证明不清晰", "场地租赁合同缺少盖章页"]
+    assert seen["allowed_actions"] == ["resubmit", "withdraw"]
+    for doc_type in ("fire_safety", "premises_proof"):
+        fixed = client.post(f"/api/v1/filings/{fid}/documents/",
+                            {"doc_type": doc_type, "file": _file(f"{doc_type}-v2.pdf", PDF)}, format="multipart")
+        assert fixed.status_code == 201, fixed.json()
+    stale = client.post(f"/api/v1/filings/{fid}/submit/", {"expected_version": submitted.json()["version"]},
+                        format="json")
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    resubmitted = client.post(f"/api/v1/filings/{fid}/submit/", {"expected_version": seen["version"]},
+                              format="json")
+    assert resubmitted.status_code == 200, resubmitted.json()
+    assert resubmitted.json()["status"] == "resubmitted" and resubmitted.json()["due_at"]
+    # … and the reviewer accepts the resubmission (the pre-return version is stale by now).
+    assert rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": submitted.json()["version"]},
+                    format="json").status_code == 409
+    accepted = rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": resubmitted.json()["version"]},
                         format="json")
     assert accepted.status_code == 200 and accepted.json()["receipt_no"]
     pdf = rev.get(f"/api/v1/filings/{fid}/receipt.pdf")
@@ -258,7 +283,8 @@ def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
     assert client.get(f"/api/v1/filings/{fid}/notice.pdf").status_code == 200
     events = client.get(f"/api/v1/filings/{fid}/events/").json()
-    assert [e["action"] for e in events] == ["create", "submit", "accept"]
+    assert [e["action"] for e in events] == ["create", "submit", "return", "resubmit", "accept"]
+    assert events[2]["items"] == ["消防安全检查合格证明不清晰", "场地租赁合同缺少盖章页"]
     with scopes_disabled():
         assert Institution.objects.get(pk=xihu.pk).status == InstitutionStatus.FILED
 
@@ -273,6 +299,45 @@ def test_return_with_reasons_and_withdraw(op, xihu, reviewer):
     assert "租赁合同不足三年" in r.json()["return_reasons"]
     assert api(op).post(f"/api/v1/filings/{filing.pk}/withdraw/").json()["status"] == "withdrawn"
     assert api(op).post(f"/api/v1/filings/{filing.pk}/withdraw/").status_code == 409
+
+
+def test_filing_detail_shows_commitment_and_masked_roster_snapshot(op, xihu, reviewer):
+    with scopes_disabled():
+        from registry.models import Staff
+        from tests.factories import make_ready_filing
+
+        filing = make_ready_filing(xihu)
+        raw_ids = [s.id_number for s in Staff.objects.filter(institution=xihu)]
+    client = api(op)
+    assert client.post(f"/api/v1/filings/{filing.pk}/commitment/", {"signer": "王园长"}, format="json",
+                       REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert client.post(f"/api/v1/filings/{filing.pk}/submit/").status_code == 200
+    response = api(reviewer).get(f"/api/v1/filings/{filing.pk}/")
+    body = response.json()
+    assert body["commitment_signer"] == "王园长" and body["commitment_ip"] == "10.1.2.3"
+    assert body["commitment_accepted_at"]
+    snapshot = body["staff_snapshot"]
+    assert len(snapshot) == 7 and {p["role"] for p in snapshot} >= {"principal", "caregiver", "security_guard"}
+    assert all(set(p) == {"name", "role", "role_label", "id_number_masked", "education", "years_experience",
+                          "health_certificate_date"} for p in snapshot)
+    assert all(p["id_number_masked"][6:14] == "********" for p in snapshot)
+    text = response.content.decode()
+    assert not any(raw in text for raw in raw_ids)  # never the full ID number
+    assert "id_number_hash" not in text
+
+
+def test_receipt_of_an_accepted_termination_is_404_with_the_error_shape(op, xihu, reviewer):
+    with scopes_disabled():
+        from tests.factories import make_ready_filing
+
+        filing = make_ready_filing(xihu, kind="termination", status=FilingStatus.ACCEPTED,
+                                   termination_date=timezone.localdate(), decided_at=timezone.now())
+    for who in (api(reviewer), api(op)):
+        for name in ("receipt.pdf", "notice.pdf"):
+            r = who.get(f"/api/v1/filings/{filing.pk}/{name}")
+            assert r.status_code == 404
+            assert r.json()["code"] == "no_receipt" and r.json()["fields"] == {}
+            assert "终止备案不出具回执" in r.json()["message"]
 
 
 def _file(name, content):

@@ -443,3 +443,128 @@ def test_termination_entry_point_asks_for_date_and_placement_plan(client, filed_
     # A second open filing is refused with the service's message.
     r = op.post(reverse("registry:filing_new", args=["change"]), follow=True)
     assert "该机构已有一份未办结的备案" in text(r)
+
+
+# --- review: both deadlines, filing kind, roster snapshot, commitment, termination -------------------
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr class="[^"]*" data-testid="queue-row">(.*?)</tr>', page, re.S)
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
+def test_queue_shows_both_deadlines_each_with_its_overdue_mark_and_filters_by_filing_kind(client, reviewer):
+    now = timezone.now()
+
+    def queued(name, kind, due, notice):
+        with scopes_disabled():
+            inst = InstitutionFactory(name=name, status=InstitutionStatus.FILING)
+            return FilingFactory(institution=inst, kind=kind, status=FilingStatus.SUBMITTED,
+                                 submitted_at=now - dt.timedelta(days=20), due_at=now + dt.timedelta(days=due),
+                                 notice_due_at=now + dt.timedelta(days=notice))
+
+    in_time = queued("西湖区准时托育园", "initial", 2, 12)
+    receipt_late = queued("西湖区回执超期托育园", "change", -1, 9)
+    both_late = queued("西湖区双超期托育园", "termination", -12, -1)
+    c = client_for(type(client), reviewer)
+    page = text(c.get(reverse("registry:review_queue")))
+    assert "<th>回执期限</th><th>告知期限</th>" in page
+    rows = {f.name: next(r for r in _rows(page) if f.name in r) for f in (in_time, receipt_late, both_late)}
+    for f in (in_time, receipt_late, both_late):
+        assert _day(f.due_at) in rows[f.name] and _day(f.notice_due_at) in rows[f.name]
+    assert "overdue" not in rows[in_time.name]
+    assert 'data-testid="review-overdue"' in rows[receipt_late.name]
+    assert 'data-testid="notice-overdue"' not in rows[receipt_late.name]
+    assert 'data-testid="review-overdue"' in rows[both_late.name]
+    assert 'data-testid="notice-overdue"' in rows[both_late.name]
+
+    assert 'name="filing_kind"' in page and ">变更备案</option>" in page
+    only_changes = text(c.get(reverse("registry:review_queue") + "?filing_kind=change"))
+    assert len(_rows(only_changes)) == 1 and receipt_late.name in only_changes
+    late = text(c.get(reverse("registry:review_queue") + "?overdue=1", HTTP_HX_REQUEST="true"))
+    assert len(_rows(late)) == 2 and in_time.name not in late
+    late_terminations = text(c.get(reverse("registry:review_queue") + "?overdue=1&filing_kind=termination"))
+    assert len(_rows(late_terminations)) == 1 and both_late.name in late_terminations
+
+
+def test_review_page_shows_deadlines_roster_as_submitted_commitment_and_roster_changes(
+        client, institution, operator, reviewer):
+    from registry.models import Staff
+    from tests.factories import make_ready_filing
+
+    with scopes_disabled():
+        filing = make_ready_filing(institution)
+    op = client_for(type(client), operator)
+    r = op.post(reverse("registry:filing_step", args=[filing.pk, "commitment"]), {"signer": "李承诺", "agree": "on"},
+                REMOTE_ADDR="10.9.8.7")
+    assert r.status_code == 302, text(r)
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.SUBMITTED, messages_of(r)
+
+    rv = client_for(type(client), reviewer)
+    page = text(rv.get(reverse("registry:review_detail", args=[filing.pk])))
+    deadlines = re.search(r'data-testid="deadlines">(.*?)</p>', page, re.S).group(1)
+    assert "回执期限" in deadlines and "告知期限" in deadlines
+    assert timezone.localtime(filing.due_at).strftime("%Y-%m-%d %H:%M") in deadlines
+    assert timezone.localtime(filing.notice_due_at).strftime("%Y-%m-%d %H:%M") in deadlines
+    assert "overdue" not in deadlines
+    table = re.search(r'data-testid="staff-snapshot">(.*?)</table>', page, re.S).group(1)
+    assert len(re.findall("<tr>", table)) == len(filing.staff_snapshot) + 1 == 8
+    for person in filing.staff_snapshot:
+        assert person["name"] in table and person["id_number_masked"] in table
+        assert person["id_number_hash"] not in page
+    assert "保安人员" in table and _day(timezone.now() - dt.timedelta(days=30)) in table  # certificate date
+    commitment = re.search(r'data-testid="commitment">(.*?)</dd>', page, re.S).group(1)
+    assert "李承诺" in commitment and "10.9.8.7" in commitment
+    assert timezone.localtime(filing.commitment_accepted_at).strftime("%Y-%m-%d %H:%M") in commitment
+    assert 'data-testid="roster-changed"' not in page
+
+    # The roster changes after submission: the reviewer is told, the table still shows what was filed.
+    with scopes_disabled():
+        left = Staff.objects.filter(institution=institution, role="caregiver").order_by("id").first()
+        Staff.objects.filter(pk=left.pk).update(end_date=timezone.localdate() - dt.timedelta(days=1))
+        StaffFactory(institution=institution, name="赵新来", role="cook")
+    page = text(rv.get(reverse("registry:review_detail", args=[filing.pk])))
+    warning = re.search(r'data-testid="roster-changed">(.*?)</div>', page, re.S).group(1)
+    assert f"{left.name}（保育人员）已不在在职名册中" in warning
+    assert "赵新来（炊事人员）为提交后新增的在职人员" in warning
+    assert left.name in re.search(r'data-testid="staff-snapshot">(.*?)</table>', page, re.S).group(1)
+
+
+def test_past_deadlines_are_marked_on_the_review_page(client, institution, reviewer):
+    now = timezone.now()
+    with scopes_disabled():
+        filing = FilingFactory(institution=institution, status=FilingStatus.RESUBMITTED, submitted_at=now,
+                               due_at=now - dt.timedelta(hours=1), notice_due_at=now + dt.timedelta(days=5))
+    page = text(client_for(type(client), reviewer).get(reverse("registry:review_detail", args=[filing.pk])))
+    assert 'data-testid="review-overdue"' in page and 'data-testid="notice-overdue"' not in page
+
+
+def test_accepting_a_termination_says_when_the_institution_ends(client, filed_institution, operator, reviewer):
+    from tests.factories import make_ready_filing
+
+    date = timezone.localdate() + dt.timedelta(days=20)
+    with scopes_disabled():
+        term = make_ready_filing(filed_institution, kind="termination", status=FilingStatus.SUBMITTED,
+                                 termination_date=date, placement_plan="转入北山街道托育中心")
+    rv = client_for(type(client), reviewer)
+    r = rv.post(reverse("registry:review_accept", args=[term.pk]), {"version": term.version}, follow=True)
+    assert messages_of(r) == [f"终止备案已通过，机构将于 {date:%Y年%m月%d日} 终止，届时自动变更为已终止。"]
+    assert date.isoformat() in re.search(r'data-testid="pending-termination">(.*?)</div>', text(r), re.S).group(1)
+    with scopes_disabled():
+        assert Institution.objects.get(pk=filed_institution.pk).status == InstitutionStatus.FILED
+    detail = text(client_for(type(client), operator).get(reverse("registry:filing_detail", args=[term.pk])))
+    assert 'data-testid="pending-termination"' in detail and date.isoformat() in detail
+
+    with scopes_disabled():
+        other = InstitutionFactory(status=InstitutionStatus.FILED)
+        now_term = make_ready_filing(other, kind="termination", status=FilingStatus.SUBMITTED,
+                                     termination_date=timezone.localdate(), placement_plan="已全部转出")
+    r = rv.post(reverse("registry:review_accept", args=[now_term.pk]), {"version": now_term.version}, follow=True)
+    assert messages_of(r) == ["终止备案已办结，机构已终止。"]
+    assert "回执编号" not in " ".join(messages_of(r))
+    with scopes_disabled():
+        assert Institution.objects.get(pk=other.pk).status == InstitutionStatus.TERMINATED

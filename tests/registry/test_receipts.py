@@ -5,15 +5,17 @@ from __future__ import annotations
 import io
 
 import pytest
+import segno
 from django.utils import timezone
 from django_scopes import scopes_disabled
+from PIL import Image
 from pypdf import PdfReader
 
 from core.tenancy import TenantScope, tenant_scope
-from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
+from registry.models import Filing, FilingStatus, Institution, InstitutionStatus, Staff
 from registry.services import filings as svc
-from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes
-from tests.factories import InstitutionFactory, make_ready_filing
+from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes, receipt_qr, receipt_qr_png
+from tests.factories import FilingFactory, InstitutionFactory, make_ready_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +31,15 @@ def text_of(data: bytes) -> str:
 
 
 @pytest.fixture
-def accepted(regions, reviewer):
+def accepted(regions, reviewer, make_account):
+    """Submitted through the service (so the roster snapshot is stored), then accepted."""
     with scopes_disabled():
-        filing = make_ready_filing(InstitutionFactory(name="西湖区小橡树托育园", contact_phone="13800138000"),
-                                   status=FilingStatus.SUBMITTED, service_types=["full_day", "hourly"])
+        institution = InstitutionFactory(name="西湖区小橡树托育园", contact_phone="13800138000")
+        filing = make_ready_filing(institution, service_types=["full_day", "hourly"], contact_phone="13800138000",
+                                   principal_name=institution.principal_name)
+    operator = make_account("op_receipt", "operator", institution.uscc)
+    with tenant_scope(TenantScope.for_institutions([institution.pk])):
+        svc.filing_submit(actor=operator, filing_id=filing.pk)
     with tenant_scope(TenantScope.for_region(regions["330106"])):
         svc.filing_accept(actor=reviewer, filing_id=filing.pk)
     with scopes_disabled():
@@ -66,14 +73,51 @@ def test_notice_uses_the_regions_policy(accepted):
 
 
 def test_verify_page_is_public_and_shows_no_personal_data(client, accepted):
+    with scopes_disabled():
+        staff = list(Staff.objects.filter(institution_id=accepted.institution_id))
+    assert len(accepted.staff_snapshot) == len(staff) == 7  # there is personal data that could leak
     response = client.get(f"/verify/{accepted.receipt_no}/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "该备案回执真实有效" in body and "西湖区小橡树托育园" in body and accepted.institution.uscc in body
-    assert "13800138000" not in body and accepted.principal_name not in body
+    assert "杭州市西湖区文三路 1 号" in body  # an institution's address is public
+    assert accepted.contact_phone == "13800138000" and "13800138000" not in body
+    assert accepted.principal_name and accepted.principal_name not in body
+    for person in accepted.staff_snapshot:
+        assert person["name"] not in body
+        assert person["id_number_masked"] not in body and person["id_number_masked"][:6] + "*" not in body
+        assert person["id_number_hash"] not in body
+    assert not any(s.name in body for s in staff)
+
+
+def test_verify_page_shows_only_district_and_township_for_a_home_daycare_point(client, regions):
     with scopes_disabled():
-        masked = [s["id_number_masked"][:6] for s in accepted.staff_snapshot]
-    assert not any(m and m + "********" in body for m in masked)
+        home = InstitutionFactory(name="王阿姨家庭托育点", kind="home_daycare", region_id="330106002",
+                                  address="杭州市西湖区文一西路 8 号 3 幢 402 室", status=InstitutionStatus.FILED)
+        filing = FilingFactory(institution=home, institution_kind="home_daycare", status=FilingStatus.ACCEPTED,
+                               receipt_no="330106-2026-00042", decided_at=timezone.now(), total_slots=5)
+        Institution.objects.filter(pk=home.pk).update(current_filing=filing, receipt_no=filing.receipt_no)
+    body = client.get("/verify/330106-2026-00042/").content.decode()
+    assert "王阿姨家庭托育点" in body and "该备案回执真实有效" in body
+    assert "所在地" in body and "西湖区西溪街道" in body
+    assert "文一西路" not in body and "402" not in body
+
+
+def test_receipt_qr_encodes_the_public_verify_url_and_is_the_image_in_the_pdf(accepted):
+    expected = f"https://tuoyu.example.gov.cn/verify/{accepted.receipt_no}/"
+    # The payload: the receipt's QR is the code segno makes for the expected URL, module for module.
+    assert receipt_qr(accepted.receipt_no).matrix == segno.make(expected, error="m").matrix
+    assert receipt_qr(accepted.receipt_no).matrix != segno.make(expected + "x", error="m").matrix
+    # The issued PDF embeds exactly that QR image, pixel for pixel.
+    reference = io.BytesIO()
+    segno.make(expected, error="m").save(reference, kind="png", scale=4, border=2)
+    reference_pixels = Image.open(io.BytesIO(reference.getvalue())).convert("L")
+    assert receipt_qr_png(accepted.receipt_no) == reference.getvalue()
+    with accepted.receipt_pdf.open("rb") as fh:
+        [embedded] = PdfReader(io.BytesIO(fh.read())).pages[0].images
+    pixels = embedded.image.convert("L")
+    assert pixels.size == reference_pixels.size
+    assert pixels.tobytes() == reference_pixels.tobytes()
 
 
 def test_verify_page_after_termination_and_for_unknown_numbers(client, accepted):
