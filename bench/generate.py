@@ -289,7 +289,8 @@ SELECT r.sid,
   (now() - interval '1 day' * (400 + floor(r.r1 * 1500)))::date,
   CASE WHEN r.r2 > 0.90 THEN (now() - interval '1 day' * floor(r.r1 * 300))::date END,
   now(), now(), i.city_id, i.district_id, i.id, i.province_id, i.region_id
-FROM rows r CROSS JOIN total JOIN registry_institution i ON i.id = r.institution_id;
+FROM rows r CROSS JOIN total JOIN registry_institution i ON i.id = r.institution_id
+ON CONFLICT DO NOTHING;  -- a shared person drawn twice onto one roster (staff_open_person_uniq): once
 """
 
 # Open 挂靠 flags for every pair of active rows of one person at two institutions (both directions).

@@ -33,6 +33,8 @@ app.conf.beat_schedule = {
                               "schedule": crontab(minute=5, hour=0)},
     # Terminations accepted with a future date take effect on that day.
     "termination-sweep": {"task": "registry.tasks.termination_sweep", "schedule": crontab(minute=10, hour=0)},
+    # 挂靠 flags for everyone: adds that raced each other, end dates that passed yesterday.
+    "staff-conflicts-sweep": {"task": "registry.tasks.staff_conflicts_sweep", "schedule": crontab(minute=20, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 import django_filters
@@ -86,10 +87,6 @@ class StaffForm(forms.Form):
     criminal_record_checked = forms.BooleanField(label="已提供无犯罪记录证明", required=False)
     criminal_record_checked_on = forms.DateField(label="无犯罪记录证明日期", required=False, widget=DATE)
     start_date = forms.DateField(label="入职日期", widget=DATE)
-    qualification_type = forms.ChoiceField(label="资格证书类型", required=False,
-                                           choices=[("", "—"), *QualificationType.choices])
-    qualification_number = forms.CharField(label="证书编号", max_length=64, required=False)
-    qualification_expires_on = forms.DateField(label="证书有效期至", required=False, widget=DATE)
 
     def __init__(self, *args, id_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,15 +99,64 @@ class StaffForm(forms.Form):
         return validate_id_number(value) if value else ""
 
     def service_data(self) -> dict:
+        """The person's fields; the certificates come from ``StaffQualificationFormSet.service_data``."""
         d = dict(self.cleaned_data)
-        qtype = d.pop("qualification_type")
-        qnumber = d.pop("qualification_number")
-        qexpires = d.pop("qualification_expires_on")
         if not d.get("id_number"):
             d.pop("id_number", None)
-        d["qualifications"] = ([{"type": qtype, "number": qnumber, "expires_on": qexpires}]
-                               if qtype and qnumber else [])
         return d
+
+
+class StaffQualificationForm(forms.Form):
+    """One certificate row; a row left blank is ignored, a half-filled one is an error."""
+
+    type = forms.ChoiceField(label="证书类型", required=False, choices=[("", "—"), *QualificationType.choices],
+                             widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "证书类型"}))
+    number = forms.CharField(label="证书编号", max_length=64, required=False,
+                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": "证书编号"}))
+    expires_on = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control form-control-sm", "aria-label": "有效期至"}, format="%Y-%m-%d"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("DELETE"):
+            return data
+        if data.get("type") or data.get("number") or data.get("expires_on"):
+            if not data.get("type"):
+                self.add_error("type", "请选择证书类型。")
+            if not (data.get("number") or "").strip():
+                self.add_error("number", "请填写证书编号。")
+        return data
+
+
+class BaseStaffQualificationFormSet(forms.BaseFormSet):
+    """All of a person's certificates: the service replaces the list with exactly what is kept here."""
+
+    @staticmethod
+    def initial_from(staff) -> list[dict]:
+        return [{"type": q.type, "number": q.number, "expires_on": q.expires_on} for q in staff.qualifications.all()]
+
+    def kept_forms(self) -> list[forms.Form]:
+        return [f for f in self.forms if f.is_valid() and not self._should_delete_form(f)
+                and f.cleaned_data.get("type") and (f.cleaned_data.get("number") or "").strip()]
+
+    def service_data(self) -> list[dict]:
+        return [{"type": f.cleaned_data["type"], "number": f.cleaned_data["number"].strip(),
+                 "expires_on": f.cleaned_data.get("expires_on")} for f in self.kept_forms()]
+
+    def apply_domain_error(self, error) -> None:
+        """Put the service's ``qualifications[i].field`` messages on the i-th kept row."""
+        kept = self.kept_forms()
+        for name, messages in (error.fields or {}).items():
+            match = re.fullmatch(r"qualifications\[(\d+)\]\.(\w+)", name)
+            if not match or int(match[1]) >= len(kept) or match[2] not in kept[int(match[1])].fields:
+                continue
+            for m in messages if isinstance(messages, list | tuple) else [messages]:
+                kept[int(match[1])].add_error(match[2], m.get("message", str(m)) if isinstance(m, dict) else str(m))
+
+
+StaffQualificationFormSet = forms.formset_factory(
+    StaffQualificationForm, formset=BaseStaffQualificationFormSet, extra=1, can_delete=True,
+    max_num=20, validate_max=True)
 
 
 class StaffEndForm(forms.Form):

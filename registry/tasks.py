@@ -6,6 +6,7 @@ Every task is idempotent and safe to run twice at once; the beat schedule is in 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from core.tenancy import scopes_disabled
 
@@ -23,6 +24,16 @@ def filing_deadline_sweep() -> dict:
 def termination_sweep() -> dict:
     """Daily: institutions whose accepted termination date has come become terminated."""
     from .services.sweeps import termination_sweep as sweep
+
+    with scopes_disabled():
+        return sweep()
+
+
+@shared_task(name="registry.tasks.staff_conflicts_sweep", autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def staff_conflicts_sweep() -> dict:
+    """Nightly: 挂靠 flags made true for everyone (concurrent adds, end dates passed). Retries on a deadlock."""
+    from .services.staff import staff_conflicts_sweep as sweep
 
     with scopes_disabled():
         return sweep()

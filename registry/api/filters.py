@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from regions.models import Region
 
 from ..models import (
     ClaimStatus,
@@ -15,7 +17,11 @@ from ..models import (
     InstitutionClaim,
     InstitutionKind,
     InstitutionStatus,
+    Staff,
+    StaffConflictFlag,
+    StaffRole,
 )
+from ..selectors.staff import current_q, health_certificate_expired_q
 
 
 class InstitutionFilter(django_filters.FilterSet):
@@ -60,3 +66,40 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = InstitutionClaim
         fields = ["status"]
+
+
+class StaffFilter(django_filters.FilterSet):
+    """A roster's filters; "current" and "health certificate expired" as the filing checks count them."""
+
+    role = django_filters.ChoiceFilter(choices=StaffRole.choices, help_text="岗位")
+    status = django_filters.ChoiceFilter(choices=[("active", "在职（未离职或离职日期不早于今天）"),
+                                                  ("ended", "已离职（离职日期早于今天）")],
+                                         method="filter_status", help_text="active：在职；ended：已离职")
+    health_certificate_expired = django_filters.BooleanFilter(
+        method="filter_health", help_text="true：健康合格证明缺失或已超过有效期（按所在地政策月数）")
+    has_conflict = django_filters.BooleanFilter(method="filter_conflict",
+                                                help_text="true：有未处理的多机构任职（挂靠）预警")
+
+    class Meta:
+        model = Staff
+        fields = ["role", "status", "health_certificate_expired", "has_conflict"]
+
+    def filter_status(self, queryset, name, value):
+        if value == "active":
+            return queryset.filter(current_q())
+        if value == "ended":
+            return queryset.exclude(current_q())
+        return queryset
+
+    def filter_health(self, queryset, name, value):
+        if value is None:
+            return queryset
+        regions = Region.objects.filter(code__in=queryset.order_by().values("region_id").distinct())
+        expired = health_certificate_expired_q(regions=regions)
+        return queryset.filter(expired) if value else queryset.exclude(expired)
+
+    def filter_conflict(self, queryset, name, value):
+        if value is None:
+            return queryset
+        open_flag = Exists(StaffConflictFlag.objects.filter(staff_id=OuterRef("pk"), resolved_at__isnull=True))
+        return queryset.filter(open_flag) if value else queryset.exclude(open_flag)

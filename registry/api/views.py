@@ -39,7 +39,7 @@ from ..services import filings as filing_services
 from ..services import institutions as institution_services
 from ..services import staff as staff_services
 from . import serializers as s
-from .filters import ClaimFilter, FilingFilter, InstitutionFilter
+from .filters import ClaimFilter, FilingFilter, InstitutionFilter, StaffFilter
 
 E = s.ErrorSerializer
 ERRORS = {400: OpenApiResponse(E, description="数据有误（fields 标注字段与错误代码）"),
@@ -213,7 +213,7 @@ def _staff_payload(validated: dict) -> dict:
 
 class StaffListView(TenantScopedMixin, generics.ListAPIView):
     serializer_class = s.StaffSerializer
-    filterset_class = None
+    filterset_class = StaffFilter
 
     def get_queryset(self):
         if fake(self):

@@ -1,13 +1,20 @@
 """Staff roster writes: validated, encrypted ID numbers; reveals audited; 挂靠 (one person active at
-two institutions at once) flagged to both sides by a cross-tenant match on the keyed hash."""
+two institutions at once) flagged to both sides by a cross-tenant match on the keyed hash.
+
+A roster row is *current* while it has not ended before today (``end_date`` empty or today or
+later), as the filing checks count it. Two current rows of one person at two institutions
+conflict when their employment periods overlap. ``staff_conflicts_detect`` keeps one person's
+flags true on every write; ``staff_conflicts_sweep`` (nightly) redoes it for everyone at once,
+catching concurrent adds and end dates that have passed since.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -132,14 +139,33 @@ def _set_id_number(staff: Staff, number: str) -> None:
     staff.id_number_masked = mask_id_number(number)
 
 
+UNIQUE_OPEN_PERSON = "staff_open_person_uniq"  # registry.models.Staff.Meta.constraints
+
+
+def _duplicate() -> DomainError:
+    return DomainError("staff_duplicate", "该身份证号码的人员已在本机构在职名册中。",
+                       fields={"id_number": ["已在名册中。"]})
+
+
 def _ensure_not_on_roster(staff: Staff) -> None:
     dup = Staff.objects.filter(institution_id=staff.institution_id, id_number_hash=staff.id_number_hash,
                                end_date__isnull=True)
     if staff.pk:
         dup = dup.exclude(pk=staff.pk)
     if staff.end_date is None and dup.exists():
-        raise DomainError("staff_duplicate", "该身份证号码的人员已在本机构在职名册中。",
-                          fields={"id_number": ["已在名册中。"]})
+        raise _duplicate()
+
+
+def _save(staff: Staff, **kwargs) -> None:
+    """Save; the unique constraint catches the add that raced past ``_ensure_not_on_roster``."""
+    try:
+        with transaction.atomic():
+            staff.save(**kwargs)
+    except IntegrityError as exc:
+        diag = getattr(exc.__cause__, "diag", None)
+        if getattr(diag, "constraint_name", None) == UNIQUE_OPEN_PERSON or UNIQUE_OPEN_PERSON in str(exc):
+            raise _duplicate() from exc
+        raise
 
 
 def _replace_qualifications(staff: Staff, quals: list[dict]) -> None:
@@ -165,7 +191,7 @@ def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
     _set_id_number(staff, number)
     staff.set_region(institution.region)
     _ensure_not_on_roster(staff)
-    staff.save()
+    _save(staff)
     _replace_qualifications(staff, quals)
     staff_conflicts_detect(staff_id=staff.pk)
     return staff
@@ -195,7 +221,7 @@ def staff_update(*, actor: User, staff_id: int, data: dict) -> Staff:
         fields.append(key)
     _ensure_not_on_roster(staff)
     if fields:
-        staff.save(update_fields=[*fields, "updated_at"])
+        _save(staff, update_fields=[*fields, "updated_at"])
     if quals is not None:
         _replace_qualifications(staff, quals)
     staff_conflicts_detect(staff_id=staff.pk)
@@ -229,28 +255,63 @@ def staff_reveal_id_number(*, actor: User, staff_id: int, request=None) -> str:
     return staff.id_number
 
 
-def _on_roster(staff: Staff) -> bool:
-    # A person with an end date (even a future one) has given notice: not counted as 挂靠.
-    return staff.end_date is None
+# pg_advisory_xact_lock keys: (namespace, hashtext(id_number_hash)) serialises one person's
+# matches; the sweep's single key keeps two sweeps from running at once.
+PERSON_LOCK_NAMESPACE = 7_302
+SWEEP_LOCK = 7_302_001
+
+
+def _is_current(staff: Staff, today) -> bool:
+    """Not ended before today: the filing checks count this row on the roster."""
+    return staff.end_date is None or staff.end_date >= today
+
+
+def _current(prefix: str, today) -> Q:
+    return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today})
+
+
+def _conflicting_with(staff: Staff, today) -> Q:
+    """Current rows of the same person elsewhere whose employment period overlaps ``staff``'s."""
+    q = (Q(id_number_hash=staff.id_number_hash) & ~Q(institution_id=staff.institution_id) & _current("", today)
+         & (Q(end_date__isnull=True) | Q(end_date__gte=staff.start_date)))
+    if staff.end_date is not None:
+        q &= Q(start_date__lte=staff.end_date)
+    return q
+
+
+def _flag_holds(today) -> Q:
+    """A flag's two rows still conflict (the same rule as ``_conflicting_with``, on the flag's joins)."""
+    return (Q(staff__id_number_hash=F("other_staff__id_number_hash"))
+            & ~Q(staff__institution_id=F("other_staff__institution_id"))
+            & _current("staff__", today) & _current("other_staff__", today)
+            & (Q(other_staff__end_date__isnull=True) | Q(staff__start_date__lte=F("other_staff__end_date")))
+            & (Q(staff__end_date__isnull=True) | Q(other_staff__start_date__lte=F("staff__end_date"))))
+
+
+def _lock_person(id_number_hash: str) -> None:
+    """Until commit: two writes of one person's rows (two districts adding them at once) take turns,
+    so the later one's match sees the earlier one's row."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [PERSON_LOCK_NAMESPACE, id_number_hash])
 
 
 @transaction.atomic
 def staff_conflicts_detect(*, staff_id: int) -> list[StaffConflictFlag]:
-    """Flag (both ways) every other institution where the same person is on the roster now.
+    """Flag (both ways) every other institution where the same person is on the roster at an
+    overlapping time; resolve this person's flags that no longer hold.
 
     Deliberately cross-tenant (the other institution may be in another district): one query on
-    the partial hash index finds the matches; flags no longer true are resolved.
-    Returns this staff member's open flags.
+    the hash index finds the matches. Returns this staff member's open flags.
     """
     now = timezone.now()
+    today = timezone.localdate()
     with scopes_disabled():
         staff = Staff.objects.select_related("institution", "district").get(pk=staff_id)
-        if _on_roster(staff):
-            others = list(Staff.objects.filter(id_number_hash=staff.id_number_hash, end_date__isnull=True)
-                          .exclude(institution_id=staff.institution_id)
+        _lock_person(staff.id_number_hash)
+        others = []
+        if _is_current(staff, today):
+            others = list(Staff.objects.filter(_conflicting_with(staff, today))
                           .select_related("institution", "district"))
-        else:
-            others = []
         other_ids = [o.pk for o in others]
         # Resolve flags (both directions) that no longer hold.
         (StaffConflictFlag.objects.filter(Q(staff=staff) | Q(other_staff=staff), resolved_at__isnull=True)
@@ -272,5 +333,47 @@ def staff_conflicts_detect(*, staff_id: int) -> list[StaffConflictFlag]:
                     .select_related("other_staff"))
 
 
-__all__ = ["STAFF_EDITORS", "clean_staff", "staff_conflicts_detect", "staff_create", "staff_end",
-           "staff_reveal_id_number", "staff_update"]
+_SWEEP_INSERT = """
+INSERT INTO {flag} (staff_id, other_staff_id, other_institution_name, other_district_name, resolved_at,
+                    created_at, region_id, province_id, city_id, district_id)
+SELECT s.id, o.id, oi.name, COALESCE(NULLIF(d.full_name, ''), d.name), NULL, %(now)s,
+       s.region_id, s.province_id, s.city_id, s.district_id
+FROM {staff} s
+JOIN {staff} o ON o.id_number_hash = s.id_number_hash AND o.institution_id <> s.institution_id
+JOIN {institution} oi ON oi.id = o.institution_id
+JOIN {region} d ON d.code = o.district_id
+WHERE (s.end_date IS NULL OR s.end_date >= %(today)s) AND (o.end_date IS NULL OR o.end_date >= %(today)s)
+  AND s.start_date <= COALESCE(o.end_date, 'infinity'::date) AND o.start_date <= COALESCE(s.end_date, 'infinity'::date)
+ON CONFLICT (staff_id, other_staff_id) DO NOTHING
+"""
+
+
+@transaction.atomic
+def staff_conflicts_sweep() -> dict[str, int]:
+    """Make every 挂靠 flag true at once, for all districts: create the missing ones (both ways),
+    reopen resolved ones whose rows conflict again, resolve open ones that no longer hold (an end
+    date has passed, a date or ID number changed). Catches the adds that raced each other.
+
+    Set-based (one INSERT ... SELECT self-join on the hash, two UPDATEs), idempotent, and
+    serialised by a transaction-scoped advisory lock, so two sweeps at once do the work once.
+    Call with scopes disabled (the task does). Returns the counts of created, reopened, resolved.
+    """
+    from regions.models import Region
+
+    now = timezone.now()
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK])
+    flags = StaffConflictFlag.objects
+    resolved = flags.filter(resolved_at__isnull=True).exclude(_flag_holds(today)).update(resolved_at=now)
+    reopened = flags.filter(resolved_at__isnull=False).filter(_flag_holds(today)).update(resolved_at=None)
+    sql = _SWEEP_INSERT.format(flag=StaffConflictFlag._meta.db_table, staff=Staff._meta.db_table,
+                               institution=Institution._meta.db_table, region=Region._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": now, "today": today})
+        created = cursor.rowcount
+    return {"created": created, "reopened": reopened, "resolved": resolved}
+
+
+__all__ = ["STAFF_EDITORS", "clean_staff", "staff_conflicts_detect", "staff_conflicts_sweep", "staff_create",
+           "staff_end", "staff_reveal_id_number", "staff_update"]

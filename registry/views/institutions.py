@@ -18,9 +18,9 @@ from registry.selectors.institutions import (
     institution_get,
     institution_list,
     staff_conflict_list,
-    staff_list,
     unfiled_institutions,
 )
+from registry.selectors.staff import staff_roster
 from registry.services.institutions import claim_confirm, claim_reject
 
 from .common import fail, role_required
@@ -47,7 +47,7 @@ def institution_detail(request, institution_id: int):
     return render(request, "registry/institutions/detail.html", {
         "institution": institution,
         "filings": list(institution.filings.order_by("-created_at")[:20]),
-        "staff": list(staff_list(institution_id=institution_id)),
+        "staff": staff_roster(institution_id=institution_id),
         "may_reveal": request.assignment.role in MAY_REVEAL_PERSONAL,
     })
 

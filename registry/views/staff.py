@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.roles import MAY_REVEAL_PERSONAL
 from core.errors import DomainError, NotFound
-from registry.forms import StaffEndForm, StaffForm, apply_domain_error
-from registry.selectors.institutions import staff_get, staff_list
+from registry.forms import StaffEndForm, StaffForm, StaffQualificationFormSet, apply_domain_error
+from registry.selectors.institutions import staff_get
+from registry.selectors.staff import staff_roster
 from registry.services.staff import staff_create, staff_end, staff_reveal_id_number, staff_update
 
 from .common import fail, operator_institution_id, operator_required, role_required
@@ -27,50 +29,59 @@ def _staff(staff_id: int):
 @operator_required
 def staff_list_view(request):
     show_all = request.GET.get("all") == "1"
-    staff = list(staff_list(institution_id=operator_institution_id(request), include_ended=show_all))
+    staff = staff_roster(institution_id=operator_institution_id(request), include_ended=show_all)
     return render(request, "registry/staff/list.html",
                   {"staff": staff, "show_all": show_all, "end_form": StaffEndForm()})
+
+
+QUALIFICATIONS_PREFIX = "quals"
+
+
+def _service_data(form, quals) -> dict:
+    return {**form.service_data(), "qualifications": quals.service_data()}
 
 
 @operator_required
 def staff_add(request):
     form = StaffForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    quals = StaffQualificationFormSet(request.POST or None, prefix=QUALIFICATIONS_PREFIX)
+    if request.method == "POST" and form.is_valid() and quals.is_valid():
         try:
             staff = staff_create(actor=request.user, institution_id=operator_institution_id(request),
-                                 data=form.service_data())
+                                 data=_service_data(form, quals))
         except DomainError as exc:
             apply_domain_error(form, exc)
+            quals.apply_domain_error(exc)
         else:
             messages.success(request, f"已添加 {staff.name}。")
             return redirect("registry:staff_list")
-    return render(request, "registry/staff/form.html", {"form": form, "title": "添加从业人员"})
+    return render(request, "registry/staff/form.html", {"form": form, "quals": quals, "title": "添加从业人员"})
 
 
 @operator_required
 def staff_edit(request, staff_id: int):
     staff = _staff(staff_id)
-    q = staff.qualifications.all()[:1]
-    first = q[0] if q else None
     initial = {
         "name": staff.name, "role": staff.role, "education": staff.education,
         "years_experience": staff.years_experience, "health_certificate_date": staff.health_certificate_date,
         "criminal_record_checked": staff.criminal_record_checked,
         "criminal_record_checked_on": staff.criminal_record_checked_on, "start_date": staff.start_date,
-        "qualification_type": first.type if first else "", "qualification_number": first.number if first else "",
-        "qualification_expires_on": first.expires_on if first else None,
     }
     form = StaffForm(request.POST or None, initial=initial, id_required=False)
-    if request.method == "POST" and form.is_valid():
+    # Every certificate is on the page (the service replaces the list with what comes back).
+    quals = StaffQualificationFormSet(request.POST or None, prefix=QUALIFICATIONS_PREFIX,
+                                      initial=StaffQualificationFormSet.initial_from(staff))
+    if request.method == "POST" and form.is_valid() and quals.is_valid():
         try:
-            staff_update(actor=request.user, staff_id=staff.pk, data=form.service_data())
+            staff_update(actor=request.user, staff_id=staff.pk, data=_service_data(form, quals))
         except DomainError as exc:
             apply_domain_error(form, exc)
+            quals.apply_domain_error(exc)
         else:
             messages.success(request, f"已保存 {staff.name} 的信息。")
             return redirect("registry:staff_list")
     return render(request, "registry/staff/form.html",
-                  {"form": form, "staff": staff, "title": f"编辑从业人员：{staff.name}"})
+                  {"form": form, "quals": quals, "staff": staff, "title": f"编辑从业人员：{staff.name}"})
 
 
 @operator_required
@@ -90,6 +101,7 @@ def staff_end_view(request, staff_id: int):
     return redirect("registry:staff_list")
 
 
+@never_cache  # the full number must not stay in any cache (as the API's reveal: no-store)
 @role_required(MAY_REVEAL_PERSONAL)
 @require_POST
 def staff_reveal(request, staff_id: int):

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import Assignment, AuthEvent
 from registry.models import FilingDocument, FilingStatus, Institution, InstitutionStatus, Registration
 from registry.services.institutions import operator_signup
+from registry.services.staff import staff_conflicts_sweep
 from tests.factories import InstitutionFactory, make_id_number, make_roster, make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -404,7 +405,9 @@ def _bulk(n, op_user, xihu):
         for i in range(n):
             inst = InstitutionFactory(uscc=make_uscc("330106", seed=1000 + i))
             StaffFactory(institution=xihu, id_number=make_id_number(seq=500 + i))
+            StaffFactory(institution=inst, id_number=make_id_number(seq=500 + i))  # the same person: 挂靠
             FilingFactory(institution=inst)
+        staff_conflicts_sweep()  # n pairs: 2n flags, both sides in this district
         filing = FilingFactory(institution=xihu)
         for _ in range(n):
             FilingDocumentFactory(filing=filing)
@@ -412,7 +415,7 @@ def _bulk(n, op_user, xihu):
 
 
 LIST_URLS = ["/api/v1/institutions/?page_size=100", "/api/v1/filings/?page_size=100",
-             "/api/v1/institutions/unfiled/?page_size=100", "/api/v1/staff-conflicts/",
+             "/api/v1/institutions/unfiled/?page_size=100", "/api/v1/staff-conflicts/?page_size=100",
              "/api/v1/registrations/", "/api/v1/claims/"]
 
 
@@ -428,3 +431,4 @@ def test_list_query_counts_bounded(n, reviewer, op, xihu, django_assert_max_num_
         assert r.status_code == 200, (url, r.content[:300])
     assert client.get("/api/v1/institutions/?page_size=100").json()["count"] == n + 1
     assert len(client.get(f"/api/v1/institutions/{xihu.pk}/staff/?page_size=100").json()["results"]) == n
+    assert len(client.get("/api/v1/staff-conflicts/?page_size=100").json()["results"]) == 2 * n

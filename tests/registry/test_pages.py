@@ -118,7 +118,8 @@ def staff_post(**over):
     data = {"name": "王小丽", "id_number": make_id_number(seq=77), "role": "caregiver", "education": "college",
             "years_experience": 3, "health_certificate_date": (timezone.localdate() - dt.timedelta(days=10)).isoformat(),
             "start_date": (timezone.localdate() - dt.timedelta(days=5)).isoformat(),
-            "qualification_type": "childcare", "qualification_number": "YY-001", "qualification_expires_on": ""}
+            "quals-TOTAL_FORMS": "1", "quals-INITIAL_FORMS": "0",
+            "quals-0-type": "childcare", "quals-0-number": "YY-001", "quals-0-expires_on": ""}
     data.update(over)
     return data
 
@@ -144,9 +145,10 @@ def test_staff_add_edit_end_with_chinese_id_errors_and_masked_ids(client, operat
     staff.refresh_from_db()
     assert staff.years_experience == 4
 
-    client.post(reverse("registry:staff_end", args=[staff.pk]), {"end_date": timezone.localdate().isoformat()})
+    yesterday = timezone.localdate() - dt.timedelta(days=1)  # ending today: still on today's roster
+    client.post(reverse("registry:staff_end", args=[staff.pk]), {"end_date": yesterday.isoformat()})
     staff.refresh_from_db()
-    assert staff.end_date == timezone.localdate()
+    assert staff.end_date == yesterday
     assert "<td>王小丽</td>" not in text(client.get(reverse("registry:staff_list")))
     assert "<td>王小丽</td>" in text(client.get(reverse("registry:staff_list") + "?all=1"))
 

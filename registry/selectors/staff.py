@@ -1,0 +1,75 @@
+"""Reads of staff rosters as the pages show them: certificates (expired marked), the criminal-record
+check, health-certificate expiry by the region's policy, open 挂靠 flags. Everything is prefetched:
+a roster costs the same few queries however long it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.utils import timezone
+
+from regions.policy import policy_value
+
+from ..models import Staff
+from ..rules import add_months
+from .institutions import _staff_qs, institution_get
+
+HEALTH_MONTHS_KEY = "staff.health_certificate_valid_months"
+
+
+def health_certificate_valid_months(region) -> int:
+    return int(policy_value(region, HEALTH_MONTHS_KEY))
+
+
+def health_certificate_cutoff(today: dt.date, months: int) -> dt.date:
+    """The earliest issue date still valid today: a certificate issued on ``d`` is valid until
+    ``add_months(d, months)`` (as ``rules.check_health_certificates`` counts it), so it has expired
+    when that day is before today, i.e. when ``d`` is before this cut-off."""
+    cutoff = add_months(today, -months)
+    while add_months(cutoff, months) < today:  # month ends: 31 March - 1 month is 28 February
+        cutoff += dt.timedelta(days=1)
+    return cutoff
+
+
+def health_certificate_expired_q(*, regions: Iterable, today: dt.date | None = None) -> Q:
+    """Staff rows whose health certificate is missing or expired, by each region's policy."""
+    today = today or timezone.localdate()
+    q = Q(health_certificate_date__isnull=True)
+    for region in regions:
+        cutoff = health_certificate_cutoff(today, health_certificate_valid_months(region))
+        q |= Q(region_id=region.code, health_certificate_date__lt=cutoff)
+    return q
+
+
+def current_q(today: dt.date | None = None) -> Q:
+    """On the roster: not ended before today (as the filing checks and the 挂靠 rule count it)."""
+    today = today or timezone.localdate()
+    return Q(end_date__isnull=True) | Q(end_date__gte=today)
+
+
+def staff_roster(*, institution_id: int, include_ended: bool = True) -> list[Staff]:
+    """An institution's roster for the pages, each row with ``is_current``, ``health_expires_on``,
+    ``health_expired``, ``qualification_rows`` (each with ``expired``) and ``has_conflict``."""
+    institution = institution_get(institution_id=institution_id)  # 404 outside scope
+    today = timezone.localdate()
+    months = health_certificate_valid_months(institution.region)
+    qs = _staff_qs().filter(institution_id=institution_id)
+    if not include_ended:
+        qs = qs.filter(current_q(today))
+    rows = list(qs.order_by("role", "name", "id"))
+    for s in rows:
+        s.is_current = s.end_date is None or s.end_date >= today
+        s.health_expires_on = add_months(s.health_certificate_date, months) if s.health_certificate_date else None
+        s.health_expired = s.health_expires_on is None or s.health_expires_on < today
+        s.qualification_rows = list(s.qualifications.all())
+        for q in s.qualification_rows:
+            q.expired = q.expires_on is not None and q.expires_on < today
+        s.has_conflict = bool(s.open_conflicts)
+    return rows
+
+
+__all__ = ["current_q", "health_certificate_cutoff", "health_certificate_expired_q",
+           "health_certificate_valid_months", "staff_roster"]
