@@ -36,11 +36,14 @@ lint:
 migrations-check:
 	$(VENV)/bin/python manage.py makemigrations --check --dry-run
 
+# The suite runs as a role that row-level security binds (scripts/test_database_role.py).
 pytest:
-	$(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
+	@url="$$($(VENV)/bin/python scripts/test_database_role.py)" || exit 1; \
+	DATABASE_URL="$$url" $(VENV)/bin/pytest --create-db -p no:cacheprovider $(PYTEST_ARGS)
 
 e2e:
-	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+	@url="$$($(VENV)/bin/python scripts/test_database_role.py)" || exit 1; \
+	DATABASE_URL="$$url" $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools var .pytest_cache

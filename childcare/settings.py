@@ -125,6 +125,8 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
+# Django's PostgreSQL backend that also sends the tenant scope for row-level security (core/db/).
+DATABASES["default"]["ENGINE"] = "core.db"
 if env("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 

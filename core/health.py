@@ -27,13 +27,22 @@ def record_beat_tick() -> str:
     return now
 
 
+def role_bypasses_row_security() -> bool:
+    """Whether the database role we run as skips the tenant row-security policies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        return bool(cursor.fetchone()[0])
+
+
 def _check_database() -> dict:
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return {"ok": True}
+        bypasses = role_bypasses_row_security()
     except Exception as exc:
         return {"ok": False, "error": f"database unavailable ({type(exc).__name__})"}
+    if bypasses and settings.PRODUCTION:
+        # The second tenant wall would be down: run as the role `manage.py db_app_role` makes.
+        return {"ok": False, "error": "connected as a superuser or BYPASSRLS role (row security off)"}
+    return {"ok": True}
 
 
 def check_all() -> dict:

@@ -73,6 +73,30 @@ class TenantScope:
         return False
 
 
+ALL_ROWS = "*"
+
+
+def tenant_setting() -> str:
+    """The active scope as the database session setting ``app.tenant`` that row security reads.
+
+    ``*``: every row (scopes disabled, a country scope, or code outside any scope: migrations,
+    maintenance commands, test set-up; requests and tasks always open a scope);
+    ``district:330106`` / ``city:…`` / ``province:…``; ``institution:1,2`` (operators);
+    ``institution:`` (the empty scope: no rows).
+    """
+    state = get_scope()
+    if not state or not state.get("_enabled", True):
+        return ALL_ROWS
+    value = state.get(SCOPE_DIMENSION)
+    if value is None:
+        return "institution:"
+    if value.level == COUNTRY:
+        return ALL_ROWS
+    if value.level == INSTITUTION:
+        return "institution:" + ",".join(str(pk) for pk in sorted(value.institution_ids))
+    return f"{value.level}:{value.region_code}"
+
+
 def current_scope() -> TenantScope | None:
     state = get_scope()
     if not state.get("_enabled", True):
@@ -147,6 +171,7 @@ def tenant_models() -> list[type[models.Model]]:
 __all__ = [
     "CITY", "COUNTRY", "DISTRICT", "INSTITUTION", "PROVINCE", "ScopeError", "TenantManager",
     "TenantModel", "TenantScope", "current_scope", "scopes_disabled", "tenant_models", "tenant_scope",
+    "tenant_setting",
 ]
 
 
