@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.validators import (
-    USCC_ALPHABET,
     id_check_char,
     mask_id_number,
     mask_mobile,
@@ -31,42 +30,65 @@ PUBLISHED_USCC = [
 ]
 
 
+# GB 32100-2015 written out here, not imported from the code under test: the 31 characters (no
+# I, O, Z, S, V), each worth its position, and the weights 3^i mod 31 of the first 17 characters.
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# Values: 0–9 → 0–9, A10 B11 C12 D13 E14 F15 G16 H17 J18 K19 L20 M21 N22 P23 Q24 R25 T26 U27 W28 X29 Y30.
+# Check character: 31 − (Σ value × weight mod 31), as a character (31 → "0").
+
+HAND_CHECKED_USCC = [
+    # 51 = 民政 / 社会团体 (a childcare association).
+    #   5 1 3 3 0 1 0 6 M21 J18 0 1 2 3 4 5 6
+    #   5+3+27+81+0+26+0+102+420+522+0+13+16+72+40+150+168 = 1645 = 31×53 + 2 → 31−2 = 29 → "X"
+    "51330106MJ0123456X",
+    # 12 = 机构编制 / 事业单位 (a public nursery).
+    #   1+6+27+81+0+26+0+102+80+203+0+0+8+48+30+120+140 = 872 = 31×28 + 4 → 27 → "U"
+    "12330106470012345U",
+    # N2 = 农业农村 / 村级集体经济组织.
+    #   N22×1 + 2×3 + 27+81+0+26+0+102 + M21×20 + F15×29 + 1×25+2×13+3×8+4×24+5×10+6×30+7×28
+    #   = 22+6+27+81+0+26+0+102+420+435+25+26+24+96+50+180+196 = 1716 = 31×55 + 11 → 20 → "L"
+    "N2330106MF1234567L",
+    # Y1 = other registrants.
+    #   Y30×1 + 1×3 + 27+81+0+26+0+102 + M21×20 + A10×29 + 0+0+0+0+0 + 1×30 + 2×28
+    #   = 30+3+27+81+0+26+0+102+420+290+30+56 = 1065 = 31×34 + 11 → 20 → "L"
+    "Y1330106MA0000012L",
+    # 91 = 市场监管 / 企业, post-2015 "MA…" organisation code.
+    #   9+3+27+81+0+26+0+102 + M21×20 + A10×29 + 2×25 + 7×13 + X29×8 + Y30×24 + Q24×10 + 5×30 + R25×28
+    #   = 9+3+27+81+0+26+0+102+420+290+50+91+232+720+240+150+700 = 3141 = 31×101 + 10 → 21 → "M"
+    "91330106MA27XYQ5RM",
+]
+
+
 def gb32100(first17: str) -> str:
-    """The check character computed independently from the standard's definition (GB 32100-2015 §5)."""
-    weights = [pow(3, i, 31) for i in range(17)]
-    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, weights, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
+    """The check character from the standard's definition, with this file's own alphabet and weights."""
+    total = sum(ALPHABET.index(ch) * w for ch, w in zip(first17, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
 
 
-def with_check(first17: str) -> str:
-    return first17 + gb32100(first17)
+def test_alphabet_and_weights_are_the_standards():
+    from core.validators import USCC_ALPHABET, USCC_WEIGHTS
+
+    assert USCC_ALPHABET == ALPHABET
+    assert tuple(USCC_WEIGHTS) == WEIGHTS == tuple(pow(3, i, 31) for i in range(17))
 
 
 @pytest.mark.parametrize("code", PUBLISHED_USCC)
 def test_published_codes_validate(code):
+    assert gb32100(code[:17]) == code[17]
     assert validate_uscc(code) == code
     assert validate_uscc(f"  {code.lower()} ") == code
 
 
-@pytest.mark.parametrize("first17", [
-    "53330106MJ8776543",   # 5: social organisation registered with 民政 (社会服务机构)
-    "52330106MJ0000001",   # 52: 民办非企业单位 (the usual legal form of a non-profit nursery)
-    "12330106470123456",   # 1: public institution (事业单位, 编办)
-    "N2330106MF1234567",   # N: rural collective economic organisation
-    "Y1330106MA0000012",   # Y: other registrants
-    "91330106MA27XXXXX",   # MA…: the post-2015 enterprise pattern
-    "92330106MA2H0QK7R",   # 92: individual business
-])
-def test_letter_and_non_enterprise_codes(first17):
-    code = with_check(first17)
-    assert uscc_check_char(first17) == code[17]
+@pytest.mark.parametrize("code", HAND_CHECKED_USCC)
+def test_hand_checked_letter_and_non_enterprise_codes(code):
+    assert gb32100(code[:17]) == code[17]  # the arithmetic in the comments above
+    assert uscc_check_char(code[:17]) == code[17]
     assert validate_uscc(code) == code
-
-
-def test_weights_are_powers_of_three_mod_31():
-    from core.validators import USCC_WEIGHTS
-
-    assert list(USCC_WEIGHTS) == [pow(3, i, 31) for i in range(17)]
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    with pytest.raises(ValidationError) as info:
+        validate_uscc(wrong)
+    assert info.value.code == "uscc_checksum"
 
 
 @pytest.mark.parametrize(("code", "error"), [
