@@ -59,8 +59,7 @@ def error_response(code: str, message: str, fields=None, status_code: int = 400)
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        fields = {k: [{"code": exc.code, "message": m} for m in v] for k, v in exc.fields.items()}
-        return error_response(exc.code, exc.message, fields, exc.status_code)
+        return error_response(exc.code, exc.message, exc.fields_as_dicts(), exc.status_code)
     if isinstance(exc, Http404 | ScopeError):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

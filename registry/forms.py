@@ -17,6 +17,7 @@ from registry.models import (
     FilingKind,
     FilingStatus,
     InstitutionKind,
+    InstitutionNature,
     InstitutionStatus,
     PremisesType,
     QualificationType,
@@ -63,11 +64,78 @@ class SignupForm(forms.Form):
 
 
 class ClaimForm(forms.Form):
+    """Step 1 of the claim page: the credit code (step 2 confirms the registration facts or asks for them)."""
+
     uscc = forms.CharField(label="统一社会信用代码", max_length=18,
-                           help_text="登记机关推送的机构信息将自动带出，提交后由所在区县卫生健康部门确认。")
+                           help_text="登记机关已推送的登记信息将自动带出供您核对；尚未推送的，下一步填写登记信息。"
+                                     "提交后由所在区县卫生健康部门确认。")
 
     def clean_uscc(self):
         return validate_uscc(self.cleaned_data["uscc"])
+
+
+def _region_choices(parent_code: str | None, *, tenants_only: bool = False) -> list[tuple[str, str]]:
+    from django.db.models import F
+
+    from regions.selectors import region_children
+
+    qs = region_children(parent_code=parent_code)
+    if tenants_only:
+        qs = qs.filter(tenant_district_id=F("code"))
+    return [("", "—"), *((r.code, r.name) for r in qs)]
+
+
+class ClaimFactsForm(forms.Form):
+    """Step 2 of the claim page when no registration has been pushed: the registration facts (the
+    API's ``facts``), the district and township chosen from the region tree (province → city →
+    district → township; each select loads the next one's options)."""
+
+    uscc = forms.CharField(widget=forms.HiddenInput, max_length=18)
+    name = forms.CharField(label="机构名称（与登记证书或营业执照一致）", max_length=200)
+    nature = forms.ChoiceField(label="机构性质", choices=[("", "—"), *InstitutionNature.choices])
+    legal_representative = forms.CharField(label="法定代表人", max_length=64)
+    address = forms.CharField(label="住所", max_length=300)
+    province = forms.ChoiceField(label="省（自治区、直辖市）")
+    city = forms.ChoiceField(label="市（地区、州）")
+    district = forms.ChoiceField(label="区县（备案机关所在地）")
+    township = forms.ChoiceField(label="乡镇街道", required=False)
+    registered_on = forms.DateField(label="登记日期", widget=DATE)
+    business_scope = forms.CharField(label="业务范围 / 经营范围", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}), help_text="企业的经营范围须包含“托育”。")
+
+    def __init__(self, *args, **kwargs):
+        from django.urls import reverse
+
+        super().__init__(*args, **kwargs)
+        values = self.data if self.is_bound else self.initial
+        province, city, district = (str(values.get(k) or "") for k in ("province", "city", "district"))
+        self.fields["province"].choices = _region_choices(None)
+        self.fields["city"].choices = _region_choices(province) if province.isdigit() else [("", "—")]
+        self.fields["district"].choices = (_region_choices(city, tenants_only=True) if city.isdigit()
+                                           else [("", "—")])
+        self.fields["township"].choices = _region_choices(district) if district.isdigit() else [("", "—")]
+        url = reverse("registry:claim_regions")
+        for name, target in (("province", "city"), ("city", "district"), ("district", "township")):
+            self.fields[name].widget.attrs.update({"hx-get": url, "hx-target": f"#id_{target}", "hx-trigger": "change"})
+
+    def clean_uscc(self):
+        return validate_uscc(self.cleaned_data["uscc"])
+
+    def facts(self) -> dict:
+        """The service's ``facts``: ``district`` is the township when one is chosen, else the district."""
+        d = self.cleaned_data
+        return {"name": d["name"], "nature": d["nature"], "legal_representative": d["legal_representative"],
+                "address": d["address"], "district": d.get("township") or d["district"],
+                "registered_on": d["registered_on"], "business_scope": d.get("business_scope") or ""}
+
+
+class ContactForm(forms.Form):
+    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False,
+                                    help_text="11 位手机号码，或带区号的固定电话（如 0571-87654321）。")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ClaimRejectForm(forms.Form):
@@ -311,3 +379,13 @@ class InstitutionFilter(SelectorFilterSet):
     q = django_filters.CharFilter(label="名称或信用代码", method="noop")
     status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
     kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
+    nature = django_filters.ChoiceFilter(label="机构性质", choices=InstitutionNature.choices, method="noop",
+                                         empty_label="全部")
+    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
+
+    def __init__(self, *args, townships=(), selector=None, **kwargs):
+        super().__init__(*args, selector=selector, **kwargs)
+        if townships:
+            self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
+        else:
+            del self.filters["township"]

@@ -7,6 +7,8 @@ urlpatterns = [
     # Operator: sign-up, claim, home.
     path("signup/", operator.signup, name="operator_signup"),
     path("claim/", operator.claim, name="claim"),
+    path("claim/regions/", operator.claim_region_options, name="claim_regions"),
+    path("my/contact/", operator.contact_update, name="contact_update"),
     path("", operator.operator_home, name="operator_home"),
     # Operator: staff roster.
     path("my/staff/", staff.staff_list_view, name="staff_list"),
@@ -31,6 +33,10 @@ urlpatterns = [
     # Commission.
     path("institutions/", institutions.institution_list_view, name="institution_list"),
     path("institutions/<int:institution_id>/", institutions.institution_detail, name="institution_detail"),
+    path("institutions/<int:institution_id>/suspend/", institutions.institution_suspend_view,
+         name="institution_suspend"),
+    path("institutions/<int:institution_id>/resume/", institutions.institution_resume_view,
+         name="institution_resume"),
     path("staff/<int:staff_id>/reveal/", staff.staff_reveal, name="staff_reveal"),
     path("claims/", institutions.claim_list_view, name="claim_list"),
     path("claims/<int:claim_id>/confirm/", institutions.claim_confirm_view, name="claim_confirm"),

@@ -16,7 +16,9 @@ from ..models import (
     Institution,
     InstitutionClaim,
     InstitutionKind,
+    InstitutionNature,
     InstitutionStatus,
+    Registration,
     Staff,
     StaffConflictFlag,
     StaffRole,
@@ -27,17 +29,40 @@ from ..selectors.staff import current_q, health_certificate_expired_q
 class InstitutionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InstitutionStatus.choices, help_text="状态")
     kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices, help_text="类型")
+    nature = django_filters.ChoiceFilter(choices=InstitutionNature.choices, help_text="机构性质")
     district = django_filters.CharFilter(field_name="district_id", help_text="备案机关辖区代码")
     township = django_filters.CharFilter(field_name="region_id", help_text="所在乡镇街道代码")
     q = django_filters.CharFilter(method="search", help_text="名称包含，或统一社会信用代码")
 
     class Meta:
         model = Institution
-        fields = ["status", "kind", "district", "township", "q"]
+        fields = ["status", "kind", "nature", "district", "township", "q"]
 
     def search(self, queryset, name, value):
         term = value.strip()
         return queryset.filter(Q(name__icontains=term) | Q(uscc=term.upper())) if term else queryset
+
+
+class RegistrationFilter(django_filters.FilterSet):
+    district = django_filters.CharFilter(field_name="district_id", help_text="备案机关辖区代码")
+    nature = django_filters.ChoiceFilter(choices=InstitutionNature.choices, help_text="机构性质")
+    received_from = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte",
+                                              help_text="首次接收日期不早于（YYYY-MM-DD，含当日）")
+    received_to = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte",
+                                            help_text="首次接收日期不晚于（YYYY-MM-DD，含当日）")
+    filed = django_filters.BooleanFilter(method="filter_filed",
+                                         help_text="true：机构已备案（含暂停服务、已终止）；false：已登记未备案")
+
+    class Meta:
+        model = Registration
+        fields = ["district", "nature", "received_from", "received_to", "filed"]
+
+    def filter_filed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        unfiled = Q(institution__status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING],
+                    institution__current_filing__isnull=True)
+        return queryset.exclude(unfiled) if value else queryset.filter(unfiled)
 
 
 class FilingFilter(django_filters.FilterSet):

@@ -39,7 +39,7 @@ from ..services import filings as filing_services
 from ..services import institutions as institution_services
 from ..services import staff as staff_services
 from . import serializers as s
-from .filters import ClaimFilter, FilingFilter, InstitutionFilter, StaffFilter
+from .filters import ClaimFilter, FilingFilter, InstitutionFilter, RegistrationFilter, StaffFilter
 
 E = s.ErrorSerializer
 ERRORS = {400: OpenApiResponse(E, description="数据有误（fields 标注字段与错误代码）"),
@@ -102,12 +102,35 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
             actor=request.user, institution_id=int(pk), data=data.validated_data)
         return Response(s.InstitutionSerializer(institution).data)
 
+    def _status_move(self, request, pk, service):
+        selectors.institution_get(institution_id=int(pk))  # out of scope → 404 before anything else
+        data = s.ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        institution = service(actor=request.user, institution_id=int(pk), reason=data.validated_data["reason"])
+        return Response(s.InstitutionSerializer(selectors.institution_get(institution_id=institution.pk)).data)
+
+    @extend_schema(tags=["institutions"], summary="暂停服务（已备案 → 暂停服务；区县审核员/管理员）",
+                   description="必须填写原因（reason_required）；只能暂停已备案的机构（409 invalid_transition）。"
+                               "通知机构举办者，变更记入变更历史（含原因）。",
+                   request=s.ReasonSerializer, responses={200: s.InstitutionSerializer, **errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"], filterset_class=None, serializer_class=s.ReasonSerializer)
+    def suspend(self, request, pk=None):
+        return self._status_move(request, pk, institution_services.institution_suspend)
+
+    @extend_schema(tags=["institutions"], summary="恢复服务（暂停服务 → 已备案；区县审核员/管理员）",
+                   description="必须填写原因（reason_required）；只能恢复暂停服务的机构（409 invalid_transition）。",
+                   request=s.ReasonSerializer, responses={200: s.InstitutionSerializer, **errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"], filterset_class=None, serializer_class=s.ReasonSerializer)
+    def resume(self, request, pk=None):
+        return self._status_move(request, pk, institution_services.institution_resume)
+
 
 # --- registrations (push by registration authorities) --------------------------------------------
 
 class RegistrationView(TenantScopedMixin, generics.ListAPIView):
     permission_classes = [*generics.ListAPIView.permission_classes, IsRegistrationAuthority]
     serializer_class = s.RegistrationSerializer
+    filterset_class = RegistrationFilter
 
     def get_queryset(self):
         if fake(self):

@@ -86,6 +86,30 @@ def claims_of_user(*, user) -> QuerySet[InstitutionClaim]:
     return qs.select_related("institution", "user", "decided_by", "region").order_by("-created_at", "-id")
 
 
+def claim_lookup(*, uscc: str) -> dict | None:
+    """The registration facts an operator confirms before claiming by credit code (None: none known).
+
+    Cross-tenant on purpose: the claimant holds no scope over the institution yet. Only the facts
+    of the registration record (public in the national credit information system) are returned:
+    the pushed registration's, else those the institution was created with (by an earlier claim).
+    """
+    with scopes_disabled():
+        source = (Registration.objects.select_related("region").filter(uscc=uscc).first()
+                  or Institution.objects.select_related("region").filter(uscc=uscc).first())
+    if source is None:
+        return None
+    return {
+        "uscc": source.uscc,
+        "name": source.name,
+        "nature": source.get_nature_display(),
+        "legal_representative": source.legal_representative,
+        "address": source.address,
+        "region": source.region.full_name or source.region.name,
+        "registered_on": source.registered_on,
+        "pushed": isinstance(source, Registration),
+    }
+
+
 def claim_get(*, claim_id: int) -> InstitutionClaim:
     claim = claim_list().filter(pk=claim_id).first()
     if claim is None:
@@ -142,5 +166,5 @@ def document_get(*, document_id: int, filing_id: int | None = None) -> FilingDoc
     return doc
 
 
-__all__ = ["claim_get", "claim_list", "claims_of_user", "document_get", "document_list", "institution_get", "institution_list",
+__all__ = ["claim_get", "claim_list", "claim_lookup", "claims_of_user", "document_get", "document_list", "institution_get", "institution_list",
            "registration_list", "staff_conflict_list", "staff_get", "staff_list", "unfiled_institutions"]

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,7 +23,7 @@ from accounts.models import Assignment, User
 from accounts.roles import REVIEWERS, Role
 from accounts.selectors import scope_of
 from accounts.services import assignment_grant
-from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
 from core.permissions import require_role
 from core.validators import validate_mobile, validate_uscc
 from regions.models import Region
@@ -43,14 +44,14 @@ CHILDCARE_WORD = "托育"
 
 
 class _Errors:
-    """Collects field errors; raises one DomainError whose code is the first error's code."""
+    """Collects field errors, each with its own code; raises one DomainError whose code is the first's."""
 
     def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
+        self.fields: dict[str, list[FieldError]] = {}
         self.first: tuple[str, str] | None = None
 
     def add(self, field: str, code: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
+        self.fields.setdefault(field, []).append(FieldError(code, message))
         if self.first is None:
             self.first = (code, message)
 
@@ -154,17 +155,13 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
     region: Region = clean.pop("region")
     if not _authority_covers(actor, region):
         raise DomainError("district_out_of_scope", f"区划 {region.code}（{region}）不在本登记机关的管辖范围内。",
-                          fields={"district": ["不在本接口账号的管辖范围内。"]})
+                          fields={"district": [("district_out_of_scope", "不在本接口账号的管辖范围内。")]})
     uscc = clean["uscc"]
     # A credit code is unique nationwide: the lookup crosses tenants on purpose.
     with scopes_disabled():
         registration = (Registration.objects.select_for_update(of=("self",)).select_related("institution")
                         .filter(uscc=uscc).first())
         if registration is not None:
-            if not _authority_covers(actor, registration.region):
-                raise DomainError("district_out_of_scope",
-                                  "该统一社会信用代码已由其他辖区登记，不在本登记机关的管辖范围内。",
-                                  fields={"district": ["不在本接口账号的管辖范围内。"]})
             _registration_update(registration, clean, region, actor)
             return registration, False
         try:
@@ -174,6 +171,9 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                     institution = Institution(uscc=uscc, status=InstitutionStatus.REGISTERED)
                     _apply_institution_facts(institution, clean, region, first=True)
                 else:
+                    # Created by a claim (or filed) without a registration: only an authority that
+                    # covers where it already is may attach a registration (and move it, if unfiled).
+                    _refuse_institution_out_of_scope(actor, institution)
                     _apply_institution_facts(institution, clean, region)
                 institution.save()
                 registration = Registration(institution=institution, pushed_by=actor, **clean)
@@ -192,6 +192,20 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
     return registration, True
 
 
+def _never_filed(institution: Institution) -> bool:
+    return institution.status == InstitutionStatus.REGISTERED and institution.current_filing_id is None
+
+
+def _refuse_institution_out_of_scope(actor: User, institution: Institution) -> None:
+    """An existing institution is moved (or given a registration) only by an authority covering its region."""
+    if institution.region_id and not _authority_covers(actor, institution.region):
+        raise DomainError(
+            "district_out_of_scope",
+            f"该统一社会信用代码的机构已在{institution.region}建立，不在本登记机关的管辖范围内，"
+            "不能由本机关推送或迁入其他区划；请由机构所在地的登记机关推送。",
+            fields={"district": [("district_out_of_scope", "机构现所在区划不在本接口账号的管辖范围内。")]})
+
+
 def _apply_institution_facts(institution: Institution, clean: dict, region: Region, *, first: bool = False) -> list[str]:
     """Copy pushed facts onto the institution: all of them until it has been filed, then only the
     registration-only ones (its filed facts change through change filings)."""
@@ -199,7 +213,7 @@ def _apply_institution_facts(institution: Institution, clean: dict, region: Regi
     institution.nature = clean["nature"]
     institution.registered_on = clean["registered_on"]
     institution.business_scope = clean["business_scope"]
-    if first or (institution.status == InstitutionStatus.REGISTERED and institution.current_filing_id is None):
+    if first or _never_filed(institution):
         institution.name = clean["name"]
         institution.legal_representative = clean["legal_representative"]
         institution.address = clean["address"]
@@ -209,13 +223,19 @@ def _apply_institution_facts(institution: Institution, clean: dict, region: Regi
 
 
 def _registration_update(registration: Registration, clean: dict, region: Region, actor: User) -> None:
+    if not _authority_covers(actor, registration.region):
+        raise DomainError("district_out_of_scope",
+                          "该统一社会信用代码已由其他辖区登记，不在本登记机关的管辖范围内。",
+                          fields={"district": [("district_out_of_scope", "不在本接口账号的管辖范围内。")]})
+    if _never_filed(registration.institution):
+        _refuse_institution_out_of_scope(actor, registration.institution)
     for key, value in clean.items():
         setattr(registration, key, value)
     registration.pushed_by = actor
     registration.push_count = F("push_count") + 1
     fields = [*clean.keys(), "pushed_by", "push_count", "updated_at"]
     institution = registration.institution
-    if institution.status == InstitutionStatus.REGISTERED and institution.current_filing_id is None:
+    if _never_filed(institution):
         registration.set_region(region)
         fields += ["region", "province", "city", "district"]
     registration.save(update_fields=fields)
@@ -276,7 +296,8 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
     try:
         code = validate_uscc(uscc)
     except ValidationError as exc:
-        raise DomainError(exc.code or "uscc_invalid", exc.messages[0], fields={"uscc": [exc.messages[0]]}) from None
+        code = exc.code or "uscc_invalid"
+        raise DomainError(code, exc.messages[0], fields={"uscc": [(code, exc.messages[0])]}) from None
     # The operator has no scope over the institution yet: finding it by code crosses tenants.
     with scopes_disabled():
         institution = Institution.objects.filter(uscc=code).first()
@@ -284,7 +305,7 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
             if not facts:
                 raise DomainError("institution_not_found",
                                   "尚未收到该统一社会信用代码的登记信息。请核对代码，或填写登记信息后提交认领。",
-                                  fields={"uscc": ["未找到该机构的登记信息。"]})
+                                  fields={"uscc": [("institution_not_found", "未找到该机构的登记信息。")]})
             clean = clean_registration({**facts, "uscc": code})
             region = clean.pop("region")
             institution = Institution(uscc=code, status=InstitutionStatus.REGISTERED)
@@ -293,7 +314,7 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
         if Assignment.objects.filter(user=actor, role=Role.OPERATOR, institution=institution,
                                      is_active=True).exists():
             raise DomainError("already_operator", f"您已是“{institution.name}”的举办者/负责人账号。",
-                              fields={"uscc": ["已认领。"]})
+                              fields={"uscc": [("already_operator", "已认领。")]})
         existing = InstitutionClaim.objects.filter(institution=institution, user=actor,
                                                    status=ClaimStatus.PENDING).first()
         if existing is not None:
@@ -337,7 +358,8 @@ def claim_confirm(*, actor: User, claim_id: int) -> InstitutionClaim:
 def claim_reject(*, actor: User, claim_id: int, note: str) -> InstitutionClaim:
     note = (note or "").strip()
     if not note:
-        raise DomainError("note_required", "驳回认领申请必须说明原因。", fields={"note": ["请填写驳回原因。"]})
+        raise DomainError("note_required", "驳回认领申请必须说明原因。",
+                          fields={"note": [("note_required", "请填写驳回原因。")]})
     claim = _locked_claim(claim_id)
     require_role(actor, REVIEWERS, claim)
     if claim.status != ClaimStatus.PENDING:
@@ -365,11 +387,66 @@ def institution_update_contact(*, actor: User, institution_id: int, data: dict) 
             phone = validate_mobile(phone)
         except ValidationError:
             raise DomainError("phone_invalid", "联系电话应为 11 位手机号码或带区号的固定电话（如 0571-87654321）。",
-                              fields={"contact_phone": ["电话号码无效。"]}) from None
+                              fields={"contact_phone": [("phone_invalid", "电话号码无效。")]}) from None
     institution.contact_phone = phone
     institution.save(update_fields=["contact_phone", "updated_at"])
     return institution
 
 
-__all__ = ["claim_confirm", "claim_reject", "clean_registration", "institution_claim",
-           "institution_update_contact", "operator_signup", "registration_push"]
+# --- suspend / resume service (暂停服务) ------------------------------------------------------------
+
+REASON_MAX_LENGTH = 300
+
+
+def _operators_of(institution_id: int) -> list[User]:
+    return [a.user for a in Assignment.objects.filter(role=Role.OPERATOR, institution_id=institution_id,
+                                                      is_active=True, user__is_active=True)
+            .select_related("user").order_by("id")]
+
+
+def _status_move(*, actor: User, institution_id: int, reason: str, source: str, target: str, action: str,
+                 verb: str, title: str, body: str) -> Institution:
+    institution = Institution.objects.locked().filter(pk=institution_id).first()
+    if institution is None:
+        raise NotFound("机构不存在或不在您的管辖范围内。")
+    require_role(actor, REVIEWERS, institution)
+    if institution.status != source:
+        raise InvalidTransition(
+            f"机构当前状态为“{institution.get_status_display()}”，只有“{InstitutionStatus(source).label}”的机构"
+            f"可以{action}。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", f"{action}必须说明原因。",
+                          fields={"reason": [("reason_required", f"请填写{action}原因。")]})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise DomainError("reason_too_long", f"原因不能超过 {REASON_MAX_LENGTH} 个字。",
+                          fields={"reason": [("reason_too_long", f"不能超过 {REASON_MAX_LENGTH} 个字。")]})
+    # The status change is recorded by pghistory; the reason and the action go into its context.
+    with pghistory.context(institution_action=verb, reason=reason):
+        institution.status = target
+        institution.save(update_fields=["status", "updated_at"])
+    _notify_on_commit(users=lambda: _operators_of(institution.pk), verb=verb, title=f"{title}：{institution.name}",
+                      body=f"{body}原因：{reason}", link="/registry/")
+    return institution
+
+
+@transaction.atomic
+def institution_suspend(*, actor: User, institution_id: int, reason: str) -> Institution:
+    """The district suspends a filed institution's service (已备案 → 暂停服务), with a reason."""
+    return _status_move(actor=actor, institution_id=institution_id, reason=reason,
+                        source=InstitutionStatus.FILED, target=InstitutionStatus.SUSPENDED, action="暂停服务",
+                        verb="institution_suspended", title="机构已被暂停服务",
+                        body="所在区县卫生健康部门已暂停本机构的托育服务。")
+
+
+@transaction.atomic
+def institution_resume(*, actor: User, institution_id: int, reason: str) -> Institution:
+    """The district lets a suspended institution resume (暂停服务 → 已备案), with a reason."""
+    return _status_move(actor=actor, institution_id=institution_id, reason=reason,
+                        source=InstitutionStatus.SUSPENDED, target=InstitutionStatus.FILED, action="恢复服务",
+                        verb="institution_resumed", title="机构已恢复服务",
+                        body="所在区县卫生健康部门已恢复本机构的托育服务。")
+
+
+__all__ = ["claim_confirm", "claim_reject", "clean_registration", "institution_claim", "institution_resume",
+           "institution_suspend", "institution_update_contact", "operator_signup", "registration_push"]

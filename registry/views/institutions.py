@@ -10,8 +10,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import COMMISSION_STAFF, MAY_REVEAL_PERSONAL, REVIEWERS
 from core.errors import DomainError, NotFound
-from registry.forms import ClaimRejectForm, InstitutionFilter
-from registry.models import ClaimStatus, InstitutionStatus
+from core.validators import MOBILE_RE, mask_mobile
+from regions.models import RegionLevel
+from regions.selectors import region_children
+from registry.forms import ClaimRejectForm, InstitutionFilter, ReasonForm
+from registry.models import ClaimStatus, InstitutionStatus, ServiceType
 from registry.selectors.institutions import (
     claim_get,
     claim_list,
@@ -21,35 +24,101 @@ from registry.selectors.institutions import (
     unfiled_institutions,
 )
 from registry.selectors.staff import staff_roster
-from registry.services.institutions import claim_confirm, claim_reject
+from registry.services.institutions import (
+    claim_confirm,
+    claim_reject,
+    institution_resume,
+    institution_suspend,
+)
 
 from .common import fail, role_required
+
+WAITING_PAGE_SIZE = 20
+
+
+def _townships(request) -> list:
+    """A district's own townships (the township filter); city viewers span many districts and get none."""
+    assignment = request.assignment
+    district = assignment.region if assignment.region_id and assignment.region.is_tenant else None
+    return list(region_children(parent_code=district.code)) if district else []
 
 
 @role_required(COMMISSION_STAFF)
 def institution_list_view(request):
     filterset = InstitutionFilter(request.GET or None, queryset=institution_list(filters={}),
-                                  selector=institution_list)
+                                  townships=_townships(request), selector=institution_list)
     qs = filterset.qs if filterset.is_bound else institution_list(filters={})
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     waiting = None
     if request.GET.get("status") in (None, "", InstitutionStatus.REGISTERED):
-        waiting = list(unfiled_institutions()[:50])
+        # Registered but not filed: every one of them, a page at a time (its own page number).
+        waiting = Paginator(unfiled_institutions(), WAITING_PAGE_SIZE).get_page(request.GET.get("wpage"))
     query = request.GET.copy()
     query.pop("page", None)
+    waiting_query = request.GET.copy()
+    waiting_query.pop("wpage", None)
     return render(request, "registry/institutions/list.html",
-                  {"filter": filterset, "page": page, "waiting": waiting, "query": query.urlencode()})
+                  {"filter": filterset, "page": page, "waiting": waiting, "query": query.urlencode(),
+                   "waiting_query": waiting_query.urlencode()})
+
+
+def mask_phone(phone: str) -> str:
+    """138****8000 for a mobile; the area code and the last four digits of a landline (0571-****4321)."""
+    if not phone:
+        return ""
+    if MOBILE_RE.match(phone):
+        return mask_mobile(phone)
+    head, sep, rest = phone.partition("-")
+    if not sep:
+        head, rest = "", phone
+    return f"{head}{sep}{'*' * max(len(rest) - 4, 0)}{rest[-4:]}"
 
 
 @role_required(COMMISSION_STAFF)
 def institution_detail(request, institution_id: int):
     institution = institution_get(institution_id=institution_id)
+    services = dict(ServiceType.choices)
+    current = institution.current_filing
+    may_decide = request.assignment.role in REVIEWERS
     return render(request, "registry/institutions/detail.html", {
         "institution": institution,
+        "township": institution.region if institution.region.level == RegionLevel.TOWNSHIP else None,
+        "phone_masked": mask_phone(institution.contact_phone),
+        "service_type_labels": [services.get(v, v) for v in institution.service_types or []],
+        "receipt_filing": current if current is not None and current.receipt_no else None,
+        "can_suspend": may_decide and institution.status == InstitutionStatus.FILED,
+        "can_resume": may_decide and institution.status == InstitutionStatus.SUSPENDED,
+        "reason_form": ReasonForm(),
         "filings": list(institution.filings.order_by("-created_at")[:20]),
         "staff": staff_roster(institution_id=institution_id),
         "may_reveal": request.assignment.role in MAY_REVEAL_PERSONAL,
     })
+
+
+def _status_view(request, institution_id: int, service, done: str):
+    institution_get(institution_id=institution_id)  # out of scope → 404 before anything else is said
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写原因（不超过 300 字）。")
+        return redirect("registry:institution_detail", institution_id)
+    try:
+        institution = service(actor=request.user, institution_id=institution_id, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        return fail(request, exc, "registry:institution_detail", institution_id)
+    messages.success(request, f"“{institution.name}”{done}，已通知机构举办者。")
+    return redirect("registry:institution_detail", institution_id)
+
+
+@role_required(REVIEWERS)
+@require_POST
+def institution_suspend_view(request, institution_id: int):
+    return _status_view(request, institution_id, institution_suspend, "已暂停服务")
+
+
+@role_required(REVIEWERS)
+@require_POST
+def institution_resume_view(request, institution_id: int):
+    return _status_view(request, institution_id, institution_resume, "已恢复服务")
 
 
 @role_required(REVIEWERS)

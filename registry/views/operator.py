@@ -1,4 +1,4 @@
-"""Operator pages: sign-up, claim an institution by credit code, the institution's home."""
+"""Operator pages: sign-up, claim an institution by credit code, the institution's home and contact phone."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
 from core.errors import DomainError
-from registry.forms import ClaimForm, SignupForm, apply_domain_error
+from regions.selectors import region_children
+from registry.forms import ClaimFactsForm, ClaimForm, ContactForm, SignupForm, apply_domain_error
 from registry.models import FilingKind, InstitutionStatus
 from registry.selectors.dashboard import claims_of_user, operator_dashboard
-from registry.services.institutions import institution_claim, operator_signup
+from registry.selectors.institutions import claim_lookup
+from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
 
-from .common import active_role
+from .common import active_role, operator_institution_id, operator_required
 
 
 def signup(request):
@@ -35,25 +38,88 @@ def signup(request):
     return render(request, "registry/operator/signup.html", {"form": form})
 
 
+def _claimed(request, claim):
+    messages.success(request, f"已提交对“{claim.institution.name}”的认领申请，请等待所在区县卫生健康部门确认。")
+    return redirect("registry:claim")
+
+
 @login_required
 def claim(request):
-    form = ClaimForm(request.POST or None, initial={"uscc": request.GET.get("uscc", "")})
-    if request.method == "POST" and form.is_valid():
+    """Claim in two steps: the credit code, then either confirm the pushed registration's facts
+    (``step=confirm``) or, when none has been pushed, fill them in (``step=facts``)."""
+    step = request.POST.get("step", "lookup") if request.method == "POST" else "lookup"
+    context: dict = {"step": "lookup", "claims": claims_of_user(user=request.user)}
+    form = ClaimForm(request.POST if step in ("lookup", "confirm") else None,
+                     initial={"uscc": request.GET.get("uscc", "")})
+    if step == "lookup" and form.is_bound and form.is_valid():
+        uscc = form.cleaned_data["uscc"]
+        facts = claim_lookup(uscc=uscc)
+        if facts is not None:
+            context.update(step="confirm", facts=facts)
+        else:
+            context.update(step="facts", facts_form=ClaimFactsForm(initial={"uscc": uscc}), uscc=uscc)
+    elif step == "confirm" and form.is_valid():
         try:
-            claim = institution_claim(actor=request.user, uscc=form.cleaned_data["uscc"])
+            return _claimed(request, institution_claim(actor=request.user, uscc=form.cleaned_data["uscc"]))
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+    elif step == "facts":
+        facts_form = ClaimFactsForm(request.POST)
+        if facts_form.is_valid():
+            try:
+                return _claimed(request, institution_claim(actor=request.user, uscc=facts_form.cleaned_data["uscc"],
+                                                           facts=facts_form.facts()))
+            except DomainError as exc:
+                apply_domain_error(facts_form, exc)
+        context.update(step="facts", facts_form=facts_form, uscc=request.POST.get("uscc", ""))
+    context["form"] = form
+    return render(request, "registry/operator/claim.html", context)
+
+
+@login_required
+def claim_region_options(request):
+    """htmx: the <option>s of the next select of the claim page's region picker (public reference data)."""
+    name, child = "", "province"
+    for parent_field, child_field in (("district", "township"), ("city", "district"), ("province", "city")):
+        if parent_field in request.GET:
+            name, child = parent_field, child_field
+            break
+    code = request.GET.get(name, "")
+    regions = []
+    if code.isdigit():
+        regions = region_children(parent_code=code)
+        if child == "district":  # filing districts only (counties; townships of cities without counties)
+            regions = [r for r in regions if r.tenant_district_id == r.code]
+    below = {"city": ["district", "township"], "district": ["township"]}.get(child, [])
+    return render(request, "registry/operator/_region_options.html",
+                  {"regions": regions, "reset": below})
+
+
+@operator_required
+@require_POST
+def contact_update(request):
+    """The contact phone (not a filed fact): validated by the service; errors shown on the home page."""
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            institution_update_contact(actor=request.user, institution_id=operator_institution_id(request),
+                                       data=form.cleaned_data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, f"已提交对“{claim.institution.name}”的认领申请，请等待所在区县卫生健康部门确认。")
-            return redirect("registry:claim")
-    return render(request, "registry/operator/claim.html",
-                  {"form": form, "claims": claims_of_user(user=request.user)})
+            messages.success(request, "联系电话已更新。")
+            return redirect("registry:operator_home")
+    return render(request, "registry/operator/home.html", _home_context(request, contact_form=form))
 
 
 @login_required
 def operator_home(request):
     if active_role(request) != Role.OPERATOR:
         return redirect("registry:claim")
+    return render(request, "registry/operator/home.html", _home_context(request))
+
+
+def _home_context(request, contact_form: ContactForm | None = None) -> dict:
     context = operator_dashboard(institution_id=request.assignment.institution_id)
     institution = context["institution"]
     open_filing = next((f for f in context["filings"] if f.status in ("draft", "submitted", "returned",
@@ -64,5 +130,6 @@ def operator_home(request):
                                                                InstitutionStatus.FILING),
         can_change=open_filing is None and institution.status == InstitutionStatus.FILED,
         kinds=FilingKind,
+        contact_form=contact_form or ContactForm(initial={"contact_phone": institution.contact_phone}),
     )
-    return render(request, "registry/operator/home.html", context)
+    return context

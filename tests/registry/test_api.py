@@ -113,6 +113,43 @@ def test_push_rejections(authority, overrides, code, field):
     assert r.json()["code"] == code and field in r.json()["fields"]
 
 
+def test_each_field_error_has_its_own_code(authority):
+    r = api(authority, token=True).post("/api/v1/registrations/",
+                                        push_body(district="999999", business_scope="餐饮服务"), format="json")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["code"] == "district_invalid"
+    assert [e["code"] for e in body["fields"]["district"]] == ["district_invalid"]
+    assert [e["code"] for e in body["fields"]["business_scope"]] == ["business_scope_missing_childcare"]
+    assert "托育" in body["fields"]["business_scope"][0]["message"]
+
+
+def test_registration_filters(authority, reviewer):
+    client = api(authority, token=True)
+    client.post("/api/v1/registrations/", push_body(), format="json")
+    social = client.post("/api/v1/registrations/", push_body(uscc=make_uscc("330106", seed=12), nature="social_organisation",
+                                                            name="西湖区婴幼儿照护服务中心"), format="json").json()
+    with scopes_disabled():
+        Institution.objects.filter(pk=social["id"]).update(status=InstitutionStatus.FILED)
+    rv = api(reviewer)
+
+    def names(**params):
+        return sorted(r["name"] for r in rv.get("/api/v1/registrations/", params).json()["results"])
+
+    both = ["杭州彩虹托育有限公司", "西湖区婴幼儿照护服务中心"]
+    assert names() == both
+    assert names(nature="social_organisation") == ["西湖区婴幼儿照护服务中心"]
+    assert names(filed="true") == ["西湖区婴幼儿照护服务中心"]
+    assert names(filed="false") == ["杭州彩虹托育有限公司"]
+    assert names(district="330106") == both and names(district="330105") == []
+    today = timezone.localdate()
+    assert names(received_from=today.isoformat(), received_to=today.isoformat()) == both
+    assert names(received_from=(today + dt.timedelta(days=1)).isoformat()) == []
+    assert names(received_to=(today - dt.timedelta(days=1)).isoformat()) == []
+    bad = rv.get("/api/v1/registrations/", {"nature": "foundation"})
+    assert bad.status_code == 400 and "nature" in bad.json()["fields"]
+
+
 def test_push_needs_registration_authority(reviewer):
     r = api(reviewer, token=True).post("/api/v1/registrations/", push_body(), format="json")
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
@@ -132,8 +169,31 @@ def test_institution_filters_and_other_district_404(reviewer, other_reviewer, xi
     assert client.get("/api/v1/institutions/", {"q": xihu.uscc}).json()["count"] == 1
     assert client.get("/api/v1/institutions/", {"status": "filed"}).json()["count"] == 0
     assert client.get("/api/v1/institutions/", {"township": "330106002"}).json()["count"] == 0
+    assert client.get("/api/v1/institutions/", {"nature": "enterprise"}).json()["count"] == 1
+    assert client.get("/api/v1/institutions/", {"nature": "public_institution"}).json()["count"] == 0
     assert client.get(f"/api/v1/institutions/{gongshu.pk}/").status_code == 404
     assert api(other_reviewer).get(f"/api/v1/institutions/{xihu.pk}/").json()["code"] == "not_found"
+
+
+def test_suspend_and_resume_through_api(reviewer, other_reviewer, op, xihu, django_capture_on_commit_callbacks):
+    with scopes_disabled():
+        Institution.objects.filter(pk=xihu.pk).update(status=InstitutionStatus.FILED)
+    url = f"/api/v1/institutions/{xihu.pk}"
+    assert api(other_reviewer).post(f"{url}/suspend/", {"reason": "越权"}, format="json").status_code == 404
+    assert api(op).post(f"{url}/suspend/", {"reason": "自己"}, format="json").status_code == 403
+    missing = api(reviewer).post(f"{url}/suspend/", {}, format="json")
+    assert missing.status_code == 400 and missing.json()["fields"]["reason"][0]["code"] == "reason_required"
+    early = api(reviewer).post(f"{url}/resume/", {"reason": "未暂停"}, format="json")
+    assert early.status_code == 409 and early.json()["code"] == "invalid_transition"
+    with django_capture_on_commit_callbacks(execute=True):
+        done = api(reviewer).post(f"{url}/suspend/", {"reason": "消防检查不合格"}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "suspended"
+    from notifications.models import Notification
+
+    assert Notification.objects.filter(user=op, verb="institution_suspended").exists()
+    assert api(reviewer).post(f"{url}/suspend/", {"reason": "再次"}, format="json").status_code == 409
+    back = api(reviewer).post(f"{url}/resume/", {"reason": "整改合格"}, format="json")
+    assert back.status_code == 200 and back.json()["status"] == "filed"
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -407,6 +467,7 @@ def _bulk(n, op_user, xihu):
             StaffFactory(institution=xihu, id_number=make_id_number(seq=500 + i))
             StaffFactory(institution=inst, id_number=make_id_number(seq=500 + i))  # the same person: 挂靠
             FilingFactory(institution=inst)
+            _registration_and_claim(inst, op_user)
         staff_conflicts_sweep()  # n pairs: 2n flags, both sides in this district
         filing = FilingFactory(institution=xihu)
         for _ in range(n):
@@ -414,9 +475,22 @@ def _bulk(n, op_user, xihu):
     return filing
 
 
+def _registration_and_claim(inst, user):
+    """A pushed registration and a pending claim per institution, so those lists are not empty."""
+    from registry.models import InstitutionClaim
+
+    registration = Registration(institution=inst, pushed_by=user, uscc=inst.uscc, name=inst.name, nature=inst.nature,
+                                legal_representative="陈静", address=inst.address, registered_on=inst.registered_on)
+    registration.set_region(inst.region)
+    registration.save()
+    claim = InstitutionClaim(institution=inst, user=user)
+    claim.set_region(inst.region)
+    claim.save()
+
+
 LIST_URLS = ["/api/v1/institutions/?page_size=100", "/api/v1/filings/?page_size=100",
              "/api/v1/institutions/unfiled/?page_size=100", "/api/v1/staff-conflicts/?page_size=100",
-             "/api/v1/registrations/", "/api/v1/claims/"]
+             "/api/v1/registrations/?page_size=100", "/api/v1/claims/?page_size=100"]
 
 
 @pytest.mark.parametrize("n", [10, 30])
@@ -430,5 +504,7 @@ def test_list_query_counts_bounded(n, reviewer, op, xihu, django_assert_max_num_
             r = client.get(url)
         assert r.status_code == 200, (url, r.content[:300])
     assert client.get("/api/v1/institutions/?page_size=100").json()["count"] == n + 1
+    assert client.get("/api/v1/registrations/").json()["count"] == n
+    assert client.get("/api/v1/claims/").json()["count"] == n
     assert len(client.get(f"/api/v1/institutions/{xihu.pk}/staff/?page_size=100").json()["results"]) == n
     assert len(client.get("/api/v1/staff-conflicts/?page_size=100").json()["results"]) == 2 * n

@@ -13,12 +13,15 @@ from accounts.selectors import scope_of
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.tenancy import TenantScope, tenant_scope
 from notifications.models import Notification
+from regions.models import Region
 from registry.models import ClaimStatus, Institution, InstitutionStatus, Registration
 from registry.selectors.institutions import claim_list, unfiled_institutions
 from registry.services.institutions import (
     claim_confirm,
     claim_reject,
     institution_claim,
+    institution_resume,
+    institution_suspend,
     institution_update_contact,
     operator_signup,
     registration_push,
@@ -257,3 +260,134 @@ def test_concurrent_pushes_of_one_code_create_one_registration(authority):
     with scopes_disabled():
         assert Registration.objects.get().push_count == 3
         assert Institution.objects.count() == 1
+
+
+# --- per-field error codes --------------------------------------------------------------------------
+
+def test_each_field_error_keeps_its_own_code(authority):
+    with pytest.raises(DomainError) as info:
+        push(authority, district="999999", business_scope="餐饮服务")
+    fields = info.value.fields
+    assert [(e.code, e.message) for e in fields["district"]] == [
+        ("district_invalid", "区划代码无效：应为备案机关所在区县（或其下辖乡镇街道）的行政区划代码。")]
+    assert [e.code for e in fields["business_scope"]] == ["business_scope_missing_childcare"]
+    # Callers that pass plain strings still work: the error's own code is used for them.
+    legacy = DomainError("file_bad", "文件有误。", fields={"file": ["第 1 行有误。"]})
+    assert legacy.fields_as_dicts() == {"file": [{"code": "file_bad", "message": "第 1 行有误。"}]}
+    assert legacy.fields["file"] == ["第 1 行有误。"]
+
+
+# --- a push may not move an institution out of the authority's scope -------------------------------
+
+def _claim_with_facts(op, code, district):
+    facts = {k: v for k, v in push_data(district=district).items() if k != "uscc"}
+    with tenant_scope(TenantScope.nothing()):
+        return institution_claim(actor=op, uscc=code, facts=facts)
+
+
+def test_push_refuses_to_move_a_claimed_institution_from_outside_its_scope(authority, regions):
+    op = _operator(regions)
+    code = make_uscc("330203", seed=5)
+    claim = _claim_with_facts(op, code, "330203001")  # created by the claim in Ningbo
+    with pytest.raises(DomainError) as info:
+        push(authority, uscc=code)  # a Hangzhou authority pushes it into Xihu
+    assert info.value.code == "district_out_of_scope"
+    assert "宁波市" in info.value.message and info.value.fields["district"][0].code == "district_out_of_scope"
+    with scopes_disabled():
+        institution = Institution.objects.get(pk=claim.institution_id)
+        assert institution.district_id == "330203" and institution.region_id == "330203001"
+        assert not Registration.objects.exists()
+
+
+def test_push_moves_a_claimed_institution_within_its_scope(authority, regions):
+    op = _operator(regions)
+    code = make_uscc("330105", seed=6)
+    claim = _claim_with_facts(op, code, "330105001")  # Gongshu: covered by the Hangzhou authority
+    registration, created = push(authority, uscc=code)
+    assert created
+    with scopes_disabled():
+        institution = Institution.objects.get(pk=claim.institution_id)
+    assert institution.district_id == "330106" and registration.institution_id == institution.pk
+
+
+def test_repush_refuses_when_the_unfiled_institution_is_out_of_scope(authority, make_account, regions):
+    registration, _ = push(authority)
+    with scopes_disabled():  # e.g. moved by another city's push before this authority's scope shrank
+        Institution.objects.filter(pk=registration.institution_id).update(
+            region_id="330203001", province_id="330000", city_id="330200", district_id="330203")
+    with pytest.raises(DomainError) as info:
+        push(authority, name="改名")
+    assert info.value.code == "district_out_of_scope"
+    with scopes_disabled():
+        assert Institution.objects.get(pk=registration.institution_id).name == "杭州小星星托育有限公司"
+
+
+# --- suspend / resume ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def filed(authority, make_account, regions):
+    registration, _ = push(authority)
+    with scopes_disabled():
+        Institution.objects.filter(pk=registration.institution_id).update(status=InstitutionStatus.FILED)
+    operator = make_account("op_star", "operator", registration.uscc)
+    return registration.institution_id, operator
+
+
+def in_xihu():
+    return tenant_scope(TenantScope.for_region(Region.objects.get(code="330106")))
+
+
+def test_suspend_and_resume_notify_operator_and_are_audited(filed, reviewer, django_capture_on_commit_callbacks):
+    institution_id, operator = filed
+    with in_xihu(), django_capture_on_commit_callbacks(execute=True):
+        suspended = institution_suspend(actor=reviewer, institution_id=institution_id, reason="  疏散通道堵塞  ")
+    assert suspended.status == InstitutionStatus.SUSPENDED
+    note = Notification.objects.get(user=operator, verb="institution_suspended")
+    assert "疏散通道堵塞" in note.body
+    with scopes_disabled():
+        event = Institution.objects.get(pk=institution_id).audit_events.filter(pgh_label="update").latest("pgh_id")
+    assert event.status == InstitutionStatus.SUSPENDED
+    assert event.pgh_context.metadata["reason"] == "疏散通道堵塞"
+    assert event.pgh_context.metadata["institution_action"] == "institution_suspended"
+
+    with in_xihu(), django_capture_on_commit_callbacks(execute=True):
+        resumed = institution_resume(actor=reviewer, institution_id=institution_id, reason="整改完成，复查合格")
+    assert resumed.status == InstitutionStatus.FILED
+    assert Notification.objects.filter(user=operator, verb="institution_resumed").count() == 1
+
+
+def test_suspend_resume_refuse_illegal_moves(filed, reviewer, authority):
+    institution_id, _ = filed
+    with in_xihu():
+        with pytest.raises(InvalidTransition) as info:
+            institution_resume(actor=reviewer, institution_id=institution_id, reason="无")
+        assert "只有“暂停服务”的机构可以恢复服务" in info.value.message
+        with pytest.raises(DomainError) as info:
+            institution_suspend(actor=reviewer, institution_id=institution_id, reason=" ")
+        assert info.value.code == "reason_required" and info.value.fields["reason"][0].code == "reason_required"
+        with pytest.raises(DomainError) as info:
+            institution_suspend(actor=reviewer, institution_id=institution_id, reason="长" * 301)
+        assert info.value.code == "reason_too_long"
+        institution_suspend(actor=reviewer, institution_id=institution_id, reason="整改")
+        with pytest.raises(InvalidTransition):
+            institution_suspend(actor=reviewer, institution_id=institution_id, reason="再次暂停")
+    unfiled, _ = push(authority, uscc=make_uscc("330106", seed=8))
+    with in_xihu(), pytest.raises(InvalidTransition) as info:
+        institution_suspend(actor=reviewer, institution_id=unfiled.institution_id, reason="未备案")
+    assert "只有“已备案”的机构可以暂停服务" in info.value.message
+    with scopes_disabled():
+        assert Institution.objects.get(pk=institution_id).status == InstitutionStatus.SUSPENDED
+        assert Institution.objects.get(pk=unfiled.institution_id).status == InstitutionStatus.REGISTERED
+
+
+def test_suspend_other_district_404_and_roles(filed, other_reviewer, make_account, regions):
+    institution_id, operator = filed
+    with tenant_scope(TenantScope.for_region(regions["330105"])), pytest.raises(NotFound):
+        institution_suspend(actor=other_reviewer, institution_id=institution_id, reason="越权")
+    inspector = make_account("inspector_xh", "district_inspector", "330106")
+    with in_xihu(), pytest.raises(PermissionDenied):
+        institution_suspend(actor=inspector, institution_id=institution_id, reason="无权")
+    with tenant_scope(TenantScope.for_institutions([institution_id])), pytest.raises(PermissionDenied):
+        institution_suspend(actor=operator, institution_id=institution_id, reason="自己暂停")
+    with scopes_disabled():
+        assert Institution.objects.get(pk=institution_id).status == InstitutionStatus.FILED

@@ -25,7 +25,7 @@ from registry.models import (
 )
 from tests.conftest import PASSWORD
 from tests.e2e.data import REQUIRED_DOCS, lease_dates, make_roster, pdf_bytes, png_bytes
-from tests.factories import FilingFactory, InstitutionFactory, StaffFactory, make_id_number
+from tests.factories import FilingFactory, InstitutionFactory, StaffFactory, make_id_number, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -78,11 +78,19 @@ def test_signup_claim_and_confirm_through_pages(client, institution, reviewer, d
     user = django_user_model.objects.get(username="zhangsan")
     assert user.phone_masked == "138****8000"
 
-    unknown = client.post(reverse("registry:claim"), {"uscc": "91330106MA2KXXXX1X"})
-    assert "校验位" in text(unknown) or "统一社会信用代码" in text(unknown)
-    response = client.post(reverse("registry:claim"), {"uscc": institution.uscc}, follow=True)
+    bad_check = client.post(reverse("registry:claim"), {"uscc": "91330106MA2KXXXX1X"})  # check character is 8
+    assert "统一社会信用代码校验位错误。" in text(bad_check)
+    assert 'name="step" value="confirm"' not in text(bad_check)
+    # Step 2: the facts known for the code are shown to confirm; nothing is claimed yet.
+    lookup = client.post(reverse("registry:claim"), {"step": "lookup", "uscc": institution.uscc.lower()})
+    facts = text(lookup)
+    assert 'data-testid="claim-facts"' in facts and institution.legal_representative in facts
+    assert "杭州市西湖区文三路 1 号" in facts and "北山街道" in facts
+    with scopes_disabled():
+        assert not InstitutionClaim.objects.filter(user=user).exists()
+    response = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc}, follow=True)
     assert "已提交对“西湖区小星星托育园”的认领申请" in text(response)
-    assert institution.legal_representative in text(response)  # prefilled from the registration record
+    assert institution.legal_representative in text(response)  # in "my claims"
 
     reviewer_client = client_for(type(client), reviewer)
     listing = reviewer_client.get(reverse("registry:claim_list"))
@@ -101,7 +109,7 @@ def test_signup_claim_and_confirm_through_pages(client, institution, reviewer, d
 def test_claim_reject_needs_a_reason(client, institution, reviewer, django_user_model):
     user = django_user_model.objects.create_user("lisi", password=PASSWORD)
     client.force_login(user)
-    client.post(reverse("registry:claim"), {"uscc": institution.uscc})
+    client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc})
     with scopes_disabled():
         claim = InstitutionClaim.objects.get(user=user)
     rc = client_for(type(client), reviewer)
@@ -445,6 +453,173 @@ def test_termination_entry_point_asks_for_date_and_placement_plan(client, filed_
     # A second open filing is refused with the service's message.
     r = op.post(reverse("registry:filing_new", args=["change"]), follow=True)
     assert "该机构已有一份未办结的备案" in text(r)
+
+
+# --- claims: confirm a pushed registration, or give the facts when none was pushed -------------------
+
+def _signed_up(client, django_user_model, username="liuyang"):
+    user = django_user_model.objects.create_user(username, password=PASSWORD)
+    client.force_login(user)
+    return user
+
+
+def test_claim_page_shows_pushed_registration_facts_to_confirm(client, make_account, django_user_model, regions):
+    from accounts.selectors import scope_of
+    from core.tenancy import tenant_scope
+    from registry.services.institutions import registration_push
+
+    authority = make_account("ra_hz", "registration_authority", "330100")
+    code = make_uscc("330106", seed=404)
+    with tenant_scope(scope_of(authority.active_assignments[0])):
+        registration_push(actor=authority, data={
+            "uscc": code, "name": "杭州晨曦婴幼儿照护服务中心", "nature": "social_organisation",
+            "legal_representative": "刘洋", "address": "杭州市西湖区古墩路 9 号", "district": "330106002",
+            "registered_on": "2025-03-01", "business_scope": "婴幼儿照护服务"})
+    user = _signed_up(client, django_user_model)
+    page = text(client.post(reverse("registry:claim"), {"step": "lookup", "uscc": code}))
+    assert "以下信息由登记机关推送" in page
+    for fact in ("杭州晨曦婴幼儿照护服务中心", "社会服务机构", "刘洋", "杭州市西湖区古墩路 9 号", "西溪街道", "2025-03-01"):
+        assert fact in page, fact
+    response = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": code}, follow=True)
+    assert "已提交对“杭州晨曦婴幼儿照护服务中心”的认领申请" in text(response)
+    with scopes_disabled():
+        assert InstitutionClaim.objects.get(user=user).institution.uscc == code
+
+
+def test_claim_page_without_registration_takes_the_facts_with_region_picker(client, reviewer, django_user_model,
+                                                                            regions):
+    user = _signed_up(client, django_user_model)
+    code = make_uscc("330106", seed=405)
+    step2 = text(client.post(reverse("registry:claim"), {"step": "lookup", "uscc": code}))
+    assert 'data-testid="claim-no-registration"' in step2 and code in step2
+    assert 'name="province"' in step2 and ">浙江省<" in step2 and 'name="registered_on"' in step2
+    # The picker: each select loads the next one's options (htmx) from the region tree.
+    cities = text(client.get(reverse("registry:claim_regions"), {"province": "330000"}))
+    assert ">杭州市<" in cities and ">宁波市<" in cities and 'id="id_district" hx-swap-oob' in cities
+    districts = text(client.get(reverse("registry:claim_regions"), {"city": "330100"}))
+    assert ">西湖区<" in districts and ">拱墅区<" in districts and "北山街道" not in districts
+    towns = text(client.get(reverse("registry:claim_regions"), {"district": "330106"}))
+    assert ">北山街道<" in towns and ">西溪街道<" in towns
+
+    facts = {"step": "facts", "uscc": code, "name": "杭州晨曦托育有限公司", "nature": "enterprise",
+             "legal_representative": "刘洋", "address": "杭州市西湖区文一路 9 号", "province": "330000",
+             "city": "330100", "district": "330106", "township": "330106002",
+             "registered_on": (timezone.localdate() - dt.timedelta(days=20)).isoformat(), "business_scope": "餐饮服务"}
+    bad = client.post(reverse("registry:claim"), facts)
+    assert "企业的经营范围必须包含“托育服务”，否则不能作为托育机构登记备案。" in text(bad)
+    assert 'value="杭州晨曦托育有限公司"' in text(bad)  # what was typed is kept
+    mismatched = client.post(reverse("registry:claim"), {**facts, "business_scope": "托育服务", "city": "330200"})
+    assert "district" in mismatched.context["facts_form"].errors  # 西湖区 is not under 宁波市
+    with scopes_disabled():
+        assert not Institution.objects.filter(uscc=code).exists()
+
+    done = client.post(reverse("registry:claim"), {**facts, "business_scope": "托育服务"}, follow=True)
+    assert "已提交对“杭州晨曦托育有限公司”的认领申请" in text(done)
+    with scopes_disabled():
+        claim = InstitutionClaim.objects.select_related("institution").get(user=user)
+    assert claim.status == ClaimStatus.PENDING and claim.institution.status == InstitutionStatus.REGISTERED
+    assert (claim.institution.region_id, claim.institution.district_id) == ("330106002", "330106")
+    listing = text(client_for(type(client), reviewer).get(reverse("registry:claim_list")))
+    assert "杭州晨曦托育有限公司" in listing
+
+
+# --- the commission's institution pages -----------------------------------------------------------------
+
+def test_unfiled_panel_shows_zero_days_and_pages_through_every_row(client, reviewer, regions):
+    today = timezone.localdate()
+    with scopes_disabled():
+        for i in range(54):
+            InstitutionFactory(registered_on=today - dt.timedelta(days=60 - i))
+        InstitutionFactory(name="今日登记托育园", registered_on=today)
+    c = client_for(type(client), reviewer)
+    first = text(c.get(reverse("registry:institution_list")))
+    assert 'data-testid="unfiled-count">55<' in first
+    assert first.count('data-testid="unfiled-row"') == 20 and "wpage=2" in first
+    last = text(c.get(reverse("registry:institution_list") + "?wpage=3"))
+    assert last.count('data-testid="unfiled-row"') == 15  # rows past the 50th are reachable
+    assert re.search(r"今日登记托育园</a></td><td>[^<]*</td><td>[^<]*</td><td>0 天</td>", last)
+    assert "— 天" not in last
+
+
+def _institution_table(page: str) -> str:
+    return page.split('data-testid="institutions"', 1)[1]
+
+
+def test_institution_list_township_filter(client, reviewer, make_account, regions):
+    with scopes_disabled():
+        InstitutionFactory(name="北山托育园", region_id="330106001", status=InstitutionStatus.FILED)
+        InstitutionFactory(name="西溪托育园", region_id="330106002", status=InstitutionStatus.FILED)
+    c = client_for(type(client), reviewer)
+    page = text(c.get(reverse("registry:institution_list"), {"township": "330106002"}))
+    assert 'name="township"' in page
+    assert "西溪托育园" in _institution_table(page) and "北山托育园" not in _institution_table(page)
+    city = client_for(type(client), make_account("hz_city_viewer", "city_viewer", "330100"))
+    assert 'name="township"' not in text(city.get(reverse("registry:institution_list")))
+
+
+def test_institution_detail_shows_filed_facts_with_masked_phone(client, reviewer, filed_institution):
+    from decimal import Decimal
+
+    with scopes_disabled():
+        Institution.objects.filter(pk=filed_institution.pk).update(
+            kind="home_daycare", latitude=Decimal("30.274150"), longitude=Decimal("120.155150"),
+            contact_phone="13912345678", service_types=["full_day", "hourly"], principal_name="王园长",
+            registered_on=dt.date(2025, 3, 1))
+    page = text(client_for(type(client), reviewer).get(
+        reverse("registry:institution_detail", args=[filed_institution.pk])))
+    for fact in ("家庭托育点", "北山街道", "30.274150, 120.155150", "王园长", "139****5678", "全日托、计时托",
+                 "市场监督管理部门", "2025-03-01", "330106-2026-00009"):
+        assert fact in page, fact
+    assert "13912345678" not in page
+    assert reverse("registry:filing_receipt", args=[filed_institution.current_filing_id]) in page
+
+
+def test_operator_updates_contact_phone_on_the_home_page(client, operator, reviewer, institution):
+    op = client_for(type(client), operator)
+    assert 'data-testid="contact-form"' in text(op.get(reverse("registry:operator_home")))
+    bad = op.post(reverse("registry:contact_update"), {"contact_phone": "12345"})
+    assert bad.status_code == 200
+    assert "电话号码无效。" in text(bad) and "联系电话应为 11 位手机号码或带区号的固定电话" in text(bad)
+    institution.refresh_from_db()
+    assert institution.contact_phone == ""
+    done = op.post(reverse("registry:contact_update"), {"contact_phone": "0571-87654321"}, follow=True)
+    assert "联系电话已更新。" in text(done) and "0571-87654321" in text(done)
+    institution.refresh_from_db()
+    assert institution.contact_phone == "0571-87654321"
+    assert client_for(type(client), reviewer).post(reverse("registry:contact_update"),
+                                                   {"contact_phone": "13800138000"}).status_code == 403
+
+
+def test_reviewer_suspends_and_resumes_from_the_institution_page(client, reviewer, other_reviewer, make_account,
+                                                                 filed_institution, operator,
+                                                                 django_capture_on_commit_callbacks):
+    from notifications.models import Notification
+
+    pk = filed_institution.pk
+    suspend, resume = (reverse("registry:institution_suspend", args=[pk]),
+                       reverse("registry:institution_resume", args=[pk]))
+    rv = client_for(type(client), reviewer)
+    assert f'action="{suspend}"' in text(rv.get(reverse("registry:institution_detail", args=[pk])))
+    inspector = client_for(type(client), make_account("inspector_xh", "district_inspector", "330106"))
+    assert f'action="{suspend}"' not in text(inspector.get(reverse("registry:institution_detail", args=[pk])))
+    assert inspector.post(suspend, {"reason": "无权"}).status_code == 403
+    assert client_for(type(client), other_reviewer).post(suspend, {"reason": "越权"}).status_code == 404
+    assert "请填写原因" in text(rv.post(suspend, {"reason": ""}, follow=True))
+    filed_institution.refresh_from_db()
+    assert filed_institution.status == InstitutionStatus.FILED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = text(rv.post(suspend, {"reason": "消防检查发现疏散通道堵塞"}, follow=True))
+    assert "“西湖区小星星托育园”已暂停服务" in done and f'action="{resume}"' in done
+    filed_institution.refresh_from_db()
+    assert filed_institution.status == InstitutionStatus.SUSPENDED
+    assert "消防检查发现疏散通道堵塞" in Notification.objects.get(user=operator, verb="institution_suspended").body
+    again = text(rv.post(suspend, {"reason": "再次暂停"}, follow=True))
+    assert "只有“已备案”的机构可以暂停服务" in again
+
+    assert "已恢复服务" in text(rv.post(resume, {"reason": "整改完成，复查合格"}, follow=True))
+    filed_institution.refresh_from_db()
+    assert filed_institution.status == InstitutionStatus.FILED
 
 
 # --- review: both deadlines, filing kind, roster snapshot, commitment, termination -------------------

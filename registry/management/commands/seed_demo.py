@@ -127,8 +127,8 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------------------------------
     def seed_institution(self, spec: DemoInstitution) -> str | None:
-        from registry.models import Filing, Institution, InstitutionStatus
-        from registry.services.institutions import registration_push
+        from registry.models import Filing, Institution
+        from registry.services.institutions import institution_suspend, registration_push
 
         authority = User.objects.get(username="hz_amr_api")
         township = Region.objects.filter(parent_id=spec.district).order_by("code").first()
@@ -166,8 +166,8 @@ class Command(BaseCommand):
             return username
         filing_accept(actor=reviewer, filing_id=filing.pk)
         if spec.target == "suspended":
-            # No service suspends an institution yet (supervision will own it); demo state only.
-            Institution.objects.filter(pk=institution.pk).update(status=InstitutionStatus.SUSPENDED)
+            institution_suspend(actor=reviewer, institution_id=institution.pk,
+                                reason="消防设施检查发现疏散通道堵塞，暂停服务整改，整改合格后恢复。")
         elif spec.target == "terminated":
             from registry.services.filings import filing_create, filing_update_form
 
