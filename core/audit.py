@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import pghistory
 
+_EVENTS = {"insert": pghistory.InsertEvent, "update": pghistory.UpdateEvent, "delete": pghistory.DeleteEvent}
 
-def track(exclude: list[str] | None = None):
+
+def track(exclude: list[str] | None = None, events: tuple[str, ...] = ("insert", "update", "delete")):
+    """Record ``events`` of ``model`` (reference data loaded from a file may skip inserts)."""
+
     def decorate(model):
         kwargs: dict = {
             "model_name": f"{model.__name__}History",
@@ -22,8 +26,7 @@ def track(exclude: list[str] | None = None):
         }
         if exclude:
             kwargs["exclude"] = exclude
-        return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
-                               **kwargs)(model)
+        return pghistory.track(*(_EVENTS[name]() for name in events), **kwargs)(model)
 
     return decorate
 

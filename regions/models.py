@@ -21,6 +21,8 @@ class RegionLevel(models.TextChoices):
     TOWNSHIP = "township", "乡级"
 
 
+# Renames and removals are recorded; the inserts are the dated data file itself (load_regions).
+@track(events=("update", "delete"))
 class Region(models.Model):
     code = models.CharField("区划代码", max_length=12, primary_key=True)
     name = models.CharField("名称", max_length=64)

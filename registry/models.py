@@ -5,6 +5,7 @@ Rows only: every write goes through ``registry.services``; reads through ``regis
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -410,6 +411,10 @@ class FilingEvent(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "备案流转记录"
         ordering = ["created_at", "id"]
+        # Append-only: the record of each review decision is itself the audit trail.
+        triggers = [
+            pgtrigger.Protect(name="filingevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
 
 @track()
