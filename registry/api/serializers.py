@@ -72,11 +72,6 @@ class ContactSerializer(serializers.Serializer):
                                           help_text="手机号码或带区号的固定电话")
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="原因（必填，不超过 300 字；将通知机构举办者）")
-
-
 class RegistrationPushSerializer(serializers.Serializer):
     """The registration authorities' push contract (field names are fixed)."""
 
@@ -286,11 +281,6 @@ class FilingSerializer(FilingListSerializer):
 
         return allowed_actions(obj.status)
 
-
-class FilingCreateSerializer(serializers.Serializer):
-    institution = serializers.IntegerField(help_text="机构 id")
-    kind = serializers.ChoiceField(choices=FilingKind.choices, default=FilingKind.INITIAL)
-
     @extend_schema_field(SnapshotStaffSerializer(many=True))
     def get_staff_snapshot(self, obj) -> list[dict]:
         from ..selectors.filings import staff_snapshot_rows
@@ -302,6 +292,11 @@ class FilingCreateSerializer(serializers.Serializer):
         from ..selectors.filings import pending_termination
 
         return pending_termination(filing=obj)
+
+
+class FilingCreateSerializer(serializers.Serializer):
+    institution = serializers.IntegerField(help_text="机构 id")
+    kind = serializers.ChoiceField(choices=FilingKind.choices, default=FilingKind.INITIAL)
 
 
 class FilingFormSerializer(serializers.ModelSerializer):
