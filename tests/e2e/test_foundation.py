@@ -36,3 +36,24 @@ def test_reviewer_logs_in_and_sees_district_home(page, shot, browser_login, revi
     assert page.get_by_test_id("stat-unfiled").inner_text() == "1"
     assert page.get_by_role("link", name="备案审核").is_visible()
     shot(page, "reviewer-home")
+
+
+GLYPHS_JS = """() => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 64; canvas.height = 32;
+  const ctx = canvas.getContext('2d');
+  ctx.font = '24px ' + getComputedStyle(document.body).fontFamily;
+  const draw = (text) => {
+    ctx.clearRect(0, 0, 64, 32); ctx.fillText(text, 0, 26);
+    return Array.from(ctx.getImageData(0, 0, 64, 32).data).join(',');
+  };
+  return [draw('托'), draw('育'), draw(String.fromCodePoint(0x10FFFD))];
+}"""
+
+
+def test_chinese_renders_as_glyphs_not_boxes(page):
+    """Without a CJK font every Chinese character is the same 'missing glyph' box."""
+    page.goto("/accounts/login/")
+    tuo, yu, missing = page.evaluate(GLYPHS_JS)
+    assert tuo != yu, "托 and 育 render identically: no CJK font (install fonts-wqy-microhei)"
+    assert tuo != missing and yu != missing
