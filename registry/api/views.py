@@ -6,6 +6,8 @@ outside it answer 404. Errors: ``{"code", "message", "fields"}`` (core.api.excep
 
 from __future__ import annotations
 
+import contextlib
+
 from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django_scopes import scopes_disabled
@@ -187,13 +189,20 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
             return claim
         return selectors.claim_get(claim_id=self.kwargs["pk"])
 
+    def _own_rows(self):
+        """A claimant reads their own claims wherever the institution is: a named cross-tenant read
+        (``claims_of_user``), evaluated inside ``scopes_disabled`` so row security agrees."""
+        return scopes_disabled() if self._own() else contextlib.nullcontext()
+
     @extend_schema(tags=["claims"], summary="认领申请列表（举办者：本人的；区县：本辖区的）")
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        with self._own_rows():
+            return super().list(request, *args, **kwargs)
 
     @extend_schema(tags=["claims"], summary="认领申请详情", responses={200: s.ClaimSerializer, **errors(404)})
     def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+        with self._own_rows():
+            return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(tags=["claims"], summary="按统一社会信用代码认领机构", request=s.ClaimCreateSerializer,
                    responses={201: s.ClaimSerializer, **errors(400)})
