@@ -10,8 +10,6 @@ import datetime as dt
 import threading
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -25,7 +23,6 @@ from registry.services import filings as svc
 from registry.services.sweeps import filing_deadline_sweep, termination_sweep
 from tests.factories import FilingFactory, InstitutionFactory, make_ready_filing
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/5"
 BASE = "https://tuoyu.example.gov.cn"
 
 
@@ -274,27 +271,11 @@ def test_two_termination_sweeps_at_once_terminate_once(regions, reviewer):
     assert Notification.objects.filter(user=reviewer, verb="institution_terminated").count() == 10
 
 
-# --- through a real Celery worker --------------------------------------------------------------------
-
-@pytest.fixture
-def worker(settings):
-    """A real worker thread (solo pool) consuming from Redis db 5, as the production worker would."""
-    from childcare.celery import app
-
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    settings.REDIS_URL = TEST_REDIS_URL
-    app.conf.update(broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False)
-    redis.Redis.from_url(TEST_REDIS_URL).delete("celery")
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        app.conf.update(saved)
-
+# --- through a real Celery worker (tests/conftest.py: celery_worker_app) ------------------------------
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_deadline_sweep_task_through_worker(worker, regions, reviewer, admin):
+def test_deadline_sweep_task_through_worker(celery_worker_app, regions, reviewer, admin):
     late = queued(due=-1, notice=3)
     from registry.tasks import filing_deadline_sweep as task
 
@@ -308,7 +289,7 @@ def test_deadline_sweep_task_through_worker(worker, regions, reviewer, admin):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_termination_sweep_task_through_worker(worker, regions, reviewer):
+def test_termination_sweep_task_through_worker(celery_worker_app, regions, reviewer):
     institution, _ = terminating(timezone.localdate() - dt.timedelta(days=1))
     from registry.tasks import termination_sweep as task
 
