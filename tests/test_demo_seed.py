@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Assignment, User
 from accounts.roles import Role
-from registry.models import Filing, Institution, InstitutionStatus
+from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
 
 
 @pytest.fixture
@@ -33,6 +33,13 @@ def test_seed_covers_every_status_and_role(seeded, client):
     assert ("西湖区向日葵托育园", "initial", "returned") in filings
     assert ("西湖区星河托育中心", "initial", "submitted") in filings
     assert ("拱墅区暖阳托育中心", "termination", "accepted") in filings
+    assert ("西湖区春芽托育园", "initial", "resubmitted") in filings
+    assert ("拱墅区梧桐托育园", "initial", "withdrawn") in filings
+    assert ("拱墅区青禾托育园", "change", "submitted") in filings
+    with scopes_disabled():
+        change = Filing.objects.get(kind="change", institution__name="拱墅区青禾托育园")
+        assert set(change.changes) >= {"name", "service_types"}  # the reviewer sees a diff
+    assert {status for _, _, status in filings} == set(FilingStatus.values)
     roles = set(Assignment.objects.filter(is_active=True).values_list("role", flat=True))
     assert roles == set(Role.values)
     # The printed accounts log in with the printed password.

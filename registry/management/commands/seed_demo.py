@@ -50,7 +50,9 @@ class DemoInstitution:
     key: str  # stable: seeds the credit code and the operator's username
     name: str
     district: str
-    target: str  # registered | draft | submitted | returned | filed | suspended | terminated
+    # registered | draft | submitted | returned | resubmitted | withdrawn | filed | change_submitted
+    # | suspended | terminated
+    target: str
     operator: bool = True
     slots: int = 40
 
@@ -60,10 +62,13 @@ INSTITUTIONS = [
     DemoInstitution("xh02", "西湖区星河托育中心", XIHU, "submitted"),
     DemoInstitution("xh03", "西湖区向日葵托育园", XIHU, "returned"),
     DemoInstitution("xh04", "西湖区蓝天托育园", XIHU, "registered", operator=False),
+    DemoInstitution("xh05", "西湖区春芽托育园", XIHU, "resubmitted"),
     DemoInstitution("gs01", "拱墅区运河托育园", GONGSHU, "filed"),
     DemoInstitution("gs02", "拱墅区暖阳托育中心", GONGSHU, "terminated"),
     DemoInstitution("gs03", "拱墅区彩虹托育园", GONGSHU, "suspended"),
     DemoInstitution("gs04", "拱墅区小雨点托育园", GONGSHU, "draft"),
+    DemoInstitution("gs05", "拱墅区青禾托育园", GONGSHU, "change_submitted"),
+    DemoInstitution("gs06", "拱墅区梧桐托育园", GONGSHU, "withdrawn"),
 ]
 
 REVIEWER = {XIHU: "xihu_reviewer", GONGSHU: "gongshu_reviewer"}
@@ -79,6 +84,14 @@ def demo_uscc(key: str, district: str) -> str:
 def demo_id_number(key: str, seq: int, born: dt.date) -> str:
     body = f"330106{born:%Y%m%d}{(sum(map(ord, key)) * 7 + seq) % 1000:03d}"
     return body + id_check_char(body)
+
+
+def full_documents() -> list[str]:
+    """Every document a filing that serves meals needs."""
+    from registry.models import DocumentType
+
+    return [DocumentType.BUSINESS_LICENCE, DocumentType.PREMISES_PROOF, DocumentType.STAFF_CERTIFICATES,
+            DocumentType.HYGIENE_REPORT, DocumentType.FIRE_SAFETY, DocumentType.FOOD_LICENCE]
 
 
 def demo_pdf(title: str) -> bytes:
@@ -160,11 +173,31 @@ class Command(BaseCommand):
             return username
         from registry.services.filings import filing_accept, filing_return
 
-        if spec.target == "returned":
+        if spec.target in ("returned", "resubmitted", "withdrawn"):
             filing_return(actor=reviewer, filing_id=filing.pk,
-                          reasons=["场地租赁合同剩余期限不足 3 年，请补充续租合同。", "消防安全检查合格证明模糊，请重新上传清晰扫描件。"])
+                          reasons=["场地证明为复印件且未加盖出租方公章，请上传加盖公章的租赁合同。",
+                                   "消防安全检查合格证明模糊，请重新上传清晰扫描件。"])
+            if spec.target == "resubmitted":
+                from registry.models import DocumentType
+
+                self.attach_documents(operator, filing.pk, [DocumentType.PREMISES_PROOF, DocumentType.FIRE_SAFETY])
+                self.submit(operator, filing.pk)
+            elif spec.target == "withdrawn":
+                from registry.services.filings import filing_withdraw
+
+                filing_withdraw(actor=operator, filing_id=filing.pk)
             return username
         filing_accept(actor=reviewer, filing_id=filing.pk)
+        if spec.target == "change_submitted":
+            from registry.services.filings import filing_create, filing_update_form
+
+            change = filing_create(actor=operator, institution_id=institution.pk, kind="change")
+            filing_update_form(actor=operator, filing_id=change.pk, data={
+                "name": spec.name.replace("托育园", "托育中心"),
+                "service_types": ["full_day", "half_day", "hourly"],
+            })
+            self.attach_documents(operator, change.pk, full_documents())
+            self.submit(operator, change.pk)
         if spec.target == "suspended":
             institution_suspend(actor=reviewer, institution_id=institution.pk,
                                 reason="消防设施检查发现疏散通道堵塞，暂停服务整改，整改合格后恢复。")
@@ -173,7 +206,7 @@ class Command(BaseCommand):
 
             termination = filing_create(actor=operator, institution_id=institution.pk, kind="termination")
             filing_update_form(actor=operator, filing_id=termination.pk, data={
-                "termination_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+                "termination_date": timezone.localdate().isoformat(),  # today: terminated at once
                 "placement_plan": "在托婴幼儿已与家长协商，转入拱墅区运河托育园；工作人员已妥善安置。",
             })
             self.attach_documents(operator, termination.pk, [])
@@ -236,12 +269,9 @@ class Command(BaseCommand):
             {"class_type": "older_toddler", "planned_children": 20, "carers": 3, "name": "托大一班",
              "min_age_months": 24},
         ])
-        from registry.models import DocumentType
-
-        self.attach_documents(operator, filing.pk, [
-            DocumentType.BUSINESS_LICENCE, DocumentType.PREMISES_PROOF, DocumentType.STAFF_CERTIFICATES,
-            DocumentType.HYGIENE_REPORT, DocumentType.FIRE_SAFETY, DocumentType.FOOD_LICENCE])
+        self.attach_documents(operator, filing.pk, full_documents())
         return filing
+
 
     def attach_documents(self, operator, filing_id: int, doc_types) -> None:
         from registry.services.documents import document_upload
