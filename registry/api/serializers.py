@@ -72,6 +72,11 @@ class ContactSerializer(serializers.Serializer):
                                           help_text="手机号码或带区号的固定电话")
 
 
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="原因（必填，不超过 300 字；将通知机构举办者）")
+
+
 class RegistrationPushSerializer(serializers.Serializer):
     """The registration authorities' push contract (field names are fixed)."""
 
