@@ -567,7 +567,8 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
         for f in INSTITUTION_FACTS:
             setattr(institution, f, getattr(filing, f))
         institution.kind = filing.institution_kind
-        institution.status = InstitutionStatus.FILED
+        if institution.status != InstitutionStatus.SUSPENDED:  # a change accepted while suspended stays so
+            institution.status = InstitutionStatus.FILED
         institution.current_filing = filing
         institution.receipt_no = filing.receipt_no
         if filing.kind == FilingKind.INITIAL or institution.filed_on is None:

@@ -328,6 +328,27 @@ def test_change_filing_diff_and_accept(institution, operator, reviewer):
     assert change.receipt_no.endswith("-00001") and inst.receipt_no == change.receipt_no
 
 
+def test_change_accepted_while_suspended_keeps_the_suspension(institution, operator, reviewer):
+    from registry.services.institutions import institution_suspend
+
+    original = _filed(institution)
+    with as_(operator):
+        change = svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
+        svc.filing_update_form(actor=operator, filing_id=change.pk, data={"name": "西湖区阳光托育园"})
+        with scopes_disabled():
+            for doc in original.documents.all():
+                doc.filing_id, doc.pk = change.pk, None
+                doc.save()
+        svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
+        svc.filing_submit(actor=operator, filing_id=change.pk)
+    with as_(reviewer):
+        institution_suspend(actor=reviewer, institution_id=institution.pk, reason="消防整改期间暂停服务。")
+        svc.filing_accept(actor=reviewer, filing_id=change.pk)
+    inst = reload(Institution, institution.pk)
+    assert inst.name == "西湖区阳光托育园"  # the change is filed ...
+    assert inst.status == InstitutionStatus.SUSPENDED  # ... but only a resume lifts the suspension
+
+
 def test_change_filing_without_changes_is_refused(institution, operator):
     original = _filed(institution)
     with as_(operator):
