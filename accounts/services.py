@@ -96,18 +96,25 @@ _PASSWORD_MESSAGES = {
 }
 
 
-def _password_check(password: str, user: User) -> None:
-    """The same password rules (AUTH_PASSWORD_VALIDATORS) as the admin form and operator signup."""
+def password_problems(password: str, user: User) -> list[str]:
+    """What is wrong with ``password`` under AUTH_PASSWORD_VALIDATORS, in Chinese (empty: fine).
+
+    The one password rule for the admin form, ``create_account`` and operator sign-up."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
 
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        messages = [_PASSWORD_MESSAGES[error.code].format(**(error.params or {}))
-                    if error.code in _PASSWORD_MESSAGES else " ".join(error.messages) for error in exc.error_list]
-        raise DomainError("password_invalid", "密码不符合要求：" + "".join(messages),
-                          fields={"password": messages}) from exc
+        return [_PASSWORD_MESSAGES[error.code].format(**(error.params or {}))
+                if error.code in _PASSWORD_MESSAGES else " ".join(error.messages) for error in exc.error_list]
+    return []
+
+
+def _password_check(password: str, user: User) -> None:
+    messages = password_problems(password, user)
+    if messages:
+        raise DomainError("password_invalid", "密码不符合要求：" + "".join(messages), fields={"password": messages})
 
 
 @transaction.atomic

@@ -249,7 +249,7 @@ def _registration_update(registration: Registration, clean: dict, region: Region
 @transaction.atomic
 def operator_signup(*, username: str, password: str, display_name: str, phone: str, email: str = "") -> User:
     """Self-service account for an institution's operator; it holds no role until a claim is confirmed."""
-    from django.contrib.auth.password_validation import validate_password
+    from accounts.services import password_problems
 
     errors = _Errors()
     username = (username or "").strip()
@@ -272,11 +272,8 @@ def operator_signup(*, username: str, password: str, display_name: str, phone: s
             validate_email(email)
         except ValidationError:
             errors.add("email", "email_invalid", "请输入有效的电子邮箱地址。")
-    try:
-        validate_password(password or "", User(username=username))
-    except ValidationError as exc:
-        for message in exc.messages:
-            errors.add("password", "password_invalid", message)
+    for message in password_problems(password or "", User(username=username)):
+        errors.add("password", "password_invalid", message)
     errors.raise_if_any()
     user = User(username=username, display_name=display_name, email=email)
     user.set_phone(phone)
