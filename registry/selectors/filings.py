@@ -92,6 +92,14 @@ def pending_termination(*, filing: Filing, today: dt.date | None = None) -> dt.d
     return None
 
 
+def pending_termination_date(*, institution_id: int) -> dt.date | None:
+    """The date an accepted termination takes effect while the institution is still in service."""
+    return (Filing.objects.filter(institution_id=institution_id, kind=FilingKind.TERMINATION,
+                                  status=FilingStatus.ACCEPTED, termination_date__isnull=False)
+            .exclude(institution__status=InstitutionStatus.TERMINATED)
+            .order_by("-termination_date").values_list("termination_date", flat=True).first())
+
+
 def _iso_date(value) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -170,7 +178,8 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
     """Cross-tenant, public: what a receipt's QR code proves. No personal data.
 
     Status: ``valid`` (the institution's current filing), ``superseded`` (a later change filing
-    replaced it), ``terminated``.
+    replaced it), ``suspended``, ``terminating`` (an accepted termination not yet in effect),
+    ``terminated``.
     """
     with scopes_disabled():
         filing = (Filing.objects.filter(receipt_no=receipt_no, status=FilingStatus.ACCEPTED)
@@ -178,10 +187,15 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
         if filing is None:
             return None
         institution = filing.institution
+        ends_on = pending_termination_date(institution_id=institution.pk)
         if institution.status == InstitutionStatus.TERMINATED:
             status, label = "terminated", "已终止"
         elif institution.current_filing_id != filing.pk:
             status, label = "superseded", "已变更（以最新回执为准）"
+        elif institution.status == InstitutionStatus.SUSPENDED:
+            status, label = "suspended", "暂停服务"
+        elif ends_on is not None:
+            status, label = "terminating", f"有效（将于 {ends_on:%Y年%m月%d日} 终止）"
         else:
             status, label = "valid", "有效"
         # A home daycare point is a private home: only its district and township are public.
@@ -201,5 +215,6 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
             "total_slots": filing.total_slots,
             "status": status,
             "status_label": label,
+            "ends_on": ends_on,
             "commission": f"{filing.district.name}卫生健康局",
         }

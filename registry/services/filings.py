@@ -40,6 +40,7 @@ from ..models import (
     ServiceType,
     Staff,
 )
+from ..selectors.filings import pending_termination_date
 from ..workflow import (
     OPEN_STATES,
     OPERATORS,
@@ -149,14 +150,6 @@ def _active_staff(institution_id: int, today: dt.date):
     return (Staff.objects.filter(institution_id=institution_id, start_date__lte=today)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
             .prefetch_related("qualifications").order_by("role", "name", "id"))
-
-
-def pending_termination_date(*, institution_id: int) -> dt.date | None:
-    """The date an accepted termination takes effect while the institution is still in service."""
-    return (Filing.objects.filter(institution_id=institution_id, kind=FilingKind.TERMINATION,
-                                  status=FilingStatus.ACCEPTED, termination_date__isnull=False)
-            .exclude(institution__status=InstitutionStatus.TERMINATED)
-            .order_by("-termination_date").values_list("termination_date", flat=True).first())
 
 
 def _class_summary(classes) -> list[str]:

@@ -128,3 +128,32 @@ def test_verify_page_after_termination_and_for_unknown_numbers(client, accepted)
     response = client.get("/verify/330106-2026-99999/")
     assert response.status_code == 404
     assert "未找到回执编号为「330106-2026-99999」的备案记录" in response.content.decode()
+
+
+def test_verify_page_tells_a_suspension_and_a_pending_termination(client, accepted, make_account, regions):
+    import datetime as dt
+
+    from registry.services.institutions import institution_resume, institution_suspend
+
+    reviewer_scope = TenantScope.for_region(regions["330106"])
+    reviewer = accepted.decided_by
+    with tenant_scope(reviewer_scope):
+        institution_suspend(actor=reviewer, institution_id=accepted.institution_id, reason="消防整改期间暂停服务。")
+    body = client.get(f"/verify/{accepted.receipt_no}/").content.decode()
+    assert "机构目前暂停服务" in body and "暂停服务" in body
+    with tenant_scope(reviewer_scope):
+        institution_resume(actor=reviewer, institution_id=accepted.institution_id, reason="整改合格，恢复服务。")
+
+    ends = timezone.localdate() + dt.timedelta(days=20)
+    operator = make_account("op_verify_end", "operator", accepted.institution.uscc)
+    with tenant_scope(TenantScope.for_institutions([accepted.institution_id])):
+        termination = svc.filing_create(actor=operator, institution_id=accepted.institution_id, kind="termination")
+        svc.filing_update_form(actor=operator, filing_id=termination.pk, data={
+            "termination_date": ends.isoformat(), "placement_plan": "在托婴幼儿转入邻近托育机构。"})
+        svc.filing_sign_commitment(actor=operator, filing_id=termination.pk, signer="王园长", ip=None)
+        svc.filing_submit(actor=operator, filing_id=termination.pk)
+    with tenant_scope(reviewer_scope):
+        svc.filing_accept(actor=reviewer, filing_id=termination.pk)
+    body = client.get(f"/verify/{accepted.receipt_no}/").content.decode()
+    assert f"将于 {ends:%Y年%m月%d日} 终止服务" in body
+    assert "该备案回执真实有效" in body
