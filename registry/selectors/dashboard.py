@@ -30,8 +30,12 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
         slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)),
     )
     open_filings = Filing.objects.filter(status__in=OPEN_FILING_STATUSES)
-    pending = open_filings.count()
-    overdue = open_filings.filter(due_at__lt=now).count()
+    waiting = open_filings.aggregate(
+        pending=Count("id"),
+        # Past the 5-working-day receipt deadline; and, further, past the 15-day notice deadline.
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        notice_overdue=Count("id", filter=Q(notice_due_at__lt=now)),
+    )
     upcoming = list(open_filings.order_by("due_at").only("id", "name", "kind", "status", "due_at")[:10])
     for f in upcoming:
         f.is_overdue = f.due_at is not None and f.due_at < now
@@ -48,8 +52,9 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
             {"key": "filed", "label": "已备案机构", "value": counts["filed"]},
             {"key": "slots", "label": "已备案托位", "value": counts["slots"] or 0},
             {"key": "unfiled", "label": "已登记未备案", "value": counts["unfiled"]},
-            {"key": "pending", "label": "待审核备案", "value": pending},
-            {"key": "overdue", "label": "已超期未审", "value": overdue},
+            {"key": "pending", "label": "待审核备案", "value": waiting["pending"]},
+            {"key": "overdue", "label": "已超期未审", "value": waiting["overdue"]},
+            {"key": "notice_overdue", "label": "超过告知期限", "value": waiting["notice_overdue"]},
         ],
         "upcoming": upcoming,
         "by_district": by_district,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from registry.models import FilingStatus, InstitutionStatus
@@ -20,13 +23,22 @@ def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_m
     with scopes_disabled():
         InstitutionFactory(status=InstitutionStatus.FILED, total_slots=30)
         waiting = InstitutionFactory(status=InstitutionStatus.FILING)
-        FilingFactory(institution=waiting, status=FilingStatus.SUBMITTED)
+        now = timezone.now()
+        FilingFactory(institution=waiting, status=FilingStatus.SUBMITTED, due_at=now + dt.timedelta(days=2),
+                      notice_due_at=now + dt.timedelta(days=14))
+        late = InstitutionFactory(status=InstitutionStatus.FILING)
+        FilingFactory(institution=late, status=FilingStatus.RESUBMITTED, due_at=now - dt.timedelta(days=3),
+                      notice_due_at=now + dt.timedelta(days=9))
+        very_late = InstitutionFactory(status=InstitutionStatus.FILING)
+        FilingFactory(institution=very_late, status=FilingStatus.SUBMITTED, due_at=now - dt.timedelta(days=20),
+                      notice_due_at=now - dt.timedelta(days=6))
         InstitutionFactory(status=InstitutionStatus.FILED, total_slots=99, region_id="330105001")
     client = login(reviewer)
     with django_assert_max_num_queries(12):
         body = client.get("/").content.decode()
     assert "西湖区" in body
-    assert (stat(body, "filed"), stat(body, "slots"), stat(body, "unfiled"), stat(body, "pending")) == ("1", "30", "1", "1")
+    assert (stat(body, "filed"), stat(body, "slots"), stat(body, "unfiled"), stat(body, "pending")) == ("1", "30", "3", "3")
+    assert (stat(body, "overdue"), stat(body, "notice_overdue")) == ("2", "1")
 
 
 def test_operator_home_shows_own_institution(login, make_account, regions, django_assert_max_num_queries):
