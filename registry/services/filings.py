@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Assignment
 from accounts.roles import REVIEWERS, Role
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, FieldError, NotFound
 from core.validators import validate_mobile
 from core.workdays import add_working_days
 from regions.policy import policy_values
@@ -253,11 +253,11 @@ def _bool(value) -> bool:
 
 
 def _clean_form(filing: Filing, data: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[FieldError]] = {}
     cleaned: dict[str, Any] = {}
 
-    def err(name, message):
-        errors.setdefault(name, []).append(message)
+    def err(name, code, message):
+        errors.setdefault(name, []).append(FieldError(code, message))
 
     if filing.kind == FilingKind.CHANGE:
         allowed = set(rules.CHANGEABLE_FIELDS)
@@ -267,9 +267,9 @@ def _clean_form(filing: Filing, data: dict[str, Any]) -> dict[str, Any]:
         allowed = set(FORM_FIELDS) - set(TERMINATION_FIELDS)
     for name in data:
         if name not in FORM_FIELDS:
-            err(name, "未知字段。")
+            err(name, "unknown_field", "未知字段。")
         elif name not in allowed:
-            err(name, f"{filing.get_kind_display()}不能修改此项。")
+            err(name, "not_changeable", f"{filing.get_kind_display()}不能修改此项。")
     lengths = {f.name: f.max_length for f in Filing._meta.fields if getattr(f, "max_length", None)}
     for name, value in data.items():
         if name in errors:
@@ -279,16 +279,16 @@ def _clean_form(filing: Filing, data: dict[str, Any]) -> dict[str, Any]:
                         "placement_plan", "contact_phone"):
                 text = ("" if value is None else str(value)).strip()
                 if name in lengths and len(text) > lengths[name]:
-                    err(name, f"不能超过 {lengths[name]} 个字符。")
+                    err(name, "too_long", f"不能超过 {lengths[name]} 个字符。")
                     continue
                 if name == "name" and not text:
-                    err(name, "机构名称不能为空。")
+                    err(name, "required", "机构名称不能为空。")
                     continue
                 if name == "contact_phone" and text and not _LANDLINE_RE.match(text):
                     try:
                         text = validate_mobile(text)
                     except ValidationError:
-                        err(name, "请输入有效的手机号或固定电话（如 0571-88888888）。")
+                        err(name, "phone_invalid", "请输入有效的手机号或固定电话（如 0571-88888888）。")
                         continue
                 cleaned[name] = text
             elif name == "institution_kind":
@@ -306,7 +306,7 @@ def _clean_form(filing: Filing, data: dict[str, Any]) -> dict[str, Any]:
                     cleaned[name] = cleaned[name].quantize(Decimal("0.01"))
             elif name == "service_types":
                 if not isinstance(value, list | tuple) or any(v not in ServiceType.values for v in value):
-                    err(name, "服务类型只能是全日托、半日托、计时托、临时托。")
+                    err(name, "choice_invalid", "服务类型只能是全日托、半日托、计时托、临时托。")
                     continue
                 cleaned[name] = sorted(set(value), key=ServiceType.values.index)
             elif name == "total_slots":
@@ -317,7 +317,7 @@ def _clean_form(filing: Filing, data: dict[str, Any]) -> dict[str, Any]:
                 fees = {}
                 for key, fen in value.items():
                     if key not in ServiceType.values:
-                        err(name, f"未知服务类型「{key}」。")
+                        err(name, "choice_invalid", f"未知服务类型「{key}」。")
                         break
                     fees[key] = _int(fen, low=0, high=100_000_000)
                 else:
@@ -331,11 +331,11 @@ def _clean_form(filing: Filing, data: dict[str, Any]) -> dict[str, Any]:
             elif name in ("lease_start", "lease_end", "termination_date"):
                 cleaned[name] = _date(value)
         except (ValueError, TypeError, InvalidOperation, ArithmeticError):
-            err(name, "格式或取值无效。")
+            err(name, "value_invalid", "格式或取值无效。")
     start = cleaned.get("lease_start", filing.lease_start)
     end = cleaned.get("lease_end", filing.lease_end)
     if start and end and end <= start and "lease_end" not in errors:
-        err("lease_end", "租赁截止日期必须晚于起始日期。")
+        err("lease_end", "date_order", "租赁截止日期必须晚于起始日期。")
     if errors:
         raise DomainError("invalid", "提交的数据有误，请检查标注的字段。", fields=errors)
     return cleaned

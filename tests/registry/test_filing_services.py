@@ -275,6 +275,12 @@ def test_form_validation_reports_fields(institution, operator):
                 "colour": "red"})
         assert set(exc.value.fields) == {"latitude", "service_types", "fees", "name", "lease_start",
                                          "contact_phone", "termination_date", "colour"}
+        # Each field carries its own stable code (the API answers {"code", "message"} per field).
+        codes = {name: [e["code"] for e in errors] for name, errors in exc.value.fields_as_dicts().items()}
+        assert codes == {"latitude": ["value_invalid"], "service_types": ["choice_invalid"],
+                         "fees": ["value_invalid"], "name": ["required"], "lease_start": ["value_invalid"],
+                         "contact_phone": ["phone_invalid"], "termination_date": ["not_changeable"],
+                         "colour": ["unknown_field"]}
         with pytest.raises(DomainError) as exc:
             svc.filing_set_classes(actor=operator, filing_id=filing.pk,
                                    classes=[{"class_type": "nursery", "planned_children": 0}])
