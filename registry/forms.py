@@ -354,7 +354,20 @@ class SelectorFilterSet(django_filters.FilterSet):
         return self.selector(filters=filters) if self.selector else queryset
 
 
-class ReviewQueueFilter(SelectorFilterSet):
+class TownshipFilterSet(SelectorFilterSet):
+    """A filter form with a township choice: the district's townships, or none above district level."""
+
+    township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
+
+    def __init__(self, *args, townships=(), selector=None, **kwargs):
+        super().__init__(*args, selector=selector, **kwargs)
+        if townships:
+            self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
+        else:
+            del self.filters["township"]
+
+
+class ReviewQueueFilter(TownshipFilterSet):
     """The review queue's filter form; the filtering itself is ``review_queue(filters=...)``."""
 
     status = django_filters.ChoiceFilter(
@@ -367,25 +380,11 @@ class ReviewQueueFilter(SelectorFilterSet):
     overdue = django_filters.ChoiceFilter(label="期限", choices=[("1", "仅看已超期（回执或告知期限）")], method="noop",
                                           empty_label="全部")
 
-    def __init__(self, *args, townships=(), selector=None, **kwargs):
-        super().__init__(*args, selector=selector, **kwargs)
-        if townships:
-            self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
-        else:
-            del self.filters["township"]
 
-
-class InstitutionFilter(SelectorFilterSet):
+class InstitutionFilter(TownshipFilterSet):
     q = django_filters.CharFilter(label="名称或信用代码", method="noop")
     status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
     kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
     nature = django_filters.ChoiceFilter(label="机构性质", choices=InstitutionNature.choices, method="noop",
                                          empty_label="全部")
     township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
-
-    def __init__(self, *args, townships=(), selector=None, **kwargs):
-        super().__init__(*args, selector=selector, **kwargs)
-        if townships:
-            self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
-        else:
-            del self.filters["township"]

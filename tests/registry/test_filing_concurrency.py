@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -14,6 +11,7 @@ from core.tenancy import TenantScope, tenant_scope
 from registry.models import Filing, FilingStatus, ReceiptSequence
 from registry.services import filings as svc
 from registry.services import receipts
+from tests.concurrency import run_in_threads
 from tests.factories import InstitutionFactory, make_ready_filing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,29 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def run_in_threads(jobs):
-    """Start every job at the same moment; return each job's result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def worker(i, job):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def accept_job(actor, filing_id, region, expected_version=None):

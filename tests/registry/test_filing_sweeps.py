@@ -7,11 +7,9 @@ Celery tasks run by a REAL worker against Redis, as in tests/core/test_tasks.py.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -21,6 +19,7 @@ from notifications.models import Notification
 from registry.models import Filing, FilingEvent, FilingStatus, Institution, InstitutionStatus
 from registry.services import filings as svc
 from registry.services.sweeps import filing_deadline_sweep, termination_sweep
+from tests.concurrency import run_in_threads
 from tests.factories import FilingFactory, InstitutionFactory, make_ready_filing
 
 BASE = "https://tuoyu.example.gov.cn"
@@ -218,28 +217,6 @@ def test_termination_sweep_ends_service_on_the_date_once(regions, reviewer, make
 
 
 # --- two runs at once ------------------------------------------------------------------------------
-
-def run_in_threads(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def worker(i, job):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
 
 @pytest.mark.django_db(transaction=True)
 def test_two_deadline_sweeps_at_once_notify_once(regions, reviewer):
