@@ -117,6 +117,9 @@ def regions_load(*, actor, path: Path) -> RegionLoadResult:
         cur.execute(_SQL_NOT_IN_FILE)
         (not_in_file,) = cur.fetchone()
         cur.execute(_SQL_DROP_TEMP)
+        # Fresh statistics now, not when autovacuum gets round to it: with the stale estimate the
+        # planner hash-joins the whole tree into list pages' select_related (docs/benchmarks.md).
+        cur.execute("ANALYZE regions_region")
 
     per_level = Counter(r.level for r in derived)
     return RegionLoadResult(

@@ -331,7 +331,13 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "备案"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["district", "status", "due_at"])]
+        indexes = [
+            models.Index(fields=["district", "status", "due_at"]),
+            # Earliest deadline first over the open set at city/province/country scope (docs/benchmarks.md,
+            # finding 1); the predicate must match QUEUE_STATES / OPEN_FILING_STATUSES in the selectors.
+            models.Index(fields=["due_at"], condition=models.Q(status__in=["submitted", "resubmitted"]),
+                         name="filing_open_due_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["receipt_no"], condition=~models.Q(receipt_no=""),
                                     name="filing_receipt_no_uniq"),

@@ -597,3 +597,14 @@ def test_region_policy_sets_the_deadlines(institution, operator):
     assert filing.due_at == add_working_days(filing.submitted_at, 3)
     assert filing.notice_due_at == add_working_days(filing.submitted_at, 10)
     assert filing.due_at != add_working_days(filing.submitted_at, 5)
+
+
+def test_open_filings_index_matches_the_queue_states():
+    """The partial index serves the queues only while its predicate is the queues' own status set."""
+    from registry.selectors.dashboard import OPEN_FILING_STATUSES
+    from registry.selectors.filings import QUEUE_STATES
+
+    index = next(i for i in Filing._meta.indexes if i.name == "filing_open_due_idx")
+    (lookup, values), = index.condition.children
+    assert lookup == "status__in"
+    assert set(values) == set(QUEUE_STATES) == set(OPEN_FILING_STATUSES)
