@@ -125,8 +125,9 @@ class FilingFacts:
     # Change filings: {field: [old, new]} against the institution's current facts.
     changes: dict[str, list] = field(default_factory=dict)
     # Blacklist hook: names (or labels) of listed persons / the institution itself, filled by the
-    # supervision app's matcher once it exists (registry.services.filings.blacklist_hits).
-    blacklist_hits: tuple[str, ...] = ()
+    # supervision app's matcher (registry.services.filings.blacklist_hits). None: no blacklist
+    # exists yet, so the checklist shows no blacklist item rather than a pass nobody checked.
+    blacklist_hits: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ def check_commitment(facts: FilingFacts) -> Check:
 
 def check_blacklist(facts: FilingFacts) -> Check:
     """Hook for the supervision blacklist: ``facts.blacklist_hits`` is filled by the service."""
-    hits = facts.blacklist_hits
+    hits = facts.blacklist_hits or ()
     return Check("blacklist", "黑名单核查", not hits,
                  "未发现黑名单或禁入人员" if not hits else "涉及黑名单或禁入：" + "、".join(hits))
 
@@ -353,7 +354,8 @@ def run_checks(facts: FilingFacts, policy: Policy) -> list[Check]:
     out.append(check_premises(facts, policy))
     out.append(check_hygiene(facts))
     out.append(check_documents(facts))
-    out.append(check_blacklist(facts))
+    if facts.blacklist_hits is not None:
+        out.append(check_blacklist(facts))
     out.append(check_commitment(facts))
     return out
 

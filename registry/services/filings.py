@@ -134,13 +134,13 @@ def policy_for(filing: Filing) -> rules.Policy:
     return rules.Policy.from_values(policy_values(filing.region))
 
 
-def blacklist_hits(filing: Filing) -> tuple[str, ...]:
+def blacklist_hits(filing: Filing) -> tuple[str, ...] | None:
     """Hook for the supervision blacklist (rules.check_blacklist): listed persons on the roster or the
-    institution itself. Returns nothing until the supervision app provides its matcher."""
+    institution itself. None until the supervision app provides its matcher (no check is shown)."""
     try:
         from supervision.selectors import blacklist_hits_for_filing  # type: ignore[import-not-found]
     except ImportError:
-        return ()
+        return None
     return tuple(blacklist_hits_for_filing(filing=filing))
 
 

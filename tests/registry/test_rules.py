@@ -45,7 +45,9 @@ def test_complete_filing_passes_every_check():
     assert rules.failed(checks) == []
     assert {c.code for c in checks} >= {"class_size", "class_ratio", "total_slots", "principal", "health_staff",
                                         "security_guard", "health_certificates", "premises", "documents",
-                                        "hygiene", "blacklist", "commitment"}
+                                        "hygiene", "commitment"}
+    # No blacklist yet (supervision issue): no blacklist item, rather than a pass nobody checked.
+    assert "blacklist" not in {c.code for c in checks}
 
 
 def test_ten_infants_need_four_carers_and_reason_names_numbers():
@@ -162,8 +164,10 @@ def test_total_slots_must_equal_planned_children():
 
 
 def test_blacklist_hook():
-    assert rules.check_blacklist(good_facts()).passed
+    assert rules.check_blacklist(good_facts(blacklist_hits=())).passed
     assert not rules.check_blacklist(good_facts(blacklist_hits=("某某",))).passed
+    checks = rules.run_checks(good_facts(blacklist_hits=("某某",)), Policy())
+    assert [c.code for c in rules.failed(checks)] == ["blacklist"]
 
 
 def test_termination_checks_only_date_and_plan():
