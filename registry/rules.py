@@ -304,7 +304,8 @@ def check_hygiene(facts: FilingFacts) -> Check:
 
 def check_commitment(facts: FilingFacts) -> Check:
     return Check("commitment", "备案承诺书", facts.commitment_signed,
-                 "已签署备案承诺书" if facts.commitment_signed else "尚未签署备案承诺书")
+                 "已签署备案承诺书" if facts.commitment_signed
+                 else "尚未签署备案承诺书（签署后修改了备案内容的，须重新签署）")
 
 
 def check_blacklist(facts: FilingFacts) -> Check:

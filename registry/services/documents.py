@@ -72,6 +72,16 @@ def validate_upload(uploaded_file) -> tuple[str, str]:
     return kind
 
 
+def _content_changed(filing) -> None:
+    """The documents are part of what the commitment covers: a change voids the signature."""
+    from .filings import void_commitment
+
+    voided = void_commitment(filing)
+    if voided:
+        filing.version += 1
+        filing.save(update_fields=[*voided, "version", "updated_at"])
+
+
 @transaction.atomic
 def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file) -> FilingDocument:
     from ..models import Filing
@@ -94,6 +104,7 @@ def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file
     try:
         with transaction.atomic():
             doc.save()
+            _content_changed(filing)
     except Exception:
         doc.file.storage.delete(doc.file.name)
         raise
@@ -108,9 +119,13 @@ def document_delete(*, actor: User, document_id: int) -> None:
     doc = FilingDocument.objects.select_related("filing").filter(pk=document_id).first()
     if doc is None:
         raise NotFound("材料不存在或不在您的管辖范围内。")
-    ensure_editable(doc.filing, actor)
+    from ..models import Filing
+
+    filing = Filing.objects.locked().get(pk=doc.filing_id)  # the signature and version change with it
+    ensure_editable(filing, actor)
     name, storage = doc.file.name, doc.file.storage
     doc.delete()
+    _content_changed(filing)
     transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
 

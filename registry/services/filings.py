@@ -406,7 +406,7 @@ def filing_update_form(*, actor, filing_id: int, data: dict) -> Filing:
     for k in changed:
         setattr(filing, k, cleaned[k])
     filing.version += 1
-    filing.save(update_fields=[*changed, "version", "updated_at"])
+    filing.save(update_fields=[*changed, *void_commitment(filing), "version", "updated_at"])
     return filing
 
 
@@ -457,8 +457,20 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
     FilingClass.objects.filter(filing=filing).delete()
     FilingClass.objects.bulk_create(rows)
     filing.version += 1
-    filing.save(update_fields=["version", "updated_at"])
+    filing.save(update_fields=[*void_commitment(filing), "version", "updated_at"])
     return filing
+
+
+COMMITMENT_FIELDS = ["commitment_signer", "commitment_accepted_at", "commitment_ip"]
+
+
+def void_commitment(filing: Filing) -> list[str]:
+    """A signature covers the content as it was signed: any later edit voids it, so the operator
+    signs again before (re)submitting. Returns the fields to save."""
+    if filing.commitment_accepted_at is None and not filing.commitment_signer:
+        return []
+    filing.commitment_signer, filing.commitment_accepted_at, filing.commitment_ip = "", None, None
+    return list(COMMITMENT_FIELDS)
 
 
 @transaction.atomic

@@ -120,7 +120,14 @@ def test_operator_files_reviewer_returns_then_accepts(new_page, shot, browser_lo
     upload(op, "fire_safety", "消防合格证明-清晰版.pdf", pdf_bytes("fire v2"), "application/pdf")
     upload(op, "premises_proof", "租赁合同-含盖章页.pdf", pdf_bytes("lease v2"), "application/pdf")
     shot(op, "reuploaded")
+    # The edits voided the signature: the checklist says so, and the operator signs again.
     op.get_by_role("link", name="6. 自查与提交").click()
+    assert "签署后修改了备案内容的，须重新签署" in op.content()
+    op.get_by_role("link", name="5. 备案承诺").click()
+    op.get_by_label("承诺人（签名）").fill("王园长")
+    op.get_by_label(re.compile("本人承诺")).check()
+    op.get_by_role("button", name="保存并继续").click()  # on to the checklist, all green again
+    assert op.get_by_test_id("checklist").locator("[data-passed='0']").count() == 0
     op.get_by_test_id("submit-filing").click()
     assert op.get_by_test_id("filing-status").inner_text() == "补正后重新提交"
     shot(op, "resubmitted")

@@ -329,7 +329,13 @@ def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
     stale = client.post(f"/api/v1/filings/{fid}/submit/", {"expected_version": submitted.json()["version"]},
                         format="json")
     assert stale.status_code == 409 and stale.json()["code"] == "conflict"
-    resubmitted = client.post(f"/api/v1/filings/{fid}/submit/", {"expected_version": seen["version"]},
+    # The new scans voided the signature: sign again, then resubmit.
+    unsigned = client.post(f"/api/v1/filings/{fid}/submit/", format="json")
+    assert unsigned.status_code == 400 and unsigned.json()["code"] == "checks_failed"
+    assert client.post(f"/api/v1/filings/{fid}/commitment/", {"signer": "王园长"}, format="json").status_code == 200
+    version = client.get(f"/api/v1/filings/{fid}/").json()["version"]
+    assert version > seen["version"]
+    resubmitted = client.post(f"/api/v1/filings/{fid}/submit/", {"expected_version": version},
                               format="json")
     assert resubmitted.status_code == 200, resubmitted.json()
     assert resubmitted.json()["status"] == "resubmitted" and resubmitted.json()["due_at"]

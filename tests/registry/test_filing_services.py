@@ -372,9 +372,9 @@ def test_change_filing_without_changes_is_refused(institution, operator):
 def _submitted_termination(institution, operator, termination_date: dt.date):
     with as_(operator):
         term = svc.filing_create(actor=operator, institution_id=institution.pk, kind="termination")
-        svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
         svc.filing_update_form(actor=operator, filing_id=term.pk, data={
             "termination_date": termination_date.isoformat(), "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+        svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=term.pk)
     return term
 
@@ -437,6 +437,7 @@ def test_termination_requires_plan_and_terminates_institution(institution, opera
         past = (timezone.localdate() - dt.timedelta(days=2)).isoformat()
         svc.filing_update_form(actor=operator, filing_id=term.pk,
                                data={"termination_date": past, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+        svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)  # signed anew
         svc.filing_submit(actor=operator, filing_id=term.pk)
     with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
         svc.filing_accept(actor=reviewer, filing_id=term.pk)
@@ -608,3 +609,41 @@ def test_open_filings_index_matches_the_queue_states():
     (lookup, values), = index.condition.children
     assert lookup == "status__in"
     assert set(values) == set(QUEUE_STATES) == set(OPEN_FILING_STATUSES)
+
+
+def test_an_edit_after_signing_voids_the_commitment(institution, operator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registry.services.documents import document_delete, document_upload
+    from tests.e2e.data import pdf_bytes
+
+    def signed():
+        filing = reload(Filing, pk)
+        return bool(filing.commitment_signer and filing.commitment_accepted_at)
+
+    with scopes_disabled():
+        pk = make_ready_filing(institution).pk
+    with as_(operator):
+        assert signed()  # the ready filing is signed and passes every check
+        svc.filing_update_form(actor=operator, filing_id=pk, data={"opening_hours": "周一至周六 7:30-18:00"})
+        assert not signed()
+        with pytest.raises(DomainError) as exc:
+            svc.filing_submit(actor=operator, filing_id=pk)
+        assert exc.value.code == "checks_failed" and "须重新签署" in str(exc.value.fields["checks"])
+
+        svc.filing_sign_commitment(actor=operator, filing_id=pk, signer="王园长", ip="10.0.0.8")
+        svc.filing_update_form(actor=operator, filing_id=pk, data={"opening_hours": "周一至周六 7:30-18:00"})
+        assert signed()  # saving unchanged facts changes nothing
+
+        doc = document_upload(actor=operator, filing_id=pk, doc_type="other",
+                              uploaded_file=SimpleUploadedFile("补充.pdf", pdf_bytes("extra"), "application/pdf"))
+        assert not signed()
+        svc.filing_sign_commitment(actor=operator, filing_id=pk, signer="王园长", ip="10.0.0.8")
+        document_delete(actor=operator, document_id=doc.pk)
+        assert not signed()
+        svc.filing_sign_commitment(actor=operator, filing_id=pk, signer="王园长", ip="10.0.0.8")
+        svc.filing_set_classes(actor=operator, filing_id=pk,
+                               classes=[{"class_type": "infant", "planned_children": 10, "carers": 4}])
+        assert not signed()
+        svc.filing_sign_commitment(actor=operator, filing_id=pk, signer="王园长", ip="10.0.0.8")
+        assert svc.filing_submit(actor=operator, filing_id=pk).status == FilingStatus.SUBMITTED

@@ -256,6 +256,12 @@ def test_filing_lifecycle_through_pages(client, institution, operator, reviewer)
     r = op.post(reverse("registry:filing_step", args=[filing.pk, "documents"]),
                 {"doc_type": "fire_safety", "file": SimpleUploadedFile("fire2.pdf", pdf_bytes("fire v2"))})
     assert r.status_code == 302
+    # The re-upload voided the signature: resubmitting needs the commitment signed again.
+    r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
+    assert "须重新签署" in text(r)
+    filing.refresh_from_db()
+    assert filing.status == FilingStatus.RETURNED
+    op.post(reverse("registry:filing_step", args=[filing.pk, "commitment"]), {"signer": "王园长", "agree": "on"})
     r = op.post(reverse("registry:filing_submit", args=[filing.pk]), follow=True)
     filing.refresh_from_db()
     assert filing.status == FilingStatus.RESUBMITTED, messages_of(r)
