@@ -299,6 +299,16 @@ def _filed(institution):
     return filing
 
 
+def _sign_and_submit_with_documents_of(original, change, operator):
+    """Carry the filed documents over to a change filing, sign it and submit it."""
+    with scopes_disabled():
+        for doc in original.documents.all():
+            doc.filing_id, doc.pk = change.pk, None
+            doc.save()
+    svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
+    svc.filing_submit(actor=operator, filing_id=change.pk)
+
+
 def test_change_filing_diff_and_accept(institution, operator, reviewer):
     original = _filed(institution)
     with as_(operator):
@@ -315,12 +325,7 @@ def test_change_filing_diff_and_accept(institution, operator, reviewer):
         live = {d["field"]: d for d in filing_diff(filing=reload(Filing, change.pk))}
         assert set(live) == {"name", "total_slots", "service_types", "classes"}
         assert live["service_types"]["new"] == "全日托、计时托" and live["name"]["label"] == "机构名称"
-        with scopes_disabled():
-            for doc in original.documents.all():
-                doc.filing_id, doc.pk = change.pk, None
-                doc.save()
-        svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
-        svc.filing_submit(actor=operator, filing_id=change.pk)
+        _sign_and_submit_with_documents_of(original, change, operator)
     change = reload(Filing, change.pk)
     assert change.changes["name"] == [institution.name, "西湖区阳光托育园"]
     assert change.changes["total_slots"] == [10, 15]
@@ -341,12 +346,7 @@ def test_change_accepted_while_suspended_keeps_the_suspension(institution, opera
     with as_(operator):
         change = svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
         svc.filing_update_form(actor=operator, filing_id=change.pk, data={"name": "西湖区阳光托育园"})
-        with scopes_disabled():
-            for doc in original.documents.all():
-                doc.filing_id, doc.pk = change.pk, None
-                doc.save()
-        svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
-        svc.filing_submit(actor=operator, filing_id=change.pk)
+        _sign_and_submit_with_documents_of(original, change, operator)
     with as_(reviewer):
         institution_suspend(actor=reviewer, institution_id=institution.pk, reason="消防整改期间暂停服务。")
         svc.filing_accept(actor=reviewer, filing_id=change.pk)
