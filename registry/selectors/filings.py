@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
 
+from .. import rules
 from ..models import (
     Filing,
     FilingEvent,
@@ -162,9 +163,6 @@ def _display(field: str, value):
 def filing_diff(*, filing: Filing) -> list[dict]:
     """``{"field","label","old","new"}`` per changed item of a change filing (stored on submit,
     computed live while the filing is a draft)."""
-    from ..models import FilingKind
-    from ..services.filings import compute_changes
-
     if filing.kind != FilingKind.CHANGE:
         return []
     changes = filing.changes if filing.status not in ("draft", "returned") else compute_changes(filing)
@@ -172,6 +170,25 @@ def filing_diff(*, filing: Filing) -> list[dict]:
     labels["classes"] = "班级设置"
     return [{"field": name, "label": labels.get(name, name), "old": _display(name, old), "new": _display(name, new)}
             for name, (old, new) in changes.items()]
+
+
+def _class_summary(classes) -> list[str]:
+    return [f"{rules.CLASS_LABELS.get(c.class_type, c.class_type)}"
+            + (f"「{c.name}」" if c.name else "")
+            + f" {c.planned_children}人/保育人员{c.carers}名" for c in classes]
+
+
+def compute_changes(filing: Filing) -> dict[str, list]:
+    """{field: [old, new]} of a change filing against the institution's current facts and classes."""
+    institution = filing.institution
+    current = {f: getattr(institution, f) for f in rules.DIFF_FIELDS}
+    proposed = {f: getattr(filing, f) for f in rules.DIFF_FIELDS}
+    changes = rules.diff(current, proposed)
+    old_classes = _class_summary(institution.current_filing.classes.all()) if institution.current_filing_id else []
+    new_classes = _class_summary(filing.classes.all())
+    if sorted(old_classes) != sorted(new_classes):
+        changes["classes"] = [old_classes, new_classes]
+    return changes
 
 
 def public_receipt_lookup(*, receipt_no: str) -> dict | None:
