@@ -1,37 +1,16 @@
-"""Roles, what scope each takes, and what each may do (rules predicates use these sets)."""
+"""The platform's roles live in the kernel (``core.roles``): every app and the admin site use them.
+Re-exported here, where accounts' code and older imports look for them."""
 
-from django.db import models
-
-
-class Role(models.TextChoices):
-    OPERATOR = "operator", "机构举办者/负责人"
-    DISTRICT_REVIEWER = "district_reviewer", "区县备案审核员"
-    DISTRICT_INSPECTOR = "district_inspector", "区县监督检查员"
-    DISTRICT_ADMIN = "district_admin", "区县管理员"
-    CITY_VIEWER = "city_viewer", "市级查看"
-    AUDITOR = "auditor", "审计员"
-    SECURITY_ADMIN = "security_admin", "安全管理员"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
-    REGISTRATION_AUTHORITY = "registration_authority", "登记机关（接口账号）"
-
-
-# 三员分立: system, security and audit administration are held by different people.
-ADMINISTRATIVE_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
-
-# Scope kinds each role accepts.
-INSTITUTION_SCOPED = frozenset({Role.OPERATOR})
-DISTRICT_SCOPED = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
-CITY_SCOPED = frozenset({Role.CITY_VIEWER})
-# Any region level (province, city, district) or the whole country (scope "000000").
-ANY_REGION_SCOPED = frozenset({Role.AUDITOR, Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN,
-                               Role.REGISTRATION_AUTHORITY})
-COUNTRY_CODE = "000000"
-
-# Capabilities.
-REVIEWERS = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_ADMIN})
-COMMISSION_STAFF = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN,
-                              Role.CITY_VIEWER})
-READ_ONLY = frozenset({Role.AUDITOR, Role.CITY_VIEWER})
-# Roles that may reveal a full ID number (each reveal is audited).
-MAY_REVEAL_PERSONAL = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_REVIEWER})
-ADMIN_SITE_ROLES = frozenset({Role.AUDITOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
+from core.roles import (  # noqa: F401
+    ADMIN_SITE_ROLES,
+    ADMINISTRATIVE_ROLES,
+    ANY_REGION_SCOPED,
+    CITY_SCOPED,
+    COMMISSION_STAFF,
+    COUNTRY_CODE,
+    DISTRICT_SCOPED,
+    INSTITUTION_SCOPED,
+    MAY_REVEAL_PERSONAL,
+    REVIEWERS,
+    Role,
+)

@@ -20,9 +20,8 @@ from django.contrib.admin.utils import unquote
 from django.db import models
 from django.http import Http404
 
-from accounts.roles import ADMIN_SITE_ROLES, Role
-
 from .admin_site import admin_site
+from .roles import ADMIN_SITE_ROLES, Role
 from .tenancy import COUNTRY, DISTRICT, TenantModel, TenantScope
 
 HIDDEN_SUFFIXES = ("_encrypted", "_hash")

@@ -2,7 +2,7 @@
 
 from django.contrib.admin import AdminSite
 
-from accounts.roles import ADMIN_SITE_ROLES
+from .roles import ADMIN_SITE_ROLES
 
 
 class PlatformAdminSite(AdminSite):
