@@ -6,17 +6,16 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django_scopes import scopes_disabled
 
 from core.admin import EventAdmin, ReadOnlyScopedAdmin, region_scope_q
 from core.admin_site import admin_site
 from core.errors import DomainError
-from core.tenancy import COUNTRY, DISTRICT, TenantScope
+from core.tenancy import TenantPaths, TenantScope
 
 from .models import Assignment, AssignmentHistory, AuthEvent, User, UserHistory
-from .roles import COUNTRY_CODE, Role
-from .selectors import assignment_scope_q, users_in_scope
+from .roles import Role
+from .selectors import assignment_scope_q, user_scope_q
 from .services import account_create_or_grant, assignment_grant, assignment_set_active, user_update
 
 MANAGERS = frozenset({Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN})
@@ -29,18 +28,16 @@ def scope_code_within(scope: TenantScope | None, code: str) -> bool:
 
     if scope is None:
         return False
-    if scope.level == COUNTRY:
+    if scope.unrestricted:
         return True
     code = (code or "").strip().upper()
-    if code == COUNTRY_CODE or scope.region_code is None:
-        return False
-    field = "tenant_district_id" if scope.level == DISTRICT else f"{scope.level}_id"
     region = Region.objects.filter(code=code).first()
     if region is not None:
-        return region.code == scope.region_code or getattr(region, field) == scope.region_code
+        return scope.covers_region(region)
     with scopes_disabled():
         institution = Institution.objects.filter(uscc=code).first()
-    return institution is not None and getattr(institution, f"{scope.level}_id") == scope.region_code
+    # By the institution's district, even for an operator scope (operators never manage accounts).
+    return institution is not None and scope.covers(institution, TenantPaths())
 
 
 class _ActorForm(forms.ModelForm):
@@ -201,10 +198,7 @@ class UserAdmin(_ManagedAdmin):
     list_filter = ["is_active", "is_machine"]
 
     def scope_q(self, request):
-        scope = getattr(request, "tenant_scope", None)
-        if scope is not None and scope.level == COUNTRY:
-            return None
-        return Q(pk__in=users_in_scope(scope).values("pk"))
+        return user_scope_q(getattr(request, "tenant_scope", None))
 
 
 class AssignmentAdmin(_ManagedAdmin):
@@ -233,15 +227,12 @@ class AuthEventAdmin(ReadOnlyScopedAdmin):
         by_district = region_scope_q(AuthEvent, scope)
         if by_district is None:
             return None
-        return by_district | Q(user__in=users_in_scope(scope).values("pk"))
+        return by_district | user_scope_q(scope, "user")
 
 
 class UserHistoryAdmin(EventAdmin):
     def scope_q(self, request):
-        scope = getattr(request, "tenant_scope", None)
-        if scope is not None and scope.level == COUNTRY:
-            return None
-        return Q(pgh_obj_id__in=users_in_scope(scope).values("pk"))
+        return user_scope_q(getattr(request, "tenant_scope", None), "pgh_obj_id")
 
 
 class AssignmentHistoryAdmin(EventAdmin):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from core.tenancy import TenantScope
+from core.tenancy import REGION_TREE, TenantPaths, TenantScope, scope_filter
 
 from .models import Assignment, User
 from .roles import COUNTRY_CODE, Role
@@ -37,23 +37,13 @@ def assignment_scope_q(scope: TenantScope | None, prefix: str = "") -> Q | None:
     A region assignment is inside when its region is the scope's region or lies under it; an
     operator assignment when its institution's filing district lies under it.
     """
-    from core.tenancy import COUNTRY, DISTRICT
-
-    if scope is None:
-        return Q(pk__in=[])
-    if scope.level == COUNTRY:
-        return None
-    if scope.region_code is None:
-        return Q(pk__in=[])
-    region_field = "tenant_district" if scope.level == DISTRICT else scope.level
-    code = scope.region_code
-    return (Q(**{f"{prefix}region_id": code}) | Q(**{f"{prefix}region__{region_field}_id": code})
-            | Q(**{f"{prefix}institution__{scope.level}_id": code}))
+    return scope_filter(scope, REGION_TREE.under(f"{prefix}region__"), TenantPaths().under(f"{prefix}institution__"))
 
 
-def users_in_scope(scope: TenantScope | None):
-    """Users holding at least one assignment (active or not) inside ``scope``."""
+def user_scope_q(scope: TenantScope | None, field: str = "pk") -> Q | None:
+    """Rows whose ``field`` is a user holding at least one assignment (active or not) inside ``scope``
+    (None: no filter, the whole country)."""
     condition = assignment_scope_q(scope)
     if condition is None:
-        return User.objects.all()
-    return User.objects.filter(pk__in=Assignment.objects.filter(condition).values("user_id"))
+        return None
+    return Q(**{f"{field}__in": Assignment.objects.filter(condition).values("user_id")})

@@ -22,7 +22,7 @@ from django.http import Http404
 
 from .admin_site import admin_site
 from .roles import ADMIN_SITE_ROLES, Role
-from .tenancy import COUNTRY, DISTRICT, TenantModel, TenantScope
+from .tenancy import NO_PATHS, TenantModel, TenantPaths, TenantScope, scope_filter, tenant_paths
 
 HIDDEN_SUFFIXES = ("_encrypted", "_hash")
 TENANT_FIELDS = ("province", "city", "district")
@@ -44,20 +44,15 @@ def _field_names(model) -> set[str]:
 
 def region_scope_q(model, scope: TenantScope | None) -> models.Q | None:
     """The filter confining ``model`` to ``scope``; ``None`` means no filter (country scope)."""
-    if scope is None:
-        return models.Q(pk__in=[])
-    if scope.level == COUNTRY:
-        return None
     names = _field_names(model)
     if issubclass(model, TenantModel) or set(TENANT_FIELDS) <= names:
-        return scope.q(model)
-    if "district" in names and scope.level in ("province", "city", DISTRICT):
-        field = model._meta.get_field("district")
-        if getattr(field.remote_field, "model", None) is apps.get_model("regions", "Region"):
-            if scope.level == DISTRICT:
-                return models.Q(district_id=scope.region_code)
-            return models.Q(**{f"district__{scope.level}_id": scope.region_code})
-    return models.Q(pk__in=[])
+        paths = tenant_paths(model)
+    elif "district" in names and getattr(model._meta.get_field("district").remote_field, "model", None) \
+            is apps.get_model("regions", "Region"):
+        paths = TenantPaths(province="district__province_id", city="district__city_id", district="district_id")
+    else:
+        paths = NO_PATHS  # country scope only
+    return scope_filter(scope, paths)
 
 
 def active_role(request) -> str | None:

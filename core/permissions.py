@@ -20,27 +20,9 @@ def _scope(assignment) -> TenantScope:
     return scope_of(assignment)
 
 
-def _institution_id(obj) -> int | None:
-    path = getattr(type(obj), "tenant_institution_path", None)
-    if path is None:
-        return None
-    if path == "pk":
-        return obj.pk
-    value = obj
-    for part in path.replace("_id", "").split("__"):
-        value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value.pk if hasattr(value, "pk") else value
-
-
 def covers(assignment, obj) -> bool:
-    scope = _scope(assignment)
-    if scope.level == "country":
-        return True
-    if scope.level == "institution":
-        return _institution_id(obj) in scope.institution_ids
-    return getattr(obj, f"{scope.level}_id", None) == scope.region_code
+    """The assignment's scope covers ``obj`` (its tenant columns, or its institution for operators)."""
+    return _scope(assignment).covers(obj)
 
 
 def roles_for(actor, obj) -> set[str]:
@@ -57,7 +39,3 @@ def require_role(actor, roles: Iterable[str], obj, message: str = "您没有执�
     if not allowed:
         raise PermissionDenied(message)
     return sorted(allowed)[0]
-
-
-def has_role(actor, roles: Iterable[str], obj) -> bool:
-    return bool(roles_for(actor, obj) & set(roles))

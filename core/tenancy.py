@@ -11,9 +11,11 @@ maintenance code open theirs explicitly with ``tenant_scope(...)`` or ``scopes_d
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.db import models
 from django_scopes import ScopeError, get_scope, scope, scopes_disabled
@@ -29,8 +31,95 @@ INSTITUTION = "institution"
 
 
 @dataclass(frozen=True)
+class TenantPaths:
+    """Where rows of a model keep the codes a scope is compared with: ``__``-separated lookup paths
+    (usable in ``filter()`` and, attribute by attribute, on an instance); None where the model cannot
+    be placed at that level (a scope of that level then sees none of its rows).
+
+    The default is a ``TenantModel``'s own copied-down columns; ``REGION_TREE`` is the region table's.
+    """
+
+    province: str | None = "province_id"
+    city: str | None = "city_id"
+    district: str | None = "district_id"
+    institution: str | None = None
+    # A region row itself: inside the scope of exactly that region as well as those above it.
+    own_region: str | None = None
+
+    def under(self, prefix: str) -> TenantPaths:
+        """The same paths reached through a relation (``prefix`` ends with ``__``)."""
+        return TenantPaths(*(None if p is None else prefix + p for p in
+                             (self.province, self.city, self.district, self.institution, self.own_region)))
+
+
+# The region tree (``regions.Region``): a region is in a district scope through its tenant district.
+REGION_TREE = TenantPaths(province="province_id", city="city_id", district="tenant_district_id", own_region="code")
+NO_PATHS = TenantPaths(province=None, city=None, district=None)
+
+
+def tenant_paths(model) -> TenantPaths:
+    """A tenant model's paths: its own province/city/district columns and its institution path."""
+    return TenantPaths(institution=getattr(model, "tenant_institution_path", None))
+
+
+def scope_criteria(scope: TenantScope | None, *paths: TenantPaths) -> list[tuple[str, frozenset]] | None:
+    """The one interpretation of a scope: which rows (reached by ``paths``) it covers.
+
+    None: every row (a country scope). Otherwise a list of ``(path, accepted values)``, any of which
+    places a row inside; an empty list: no row (no scope, the empty scope, or a level ``paths`` cannot
+    place). Every filter and check on a scope (``TenantScope.q``/``filter``/``covers``, the admin,
+    permissions, account scoping) goes through here; the database's twin is ``core.db.rls``.
+    """
+    if scope is None:
+        return []
+    if scope.level == COUNTRY:
+        return None
+    out: list[tuple[str, frozenset]] = []
+    for p in paths:
+        if scope.level == INSTITUTION:
+            if p.institution and scope.institution_ids:
+                out.append((p.institution, scope.institution_ids))
+            continue
+        for path in (getattr(p, scope.level), p.own_region):
+            if path and scope.region_code:
+                out.append((path, frozenset({scope.region_code})))
+    return out
+
+
+def scope_filter(scope: TenantScope | None, *paths: TenantPaths) -> models.Q | None:
+    """``scope_criteria`` as a filter; None means no filter."""
+    criteria = scope_criteria(scope, *paths)
+    if criteria is None:
+        return None
+    terms = [models.Q(**{path: next(iter(values))}) if len(values) == 1 else models.Q(**{f"{path}__in": sorted(values)})
+             for path, values in criteria]
+    return reduce(operator.or_, terms) if terms else models.Q(pk__in=[])
+
+
+def _resolve(obj, path: str):
+    value = obj
+    for part in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, part, None)
+    return value
+
+
+def scope_covers(scope: TenantScope | None, obj, *paths: TenantPaths) -> bool:
+    """``scope_criteria`` applied to one object in Python (the object's own paths by default)."""
+    criteria = scope_criteria(scope, *(paths or (tenant_paths(type(obj)),)))
+    if criteria is None:
+        return True
+    return any(_resolve(obj, path) in values for path, values in criteria)
+
+
+@dataclass(frozen=True)
 class TenantScope:
-    """What an actor may see: a whole level of the region tree, or some institutions."""
+    """What an actor may see: a whole level of the region tree, or some institutions.
+
+    Build one with the constructors; ask what it covers through ``q``/``filter``/``covers`` (all
+    interpreted by ``scope_criteria``), never by reading ``level`` and ``region_code`` yourself.
+    """
 
     level: str
     region_code: str | None = None
@@ -52,27 +141,40 @@ class TenantScope:
     def nothing(cls) -> TenantScope:
         return cls(INSTITUTION, None, frozenset())
 
+    @property
+    def unrestricted(self) -> bool:
+        """Covers every row (the whole country)."""
+        return scope_criteria(self, TenantPaths()) is None
+
     def q(self, model) -> models.Q | None:
-        """The filter that confines ``model`` to this scope (None: no filter)."""
-        if self.level == COUNTRY:
-            return None
-        if self.level in (PROVINCE, CITY, DISTRICT):
-            return models.Q(**{f"{self.level}_id": self.region_code})
-        path = getattr(model, "tenant_institution_path", None)
-        if path is None or not self.institution_ids:
-            return models.Q(pk__in=[])
-        return models.Q(**{f"{path}__in": sorted(self.institution_ids)})
+        """The filter that confines ``model`` (a tenant model) to this scope (None: no filter)."""
+        return scope_filter(self, tenant_paths(model))
+
+    def filter(self, *paths: TenantPaths) -> models.Q | None:
+        """The filter for rows reached by ``paths`` (any of them places a row inside); None: no filter."""
+        return scope_filter(self, *paths)
+
+    def covers(self, obj, *paths: TenantPaths) -> bool:
+        return scope_covers(self, obj, *paths)
 
     def covers_region(self, region) -> bool:
-        if self.level == COUNTRY:
-            return True
-        if self.level in (PROVINCE, CITY, DISTRICT):
-            # Regions carry province_id, city_id and tenant_district_id (not district_id).
-            attr = "tenant_district_id" if self.level == DISTRICT else f"{self.level}_id"
-            return getattr(region, attr, None) == self.region_code or region.code == self.region_code
-        return False
+        """The region is this scope's region or lies under it."""
+        return scope_covers(self, region, REGION_TREE)
+
+    def as_setting(self) -> str:
+        """This scope as the session setting ``app.tenant`` that ``core.db.rls``'s SQL interprets:
+        ``*``, ``district:330106`` (or ``city:``/``province:``), ``institution:1,2``, ``institution:``."""
+        criteria = scope_criteria(self, _SETTING_KINDS)
+        if criteria is None:
+            return ALL_ROWS
+        if not criteria:
+            return "institution:"
+        ((kind, values),) = criteria
+        return f"{kind}:" + ",".join(str(v) for v in sorted(values))
 
 
+# The setting names each level after itself (see ``TenantScope.as_setting``).
+_SETTING_KINDS = TenantPaths(province=PROVINCE, city=CITY, district=DISTRICT, institution=INSTITUTION)
 ALL_ROWS = "*"
 
 
@@ -90,18 +192,7 @@ def tenant_setting() -> str:
     value = state.get(SCOPE_DIMENSION)
     if value is None:
         return "institution:"
-    if value.level == COUNTRY:
-        return ALL_ROWS
-    if value.level == INSTITUTION:
-        return "institution:" + ",".join(str(pk) for pk in sorted(value.institution_ids))
-    return f"{value.level}:{value.region_code}"
-
-
-def current_scope() -> TenantScope | None:
-    state = get_scope()
-    if not state.get("_enabled", True):
-        return TenantScope.country()
-    return state.get(SCOPE_DIMENSION)
+    return value.as_setting()
 
 
 @contextmanager
@@ -113,6 +204,14 @@ def tenant_scope(value: TenantScope) -> Iterator[None]:
 class TenantQuerySet(models.QuerySet):
     def locked(self):
         return self.select_for_update(of=("self",))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, after each new row has taken its tenant ids (``TenantModel.copy_tenant``)."""
+        objs = list(objs)
+        for obj in objs:
+            if not obj.district_id:
+                obj.copy_tenant()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
@@ -131,7 +230,12 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
 
 
 class TenantModel(models.Model):
-    """Abstract base: the row's region plus the copied-down tenant ids (equality filters only)."""
+    """Abstract base: the row's region plus the copied-down tenant ids (equality filters only).
+
+    A root row (an institution, a registration) is placed with ``set_region``. Every other row names
+    the foreign key it belongs under in ``tenant_parent`` and takes its ids from that parent when first
+    saved (``save``, ``objects.bulk_create``), so services never copy them by hand.
+    """
 
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
                                verbose_name="所在区划")
@@ -143,6 +247,8 @@ class TenantModel(models.Model):
                                  verbose_name="备案机关辖区", editable=False)
 
     objects = TenantManager()
+    # The foreign key to the tenant row this one belongs under ("filing", "institution"); None: a root.
+    tenant_parent: str | None = None
     # Path from this model to the owning institution's id, for operator (institution) scopes.
     tenant_institution_path: str | None = None
 
@@ -150,9 +256,18 @@ class TenantModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.region_id and not self.district_id:
-            self.set_region(self.region)
+        if not self.district_id:
+            self.copy_tenant()
         super().save(*args, **kwargs)
+
+    def copy_tenant(self) -> None:
+        """Fill region/province/city/district: from ``tenant_parent``, or for a root from ``region``."""
+        if self.tenant_parent:
+            parent = getattr(self, self.tenant_parent)
+            self.region_id, self.province_id = parent.region_id, parent.province_id
+            self.city_id, self.district_id = parent.city_id, parent.district_id
+        elif self.region_id:
+            self.set_region(self.region)
 
     def set_region(self, region) -> None:
         """Set region and copy down province/city/district from the region tree."""
@@ -169,9 +284,9 @@ def tenant_models() -> list[type[models.Model]]:
 
 
 __all__ = [
-    "CITY", "COUNTRY", "DISTRICT", "INSTITUTION", "PROVINCE", "ScopeError", "TenantManager",
-    "TenantModel", "TenantScope", "current_scope", "scopes_disabled", "tenant_models", "tenant_scope",
-    "tenant_setting",
+    "CITY", "COUNTRY", "DISTRICT", "INSTITUTION", "NO_PATHS", "PROVINCE", "REGION_TREE", "ScopeError",
+    "TenantManager", "TenantModel", "TenantPaths", "TenantScope", "scope_covers", "scope_criteria",
+    "scope_filter", "scopes_disabled", "tenant_models", "tenant_paths", "tenant_scope", "tenant_setting",
 ]
 
 

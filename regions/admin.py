@@ -14,24 +14,20 @@ from django.db import models
 
 from core.admin import EventAdmin, ReadOnlyScopedAdmin
 from core.admin_site import admin_site
-from core.tenancy import COUNTRY, DISTRICT
+from core.tenancy import REGION_TREE, scope_filter
 
 from .models import PolicyParameter, Population, Region
 
 
 def region_fk_scope_q(scope, prefix: str = "region") -> models.Q | None:
-    """Rows whose ``region`` is in ``scope`` or above it; None = no filter (country)."""
-    if scope is None:
-        return models.Q(pk__in=[])
-    if scope.level == COUNTRY:
+    """Rows whose ``region`` is in ``scope`` or above it; None = no filter (country). Institution
+    scopes (operators) see none of this."""
+    within = scope_filter(scope, REGION_TREE.under(f"{prefix}__"))
+    if within is None:
         return None
-    if scope.region_code is None:  # institution scopes (operators) see none of this
-        return models.Q(pk__in=[])
-    column = "tenant_district_id" if scope.level == DISTRICT else f"{scope.level}_id"
-    region = Region.objects.filter(code=scope.region_code).first()
+    region = Region.objects.filter(code=scope.region_code).first() if scope and scope.region_code else None
     above = [c for c in (region.parent_id, region.city_id, region.province_id) if c] if region else []
-    return (models.Q(**{f"{prefix}__{column}": scope.region_code})
-            | models.Q(**{f"{prefix}_id__in": [scope.region_code, *above]}))
+    return (within | models.Q(**{f"{prefix}_id__in": above})) if above else within
 
 
 class RegionScopedMixin:

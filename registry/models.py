@@ -119,6 +119,7 @@ class Registration(TenantModel):
     received_at = models.DateTimeField("首次接收", auto_now_add=True)
     updated_at = models.DateTimeField("最近更新", auto_now=True)
 
+    # A root row (no tenant_parent): placed where the authority registered it (set_region).
     tenant_institution_path = "institution_id"
 
     class Meta:
@@ -146,6 +147,7 @@ class InstitutionClaim(TenantModel):
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
 
+    tenant_parent = "institution"
     tenant_institution_path = "institution_id"
 
     class Meta:
@@ -194,6 +196,7 @@ class Staff(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    tenant_parent = "institution"
     tenant_institution_path = "institution_id"
 
     class Meta:
@@ -233,6 +236,7 @@ class StaffQualification(TenantModel):
     number = models.CharField("证书编号", max_length=64)
     expires_on = models.DateField("有效期至", null=True, blank=True)
 
+    tenant_parent = "staff"
     tenant_institution_path = "staff__institution_id"
 
     class Meta:
@@ -326,6 +330,7 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    tenant_parent = "institution"
     tenant_institution_path = "institution_id"
 
     class Meta:
@@ -362,6 +367,7 @@ class FilingClass(TenantModel):
     carers = models.PositiveSmallIntegerField("保育人员数", default=0)
     min_age_months = models.PositiveSmallIntegerField("最小月龄", null=True, blank=True)
 
+    tenant_parent = "filing"
     tenant_institution_path = "filing__institution_id"
 
     class Meta:
@@ -392,6 +398,7 @@ class FilingDocument(TenantModel):
                                     related_name="+", verbose_name="上传人")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
+    tenant_parent = "filing"
     tenant_institution_path = "filing__institution_id"
 
     class Meta:
@@ -412,6 +419,7 @@ class FilingEvent(TenantModel):
     items = models.JSONField("事项", default=list, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
+    tenant_parent = "filing"
     tenant_institution_path = "filing__institution_id"
 
     class Meta:
@@ -448,6 +456,7 @@ class StaffConflictFlag(TenantModel):
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
     created_at = models.DateTimeField("发现时间", auto_now_add=True)
 
+    tenant_parent = "staff"
     tenant_institution_path = "staff__institution_id"
 
     class Meta:

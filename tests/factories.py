@@ -88,20 +88,27 @@ class StaffFactory(factory.django.DjangoModelFactory):
         obj.id_number_encrypted = crypto.encrypt(number)
         obj.id_number_hash = crypto.blind_index(number)
         obj.id_number_masked = mask_id_number(number)
-        obj.set_region(obj.institution.region)
         obj.save()
         return obj
 
 
-# --- filings (helper h4) ----------------------------------------------------------------------------
+# --- filings ---------------------------------------------------------------------------------------------
 
-def _copy_tenant_from(obj, source):
-    obj.region_id, obj.province_id = source.region_id, source.province_id
-    obj.city_id, obj.district_id = source.city_id, source.district_id
-    return obj
+class _SavedFactory(factory.django.DjangoModelFactory):
+    """Saves the row itself rather than through the scoped default manager (which needs a scope);
+    the row takes its tenant ids from its parent (``TenantModel.tenant_parent``)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        obj.save()
+        return obj
 
 
-class FilingFactory(factory.django.DjangoModelFactory):
+class FilingFactory(_SavedFactory):
     """A filing of an institution; pass ``status=`` to start in any state (set once, before saving)."""
 
     class Meta:
@@ -116,15 +123,8 @@ class FilingFactory(factory.django.DjangoModelFactory):
     premises_type = "owned"
     hygiene_evaluation_passed = True
 
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        obj = model_class(*args, **kwargs)
-        _copy_tenant_from(obj, obj.institution)
-        obj.save()
-        return obj
 
-
-class FilingClassFactory(factory.django.DjangoModelFactory):
+class FilingClassFactory(_SavedFactory):
     class Meta:
         model = "registry.FilingClass"
 
@@ -133,13 +133,6 @@ class FilingClassFactory(factory.django.DjangoModelFactory):
     planned_children = 10
     carers = 4
 
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        obj = model_class(*args, **kwargs)
-        _copy_tenant_from(obj, obj.filing)
-        obj.save()
-        return obj
-
 
 def _scan_file():
     from django.core.files.base import ContentFile
@@ -147,7 +140,7 @@ def _scan_file():
     return ContentFile(b"%PDF-1.4\n%test\n", name="scan.pdf")
 
 
-class FilingDocumentFactory(factory.django.DjangoModelFactory):
+class FilingDocumentFactory(_SavedFactory):
     class Meta:
         model = "registry.FilingDocument"
 
@@ -158,13 +151,6 @@ class FilingDocumentFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = 15
     sha256 = "0" * 64
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        obj = model_class(*args, **kwargs)
-        _copy_tenant_from(obj, obj.filing)
-        obj.save()
-        return obj
 
 
 REQUIRED_DOCS = ("business_licence", "premises_proof", "staff_certificates", "hygiene_report", "fire_safety")
@@ -179,8 +165,8 @@ def make_roster(institution):
         StaffFactory(institution=institution, role=StaffRole.CAREGIVER)
     StaffFactory(institution=institution, role=StaffRole.HEALTH_PART_TIME)
     guard = StaffFactory(institution=institution, role=StaffRole.SECURITY_GUARD)
-    _copy_tenant_from(StaffQualification(staff=guard, type="security", number="BA-0001",
-                                         expires_on=timezone.localdate() + dt.timedelta(days=700)), guard).save()
+    StaffQualification(staff=guard, type="security", number="BA-0001",
+                       expires_on=timezone.localdate() + dt.timedelta(days=700)).save()
 
 
 def add_documents(filing, *, meals_served=False):

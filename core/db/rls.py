@@ -58,3 +58,23 @@ def disable_sql(table: str) -> str:
 def via(parent_table: str, fk_column: str) -> str:
     """The institution id of a row that reaches its institution through ``fk_column``."""
     return f"SELECT p.institution_id FROM {parent_table} p WHERE p.id = {fk_column}"  # noqa: S608 - names from migrations
+
+
+def institution_sql(model) -> str:
+    """The SQL for a row's institution id, derived from ``model.tenant_institution_path``.
+
+    What a tenant table's row-security migration passes to ``enable_sql`` (migrations spell it out,
+    as ``registry/migrations/0004`` does; ``tests/core/test_row_security.py`` proves that every
+    installed policy is the one derived here from the current models).
+    """
+    path = model.tenant_institution_path
+    if path == "pk":
+        return model._meta.pk.column
+    *relations, column = path.split("__")
+    if not relations:
+        return model._meta.get_field(column).column
+    if len(relations) == 1 and column == "institution_id":
+        fk = model._meta.get_field(relations[0])
+        return via(fk.related_model._meta.db_table, fk.column)
+    raise ValueError(f"{model.__name__}.tenant_institution_path {path!r}: row security reaches the institution "
+                     "in at most one hop (a column, or a parent's institution_id)")

@@ -13,7 +13,7 @@ OPEN_FILING_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
 
 
 def scope_name(scope: TenantScope) -> str:
-    if scope.level == "country":
+    if scope.unrestricted:
         return "全国"
     if scope.region_code:
         region = Region.objects.filter(code=scope.region_code).first()

@@ -97,8 +97,6 @@ def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file
     doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=original[:200],
                          content_type=content_type, size=uploaded_file.size, sha256=_sha256(uploaded_file),
                          uploaded_by=actor)
-    doc.region_id, doc.province_id = filing.region_id, filing.province_id
-    doc.city_id, doc.district_id = filing.city_id, filing.district_id
     # Stored under a random name: the user's file name never reaches the file system.
     doc.file.save(f"{uuid.uuid4().hex}.{ext}", uploaded_file, save=False)
     try:

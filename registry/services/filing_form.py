@@ -21,7 +21,7 @@ from core.validators import validate_mobile
 from .. import rules
 from ..models import ClassType, Filing, FilingClass, FilingKind, InstitutionKind, PremisesType, ServiceType
 from ..workflow import ensure_editable
-from .filing_rows import _copy_tenant, _locked_filing
+from .filing_rows import _locked_filing
 
 # Institution facts copied into a new filing and back onto the institution on accept.
 INSTITUTION_FACTS = ("name", "address", "latitude", "longitude", "legal_representative", "principal_name",
@@ -223,7 +223,6 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
             errors.setdefault(f"{key}.name", []).append("班级名称不能超过 64 个字符。")
         row = FilingClass(filing=filing, name=name[:64], class_type=item.get("class_type"), planned_children=planned,
                           carers=carers, min_age_months=min_age if isinstance(min_age, int) else None)
-        _copy_tenant(row, filing)
         rows.append(row)
     if errors:
         raise DomainError("invalid", "班级信息有误，请检查标注的字段。", fields=errors)

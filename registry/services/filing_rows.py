@@ -1,15 +1,10 @@
-"""Row helpers every filing service shares: the locked read, the tenant copy and the event row."""
+"""Row helpers every filing service shares: the locked read and the event row."""
 
 from __future__ import annotations
 
 from core.errors import NotFound
 
 from ..models import Filing, FilingEvent
-
-
-def _copy_tenant(obj, source) -> None:
-    obj.region_id, obj.province_id = source.region_id, source.province_id
-    obj.city_id, obj.district_id = source.city_id, source.district_id
 
 
 def _locked_filing(filing_id: int) -> Filing:
@@ -30,6 +25,5 @@ def _locked_for_transition(filing_id: int, expected_version: int | None) -> tupl
 def _record(filing: Filing, *, actor, action: str, from_status: str, reason: str = "", items=None) -> FilingEvent:
     event = FilingEvent(filing=filing, action=action, from_status=from_status, to_status=filing.status,
                         actor=actor, reason=reason, items=list(items or []))
-    _copy_tenant(event, filing)
     event.save()
     return event

@@ -49,7 +49,7 @@ from .filing_form import (
     void_commitment,
 )
 from .filing_notifications import _notify_on_commit, _operators_of, _reviewers_of, filing_link
-from .filing_rows import _copy_tenant, _locked_filing, _locked_for_transition, _record
+from .filing_rows import _locked_filing, _locked_for_transition, _record
 
 __all__ = [
     "COMMITMENT_FIELDS", "FORM_FIELDS", "TERMINATION_FIELDS", "blacklist_hits", "build_facts", "compute_changes",
@@ -96,7 +96,6 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
                           status_code=409)
 
     filing = Filing(institution=institution, kind=kind, institution_kind=institution.kind, created_by=actor)
-    _copy_tenant(filing, institution)
     for f in INSTITUTION_FACTS:
         setattr(filing, f, getattr(institution, f))
     current = institution.current_filing
@@ -109,7 +108,6 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
         for c in current.classes.all():
             row = FilingClass(filing=filing, name=c.name, class_type=c.class_type,
                               planned_children=c.planned_children, carers=c.carers, min_age_months=c.min_age_months)
-            _copy_tenant(row, filing)
             rows.append(row)
         FilingClass.objects.bulk_create(rows)
     _record(filing, actor=actor, action=FilingAction.CREATE, from_status="")

@@ -317,7 +317,6 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
         if existing is not None:
             return existing
         claim = InstitutionClaim(institution=institution, user=actor)
-        claim.set_region(institution.region)
         claim.save()
     district_id = institution.district_id
     _notify_on_commit(users=lambda: _reviewers_of(district_id), verb="claim_submitted",

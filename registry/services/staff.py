@@ -172,9 +172,7 @@ def _replace_qualifications(staff: Staff, quals: list[dict]) -> None:
     StaffQualification.objects.filter(staff=staff).delete()
     rows = []
     for q in quals:
-        row = StaffQualification(staff=staff, type=q["type"], number=q["number"], expires_on=q["expires_on"])
-        row.set_region(staff.region)
-        rows.append(row)
+        rows.append(StaffQualification(staff=staff, type=q["type"], number=q["number"], expires_on=q["expires_on"]))
     StaffQualification.objects.bulk_create(rows)
 
 
@@ -189,7 +187,6 @@ def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
     number = clean.pop("id_number")
     staff = Staff(institution=institution, **clean)
     _set_id_number(staff, number)
-    staff.set_region(institution.region)
     _ensure_not_on_roster(staff)
     _save(staff)
     _replace_qualifications(staff, quals)
@@ -324,7 +321,6 @@ def staff_conflicts_detect(*, staff_id: int) -> list[StaffConflictFlag]:
                 flag = StaffConflictFlag(staff=mine, other_staff=theirs,
                                          other_institution_name=theirs.institution.name,
                                          other_district_name=theirs.district.full_name or theirs.district.name)
-                flag.set_region(mine.region)
                 rows.append(flag)
         StaffConflictFlag.objects.bulk_create(rows, ignore_conflicts=True)
         pair = (Q(staff=staff, other_staff_id__in=other_ids) | Q(other_staff=staff, staff_id__in=other_ids))

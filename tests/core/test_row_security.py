@@ -64,6 +64,49 @@ def test_every_tenant_table_has_a_forced_policy():
             assert cur.fetchone() == ("ALL",), f"{table}: no {rls.POLICY} policy for every command"
 
 
+def test_policies_are_on_exactly_the_tenant_tables():
+    """No tenant table without its policy, and no policy left on a table that is no tenant model."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_policies WHERE policyname = %s AND schemaname = 'public'",
+                    [rls.POLICY])
+        installed = {row[0] for row in cur.fetchall()}
+    assert installed == {m._meta.db_table for m in tenant_models()}
+
+
+@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m._meta.db_table)
+def test_installed_policy_is_the_one_derived_from_the_model(model):
+    """The migrations spell out each table's policy; it must be the one ``rls.institution_sql`` derives
+    from the model's ``tenant_institution_path`` (PostgreSQL's own rendering of both is compared)."""
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE rls_derived (LIKE {table})")
+        cur.execute(rls.enable_sql("rls_derived", rls.institution_sql(model)))
+        cur.execute("SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = %s "
+                    "AND tablename IN (%s, 'rls_derived')", [rls.POLICY, table])
+        found = {name: (qual, check) for name, qual, check in cur.fetchall()}
+        cur.execute("DROP TABLE rls_derived")
+    # A sub-select names the outer table; the scratch copy's name stands in for it there.
+    derived = tuple(text.replace("rls_derived.", f"{table}.") for text in found["rls_derived"])
+    assert found[table] == derived
+
+
+def test_the_database_and_the_orm_place_every_row_alike(two_districts):
+    """The session setting (read by the policies' SQL) and ``TenantScope.q`` (the ORM) interpret each
+    scope the same way, for rows placed directly and rows under a parent."""
+    xihu, _gongshu = two_districts
+    scopes = [TenantScope.country(), _district("330106"), _district("330105"),
+              TenantScope.for_region(Region.objects.get(code="330100")),
+              TenantScope.for_region(Region.objects.get(code="330200")),
+              TenantScope.for_institutions([xihu.pk]), TenantScope.nothing()]
+    for scope in scopes:
+        for model in (Institution, Filing, FilingClass, Staff):
+            table = model._meta.db_table
+            with tenant_scope(scope):
+                by_database = set(_raw(f"SELECT id FROM {table}"))  # noqa: S608 - table names from models
+                by_orm = set(model.objects.values_list("pk", flat=True))
+            assert by_database == by_orm, f"{scope} / {table}"
+
+
 def test_raw_sql_and_base_manager_see_only_the_scope_district(two_districts):
     xihu, gongshu = two_districts
     with tenant_scope(_district("330106")):

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django_scopes import ScopeError, scopes_disabled
 
-from core.tenancy import TenantManager, TenantModel, TenantScope, tenant_models, tenant_scope
+from core.tenancy import TenantManager, TenantModel, TenantScope, tenant_models, tenant_scope, tenant_setting
 from tests.factories import InstitutionFactory
 
 # Models with a ``district`` foreign key that are deliberately not TenantModels, and why.
@@ -85,3 +85,131 @@ def test_scoped_reads_see_only_their_district(regions):
         assert list(Institution.objects.values_list("pk", flat=True)) == [mine.pk]
     with tenant_scope(TenantScope.nothing()):
         assert not Institution.objects.exists()
+
+
+# --- one interpretation of a scope ----------------------------------------------------------------
+
+def _scopes(regions, institution_ids):
+    return {
+        "country": TenantScope.country(),
+        "province": TenantScope.for_region(regions["330000"]),
+        "city": TenantScope.for_region(regions["330100"]),
+        "district": TenantScope.for_region(regions["330106"]),
+        "other district": TenantScope.for_region(regions["330105"]),
+        "township tenant": TenantScope.for_region(regions["441900003"]),
+        "operator": TenantScope.for_institutions(institution_ids),
+        "nothing": TenantScope.nothing(),
+    }
+
+
+@pytest.mark.django_db
+def test_filter_and_covers_agree_for_every_scope_and_model(regions):
+    """The ORM filter and the in-Python check (permissions) are one interpretation: they agree on
+    every row, for rows placed directly (institution) and rows under a parent (class, qualification)."""
+    from registry.models import FilingClass, Institution, StaffQualification
+    from tests.factories import FilingClassFactory, FilingFactory, StaffFactory
+
+    with scopes_disabled():
+        places = ["330106001", "330106002", "330105001", "330203001", "441900003"]
+        institutions = [InstitutionFactory(region_id=code) for code in places]
+        for i in institutions:
+            FilingClassFactory(filing=FilingFactory(institution=i))
+            StaffQualification(staff=StaffFactory(institution=i), type="childcare", number="X").save()
+        rows = {model: list(model.objects.all()) for model in (Institution, FilingClass, StaffQualification)}
+    mine = institutions[0].pk
+    expected_districts = {
+        "country": {"330106", "330105", "330203", "441900003"}, "province": {"330106", "330105", "330203"},
+        "city": {"330106", "330105"}, "district": {"330106"}, "other district": {"330105"},
+        "township tenant": {"441900003"}, "operator": {"330106"}, "nothing": set(),
+    }
+    for name, scope in _scopes(regions, [mine]).items():
+        for model, objs in rows.items():
+            condition = scope.q(model)
+            with scopes_disabled():
+                filtered = set(model.objects.filter(condition).values_list("pk", flat=True)) if condition \
+                    else {o.pk for o in objs}
+            covered = {o.pk for o in objs if scope.covers(o)}
+            assert filtered == covered, f"{name} / {model.__name__}"
+            seen_districts = {o.district_id for o in objs if o.pk in covered}
+            assert seen_districts == expected_districts[name], f"{name} / {model.__name__}"
+        if name == "operator":
+            assert {o.pk for o in rows[Institution] if scope.covers(o)} == {mine}
+
+
+@pytest.mark.django_db
+def test_a_region_is_covered_by_its_own_scope_and_those_above(regions):
+    district = TenantScope.for_region(regions["330106"])
+    assert district.covers_region(regions["330106"]) and district.covers_region(regions["330106001"])
+    assert not district.covers_region(regions["330105001"]) and not district.covers_region(regions["330100"])
+    city = TenantScope.for_region(regions["330100"])
+    assert city.covers_region(regions["330105001"]) and city.covers_region(regions["330100"])
+    assert not city.covers_region(regions["330203"]) and not city.covers_region(regions["330000"])
+    assert TenantScope.country().covers_region(regions["441900003"])
+    assert not TenantScope.for_institutions([1]).covers_region(regions["330106"])
+    dongguan = TenantScope.for_region(regions["441900003"])  # a township tenant: its own district
+    assert dongguan.covers_region(regions["441900003"]) and not dongguan.covers_region(regions["441900"])
+
+
+@pytest.mark.django_db
+def test_database_setting_names_the_same_scope(regions):
+    assert TenantScope.country().as_setting() == "*"
+    assert TenantScope.for_region(regions["330000"]).as_setting() == "province:330000"
+    assert TenantScope.for_region(regions["330100"]).as_setting() == "city:330100"
+    assert TenantScope.for_region(regions["330106"]).as_setting() == "district:330106"
+    assert TenantScope.for_institutions([12, 3]).as_setting() == "institution:3,12"
+    assert TenantScope.nothing().as_setting() == "institution:"
+    with tenant_scope(TenantScope.for_region(regions["330106"])):
+        assert tenant_setting() == "district:330106"
+    with scopes_disabled():
+        assert tenant_setting() == "*"
+
+
+def test_only_a_country_scope_is_unrestricted():
+    assert TenantScope.country().unrestricted
+    assert not TenantScope("district", "330106").unrestricted
+    assert not TenantScope.for_institutions([1]).unrestricted and not TenantScope.nothing().unrestricted
+
+
+# --- rows take their tenant from their parent -------------------------------------------------------
+
+def _tenant_fks(model):
+    return [f for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is not None and issubclass(f.related_model, TenantModel)]
+
+
+@pytest.mark.parametrize("model", tenant_models(), ids=_label)
+def test_a_row_under_a_tenant_row_names_its_parent(model):
+    """A row that belongs under another tenant row (a foreign key to one) copies its tenant from it;
+    its institution path runs through that parent, so both walls place it with its parent."""
+    if model.tenant_parent is None:
+        # Registrations are placed where the authority registered them, like institutions.
+        assert model.tenant_institution_path == "pk" or model.__name__ == "Registration", \
+            f"{_label(model)}: rows under another tenant row must name it in tenant_parent"
+        return
+    parent = model._meta.get_field(model.tenant_parent)
+    assert parent in _tenant_fks(model), f"{_label(model)}.tenant_parent must be a foreign key to a tenant model"
+    parent_path = parent.related_model.tenant_institution_path
+    expected = f"{parent.name}_id" if parent_path == "pk" else f"{parent.name}__{parent_path}"
+    assert model.tenant_institution_path == expected
+
+
+@pytest.mark.django_db
+def test_save_and_bulk_create_copy_the_parent_tenant(regions):
+    from registry.models import FilingClass
+    from tests.factories import FilingFactory
+
+    with scopes_disabled():
+        filing = FilingFactory(institution=InstitutionFactory(region_id="330106002"))
+        saved = FilingClass(filing=filing, class_type="infant", planned_children=5)
+        saved.save()
+        bulk = FilingClass.objects.bulk_create([FilingClass(filing=filing, class_type="toddler", planned_children=6)])
+        rows = FilingClass.objects.filter(pk__in=[saved.pk, bulk[0].pk])
+        assert {(r.region_id, r.province_id, r.city_id, r.district_id) for r in rows} \
+            == {("330106002", "330000", "330100", "330106")}
+
+
+@pytest.mark.django_db
+def test_a_root_row_is_placed_by_its_region(regions):
+    with scopes_disabled():
+        dongguan = InstitutionFactory(region_id="441900003")
+    assert (dongguan.province_id, dongguan.city_id, dongguan.district_id) == ("440000", "441900", "441900003")
