@@ -6,14 +6,11 @@ outside it answer 404. Errors: ``{"code", "message", "fields"}`` (core.api.excep
 
 from __future__ import annotations
 
-import contextlib
-
 from django.core.files.base import ContentFile
 from django.http import FileResponse
-from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -177,32 +174,35 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def get_queryset(self):
         if fake(self):
             return InstitutionClaim._base_manager.none()
-        if self._own():
-            return selectors.claims_of_user(user=self.request.user)
         return selectors.claim_list()
+
+    def _own_claims(self) -> list[InstitutionClaim]:
+        """A claimant reads their own claims wherever the institution is: the named cross-tenant read
+        ``claims_of_user``, evaluated (inside ``scopes_disabled``) before anything is serialised."""
+        filters = self.filterset_class(self.request.query_params, queryset=InstitutionClaim._base_manager.none())
+        if not filters.is_valid():
+            raise exceptions.ValidationError(filters.errors)
+        return selectors.claims_of_user(user=self.request.user, status=filters.form.cleaned_data.get("status"))
 
     def get_object(self):
         if self._own():
-            claim = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-            if claim is None:
+            pk = str(self.kwargs["pk"])
+            claims = selectors.claims_of_user(user=self.request.user, claim_id=int(pk)) if pk.isdigit() else []
+            if not claims:
                 raise DomainError("not_found", "认领申请不存在。", status_code=404)
-            return claim
+            return claims[0]
         return selectors.claim_get(claim_id=self.kwargs["pk"])
-
-    def _own_rows(self):
-        """A claimant reads their own claims wherever the institution is: a named cross-tenant read
-        (``claims_of_user``), evaluated inside ``scopes_disabled`` so row security agrees."""
-        return scopes_disabled() if self._own() else contextlib.nullcontext()
 
     @extend_schema(tags=["claims"], summary="认领申请列表（举办者：本人的；区县：本辖区的）")
     def list(self, request, *args, **kwargs):
-        with self._own_rows():
+        if not self._own():
             return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self._own_claims())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(tags=["claims"], summary="认领申请详情", responses={200: s.ClaimSerializer, **errors(404)})
     def retrieve(self, request, *args, **kwargs):
-        with self._own_rows():
-            return super().retrieve(request, *args, **kwargs)
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(tags=["claims"], summary="按统一社会信用代码认领机构", request=s.ClaimCreateSerializer,
                    responses={201: s.ClaimSerializer, **errors(400)})
@@ -211,10 +211,9 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         data.is_valid(raise_exception=True)
         claim = institution_services.institution_claim(actor=request.user, uscc=data.validated_data["uscc"],
                                                        facts=data.validated_data.get("facts"))
-        with scopes_disabled():  # the claimant may not hold a scope over the institution yet
-            body = s.ClaimSerializer(InstitutionClaim.objects.select_related("institution", "user").get(
-                pk=claim.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        # Read back as the claimant's own claim: they may not hold a scope over the institution yet.
+        (own,) = selectors.claims_of_user(user=request.user, claim_id=claim.pk)
+        return Response(s.ClaimSerializer(own).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(tags=["claims"], summary="确认认领（授予举办者账号）", request=None,
                    responses={200: s.ClaimSerializer, **errors(403, 404, 409)})

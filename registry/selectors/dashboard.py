@@ -75,17 +75,3 @@ def operator_dashboard(*, institution_id: int) -> dict:
         ],
     }
 
-
-def claims_of_user(*, user) -> list:
-    """The signed-in person's own claims, whatever district the institution is in.
-
-    Cross-tenant on purpose: a person who has just signed up holds no assignment (empty scope), yet
-    must see what they asked for. Only the claimant's own rows are returned.
-    """
-    from django_scopes import scopes_disabled
-
-    from registry.models import InstitutionClaim
-
-    with scopes_disabled():
-        return list(InstitutionClaim.objects.filter(user=user).select_related("institution")
-                    .order_by("-created_at")[:20])

@@ -79,11 +79,19 @@ def claim_list(*, status: str | None = None) -> QuerySet[InstitutionClaim]:
     return qs.order_by("-created_at", "-id")
 
 
-def claims_of_user(*, user) -> QuerySet[InstitutionClaim]:
-    """A user's own claims, wherever the institution is (they may hold no scope over it yet)."""
+def claims_of_user(*, user, status: str | None = None, claim_id: int | None = None,
+                   limit: int | None = None) -> list[InstitutionClaim]:
+    """A user's own claims, newest first, wherever the institution is (they may hold no scope over it
+    yet): a named cross-tenant read, so it is evaluated here, inside ``scopes_disabled`` (row security
+    then agrees), with every relation the pages and the API show already loaded."""
     with scopes_disabled():
         qs = InstitutionClaim.objects.filter(user=user)
-    return qs.select_related("institution", "user", "decided_by", "region").order_by("-created_at", "-id")
+        if status:
+            qs = qs.filter(status=status)
+        if claim_id is not None:
+            qs = qs.filter(pk=claim_id)
+        qs = qs.select_related("institution", "user", "decided_by", "region").order_by("-created_at", "-id")
+        return list(qs[:limit] if limit else qs)
 
 
 def claim_lookup(*, uscc: str) -> dict | None:

@@ -13,8 +13,8 @@ from core.errors import DomainError
 from regions.selectors import region_children
 from registry.forms import ClaimFactsForm, ClaimForm, ContactForm, SignupForm, apply_domain_error
 from registry.models import FilingKind, InstitutionStatus
-from registry.selectors.dashboard import claims_of_user, operator_dashboard
-from registry.selectors.institutions import claim_lookup
+from registry.selectors.dashboard import operator_dashboard
+from registry.selectors.institutions import claim_lookup, claims_of_user
 from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
 
 from .common import active_role, operator_institution_id, operator_required
@@ -48,7 +48,7 @@ def claim(request):
     """Claim in two steps: the credit code, then either confirm the pushed registration's facts
     (``step=confirm``) or, when none has been pushed, fill them in (``step=facts``)."""
     step = request.POST.get("step", "lookup") if request.method == "POST" else "lookup"
-    context: dict = {"step": "lookup", "claims": claims_of_user(user=request.user)}
+    context: dict = {"step": "lookup", "claims": claims_of_user(user=request.user, limit=20)}
     form = ClaimForm(request.POST if step in ("lookup", "confirm") else None,
                      initial={"uscc": request.GET.get("uscc", "")})
     if step == "lookup" and form.is_bound and form.is_valid():

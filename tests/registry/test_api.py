@@ -215,6 +215,29 @@ def test_claim_flow_through_api(authority, reviewer, other_reviewer):
     assert api(user).get(f"/api/v1/institutions/{institution_id}/").status_code == 200
 
 
+def test_claimant_reads_only_their_own_claims_without_any_scope(authority, gongshu):
+    """A claimant holds no assignment yet: their own claims are a named cross-tenant read, the same
+    in the list (with its filter), the detail, and the answer to the claim itself."""
+    api(authority, token=True).post("/api/v1/registrations/", push_body(), format="json")
+    user = operator_signup(username="new_op", password="Str0ng!pass#2026", display_name="陈静", phone="13900139000")
+    stranger = operator_signup(username="other_op", password="Str0ng!pass#2026", display_name="李雷",
+                               phone="13900139001")
+    client = api(user)
+    first = client.post("/api/v1/claims/", {"uscc": push_body()["uscc"]}, format="json").json()
+    second = client.post("/api/v1/claims/", {"uscc": gongshu.uscc}, format="json").json()
+    assert first["institution_uscc"] == push_body()["uscc"] and second["institution_name"] == "拱墅托育园"
+    listed = client.get("/api/v1/claims/").json()
+    assert listed["count"] == 2 and [c["id"] for c in listed["results"]] == [second["id"], first["id"]]
+    assert client.get("/api/v1/claims/?status=pending").json()["count"] == 2
+    assert client.get("/api/v1/claims/?status=rejected").json()["count"] == 0
+    bad = client.get("/api/v1/claims/?status=nonsense")
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
+    detail = client.get(f"/api/v1/claims/{second['id']}/")
+    assert detail.status_code == 200 and detail.json()["institution_uscc"] == gongshu.uscc
+    assert api(stranger).get(f"/api/v1/claims/{second['id']}/").status_code == 404
+    assert api(stranger).get("/api/v1/claims/").json()["count"] == 0
+
+
 def test_claim_bad_code_is_field_error(regions):
     user = operator_signup(username="new_op", password="Str0ng!pass#2026", display_name="陈静", phone="13900139000")
     r = api(user).post("/api/v1/claims/", {"uscc": "91330106MA27XXXXXZ"}, format="json")
