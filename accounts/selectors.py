@@ -10,6 +10,11 @@ from .models import Assignment, User
 from .roles import COUNTRY_CODE, Role
 
 
+def active_assignments(user: User) -> list[Assignment]:
+    """The user's active assignments, loaded once per user object (``User.active_assignments``)."""
+    return user.active_assignments
+
+
 def assignments_of(user: User) -> list[Assignment]:
     return list(user.assignments.filter(is_active=True).select_related("region", "institution")
                 .order_by("id"))

@@ -14,6 +14,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import assignments
 from .errors import DomainError
 from .tenancy import activate
 
@@ -110,14 +111,12 @@ class TenantScopedMixin:
         super().initial(request, *args, **kwargs)
         django_request = request._request
         if getattr(django_request, "assignment", None) is None and request.user.is_authenticated:
-            from accounts.selectors import assignment_for_session, scope_of
-
             header = request.headers.get("X-Assignment")
-            assignment = assignment_for_session(request.user, int(header) if header and header.isdigit() else None)
+            assignment = assignments.choose(request.user, int(header) if header and header.isdigit() else None)
             django_request.assignment = assignment
             request.assignment = assignment
             if assignment is not None:
-                django_request.tenant_scope = scope_of(assignment)
+                django_request.tenant_scope = assignments.scope_of(assignment)
                 activate(django_request.tenant_scope)
         else:
             request.assignment = getattr(django_request, "assignment", None)

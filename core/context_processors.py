@@ -1,22 +1,11 @@
-"""Role-aware navigation for the base layout."""
+"""Role-aware navigation for the base layout (entries and values registered in ``core.navigation``)."""
 
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
-from accounts.roles import ADMIN_SITE_ROLES, COMMISSION_STAFF, REVIEWERS, Role
-
-# (label, url name, roles that see it; None = every signed-in user). Apps add theirs here.
-NAV_ITEMS: list[tuple[str, str, frozenset | None]] = [
-    ("首页", "core:home", None),
-    ("我的机构", "registry:operator_home", frozenset({Role.OPERATOR})),
-    ("备案审核", "registry:review_queue", REVIEWERS | {Role.CITY_VIEWER}),
-    ("机构名录", "registry:institution_list", COMMISSION_STAFF),
-    ("从业人员预警", "registry:staff_conflicts", COMMISSION_STAFF),
-    ("认领确认", "registry:claim_list", REVIEWERS),
-    ("审计与管理", "admin:index", ADMIN_SITE_ROLES),
-    ("接口文档", "api-docs", frozenset({Role.SYSTEM_ADMIN, Role.REGISTRATION_AUTHORITY})),
-]
+from . import assignments
+from .navigation import layout_values, nav_items
 
 
 def navigation(request):
@@ -26,19 +15,17 @@ def navigation(request):
     assignment = getattr(request, "assignment", None)
     role = assignment.role if assignment else None
     items = []
-    for label, url_name, roles in NAV_ITEMS:
-        if roles is not None and role not in roles:
+    for item in nav_items():
+        if item.roles is not None and role not in item.roles:
             continue
         try:
-            url = reverse(url_name)
+            url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": request.path == url})
-    from notifications.selectors import unread_count
-
+        items.append({"label": item.label, "url": url, "active": request.path == url})
     return {
         "nav_items": items,
         "active_assignment": assignment,
-        "user_assignments": user.active_assignments,
-        "unread_notifications": unread_count(user=user),
+        "user_assignments": assignments.assignments_of(user),
+        **layout_values(request),
     }

@@ -1,23 +1,61 @@
-"""Home page context per role. Figures come from selectors, scoped to the active assignment."""
+"""The home page: each app registers, from ``AppConfig.ready()``, the page of the roles it serves
+and the figures it adds to other apps' pages.
+
+    from core.dashboard import register_home_page, register_home_stats
+    register_home_page(roles={Role.OPERATOR}, template="registry/home_operator.html", context=operator_home)
+    register_home_page(roles={None}, template="registry/home_none.html")   # signed in, no role yet
+    register_home_stats(roles=COMMISSION_STAFF, stats=open_inspections)     # cards on someone's page
+
+``context(request) -> dict`` builds the page from selectors, confined to ``request.tenant_scope`` /
+``request.assignment``; ``stats(request) -> [{"key", "label", "value"}]`` appends cards to the page's
+``stats`` row (``core/_stats.html``). A role's page belongs to one app: registering a second page for
+it is an error. A role nobody registered gets ``core/home_default.html``.
+"""
 
 from __future__ import annotations
 
-from accounts.roles import ADMIN_SITE_ROLES, Role
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULT_TEMPLATE = "core/home_default.html"
+
+
+@dataclass(frozen=True)
+class HomePage:
+    template: str
+    context: Callable[[object], dict] | None = None
+
+
+_pages: dict[str | None, HomePage] = {}
+_stats: list[tuple[frozenset, Callable[[object], list[dict]]]] = []
+
+
+def register_home_page(*, roles: Iterable[str | None], template: str,
+                       context: Callable[[object], dict] | None = None) -> None:
+    page = HomePage(template, context)
+    for role in roles:
+        if _pages.get(role, page) != page:
+            raise ImproperlyConfigured(f"Two home pages registered for role '{role}' (core.dashboard).")
+        _pages[role] = page
+
+
+def register_home_stats(*, roles: Iterable[str | None], stats: Callable[[object], list[dict]]) -> None:
+    entry = (frozenset(roles), stats)
+    if entry not in _stats:
+        _stats.append(entry)
 
 
 def home_context(request) -> dict:
+    """The active role's page: ``{"template": ..., **context}``, with every registered card added."""
     assignment = getattr(request, "assignment", None)
-    if assignment is None:
-        return {"template": "core/home_none.html"}
-    role = assignment.role
-    if role == Role.OPERATOR:
-        from registry.selectors.dashboard import operator_dashboard
-
-        return {"template": "core/home_operator.html", **operator_dashboard(institution_id=assignment.institution_id)}
-    if role in ADMIN_SITE_ROLES or role == Role.REGISTRATION_AUTHORITY:
-        from registry.selectors.dashboard import scope_dashboard
-
-        return {"template": "core/home_admin.html", **scope_dashboard(scope=request.tenant_scope)}
-    from registry.selectors.dashboard import scope_dashboard
-
-    return {"template": "core/home_commission.html", **scope_dashboard(scope=request.tenant_scope)}
+    role = assignment.role if assignment is not None else None
+    page = _pages.get(role)
+    if page is None:
+        return {"template": DEFAULT_TEMPLATE}
+    context = {"template": page.template, **(page.context(request) if page.context else {})}
+    extra = [card for roles, stats in _stats if role in roles for card in stats(request)]
+    if extra:
+        context["stats"] = [*context.get("stats", []), *extra]
+    return context

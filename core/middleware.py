@@ -6,6 +6,7 @@ import pghistory
 from django.db import connection
 from pghistory.middleware import HistoryMiddleware
 
+from . import assignments
 from .audit import client_ip
 from .tenancy import TenantScope, tenant_scope
 
@@ -30,15 +31,7 @@ class AuditContextMiddleware(HistoryMiddleware):
 
 def active_assignment(request):
     """The assignment the user acts through (chosen in the session; the first one otherwise)."""
-    from accounts.selectors import assignment_for_session
-
-    return assignment_for_session(request.user, request.session.get(SESSION_ASSIGNMENT_KEY))
-
-
-def scope_for_assignment(assignment) -> TenantScope:
-    from accounts.selectors import scope_of
-
-    return scope_of(assignment)
+    return assignments.choose(request.user, request.session.get(SESSION_ASSIGNMENT_KEY))
 
 
 class TenantScopeMiddleware:
@@ -56,7 +49,7 @@ class TenantScopeMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             assignment = active_assignment(request)
         request.assignment = assignment
-        value = scope_for_assignment(assignment) if assignment else TenantScope.nothing()
+        value = assignments.scope_of(assignment) if assignment else TenantScope.nothing()
         request.tenant_scope = value
         with tenant_scope(value):
             return self.get_response(request)

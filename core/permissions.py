@@ -3,31 +3,25 @@
 Services call ``require_role(actor, roles, obj)``; selectors already confine reads to the
 request's scope, so this is the second question: does the actor hold a *role* allowed to do it
 there. An object outside every scope of the actor is 404 (no existence leak); inside scope but with
-the wrong role is 403.
+the wrong role is 403. Scopes come from ``core.assignments``; whether one covers ``obj`` is
+``TenantScope.covers`` (the object's tenant columns, or its institution for operators).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import assignments
 from .errors import NotFound, PermissionDenied
-from .tenancy import TenantScope
-
-
-def _scope(assignment) -> TenantScope:
-    from accounts.selectors import scope_of
-
-    return scope_of(assignment)
 
 
 def covers(assignment, obj) -> bool:
-    """The assignment's scope covers ``obj`` (its tenant columns, or its institution for operators)."""
-    return _scope(assignment).covers(obj)
+    return assignments.scope_of(assignment).covers(obj)
 
 
 def roles_for(actor, obj) -> set[str]:
     """The actor's roles whose scope covers ``obj``."""
-    return {a.role for a in actor.active_assignments if covers(a, obj)}
+    return {a.role for a in assignments.assignments_of(actor) if covers(a, obj)}
 
 
 def require_role(actor, roles: Iterable[str], obj, message: str = "您没有执行该操作的权限。") -> str:

@@ -5,6 +5,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from .dashboard import home_context
 from .health import check_all
 from .middleware import SESSION_ASSIGNMENT_KEY
 
@@ -15,9 +16,7 @@ SERVER_ERROR_MESSAGE = "服务器内部错误，请稍后再试；如持续出�
 
 @login_required
 def home(request):
-    """The home page of the active role: real figures of the actor's scope."""
-    from .dashboard import home_context
-
+    """The home page of the active role (registered by the apps in ``core.dashboard``)."""
     context = home_context(request)
     return render(request, context.pop("template"), context)
 
