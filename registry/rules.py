@@ -124,9 +124,9 @@ class FilingFacts:
     placement_plan: str = ""
     # Change filings: {field: [old, new]} against the institution's current facts.
     changes: dict[str, list] = field(default_factory=dict)
-    # Blacklist hook: names (or labels) of listed persons / the institution itself, filled by the
-    # supervision app's matcher (registry.services.filings.blacklist_hits). None: no blacklist
-    # exists yet, so the checklist shows no blacklist item rather than a pass nobody checked.
+    # Blacklist: names (or labels) of listed persons / the institution itself, from the provider the
+    # supervision app registers in core.checklists (registry.services.filing_checks.blacklist_hits).
+    # None: nobody provides one, so the checklist shows no blacklist item rather than a pass nobody checked.
     blacklist_hits: tuple[str, ...] | None = None
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from core import checklists
 from core.errors import DomainError
 from regions.policy import policy_values
 
@@ -19,14 +20,15 @@ def policy_for(filing: Filing) -> rules.Policy:
     return rules.Policy.from_values(policy_values(filing.region))
 
 
+# The filing checklist's name in ``core.checklists``; other apps add items to it (supervision: "blacklist").
+FILING_CHECKLIST = "registry.filing"
+
+
 def blacklist_hits(filing: Filing) -> tuple[str, ...] | None:
-    """Hook for the supervision blacklist (rules.check_blacklist): listed persons on the roster or the
-    institution itself. None until the supervision app provides its matcher (no check is shown)."""
-    try:
-        from supervision.selectors import blacklist_hits_for_filing  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return tuple(blacklist_hits_for_filing(filing=filing))
+    """Listed persons on the roster or the institution itself (rules.check_blacklist), from the provider
+    the supervision app registers; None while nobody provides it (the checklist shows no blacklist item)."""
+    provider = checklists.provider(FILING_CHECKLIST, "blacklist")
+    return None if provider is None else tuple(provider(filing=filing))
 
 
 def _active_staff(institution_id: int, today: dt.date):

@@ -1,6 +1,6 @@
 """The kernel's registries: apps fill them from AppConfig.ready(), core reads them (and imports no app).
 
-Menu entries, home pages and cards, layout values and the assignment resolver.
+Menu entries, home pages and cards, layout values, the assignment resolver and checklist items.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django_scopes import scopes_disabled
 
-from core import assignments, dashboard
+from core import assignments, checklists, dashboard
 from core.roles import Role
 from notifications.models import Notification
 from tests.factories import InstitutionFactory
@@ -95,3 +95,23 @@ def test_accounts_registered_the_resolver(make_account):
     assert chosen.role == Role.DISTRICT_REVIEWER and assignments.assignments_of(user) == [chosen]
     assert assignments.scope_of(chosen) == TenantScope("district", "330106")
 
+
+def test_checklist_provider_that_cannot_be_imported_fails_loudly():
+    with pytest.raises(ImportError):
+        checklists.register("test.list", "missing", "supervision.selectors.no_such_provider")
+    assert checklists.provider("test.list", "missing") is None
+
+
+def test_checklist_items_by_name_and_one_provider_each():
+    def first(**kwargs):
+        return ()
+
+    try:
+        checklists.register("test.list", "item", first)
+        checklists.register("test.list", "item", first)  # the same again: harmless (ready() may rerun)
+        assert checklists.provider("test.list", "item") is first
+        assert checklists.provider("test.list", "other") is None
+        with pytest.raises(ImproperlyConfigured):
+            checklists.register("test.list", "item", lambda **kwargs: ())
+    finally:
+        checklists.unregister("test.list", "item")

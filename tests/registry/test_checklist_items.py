@@ -1,0 +1,51 @@
+"""Items other apps add to the filing checklist through ``core.checklists`` (the blacklist)."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+from core import checklists
+from registry.services.filing_checks import FILING_CHECKLIST, filing_run_checks
+from tests.factories import make_ready_filing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def filing(regions):
+    with scopes_disabled():
+        return make_ready_filing()
+
+
+@pytest.fixture
+def blacklist():
+    listed: list[str] = []
+    seen = []
+
+    def provider(*, filing):
+        seen.append(filing.pk)
+        return listed
+
+    checklists.register(FILING_CHECKLIST, "blacklist", provider)
+    yield listed, seen
+    checklists.unregister(FILING_CHECKLIST, "blacklist")
+
+
+def test_without_a_provider_there_is_no_blacklist_item(filing):
+    assert checklists.provider(FILING_CHECKLIST, "blacklist") is None  # supervision registers none yet
+    with scopes_disabled():
+        checks = filing_run_checks(filing=filing)
+    assert checks and all(c["passed"] for c in checks)
+    assert "blacklist" not in {c["code"] for c in checks}
+
+
+def test_a_registered_provider_adds_the_item_and_decides_it(filing, blacklist):
+    listed, seen = blacklist
+    with scopes_disabled():
+        passed = {c["code"]: c["passed"] for c in filing_run_checks(filing=filing)}
+        listed.append("王某某")
+        failed = [c for c in filing_run_checks(filing=filing) if not c["passed"]]
+    assert passed["blacklist"] is True
+    assert [c["code"] for c in failed] == ["blacklist"]
+    assert seen == [filing.pk, filing.pk]
