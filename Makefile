@@ -32,6 +32,7 @@ check-services:
 
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 migrations-check:
 	$(VENV)/bin/python manage.py makemigrations --check --dry-run
