@@ -23,12 +23,6 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ID_X = "11010519491231002X"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def api(user=None, token=False) -> APIClient:
     client = APIClient()
     if user is not None:

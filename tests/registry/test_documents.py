@@ -24,12 +24,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def stored_files(root):
     return [p for p in root.rglob("*") if p.is_file()]
 

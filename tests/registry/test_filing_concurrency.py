@@ -17,11 +17,6 @@ from tests.factories import InstitutionFactory, make_ready_filing
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def accept_job(actor, filing_id, region, expected_version=None):
     def job():
         with tenant_scope(TenantScope.for_region(region)):

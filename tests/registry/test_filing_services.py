@@ -27,22 +27,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def institution(regions):
-    with scopes_disabled():
-        return InstitutionFactory(service_types=["full_day"], total_slots=10)
-
-
-@pytest.fixture
-def operator(make_account, institution):
-    return make_account("op_xihu", "operator", institution.uscc)
-
-
 def as_(user):
     """Open the user's own scope (as the middleware does for a request)."""
     return tenant_scope(scope_of(user.active_assignments[0]))

@@ -26,8 +26,7 @@ BASE = "https://tuoyu.example.gov.cn"
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def public_url(settings):
     settings.PUBLIC_BASE_URL = BASE
 
 

@@ -30,22 +30,6 @@ from tests.factories import FilingFactory, InstitutionFactory, StaffFactory, mak
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def institution(regions):
-    with scopes_disabled():
-        return InstitutionFactory(name="西湖区小星星托育园", service_types=["full_day"], total_slots=10)
-
-
-@pytest.fixture
-def operator(make_account, institution):
-    return make_account("op_xihu", "operator", institution.uscc)
-
-
 def client_for(client_class, user):
     c = client_class()
     c.force_login(user)

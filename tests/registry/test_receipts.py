@@ -21,8 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def public_url(settings):
     settings.PUBLIC_BASE_URL = "https://tuoyu.example.gov.cn"
 
 
