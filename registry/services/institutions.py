@@ -37,8 +37,6 @@ from ..models import (
     Registration,
 )
 
-REGISTRATION_FIELDS = ("uscc", "name", "nature", "legal_representative", "address", "district",
-                       "registered_on", "business_scope")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 CHILDCARE_WORD = "托育"
 

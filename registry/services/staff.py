@@ -39,9 +39,6 @@ from .institutions import _Errors, _parse_date
 
 # Who may edit a roster: the institution's operator, and the district administrator.
 STAFF_EDITORS = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
-STAFF_FIELDS = ("name", "id_number", "role", "education", "years_experience", "health_certificate_date",
-                "criminal_record_checked", "criminal_record_checked_on", "start_date", "end_date",
-                "qualifications")
 _DATE_FIELDS = {"health_certificate_date": "健康合格证明日期", "criminal_record_checked_on": "无犯罪记录证明日期",
                 "start_date": "入职日期", "end_date": "离职日期"}
 

@@ -55,7 +55,6 @@ CHANGE_STEPS = [("basic", "变更事项"), ("classes", "班级设置"), ("docume
                 ("checklist", "自查与提交")]
 TERMINATION_STEPS = [("termination", "终止信息"), ("documents", "上传材料"), ("commitment", "备案承诺"),
                      ("checklist", "自查与提交")]
-BASIC_FIELDS = list(FilingBasicForm.base_fields)
 
 
 def steps_for(filing) -> list[tuple[str, str]]:
