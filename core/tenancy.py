@@ -7,6 +7,12 @@ maintenance code open theirs explicitly with ``tenant_scope(...)`` or ``scopes_d
 
 ``TenantManager`` is built on django-scopes' state: with no scope active, every query raises
 ``ScopeError`` instead of returning everything.
+
+How an app uses it: subclass ``TenantModel``; a row below another tenant row names that foreign key
+in ``tenant_parent`` (its region ids are then copied on save and ``bulk_create``) and says how it
+reaches its institution in ``tenant_institution_path`` (for operators' scopes and row security).
+Read through the default manager (already confined); to ask what a scope covers, use
+``TenantScope.q``/``filter``/``covers`` with ``TenantPaths``, all interpreted by ``scope_criteria``.
 """
 
 from __future__ import annotations
