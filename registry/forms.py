@@ -24,6 +24,7 @@ from registry.models import (
     ServiceType,
     StaffRole,
 )
+from registry.workflow import REVIEW_QUEUE_STATES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -371,8 +372,8 @@ class ReviewQueueFilter(TownshipFilterSet):
     """The review queue's filter form; the filtering itself is ``review_queue(filters=...)``."""
 
     status = django_filters.ChoiceFilter(
-        label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
-                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop", empty_label="全部")
+        label="状态", choices=[(s.value, s.label) for s in FilingStatus if s in REVIEW_QUEUE_STATES], method="noop",
+        empty_label="全部")
     township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
     filing_kind = django_filters.ChoiceFilter(label="备案类型", choices=FilingKind.choices, method="noop",
                                               empty_label="全部")

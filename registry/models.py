@@ -334,7 +334,7 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
         indexes = [
             models.Index(fields=["district", "status", "due_at"]),
             # Earliest deadline first over the open set at city/province/country scope (docs/benchmarks.md,
-            # finding 1); the predicate must match QUEUE_STATES / OPEN_FILING_STATUSES in the selectors.
+            # finding 1); the predicate must match registry.workflow.REVIEW_QUEUE_STATES.
             models.Index(fields=["due_at"], condition=models.Q(status__in=["submitted", "resubmitted"]),
                          name="filing_open_due_idx"),
         ]

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from core.tenancy import TenantScope
 from regions.models import Region
-from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
-
-OPEN_FILING_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
+from registry.models import Filing, Institution, InstitutionStatus
+from registry.workflow import REVIEW_QUEUE_STATES
 
 
 def scope_name(scope: TenantScope) -> str:
@@ -29,7 +28,7 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
         unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
         slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)),
     )
-    open_filings = Filing.objects.filter(status__in=OPEN_FILING_STATUSES)
+    open_filings = Filing.objects.filter(status__in=REVIEW_QUEUE_STATES)
     waiting = open_filings.aggregate(
         pending=Count("id"),
         # Past the 5-working-day receipt deadline; and, further, past the 15-day notice deadline.

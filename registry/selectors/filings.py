@@ -23,8 +23,7 @@ from ..models import (
     Staff,
     StaffRole,
 )
-
-QUEUE_STATES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
+from ..workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
 
 def filing_list(*, actor=None) -> QuerySet[Filing]:
@@ -48,8 +47,8 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
     receipt deadline ``due_at`` or the notice deadline ``notice_due_at``).
     """
     filters = filters or {}
-    qs = Filing.objects.filter(status__in=QUEUE_STATES).select_related("institution", "region")
-    if filters.get("status") in QUEUE_STATES:
+    qs = Filing.objects.filter(status__in=REVIEW_QUEUE_STATES).select_related("institution", "region")
+    if filters.get("status") in REVIEW_QUEUE_STATES:
         qs = qs.filter(status=filters["status"])
     if filters.get("township"):
         qs = qs.filter(region_id=filters["township"])
@@ -64,7 +63,7 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
 
 def overdue_q(now: dt.datetime) -> Q:
     """Open filings past either deadline: the receipt (``due_at``) or the notice (``notice_due_at``)."""
-    return Q(status__in=QUEUE_STATES) & (Q(due_at__lt=now) | Q(notice_due_at__lt=now))
+    return Q(status__in=REVIEW_QUEUE_STATES) & (Q(due_at__lt=now) | Q(notice_due_at__lt=now))
 
 
 def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
@@ -74,7 +73,7 @@ def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
     filings can be overdue.
     """
     now = now or timezone.now()
-    waiting = filing.status in QUEUE_STATES
+    waiting = filing.status in REVIEW_QUEUE_STATES
     return {
         "due_at": filing.due_at,
         "notice_due_at": filing.notice_due_at,
@@ -165,7 +164,7 @@ def filing_diff(*, filing: Filing) -> list[dict]:
     computed live while the filing is a draft)."""
     if filing.kind != FilingKind.CHANGE:
         return []
-    changes = filing.changes if filing.status not in ("draft", "returned") else compute_changes(filing)
+    changes = filing.changes if filing.status not in EDITABLE_STATES else compute_changes(filing)
     labels = {f.name: str(f.verbose_name) for f in Filing._meta.fields}
     labels["classes"] = "班级设置"
     return [{"field": name, "label": labels.get(name, name), "old": _display(name, old), "new": _display(name, new)}

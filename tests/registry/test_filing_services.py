@@ -602,13 +602,35 @@ def test_region_policy_sets_the_deadlines(institution, operator):
 
 def test_open_filings_index_matches_the_queue_states():
     """The partial index serves the queues only while its predicate is the queues' own status set."""
-    from registry.selectors.dashboard import OPEN_FILING_STATUSES
-    from registry.selectors.filings import QUEUE_STATES
+    from registry.workflow import REVIEW_QUEUE_STATES
 
     index = next(i for i in Filing._meta.indexes if i.name == "filing_open_due_idx")
     (lookup, values), = index.condition.children
     assert lookup == "status__in"
-    assert set(values) == set(QUEUE_STATES) == set(OPEN_FILING_STATUSES)
+    assert set(values) == set(REVIEW_QUEUE_STATES)
+
+
+def test_filing_state_sets_are_defined_once():
+    """Review-queue, editable and open states live in registry.workflow only; nothing restates them."""
+    import pathlib
+    import re
+
+    from registry import workflow
+
+    assert workflow.OPEN_STATES == workflow.EDITABLE_STATES | workflow.REVIEW_QUEUE_STATES
+    assert {FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED} == workflow.REVIEW_QUEUE_STATES
+    assert {FilingStatus.DRAFT, FilingStatus.RETURNED} == workflow.EDITABLE_STATES
+    names = "|".join(["draft", "submitted", "returned", "resubmitted", "DRAFT", "SUBMITTED", "RETURNED",
+                      "RESUBMITTED"])
+    # Two or more states listed together: a set of states restated outside the workflow module.
+    pair = re.compile(rf"""(?:["']|S\.|FilingStatus\.)(?:{names})["']?\s*,\s*(?:["']|S\.|FilingStatus\.)(?:{names})\b""")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    offenders = [str(path.relative_to(root)) for folder in ("registry", "core", "templates")
+                 for path in (root / folder).rglob("*") if path.suffix in (".py", ".html")
+                 and not {"migrations", "management"} & set(path.parts) and path.name != "workflow.py"
+                 and not (path.name == "models.py" and path.parent.name == "registry")
+                 and pair.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 def test_an_edit_after_signing_voids_the_commitment(institution, operator):
