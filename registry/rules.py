@@ -112,7 +112,7 @@ class FilingFacts:
     today: dt.date
     total_slots: int = 0
     classes: tuple[ClassPlan, ...] = ()
-    staff: tuple[StaffFacts, ...] = ()  # active staff only
+    staff: tuple[StaffFacts, ...] = ()  # on duty on the day the filing takes effect
     documents: frozenset[str] = frozenset()
     meals_served: bool = False
     premises_type: str = ""

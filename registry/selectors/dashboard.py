@@ -69,7 +69,7 @@ def operator_dashboard(*, institution_id: int) -> dict:
         "stats": [
             {"key": "status", "label": "机构状态", "value": institution.get_status_display()},
             {"key": "slots", "label": "备案托位", "value": institution.total_slots},
-            {"key": "staff", "label": "在职人员", "value": institution.staff.filter(end_date__isnull=True).count()},
+            {"key": "staff", "label": "在职人员", "value": institution.staff.on_duty().count()},
             {"key": "receipt", "label": "备案回执", "value": institution.receipt_no or "—"},
         ],
     }

@@ -118,16 +118,35 @@ def staff_snapshot_rows(*, filing: Filing) -> list[dict]:
             for row in filing.staff_snapshot or []]
 
 
+def filing_effective_day(filing: Filing, today: dt.date | None = None) -> dt.date:
+    """The day a filing takes effect: its checks count, and its snapshot records, the staff on
+    duty that day (``Staff.objects.on_duty``).
+
+    An initial or change filing takes effect when it is accepted, so while it is prepared,
+    submitted and reviewed that day is today. A termination takes effect on its termination date
+    when that is still ahead (the institution serves until then, and the staff to be settled are
+    those still on duty that day); at once, i.e. today, when the date is today, past or not given
+    (as ``registry.services.filings.termination_takes_effect`` decides on accept).
+    """
+    today = today or timezone.localdate()
+    if filing.kind == FilingKind.TERMINATION and filing.termination_date and filing.termination_date > today:
+        return filing.termination_date
+    return today
+
+
+def filing_roster(*, filing: Filing, today: dt.date | None = None) -> QuerySet[Staff]:
+    """The institution's staff on duty on the day the filing takes effect, certificates prefetched."""
+    return (Staff.objects.filter(institution_id=filing.institution_id).on_duty(filing_effective_day(filing, today))
+            .prefetch_related("qualifications").order_by("role", "name", "id"))
+
+
 def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None) -> list[str]:
     """How the institution's live roster differs from the one submitted: people who left, joined,
     or changed role or health certificate since (matched by the ID blind index). Empty: unchanged."""
     if not filing.submitted_at:
         return []
-    today = today or timezone.localdate()
     roles = dict(StaffRole.choices)
-    live = {s.id_number_hash: s for s in Staff.objects.filter(institution_id=filing.institution_id,
-                                                              start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).order_by("role", "name", "id")}
+    live = {s.id_number_hash: s for s in filing_roster(filing=filing, today=today)}
     submitted = {row.get("id_number_hash"): row for row in filing.staff_snapshot or []}
     lines = []
     for key, row in submitted.items():

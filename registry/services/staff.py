@@ -1,9 +1,9 @@
 """Staff roster writes: validated, encrypted ID numbers; reveals audited; 挂靠 (one person active at
 two institutions at once) flagged to both sides by a cross-tenant match on the keyed hash.
 
-A roster row is *current* while it has not ended before today (``end_date`` empty or today or
-later), as the filing checks count it. Two current rows of one person at two institutions
-conflict when their employment periods overlap. ``staff_conflicts_detect`` keeps one person's
+Two rows of one person at two institutions conflict when neither has ended (``models.not_ended_q``:
+on duty today or starting later — a period that starts next month still overlaps) and their
+employment periods overlap. ``staff_conflicts_detect`` keeps one person's
 flags true on every write; ``staff_conflicts_sweep`` (nightly) redoes it for everyone at once,
 catching concurrent adds and end dates that have passed since.
 """
@@ -34,6 +34,8 @@ from ..models import (
     StaffConflictFlag,
     StaffQualification,
     StaffRole,
+    StaffStatus,
+    not_ended_q,
 )
 from .institutions import _Errors, _parse_date
 
@@ -261,18 +263,9 @@ PERSON_LOCK_NAMESPACE = 7_302
 SWEEP_LOCK = 7_302_001
 
 
-def _is_current(staff: Staff, today) -> bool:
-    """Not ended before today: the filing checks count this row on the roster."""
-    return staff.end_date is None or staff.end_date >= today
-
-
-def _current(prefix: str, today) -> Q:
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today})
-
-
 def _conflicting_with(staff: Staff, today) -> Q:
-    """Current rows of the same person elsewhere whose employment period overlaps ``staff``'s."""
-    q = (Q(id_number_hash=staff.id_number_hash) & ~Q(institution_id=staff.institution_id) & _current("", today)
+    """Not-ended rows of the same person elsewhere whose employment period overlaps ``staff``'s."""
+    q = (Q(id_number_hash=staff.id_number_hash) & ~Q(institution_id=staff.institution_id) & not_ended_q(today)
          & (Q(end_date__isnull=True) | Q(end_date__gte=staff.start_date)))
     if staff.end_date is not None:
         q &= Q(start_date__lte=staff.end_date)
@@ -283,7 +276,7 @@ def _flag_holds(today) -> Q:
     """A flag's two rows still conflict (the same rule as ``_conflicting_with``, on the flag's joins)."""
     return (Q(staff__id_number_hash=F("other_staff__id_number_hash"))
             & ~Q(staff__institution_id=F("other_staff__institution_id"))
-            & _current("staff__", today) & _current("other_staff__", today)
+            & not_ended_q(today, "staff__") & not_ended_q(today, "other_staff__")
             & (Q(other_staff__end_date__isnull=True) | Q(staff__start_date__lte=F("other_staff__end_date")))
             & (Q(staff__end_date__isnull=True) | Q(other_staff__start_date__lte=F("staff__end_date"))))
 
@@ -309,7 +302,7 @@ def staff_conflicts_detect(*, staff_id: int) -> list[StaffConflictFlag]:
         staff = Staff.objects.select_related("institution", "district").get(pk=staff_id)
         _lock_person(staff.id_number_hash)
         others = []
-        if _is_current(staff, today):
+        if staff.status_on(today) != StaffStatus.ENDED:
             others = list(Staff.objects.filter(_conflicting_with(staff, today))
                           .select_related("institution", "district"))
         other_ids = [o.pk for o in others]
@@ -342,7 +335,7 @@ FROM {staff} s
 JOIN {staff} o ON o.id_number_hash = s.id_number_hash AND o.institution_id <> s.institution_id
 JOIN {institution} oi ON oi.id = o.institution_id
 JOIN {region} d ON d.code = o.district_id
-WHERE (s.end_date IS NULL OR s.end_date >= %(today)s) AND (o.end_date IS NULL OR o.end_date >= %(today)s)
+WHERE (s.end_date IS NULL OR s.end_date >= %(today)s) AND (o.end_date IS NULL OR o.end_date >= %(today)s)  -- not_ended_q
   AND s.start_date <= COALESCE(o.end_date, 'infinity'::date) AND o.start_date <= COALESCE(s.end_date, 'infinity'::date)
 ON CONFLICT (staff_id, other_staff_id) DO NOTHING
 """
