@@ -13,6 +13,7 @@ from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Perm
 from core.tenancy import tenant_scope
 from core.workdays import add_working_days
 from notifications.models import Notification
+from registry.inputs import parse_filing_form
 from registry.models import Filing, FilingStatus, Institution, InstitutionStatus, Staff
 from registry.selectors.filings import filing_diff, filing_history, filing_list, review_queue
 from registry.services import filings as svc
@@ -71,9 +72,9 @@ def test_whole_initial_lifecycle(institution, operator, reviewer, django_capture
     with as_(operator):
         svc.filing_set_classes(actor=operator, filing_id=filing.pk,
                                classes=[{"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班"}])
-        svc.filing_update_form(actor=operator, filing_id=filing.pk, data={
+        svc.filing_update_form(actor=operator, filing_id=filing.pk, data=parse_filing_form({
             "premises_type": "leased", "lease_start": "2026-01-01", "lease_end": "2029-06-30",
-            "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}, "contact_phone": "+86 138-0013-8000"})
+            "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}, "contact_phone": "+86 138-0013-8000"}))
         checks = svc.filing_run_checks(filing=reload(Filing, filing.pk))
         assert [c["code"] for c in checks if not c["passed"]] == ["commitment"]
         svc.filing_sign_commitment(actor=operator, filing_id=filing.pk, signer="王园长", ip="10.0.0.8")
@@ -373,7 +374,7 @@ def _submitted_termination(institution, operator, termination_date: dt.date):
     with as_(operator):
         term = svc.filing_create(actor=operator, institution_id=institution.pk, kind="termination")
         svc.filing_update_form(actor=operator, filing_id=term.pk, data={
-            "termination_date": termination_date.isoformat(), "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+            "termination_date": termination_date, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=term.pk)
     return term
@@ -434,7 +435,7 @@ def test_termination_requires_plan_and_terminates_institution(institution, opera
         assert len(exc.value.fields["checks"]) == 2
         with pytest.raises(DomainError):
             svc.filing_update_form(actor=operator, filing_id=term.pk, data={"name": "改名"})
-        past = (timezone.localdate() - dt.timedelta(days=2)).isoformat()
+        past = timezone.localdate() - dt.timedelta(days=2)
         svc.filing_update_form(actor=operator, filing_id=term.pk,
                                data={"termination_date": past, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)  # signed anew

@@ -163,7 +163,7 @@ def test_verify_page_tells_a_suspension_and_a_pending_termination(client, accept
     with tenant_scope(TenantScope.for_institutions([accepted.institution_id])):
         termination = svc.filing_create(actor=operator, institution_id=accepted.institution_id, kind="termination")
         svc.filing_update_form(actor=operator, filing_id=termination.pk, data={
-            "termination_date": ends.isoformat(), "placement_plan": "在托婴幼儿转入邻近托育机构。"})
+            "termination_date": ends, "placement_plan": "在托婴幼儿转入邻近托育机构。"})
         svc.filing_sign_commitment(actor=operator, filing_id=termination.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=termination.pk)
     with tenant_scope(reviewer_scope):
