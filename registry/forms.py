@@ -1,15 +1,20 @@
-"""HTML forms of the registry pages. They shape input; services decide (DomainError → form errors)."""
+"""HTML forms of the registry pages. The filing and staff forms read input with ``registry.inputs``
+(``ParsedField``), the parsers the API's serializers use, so a page and the API answer the same
+bad input with the same code; services check the business rules (DomainError → form errors)."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.validators import validate_id_number, validate_mobile, validate_uscc
+from core.inputs import ParsedField, RawCheckboxInput
+from core.inputs import decimal as decimal_parser
+from core.validators import validate_mobile, validate_uscc
+from registry import inputs
 from registry.models import (
     ClassType,
     DocumentType,
@@ -24,6 +29,7 @@ from registry.models import (
     ServiceType,
     StaffRole,
 )
+from registry.workflow import REVIEW_QUEUE_STATES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -144,27 +150,44 @@ class ClaimRejectForm(forms.Form):
 
 # --- staff -----------------------------------------------------------------------------------------------
 
+def _blank_means_unchanged(parser):
+    """The edit page's ID number: left empty, the stored number stays (``""``, dropped by ``service_data``)."""
+    def parse(value):
+        return "" if value is None or (isinstance(value, str) and not value.strip()) else parser(value)
+
+    parse.required = False
+    return parse
+
+
+def _select(choices, blank: bool = True, **attrs):
+    return forms.Select(choices=[("", "—"), *choices] if blank else choices, attrs=attrs)
+
+
 class StaffForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=64)
-    id_number = forms.CharField(label="居民身份证号", max_length=18, required=False,
-                                help_text="修改时留空表示不变。")
-    role = forms.ChoiceField(label="岗位", choices=StaffRole.choices)
-    education = forms.ChoiceField(label="学历", choices=[("", "—"), *Education.choices], required=False)
-    years_experience = forms.IntegerField(label="从业年限", min_value=0, max_value=60, initial=0)
-    health_certificate_date = forms.DateField(label="健康合格证明日期", required=False, widget=DATE)
-    criminal_record_checked = forms.BooleanField(label="已提供无犯罪记录证明", required=False)
-    criminal_record_checked_on = forms.DateField(label="无犯罪记录证明日期", required=False, widget=DATE)
-    start_date = forms.DateField(label="入职日期", widget=DATE)
+    """A roster row, read by ``registry.inputs.STAFF`` (the API's parsers)."""
+
+    P = inputs.STAFF
+    name = ParsedField(P["name"], label="姓名", widget=forms.TextInput(attrs={"maxlength": 64}))
+    id_number = ParsedField(P["id_number"], label="居民身份证号", widget=forms.TextInput(attrs={"maxlength": 18}),
+                            help_text="修改时留空表示不变。")
+    role = ParsedField(P["role"], label="岗位", widget=_select(StaffRole.choices, blank=False))
+    education = ParsedField(P["education"], label="学历", widget=_select(Education.choices))
+    years_experience = ParsedField(P["years_experience"], label="从业年限", initial=0,
+                                   widget=forms.NumberInput(attrs={"min": 0, "max": 60}))
+    health_certificate_date = ParsedField(P["health_certificate_date"], label="健康合格证明日期", widget=DATE)
+    criminal_record_checked = ParsedField(P["criminal_record_checked"], label="已提供无犯罪记录证明",
+                                          widget=RawCheckboxInput)
+    criminal_record_checked_on = ParsedField(P["criminal_record_checked_on"], label="无犯罪记录证明日期",
+                                             widget=DATE)
+    start_date = ParsedField(P["start_date"], label="入职日期", widget=DATE)
 
     def __init__(self, *args, id_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["id_number"].required = id_required
         if id_required:
             self.fields["id_number"].help_text = ""
-
-    def clean_id_number(self):
-        value = self.cleaned_data.get("id_number", "")
-        return validate_id_number(value) if value else ""
+        else:
+            self.fields["id_number"].parser = _blank_means_unchanged(inputs.STAFF["id_number"])
+            self.fields["id_number"].required = False
 
     def service_data(self) -> dict:
         """The person's fields; the certificates come from ``StaffQualificationFormSet.service_data``."""
@@ -175,25 +198,24 @@ class StaffForm(forms.Form):
 
 
 class StaffQualificationForm(forms.Form):
-    """One certificate row; a row left blank is ignored, a half-filled one is an error."""
+    """One certificate row (``registry.inputs.QUALIFICATION``); a row left blank is ignored, a
+    half-filled one answers ``required`` on the missing cell, as the API does."""
 
-    type = forms.ChoiceField(label="证书类型", required=False, choices=[("", "—"), *QualificationType.choices],
-                             widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "证书类型"}))
-    number = forms.CharField(label="证书编号", max_length=64, required=False,
-                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": "证书编号"}))
-    expires_on = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(
+    type = ParsedField(inputs.QUALIFICATION["type"], required=False, label="证书类型",
+                       widget=_select(QualificationType.choices, **{"class": "form-select form-select-sm",
+                                                                    "aria-label": "证书类型"}))
+    number = ParsedField(inputs.QUALIFICATION["number"], required=False, label="证书编号", widget=forms.TextInput(
+        attrs={"class": "form-control form-control-sm", "aria-label": "证书编号", "maxlength": 64}))
+    expires_on = ParsedField(inputs.QUALIFICATION["expires_on"], label="有效期至", widget=forms.DateInput(
         attrs={"type": "date", "class": "form-control form-control-sm", "aria-label": "有效期至"}, format="%Y-%m-%d"))
 
-    def clean(self):
-        data = super().clean()
-        if data.get("DELETE"):
-            return data
-        if data.get("type") or data.get("number") or data.get("expires_on"):
-            if not data.get("type"):
-                self.add_error("type", "请选择证书类型。")
-            if not (data.get("number") or "").strip():
-                self.add_error("number", "请填写证书编号。")
-        return data
+    def _clean_fields(self):
+        """A blank row is no certificate: its cells are not read (and not required)."""
+        keys = ("type", "number", "expires_on")
+        if not any((self.data.get(self.add_prefix(k)) or "").strip() for k in keys):
+            self.cleaned_data.update({k: None for k in keys})
+            return
+        super()._clean_fields()
 
 
 class BaseStaffQualificationFormSet(forms.BaseFormSet):
@@ -205,11 +227,11 @@ class BaseStaffQualificationFormSet(forms.BaseFormSet):
 
     def kept_forms(self) -> list[forms.Form]:
         return [f for f in self.forms if f.is_valid() and not self._should_delete_form(f)
-                and f.cleaned_data.get("type") and (f.cleaned_data.get("number") or "").strip()]
+                and f.cleaned_data.get("type")]
 
     def service_data(self) -> list[dict]:
-        return [{"type": f.cleaned_data["type"], "number": f.cleaned_data["number"].strip(),
-                 "expires_on": f.cleaned_data.get("expires_on")} for f in self.kept_forms()]
+        return [{"type": f.cleaned_data["type"], "number": f.cleaned_data["number"],
+                 "expires_on": f.cleaned_data["expires_on"]} for f in self.kept_forms()]
 
     def apply_domain_error(self, error) -> None:
         """Put the service's ``qualifications[i].field`` messages on the i-th kept row."""
@@ -228,24 +250,31 @@ StaffQualificationFormSet = forms.formset_factory(
 
 
 class StaffEndForm(forms.Form):
-    end_date = forms.DateField(label="离职日期", widget=DATE)
+    end_date = ParsedField(inputs.STAFF_END["end_date"], label="离职日期", widget=DATE)
 
 
 # --- filing steps ----------------------------------------------------------------------------------------
 
+F = inputs.FILING_FORM
+
+
 class FilingBasicForm(forms.Form):
-    name = forms.CharField(label="机构名称", max_length=200)
-    institution_kind = forms.ChoiceField(label="机构类型", choices=InstitutionKind.choices)
-    address = forms.CharField(label="地址", max_length=300)
-    latitude = forms.DecimalField(label="纬度（WGS-84）", max_digits=9, decimal_places=6, required=False)
-    longitude = forms.DecimalField(label="经度（WGS-84）", max_digits=9, decimal_places=6, required=False)
-    legal_representative = forms.CharField(label="法定代表人", max_length=64)
-    principal_name = forms.CharField(label="负责人", max_length=64)
-    contact_phone = forms.CharField(label="联系电话", max_length=32)
-    service_types = forms.MultipleChoiceField(label="服务类型", choices=ServiceType.choices,
-                                              widget=forms.CheckboxSelectMultiple)
-    total_slots = forms.IntegerField(label="托位数", min_value=0)
-    opening_hours = forms.CharField(label="服务时间", max_length=100, required=False)
+    """The filing form's first step, read by ``registry.inputs.FILING_FORM`` (the API's parsers)."""
+
+    name = ParsedField(F["name"], label="机构名称", widget=forms.TextInput(attrs={"maxlength": 200}))
+    institution_kind = ParsedField(F["institution_kind"], label="机构类型",
+                                   widget=_select(InstitutionKind.choices, blank=False))
+    address = ParsedField(F["address"], label="地址", widget=forms.TextInput(attrs={"maxlength": 300}))
+    latitude = ParsedField(F["latitude"], label="纬度（WGS-84）", widget=forms.NumberInput(attrs={"step": "0.000001"}))
+    longitude = ParsedField(F["longitude"], label="经度（WGS-84）", widget=forms.NumberInput(attrs={"step": "0.000001"}))
+    legal_representative = ParsedField(F["legal_representative"], label="法定代表人",
+                                       widget=forms.TextInput(attrs={"maxlength": 64}))
+    principal_name = ParsedField(F["principal_name"], label="负责人", widget=forms.TextInput(attrs={"maxlength": 64}))
+    contact_phone = ParsedField(F["contact_phone"], label="联系电话", widget=forms.TextInput(attrs={"maxlength": 32}))
+    service_types = ParsedField(F["service_types"], label="服务类型",
+                                widget=forms.CheckboxSelectMultiple(choices=ServiceType.choices))
+    total_slots = ParsedField(F["total_slots"], label="托位数", widget=forms.NumberInput(attrs={"min": 0}))
+    opening_hours = ParsedField(F["opening_hours"], label="服务时间", widget=forms.TextInput(attrs={"maxlength": 100}))
 
 
 class FilingClassForm(forms.Form):
@@ -259,20 +288,26 @@ class FilingClassForm(forms.Form):
 FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=50)
 
 
+# The page takes fees in yuan (the API in fen): up to FEE_MAX_FEN, two decimals.
+_YUAN = decimal_parser(low=0, high=inputs.FEE_MAX_FEN // 100, places=2)
+
+
 class FilingPremisesForm(forms.Form):
-    building_area = forms.DecimalField(label="建筑面积（㎡）", max_digits=10, decimal_places=2, required=False)
-    outdoor_area = forms.DecimalField(label="户外活动场地面积（㎡）", max_digits=10, decimal_places=2, required=False)
-    premises_type = forms.ChoiceField(label="场地性质", choices=[("", "—"), *PremisesType.choices], required=False)
-    lease_start = forms.DateField(label="租赁起始", required=False, widget=DATE)
-    lease_end = forms.DateField(label="租赁截止", required=False, widget=DATE)
-    hygiene_evaluation_passed = forms.BooleanField(label="卫生评价结论为合格", required=False)
-    meals_served = forms.BooleanField(label="提供膳食", required=False)
+    building_area = ParsedField(F["building_area"], label="建筑面积（㎡）", widget=forms.NumberInput(attrs={"step": "0.01"}))
+    outdoor_area = ParsedField(F["outdoor_area"], label="户外活动场地面积（㎡）",
+                               widget=forms.NumberInput(attrs={"step": "0.01"}))
+    premises_type = ParsedField(F["premises_type"], label="场地性质", widget=_select(PremisesType.choices))
+    lease_start = ParsedField(F["lease_start"], label="租赁起始", widget=DATE)
+    lease_end = ParsedField(F["lease_end"], label="租赁截止", widget=DATE)
+    hygiene_evaluation_passed = ParsedField(F["hygiene_evaluation_passed"], label="卫生评价结论为合格",
+                                            widget=RawCheckboxInput)
+    meals_served = ParsedField(F["meals_served"], label="提供膳食", widget=RawCheckboxInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for value, label in ServiceType.choices:
-            self.fields[f"fee_{value}"] = forms.DecimalField(
-                label=f"{label}收费（元）", min_value=0, max_digits=10, decimal_places=2, required=False)
+            self.fields[f"fee_{value}"] = ParsedField(_YUAN, label=f"{label}收费（元）",
+                                                      widget=forms.NumberInput(attrs={"step": "0.01", "min": 0}))
 
     @staticmethod
     def initial_from(filing) -> dict:
@@ -285,21 +320,14 @@ class FilingPremisesForm(forms.Form):
 
     def service_data(self) -> dict:
         d = {k: v for k, v in self.cleaned_data.items() if not k.startswith("fee_")}
-        fees = {}
-        for value, _label in ServiceType.choices:
-            yuan = self.cleaned_data.get(f"fee_{value}")
-            if yuan is not None:
-                try:
-                    fees[value] = int((Decimal(yuan) * 100).to_integral_value())
-                except InvalidOperation as exc:  # pragma: no cover - DecimalField already validated
-                    raise ValidationError("收费金额无效。") from exc
-        d["fees"] = fees
+        d["fees"] = {value: int(yuan * 100) for value, _label in ServiceType.choices
+                     if (yuan := self.cleaned_data.get(f"fee_{value}")) is not None}
         return d
 
 
 class FilingTerminationForm(forms.Form):
-    termination_date = forms.DateField(label="终止日期", widget=DATE)
-    placement_plan = forms.CharField(label="在托婴幼儿安置方案", widget=forms.Textarea(attrs={"rows": 5}))
+    termination_date = ParsedField(F["termination_date"], label="终止日期", widget=DATE)
+    placement_plan = ParsedField(F["placement_plan"], label="在托婴幼儿安置方案", widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class DocumentUploadForm(forms.Form):
@@ -371,8 +399,8 @@ class ReviewQueueFilter(TownshipFilterSet):
     """The review queue's filter form; the filtering itself is ``review_queue(filters=...)``."""
 
     status = django_filters.ChoiceFilter(
-        label="状态", choices=[(FilingStatus.SUBMITTED, FilingStatus.SUBMITTED.label),
-                               (FilingStatus.RESUBMITTED, FilingStatus.RESUBMITTED.label)], method="noop", empty_label="全部")
+        label="状态", choices=[(s.value, s.label) for s in FilingStatus if s in REVIEW_QUEUE_STATES], method="noop",
+        empty_label="全部")
     township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
     filing_kind = django_filters.ChoiceFilter(label="备案类型", choices=FilingKind.choices, method="noop",
                                               empty_label="全部")

@@ -5,15 +5,18 @@ Rows only: every write goes through ``registry.services``; reads through ``regis
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core import crypto
 from core.audit import track
-from core.tenancy import TenantModel
+from core.tenancy import TenantManager, TenantModel, TenantQuerySet
 
 
 class InstitutionNature(models.TextChoices):
@@ -175,6 +178,53 @@ class Education(models.TextChoices):
     POSTGRADUATE = "postgraduate", "研究生"
 
 
+def on_duty_q(day: dt.date | None = None, prefix: str = "") -> models.Q:
+    """On duty on ``day`` (default today): started on or before it, not ended before it (the end
+    date is the last working day). ``prefix`` reaches the row through a relation (``"staff__"``)."""
+    day = day or timezone.localdate()
+    return (models.Q(**{f"{prefix}start_date__lte": day})
+            & (models.Q(**{f"{prefix}end_date__isnull": True}) | models.Q(**{f"{prefix}end_date__gte": day})))
+
+
+def not_ended_q(day: dt.date | None = None, prefix: str = "") -> models.Q:
+    """On duty on ``day`` or starting later: the rows the 挂靠 rule compares (a person may not be
+    employed at two institutions over overlapping periods, however far ahead one of them starts)."""
+    day = day or timezone.localdate()
+    return models.Q(**{f"{prefix}end_date__isnull": True}) | models.Q(**{f"{prefix}end_date__gte": day})
+
+
+class StaffStatus(models.TextChoices):
+    """Where a roster row stands on a given day (``Staff.status_on``)."""
+
+    ON_DUTY = "on_duty", "在职"
+    UPCOMING = "upcoming", "待入职"
+    ENDED = "ended", "已离职"
+
+
+class StaffQuerySet(TenantQuerySet):
+    """The one definition of who is on a roster, for every check, page, count and API filter.
+
+    ``on_duty(day)``: started on or before ``day`` and not ended before it (default: today).
+    ``upcoming(day)``: starts after ``day``. ``ended(day)``: ended before ``day``. A filing's
+    checks and roster snapshot use ``on_duty`` on the day the filing takes effect
+    (``registry.selectors.filings.filing_effective_day``).
+    """
+
+    def on_duty(self, day: dt.date | None = None):
+        return self.filter(on_duty_q(day))
+
+    def upcoming(self, day: dt.date | None = None):
+        return self.filter(start_date__gt=day or timezone.localdate())
+
+    def ended(self, day: dt.date | None = None):
+        return self.filter(end_date__lt=day or timezone.localdate())
+
+    def with_status(self, status: str, day: dt.date | None = None):
+        """``StaffStatus`` value → the matching rows (the API's and the pages' filters)."""
+        return {StaffStatus.ON_DUTY: self.on_duty, StaffStatus.UPCOMING: self.upcoming,
+                StaffStatus.ENDED: self.ended}[status](day)
+
+
 @track()
 class Staff(TenantModel):
     """A person on an institution's roster. The ID number is encrypted, indexed by a keyed hash."""
@@ -197,13 +247,15 @@ class Staff(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     tenant_parent = "institution"
+    objects = TenantManager.from_queryset(StaffQuerySet)()
+
     tenant_institution_path = "institution_id"
 
     class Meta:
         verbose_name = verbose_name_plural = "从业人员"
         ordering = ["institution_id", "role", "name"]
         # 挂靠 matching uses the blind index on id_number_hash (db_index) and filters periods on the few
-        # rows of one person; "current" depends on today, so no partial index can express it.
+        # rows of one person; "on duty" depends on the day, so no partial index can express it.
         constraints = [
             # One person at most once among an institution's open-ended rows (concurrent adds included).
             models.UniqueConstraint(fields=["institution", "id_number_hash"], condition=models.Q(end_date__isnull=True),
@@ -216,6 +268,15 @@ class Staff(TenantModel):
     @property
     def id_number(self) -> str:
         return crypto.decrypt(self.id_number_encrypted)
+
+    def status_on(self, day: dt.date | None = None) -> str:
+        """This row's ``StaffStatus`` on ``day`` (default today), as ``StaffQuerySet`` counts it."""
+        day = day or timezone.localdate()
+        if self.start_date > day:
+            return StaffStatus.UPCOMING
+        if self.end_date is not None and self.end_date < day:
+            return StaffStatus.ENDED
+        return StaffStatus.ON_DUTY
 
 
 class QualificationType(models.TextChoices):
@@ -339,7 +400,7 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
         indexes = [
             models.Index(fields=["district", "status", "due_at"]),
             # Earliest deadline first over the open set at city/province/country scope (docs/benchmarks.md,
-            # finding 1); the predicate must match QUEUE_STATES / OPEN_FILING_STATUSES in the selectors.
+            # finding 1); the predicate must match registry.workflow.REVIEW_QUEUE_STATES.
             models.Index(fields=["due_at"], condition=models.Q(status__in=["submitted", "resubmitted"]),
                          name="filing_open_due_idx"),
         ]

@@ -1,6 +1,7 @@
 """Filing rules: the standards an institution is checked against (设置标准, 管理规范, 备案办法).
 
-Pure Python: no ORM, no Django. The service builds a ``FilingFacts`` from the rows and a
+Pure Python: no ORM, no Django (the policy defaults come from the pure table
+``regions.policy_defaults``). The service builds a ``FilingFacts`` from the rows and a
 ``Policy`` from ``regions.policy.policy_values(region)``; each check returns a ``Check`` with a
 stable code, a Chinese label and a Chinese reason that names the numbers.
 
@@ -10,8 +11,10 @@ Values are the TextChoices values of ``registry.models`` (plain strings here on 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from regions.policy_defaults import NATIONAL_DEFAULTS
 
 # --- vocabulary (values of registry.models TextChoices) -------------------------------------------
 INFANT, TODDLER, OLDER_TODDLER, MIXED = "infant", "toddler", "older_toddler", "mixed"
@@ -24,6 +27,7 @@ ROLE_HEALTH_FULL, ROLE_HEALTH_PART = "health_full_time", "health_part_time"
 ROLE_SECURITY = "security_guard"
 QUALIFICATION_SECURITY = "security"
 COLLEGE_OR_ABOVE = frozenset({"college", "bachelor", "postgraduate"})
+PRINCIPAL_MIN_YEARS = 3  # 设置标准: the principal has 3 years or more of relevant experience
 
 DOC_BUSINESS_LICENCE = "business_licence"
 DOC_PREMISES = "premises_proof"
@@ -50,34 +54,30 @@ CHANGEABLE_FIELDS = ("name", "address", "latitude", "longitude", "principal_name
 DIFF_FIELDS = ("name", "address", "principal_name", "service_types", "total_slots")
 
 
+def _param(key: str):
+    """A policy number: the ``regions.policy`` parameter ``key``, by default its national value."""
+    return field(default=NATIONAL_DEFAULTS[key], metadata={"key": key})
+
+
 @dataclass(frozen=True)
 class Policy:
-    """The configurable numbers (regions.policy keys), national defaults."""
+    """The configurable numbers of one region. Each field names its ``regions.policy`` key; the
+    defaults are the national values of ``regions.policy_defaults`` (the one table of them)."""
 
-    review_working_days: int = 5
-    notice_working_days: int = 15
-    mixed_children_per_carer: int = 5
-    mixed_min_age_months: int = 18
-    health_staff_full_time_threshold: int = 150
-    min_lease_years: int = 3
-    health_certificate_valid_months: int = 12
-    home_daycare_max_children: int = 5
-    home_daycare_children_per_carer: int = 3
+    review_working_days: int = _param("filing.review_working_days")
+    notice_working_days: int = _param("filing.noncompliance_notice_working_days")
+    mixed_children_per_carer: int = _param("ratio.mixed_children_per_carer")
+    mixed_min_age_months: int = _param("mixed.min_age_months")
+    health_staff_full_time_threshold: int = _param("health_staff.full_time_threshold")
+    min_lease_years: int = _param("premises.min_lease_years")
+    health_certificate_valid_months: int = _param("staff.health_certificate_valid_months")
+    home_daycare_max_children: int = _param("home_daycare.max_children")
+    home_daycare_children_per_carer: int = _param("home_daycare.children_per_carer")
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> Policy:
-        keys = {
-            "filing.review_working_days": "review_working_days",
-            "filing.noncompliance_notice_working_days": "notice_working_days",
-            "ratio.mixed_children_per_carer": "mixed_children_per_carer",
-            "mixed.min_age_months": "mixed_min_age_months",
-            "health_staff.full_time_threshold": "health_staff_full_time_threshold",
-            "premises.min_lease_years": "min_lease_years",
-            "staff.health_certificate_valid_months": "health_certificate_valid_months",
-            "home_daycare.max_children": "home_daycare_max_children",
-            "home_daycare.children_per_carer": "home_daycare_children_per_carer",
-        }
-        return cls(**{attr: int(values[key]) for key, attr in keys.items() if key in values})
+        """From ``regions.policy.policy_values(region)`` (keys missing there keep the national value)."""
+        return cls(**{f.name: int(values[f.metadata["key"]]) for f in fields(cls) if f.metadata["key"] in values})
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class FilingFacts:
     today: dt.date
     total_slots: int = 0
     classes: tuple[ClassPlan, ...] = ()
-    staff: tuple[StaffFacts, ...] = ()  # active staff only
+    staff: tuple[StaffFacts, ...] = ()  # on duty on the day the filing takes effect
     documents: frozenset[str] = frozenset()
     meals_served: bool = False
     premises_type: str = ""
@@ -250,11 +250,11 @@ def check_principal(facts: FilingFacts) -> Check:
     principals = [s for s in facts.staff if s.role == ROLE_PRINCIPAL]
     if not principals:
         return Check("principal", "负责人资质", False, "人员名册中没有在职负责人")
-    ok = [s for s in principals if s.education in COLLEGE_OR_ABOVE and s.years_experience >= 3]
+    ok = [s for s in principals if s.education in COLLEGE_OR_ABOVE and s.years_experience >= PRINCIPAL_MIN_YEARS]
     p = principals[0]
     edu = "大专及以上" if p.education in COLLEGE_OR_ABOVE else "大专以下或未填写"
     return Check("principal", "负责人资质", bool(ok),
-                 f"负责人须具有大专以上学历且从业 3 年以上，{p.name}：学历{edu}，从业 {p.years_experience} 年")
+                 f"负责人须具有大专以上学历且从业 {PRINCIPAL_MIN_YEARS} 年以上，{p.name}：学历{edu}，从业 {p.years_experience} 年")
 
 
 def check_health_certificates(facts: FilingFacts, policy: Policy) -> Check:
@@ -385,7 +385,10 @@ def diff(current: dict[str, Any], proposed: dict[str, Any], fields=DIFF_FIELDS) 
 
 
 def conditions_notice_lines(policy: Policy, institution_kind: str = "institution") -> list[str]:
-    """The standards the institution must keep, printed in the basic-conditions notice (基本条件告知书)."""
+    """The standards the institution must keep, printed in the basic-conditions notice (基本条件告知书).
+
+    Every number is the one the checks apply: the filing region's ``policy`` for the configurable
+    ones, this module's constants for the national ones (never a literal of its own)."""
     if institution_kind == HOME_DAYCARE:
         lines = [
             f"家庭托育点收托人数不超过 {policy.home_daycare_max_children} 人，"
@@ -393,14 +396,17 @@ def conditions_notice_lines(policy: Policy, institution_kind: str = "institution
             "收托人数超过上限的，应当按托育机构办理备案。",
         ]
     else:
+        def ratio(class_type: str) -> str:
+            return f"1:{class_children_per_carer(class_type, policy)}"
+
         lines = [
-            f"乳儿班（6–12个月）每班不超过 {CLASS_MAX_CHILDREN[INFANT]} 人，保育人员与婴幼儿比例不低于 1:3；",
-            f"托小班（12–24个月）每班不超过 {CLASS_MAX_CHILDREN[TODDLER]} 人，比例不低于 1:5；",
-            f"托大班（24–36个月）每班不超过 {CLASS_MAX_CHILDREN[OLDER_TODDLER]} 人，比例不低于 1:7；",
-            f"混龄班每班不超过 {CLASS_MAX_CHILDREN[MIXED]} 人，比例不低于 1:{policy.mixed_children_per_carer}，"
+            f"乳儿班（6–12个月）每班不超过 {CLASS_MAX_CHILDREN[INFANT]} 人，保育人员与婴幼儿比例不低于 {ratio(INFANT)}；",
+            f"托小班（12–24个月）每班不超过 {CLASS_MAX_CHILDREN[TODDLER]} 人，比例不低于 {ratio(TODDLER)}；",
+            f"托大班（24–36个月）每班不超过 {CLASS_MAX_CHILDREN[OLDER_TODDLER]} 人，比例不低于 {ratio(OLDER_TODDLER)}；",
+            f"混龄班每班不超过 {CLASS_MAX_CHILDREN[MIXED]} 人，比例不低于 {ratio(MIXED)}，"
             f"婴幼儿须满 {policy.mixed_min_age_months} 个月；",
             f"收托 {policy.health_staff_full_time_threshold} 人及以上的，至少配备 1 名专职保健人员；",
-            "配备持证保安人员；负责人具有大专以上学历和 3 年以上相关工作经历；",
+            f"配备持证保安人员；负责人具有大专以上学历和 {PRINCIPAL_MIN_YEARS} 年以上相关工作经历；",
         ]
     lines += [
         f"工作人员上岗前及每 {policy.health_certificate_valid_months} 个月进行健康检查，健康合格证明过期者不得上岗；",

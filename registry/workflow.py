@@ -51,9 +51,14 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
+# The state sets every module reads (pages, selectors, services, sweeps): defined here only.
 # The operator may edit the form, classes, documents and commitment only in these states.
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
-OPEN_STATES = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.RESUBMITTED})
+# Waiting for the commission's decision: the review queue, its deadlines and the overdue sweep
+# (the partial index ``filing_open_due_idx`` in registry.models repeats it as literals; a test
+# keeps the two equal).
+REVIEW_QUEUE_STATES = frozenset({S.SUBMITTED, S.RESUBMITTED})
+OPEN_STATES = EDITABLE_STATES | REVIEW_QUEUE_STATES
 FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN})
 
 

@@ -22,8 +22,9 @@ from ..models import (
     Staff,
     StaffConflictFlag,
     StaffRole,
+    StaffStatus,
 )
-from ..selectors.staff import current_q, health_certificate_expired_q
+from ..selectors.staff import health_certificate_expired_q
 
 
 class InstitutionFilter(django_filters.FilterSet):
@@ -94,12 +95,17 @@ class ClaimFilter(django_filters.FilterSet):
 
 
 class StaffFilter(django_filters.FilterSet):
-    """A roster's filters; "current" and "health certificate expired" as the filing checks count them."""
+    """A roster's filters; "on duty" and "health certificate expired" as the filing checks count them."""
+
+    # ``active`` is the API's historical name for on duty (``Staff.objects.on_duty``).
+    STATUSES = {"active": StaffStatus.ON_DUTY, "upcoming": StaffStatus.UPCOMING, "ended": StaffStatus.ENDED}
 
     role = django_filters.ChoiceFilter(choices=StaffRole.choices, help_text="岗位")
-    status = django_filters.ChoiceFilter(choices=[("active", "在职（未离职或离职日期不早于今天）"),
+    status = django_filters.ChoiceFilter(choices=[("active", "在职（入职日期不晚于今天，且未离职或离职日期不早于今天）"),
+                                                  ("upcoming", "待入职（入职日期晚于今天）"),
                                                   ("ended", "已离职（离职日期早于今天）")],
-                                         method="filter_status", help_text="active：在职；ended：已离职")
+                                         method="filter_status",
+                                         help_text="active：今天在职；upcoming：待入职；ended：已离职")
     health_certificate_expired = django_filters.BooleanFilter(
         method="filter_health", help_text="true：健康合格证明缺失或已超过有效期（按所在地政策月数）")
     has_conflict = django_filters.BooleanFilter(method="filter_conflict",
@@ -110,11 +116,7 @@ class StaffFilter(django_filters.FilterSet):
         fields = ["role", "status", "health_certificate_expired", "has_conflict"]
 
     def filter_status(self, queryset, name, value):
-        if value == "active":
-            return queryset.filter(current_q())
-        if value == "ended":
-            return queryset.exclude(current_q())
-        return queryset
+        return queryset.with_status(self.STATUSES[value]) if value in self.STATUSES else queryset
 
     def filter_health(self, queryset, name, value):
         if value is None:

@@ -1,13 +1,16 @@
-"""Serializers of the registry API: output shapes, and input shapes that validate types and the
-identifier check characters (stable error codes) before the services apply the business rules."""
+"""Serializers of the registry API: output shapes, and input shapes. The filing form, classes and
+staff inputs are read by ``registry.inputs`` (``ParsedSerializerMixin``): the same parsers as the
+pages' forms, so the same bad input gets the same field code; services take the typed result."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from core.inputs import ParsedSerializerMixin
 from core.validators import validate_id_number, validate_uscc
 
+from .. import inputs
 from ..models import (
     ClassType,
     DocumentType,
@@ -187,7 +190,12 @@ class StaffSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StaffWriteSerializer(serializers.Serializer):
+class StaffWriteSerializer(ParsedSerializerMixin, serializers.Serializer):
+    """A roster row (``registry.inputs.STAFF``); create and PUT need name, id_number, role, start_date."""
+
+    parsers = inputs.STAFF
+    required_fields = inputs.STAFF_REQUIRED
+
     name = serializers.CharField(max_length=64)
     id_number = serializers.CharField(max_length=24, validators=[validate_id_number],
                                       help_text="居民身份证号码（18 位，校验位可为 X）")
@@ -202,7 +210,8 @@ class StaffWriteSerializer(serializers.Serializer):
     qualifications = QualificationSerializer(many=True, required=False)
 
 
-class StaffEndSerializer(serializers.Serializer):
+class StaffEndSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.STAFF_END, ("end_date",)
     end_date = serializers.DateField()
 
 
@@ -249,10 +258,7 @@ class FilingListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-FORM_FIELDS = ["name", "institution_kind", "address", "latitude", "longitude", "legal_representative",
-               "principal_name", "contact_phone", "service_types", "total_slots", "building_area", "outdoor_area",
-               "opening_hours", "fees", "meals_served", "premises_type", "lease_start", "lease_end",
-               "hygiene_evaluation_passed", "termination_date", "placement_plan"]
+FORM_FIELDS = list(inputs.FILING_FORM)  # the filing form's fields, in the form's order
 
 
 class SnapshotStaffSerializer(serializers.Serializer):
@@ -304,8 +310,11 @@ class FilingCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FilingKind.choices, default=FilingKind.INITIAL)
 
 
-class FilingFormSerializer(serializers.ModelSerializer):
-    """The filing form (PATCH: any subset). Validated by the filing service."""
+class FilingFormSerializer(ParsedSerializerMixin, serializers.ModelSerializer):
+    """The filing form (PATCH: any subset), read by ``registry.inputs.FILING_FORM``; the service
+    then decides which fields this filing kind may change."""
+
+    parsers = inputs.FILING_FORM
 
     fees = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False,
                                  help_text="收费标准：服务类型 → 每月（计时/临时托：每小时/每日）金额，单位：分")
@@ -326,7 +335,8 @@ class ReturnSerializer(VersionSerializer):
                                     help_text="退回补正事项（一次性告知）")
 
 
-class ClassesSerializer(serializers.Serializer):
+class ClassesSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.CLASSES, ("classes",)
     classes = FilingClassSerializer(many=True)
 
 

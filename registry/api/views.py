@@ -235,13 +235,6 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
 # --- staff -----------------------------------------------------------------------------------------
 
-def _staff_payload(validated: dict) -> dict:
-    data = dict(validated)
-    if "qualifications" in data:
-        data["qualifications"] = [dict(q) for q in data["qualifications"]]
-    return data
-
-
 class StaffListView(TenantScopedMixin, generics.ListAPIView):
     serializer_class = s.StaffSerializer
     filterset_class = StaffFilter
@@ -262,7 +255,7 @@ class StaffListView(TenantScopedMixin, generics.ListAPIView):
         data = s.StaffWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         staff = staff_services.staff_create(actor=request.user, institution_id=institution_id,
-                                            data=_staff_payload(data.validated_data))
+                                            data=data.validated_data)
         return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -276,7 +269,7 @@ class StaffDetailView(TenantScopedMixin, APIView):
         selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
         data = s.StaffWriteSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        staff_services.staff_update(actor=request.user, staff_id=staff_id, data=_staff_payload(data.validated_data))
+        staff_services.staff_update(actor=request.user, staff_id=staff_id, data=data.validated_data)
         return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff_id)).data)
 
     @extend_schema(tags=["staff"], summary="修改从业人员", request=s.StaffWriteSerializer,
@@ -374,8 +367,7 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def partial_update(self, request, pk=None):
         data = s.FilingFormSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        raw = {k: request.data[k] for k in s.FORM_FIELDS if k in request.data}
-        filing_services.filing_update_form(actor=request.user, filing_id=int(pk), data=raw)
+        filing_services.filing_update_form(actor=request.user, filing_id=int(pk), data=data.validated_data)
         return self._detail(int(pk))
 
     @extend_schema(tags=["filings"], summary="备案条件检查清单", request=None,
@@ -420,7 +412,7 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data = s.ClassesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         filing_services.filing_set_classes(actor=request.user, filing_id=int(pk),
-                                           classes=[dict(c) for c in data.validated_data["classes"]])
+                                           classes=data.validated_data["classes"])
         return self._detail(int(pk))
 
     @extend_schema(tags=["filings"], summary="签署备案承诺书", request=s.CommitmentSerializer,

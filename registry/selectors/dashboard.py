@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from core.tenancy import TenantScope
 from regions.models import Region
-from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
-
-OPEN_FILING_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
+from registry.models import Filing, Institution, InstitutionStatus
+from registry.workflow import REVIEW_QUEUE_STATES
 
 
 def scope_name(scope: TenantScope) -> str:
@@ -29,7 +28,7 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
         unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
         slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)),
     )
-    open_filings = Filing.objects.filter(status__in=OPEN_FILING_STATUSES)
+    open_filings = Filing.objects.filter(status__in=REVIEW_QUEUE_STATES)
     waiting = open_filings.aggregate(
         pending=Count("id"),
         # Past the 5-working-day receipt deadline; and, further, past the 15-day notice deadline.
@@ -70,7 +69,7 @@ def operator_dashboard(*, institution_id: int) -> dict:
         "stats": [
             {"key": "status", "label": "机构状态", "value": institution.get_status_display()},
             {"key": "slots", "label": "备案托位", "value": institution.total_slots},
-            {"key": "staff", "label": "在职人员", "value": institution.staff.filter(end_date__isnull=True).count()},
+            {"key": "staff", "label": "在职人员", "value": institution.staff.on_duty().count()},
             {"key": "receipt", "label": "备案回执", "value": institution.receipt_no or "—"},
         ],
     }

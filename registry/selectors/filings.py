@@ -23,8 +23,7 @@ from ..models import (
     Staff,
     StaffRole,
 )
-
-QUEUE_STATES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
+from ..workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
 
 def filing_list(*, actor=None) -> QuerySet[Filing]:
@@ -48,8 +47,8 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
     receipt deadline ``due_at`` or the notice deadline ``notice_due_at``).
     """
     filters = filters or {}
-    qs = Filing.objects.filter(status__in=QUEUE_STATES).select_related("institution", "region")
-    if filters.get("status") in QUEUE_STATES:
+    qs = Filing.objects.filter(status__in=REVIEW_QUEUE_STATES).select_related("institution", "region")
+    if filters.get("status") in REVIEW_QUEUE_STATES:
         qs = qs.filter(status=filters["status"])
     if filters.get("township"):
         qs = qs.filter(region_id=filters["township"])
@@ -64,7 +63,7 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
 
 def overdue_q(now: dt.datetime) -> Q:
     """Open filings past either deadline: the receipt (``due_at``) or the notice (``notice_due_at``)."""
-    return Q(status__in=QUEUE_STATES) & (Q(due_at__lt=now) | Q(notice_due_at__lt=now))
+    return Q(status__in=REVIEW_QUEUE_STATES) & (Q(due_at__lt=now) | Q(notice_due_at__lt=now))
 
 
 def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
@@ -74,7 +73,7 @@ def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
     filings can be overdue.
     """
     now = now or timezone.now()
-    waiting = filing.status in QUEUE_STATES
+    waiting = filing.status in REVIEW_QUEUE_STATES
     return {
         "due_at": filing.due_at,
         "notice_due_at": filing.notice_due_at,
@@ -119,16 +118,35 @@ def staff_snapshot_rows(*, filing: Filing) -> list[dict]:
             for row in filing.staff_snapshot or []]
 
 
+def filing_effective_day(filing: Filing, today: dt.date | None = None) -> dt.date:
+    """The day a filing takes effect: its checks count, and its snapshot records, the staff on
+    duty that day (``Staff.objects.on_duty``).
+
+    An initial or change filing takes effect when it is accepted, so while it is prepared,
+    submitted and reviewed that day is today. A termination takes effect on its termination date
+    when that is still ahead (the institution serves until then, and the staff to be settled are
+    those still on duty that day); at once, i.e. today, when the date is today, past or not given
+    (as ``registry.services.filings.termination_takes_effect`` decides on accept).
+    """
+    today = today or timezone.localdate()
+    if filing.kind == FilingKind.TERMINATION and filing.termination_date and filing.termination_date > today:
+        return filing.termination_date
+    return today
+
+
+def filing_roster(*, filing: Filing, today: dt.date | None = None) -> QuerySet[Staff]:
+    """The institution's staff on duty on the day the filing takes effect, certificates prefetched."""
+    return (Staff.objects.filter(institution_id=filing.institution_id).on_duty(filing_effective_day(filing, today))
+            .prefetch_related("qualifications").order_by("role", "name", "id"))
+
+
 def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None) -> list[str]:
     """How the institution's live roster differs from the one submitted: people who left, joined,
     or changed role or health certificate since (matched by the ID blind index). Empty: unchanged."""
     if not filing.submitted_at:
         return []
-    today = today or timezone.localdate()
     roles = dict(StaffRole.choices)
-    live = {s.id_number_hash: s for s in Staff.objects.filter(institution_id=filing.institution_id,
-                                                              start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).order_by("role", "name", "id")}
+    live = {s.id_number_hash: s for s in filing_roster(filing=filing, today=today)}
     submitted = {row.get("id_number_hash"): row for row in filing.staff_snapshot or []}
     lines = []
     for key, row in submitted.items():
@@ -165,7 +183,7 @@ def filing_diff(*, filing: Filing) -> list[dict]:
     computed live while the filing is a draft)."""
     if filing.kind != FilingKind.CHANGE:
         return []
-    changes = filing.changes if filing.status not in ("draft", "returned") else compute_changes(filing)
+    changes = filing.changes if filing.status not in EDITABLE_STATES else compute_changes(filing)
     labels = {f.name: str(f.verbose_name) for f in Filing._meta.fields}
     labels["classes"] = "班级设置"
     return [{"field": name, "label": labels.get(name, name), "old": _display(name, old), "new": _display(name, new)}

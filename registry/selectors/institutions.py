@@ -133,11 +133,13 @@ def _staff_qs() -> QuerySet[Staff]:
                                        to_attr="open_conflicts")))
 
 
-def staff_list(*, institution_id: int, include_ended: bool = True) -> QuerySet[Staff]:
+def staff_list(*, institution_id: int, status: str | None = None) -> QuerySet[Staff]:
+    """An institution's roster: every row, or those with one ``StaffStatus`` today (``on_duty``:
+    started and not ended before today, as ``Staff.objects.on_duty`` defines it for every page)."""
     institution_get(institution_id=institution_id)  # 404 outside scope
     qs = _staff_qs().filter(institution_id=institution_id)
-    if not include_ended:
-        qs = qs.filter(end_date__isnull=True)
+    if status is not None:
+        qs = qs.with_status(status)
     return qs.order_by("role", "name", "id")
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from regions.policy import policy_value
 
-from ..models import Staff
+from ..models import Staff, StaffStatus
 from ..rules import add_months
 from .institutions import _staff_qs, institution_get
 
@@ -44,24 +44,21 @@ def health_certificate_expired_q(*, regions: Iterable, today: dt.date | None = N
     return q
 
 
-def current_q(today: dt.date | None = None) -> Q:
-    """On the roster: not ended before today (as the filing checks and the 挂靠 rule count it)."""
-    today = today or timezone.localdate()
-    return Q(end_date__isnull=True) | Q(end_date__gte=today)
-
-
-def staff_roster(*, institution_id: int, include_ended: bool = True) -> list[Staff]:
-    """An institution's roster for the pages, each row with ``is_current``, ``health_expires_on``,
-    ``health_expired``, ``qualification_rows`` (each with ``expired``) and ``has_conflict``."""
+def staff_roster(*, institution_id: int, status: str | None = None) -> list[Staff]:
+    """An institution's roster for the pages: every row, or those with one ``StaffStatus`` today
+    (``on_duty``, ``upcoming``, ``ended``; ``Staff.objects.on_duty`` defines them). Each row comes
+    with ``duty_status`` and ``duty_label``, ``health_expires_on``, ``health_expired``,
+    ``qualification_rows`` (each with ``expired``) and ``has_conflict``."""
     institution = institution_get(institution_id=institution_id)  # 404 outside scope
     today = timezone.localdate()
     months = health_certificate_valid_months(institution.region)
     qs = _staff_qs().filter(institution_id=institution_id)
-    if not include_ended:
-        qs = qs.filter(current_q(today))
+    if status is not None:
+        qs = qs.with_status(status, today)
     rows = list(qs.order_by("role", "name", "id"))
     for s in rows:
-        s.is_current = s.end_date is None or s.end_date >= today
+        s.duty_status = s.status_on(today)
+        s.duty_label = StaffStatus(s.duty_status).label
         s.health_expires_on = add_months(s.health_certificate_date, months) if s.health_certificate_date else None
         s.health_expired = s.health_expires_on is None or s.health_expires_on < today
         s.qualification_rows = list(s.qualifications.all())
@@ -71,5 +68,5 @@ def staff_roster(*, institution_id: int, include_ended: bool = True) -> list[Sta
     return rows
 
 
-__all__ = ["current_q", "health_certificate_cutoff", "health_certificate_expired_q",
+__all__ = ["health_certificate_cutoff", "health_certificate_expired_q",
            "health_certificate_valid_months", "staff_roster"]

@@ -12,8 +12,8 @@ from core.errors import DomainError
 from regions.policy import policy_values
 
 from .. import rules
-from ..models import Filing, FilingKind, Staff
-from ..selectors.filings import compute_changes
+from ..models import Filing, FilingKind
+from ..selectors.filings import compute_changes, filing_roster
 
 
 def policy_for(filing: Filing) -> rules.Policy:
@@ -31,21 +31,15 @@ def blacklist_hits(filing: Filing) -> tuple[str, ...] | None:
     return None if provider is None else tuple(provider(filing=filing))
 
 
-def _active_staff(institution_id: int, today: dt.date):
-    from django.db.models import Q
-
-    return (Staff.objects.filter(institution_id=institution_id, start_date__lte=today)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-            .prefetch_related("qualifications").order_by("role", "name", "id"))
-
-
 def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.FilingFacts:
+    """The filing's facts; its staff are those on duty on the day it takes effect
+    (``selectors.filings.filing_roster``), the same rows its submitted snapshot records."""
     today = today or timezone.localdate()
     staff = tuple(
         rules.StaffFacts(name=s.name, role=s.role, education=s.education, years_experience=s.years_experience,
                          health_certificate_date=s.health_certificate_date,
                          qualifications=tuple((q.type, q.expires_on) for q in s.qualifications.all()))
-        for s in _active_staff(filing.institution_id, today))
+        for s in filing_roster(filing=filing, today=today))
     classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months)
                     for c in filing.classes.all())
     return rules.FilingFacts(

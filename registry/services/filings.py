@@ -27,10 +27,9 @@ from ..models import (
     InstitutionStatus,
     ReceiptSequence,
 )
-from ..selectors.filings import compute_changes, pending_termination_date
+from ..selectors.filings import compute_changes, filing_roster, pending_termination_date
 from ..workflow import OPEN_STATES, OPERATORS, FilingAction, apply, ensure_transition
 from .filing_checks import (
-    _active_staff,
     _raise_if_failed,
     blacklist_hits,
     build_facts,
@@ -115,10 +114,11 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
 
 
 def _staff_snapshot(filing: Filing) -> list[dict]:
+    """The roster the filing presents: the staff on duty on the day it takes effect, as its checks count them."""
     return [{"name": s.name, "role": s.role, "id_number_masked": s.id_number_masked,
              "id_number_hash": s.id_number_hash, "education": s.education, "years_experience": s.years_experience,
              "health_certificate_date": s.health_certificate_date.isoformat() if s.health_certificate_date else None}
-            for s in _active_staff(filing.institution_id, timezone.localdate())]
+            for s in filing_roster(filing=filing)]
 
 
 @transaction.atomic

@@ -129,7 +129,7 @@ def receipt_pdf_bytes(*, filing: Filing) -> bytes:
 
 
 def notice_pdf_bytes(*, filing: Filing) -> bytes:
-    from .filings import policy_for
+    from .filing_checks import policy_for
 
     pdf = _pdf("托育机构基本条件告知书")
     pdf.set_font("cjk", size=11)

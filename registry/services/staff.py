@@ -1,9 +1,9 @@
 """Staff roster writes: validated, encrypted ID numbers; reveals audited; 挂靠 (one person active at
 two institutions at once) flagged to both sides by a cross-tenant match on the keyed hash.
 
-A roster row is *current* while it has not ended before today (``end_date`` empty or today or
-later), as the filing checks count it. Two current rows of one person at two institutions
-conflict when their employment periods overlap. ``staff_conflicts_detect`` keeps one person's
+Two rows of one person at two institutions conflict when neither has ended (``models.not_ended_q``:
+on duty today or starting later — a period that starts next month still overlaps) and their
+employment periods overlap. ``staff_conflicts_detect`` keeps one person's
 flags true on every write; ``staff_conflicts_sweep`` (nightly) redoes it for everyone at once,
 catching concurrent adds and end dates that have passed since.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -22,112 +21,42 @@ from accounts.models import AuthEventKind, User
 from accounts.roles import MAY_REVEAL_PERSONAL, Role
 from accounts.services import auth_event_record
 from core import crypto
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, FieldError, NotFound
+from core.inputs import check_parsed, raise_if_any
 from core.permissions import require_role
-from core.validators import mask_id_number, validate_id_number
+from core.validators import mask_id_number
 
+from ..inputs import STAFF, STAFF_END, STAFF_REQUIRED
 from ..models import (
-    Education,
     Institution,
-    QualificationType,
     Staff,
     StaffConflictFlag,
     StaffQualification,
-    StaffRole,
+    StaffStatus,
+    not_ended_q,
 )
-from .institutions import _Errors, _parse_date
 
 # Who may edit a roster: the institution's operator, and the district administrator.
 STAFF_EDITORS = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
-_DATE_FIELDS = {"health_certificate_date": "健康合格证明日期", "criminal_record_checked_on": "无犯罪记录证明日期",
-                "start_date": "入职日期", "end_date": "离职日期"}
-
-
-def _bool(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on", "是")
-    return bool(value)
+_CERTIFICATE_DATES = {"health_certificate_date": "健康合格证明日期", "criminal_record_checked_on": "无犯罪记录证明日期"}
 
 
 def clean_staff(data: dict[str, Any], *, partial: bool = False, current: Staff | None = None) -> dict[str, Any]:
-    """Validate staff data; with ``partial`` only the keys present. ``id_number`` comes back normalised."""
-    errors = _Errors()
-    out: dict[str, Any] = {}
-
-    def present(key: str) -> bool:
-        return not partial or key in data
-
-    if present("name"):
-        name = str(data.get("name") or "").strip()
-        if not name:
-            errors.add("name", "required", "请填写姓名。")
-        elif len(name) > 64:
-            errors.add("name", "too_long", "姓名不能超过 64 个字。")
-        out["name"] = name
-    if present("id_number"):
-        try:
-            out["id_number"] = validate_id_number(str(data.get("id_number") or ""))
-        except ValidationError as exc:
-            errors.add("id_number", exc.code or "id_number_invalid", exc.messages[0])
-    if present("role"):
-        role = str(data.get("role") or "")
-        if role not in StaffRole.values:
-            errors.add("role", "role_invalid", "岗位无效。")
-        out["role"] = role
-    if present("education"):
-        education = str(data.get("education") or "")
-        if education and education not in Education.values:
-            errors.add("education", "education_invalid", "学历无效。")
-        out["education"] = education
-    if present("years_experience"):
-        raw = data.get("years_experience")
-        try:
-            years = int(raw or 0)
-            if not 0 <= years <= 60:
-                raise ValueError
-            out["years_experience"] = years
-        except (TypeError, ValueError):
-            errors.add("years_experience", "number_invalid", "从业年限应为 0–60 的整数。")
-    if present("criminal_record_checked"):
-        out["criminal_record_checked"] = _bool(data.get("criminal_record_checked"))
+    """Check a roster row's typed values (as ``registry.inputs.STAFF`` reads them: the API's
+    serializer and the pages' form do; anything else, e.g. ``"maybe"`` for a boolean or a date
+    string, is refused with the parser's code) and the business rules: certificates not dated in
+    the future, an end date not before the start. With ``partial`` only the keys present."""
+    errors = check_parsed(STAFF, data, required=() if partial else STAFF_REQUIRED)
     today = timezone.localdate()
-    for key, label in _DATE_FIELDS.items():
-        if not present(key):
-            continue
-        raw = data.get(key)
-        if raw in (None, ""):
-            if key == "start_date":
-                errors.add(key, "required", f"请填写{label}。")
-            out[key] = None
-            continue
-        value = _parse_date(raw)
-        if value is None:
-            errors.add(key, "date_invalid", f"{label}应为 YYYY-MM-DD 格式的有效日期。")
-        elif key in ("health_certificate_date", "criminal_record_checked_on") and value > today:
-            errors.add(key, "date_in_future", f"{label}不能晚于今天。")
-        out[key] = value
-    start = out.get("start_date", current.start_date if current else None)
-    end = out.get("end_date", current.end_date if current else None)
-    if start and end and end < start:
-        errors.add("end_date", "end_before_start", "离职日期不能早于入职日期。")
-    if present("qualifications") and "qualifications" in data:
-        quals = []
-        for i, q in enumerate(data.get("qualifications") or []):
-            q = q or {}
-            qtype = str(q.get("type") or "")
-            number = str(q.get("number") or "").strip()
-            if qtype not in QualificationType.values:
-                errors.add(f"qualifications[{i}].type", "qualification_type_invalid", "证书类型无效。")
-            if not number or len(number) > 64:
-                errors.add(f"qualifications[{i}].number", "required", "请填写证书编号（不超过 64 位）。")
-            expires = q.get("expires_on")
-            expires_on = _parse_date(expires) if expires else None
-            if expires and expires_on is None:
-                errors.add(f"qualifications[{i}].expires_on", "date_invalid", "有效期应为 YYYY-MM-DD 格式的日期。")
-            quals.append({"type": qtype, "number": number, "expires_on": expires_on})
-        out["qualifications"] = quals
-    errors.raise_if_any()
-    return out
+    for key, label in _CERTIFICATE_DATES.items():
+        if key not in errors and data.get(key) and data[key] > today:
+            errors[key] = [FieldError("date_in_future", f"{label}不能晚于今天。")]
+    start = data.get("start_date", current.start_date if current else None)
+    end = data.get("end_date", current.end_date if current else None)
+    if not {"start_date", "end_date"} & set(errors) and start and end and end < start:
+        errors["end_date"] = [FieldError("end_before_start", "离职日期不能早于入职日期。")]
+    raise_if_any(errors)
+    return dict(data)
 
 
 def _set_id_number(staff: Staff, number: str) -> None:
@@ -224,15 +153,15 @@ def staff_update(*, actor: User, staff_id: int, data: dict) -> Staff:
 
 @transaction.atomic
 def staff_end(*, actor: User, staff_id: int, end_date) -> Staff:
-    """Take the person off the roster from ``end_date``; their 挂靠 flags (both sides) are resolved."""
+    """Take the person off the roster after ``end_date`` (a date: their last day); their 挂靠 flags
+    (both sides) are resolved once it has passed."""
     staff = _locked_staff(staff_id)
     require_role(actor, STAFF_EDITORS, staff)
-    value = _parse_date(end_date) if end_date else None
-    if value is None:
-        raise DomainError("date_invalid", "离职日期应为 YYYY-MM-DD 格式的有效日期。", fields={"end_date": ["日期无效。"]})
-    if value < staff.start_date:
-        raise DomainError("end_before_start", "离职日期不能早于入职日期。", fields={"end_date": ["早于入职日期。"]})
-    staff.end_date = value
+    raise_if_any(check_parsed(STAFF_END, {"end_date": end_date}))
+    if end_date < staff.start_date:
+        raise DomainError("end_before_start", "离职日期不能早于入职日期。",
+                          fields={"end_date": [("end_before_start", "早于入职日期。")]})
+    staff.end_date = end_date
     staff.save(update_fields=["end_date", "updated_at"])
     staff_conflicts_detect(staff_id=staff.pk)
     return staff
@@ -255,18 +184,9 @@ PERSON_LOCK_NAMESPACE = 7_302
 SWEEP_LOCK = 7_302_001
 
 
-def _is_current(staff: Staff, today) -> bool:
-    """Not ended before today: the filing checks count this row on the roster."""
-    return staff.end_date is None or staff.end_date >= today
-
-
-def _current(prefix: str, today) -> Q:
-    return Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": today})
-
-
 def _conflicting_with(staff: Staff, today) -> Q:
-    """Current rows of the same person elsewhere whose employment period overlaps ``staff``'s."""
-    q = (Q(id_number_hash=staff.id_number_hash) & ~Q(institution_id=staff.institution_id) & _current("", today)
+    """Not-ended rows of the same person elsewhere whose employment period overlaps ``staff``'s."""
+    q = (Q(id_number_hash=staff.id_number_hash) & ~Q(institution_id=staff.institution_id) & not_ended_q(today)
          & (Q(end_date__isnull=True) | Q(end_date__gte=staff.start_date)))
     if staff.end_date is not None:
         q &= Q(start_date__lte=staff.end_date)
@@ -277,7 +197,7 @@ def _flag_holds(today) -> Q:
     """A flag's two rows still conflict (the same rule as ``_conflicting_with``, on the flag's joins)."""
     return (Q(staff__id_number_hash=F("other_staff__id_number_hash"))
             & ~Q(staff__institution_id=F("other_staff__institution_id"))
-            & _current("staff__", today) & _current("other_staff__", today)
+            & not_ended_q(today, "staff__") & not_ended_q(today, "other_staff__")
             & (Q(other_staff__end_date__isnull=True) | Q(staff__start_date__lte=F("other_staff__end_date")))
             & (Q(staff__end_date__isnull=True) | Q(other_staff__start_date__lte=F("staff__end_date"))))
 
@@ -303,7 +223,7 @@ def staff_conflicts_detect(*, staff_id: int) -> list[StaffConflictFlag]:
         staff = Staff.objects.select_related("institution", "district").get(pk=staff_id)
         _lock_person(staff.id_number_hash)
         others = []
-        if _is_current(staff, today):
+        if staff.status_on(today) != StaffStatus.ENDED:
             others = list(Staff.objects.filter(_conflicting_with(staff, today))
                           .select_related("institution", "district"))
         other_ids = [o.pk for o in others]
@@ -335,7 +255,7 @@ FROM {staff} s
 JOIN {staff} o ON o.id_number_hash = s.id_number_hash AND o.institution_id <> s.institution_id
 JOIN {institution} oi ON oi.id = o.institution_id
 JOIN {region} d ON d.code = o.district_id
-WHERE (s.end_date IS NULL OR s.end_date >= %(today)s) AND (o.end_date IS NULL OR o.end_date >= %(today)s)
+WHERE (s.end_date IS NULL OR s.end_date >= %(today)s) AND (o.end_date IS NULL OR o.end_date >= %(today)s)  -- not_ended_q
   AND s.start_date <= COALESCE(o.end_date, 'infinity'::date) AND o.start_date <= COALESCE(s.end_date, 'infinity'::date)
 ON CONFLICT (staff_id, other_staff_id) DO NOTHING
 """

@@ -24,6 +24,7 @@ from notifications.models import Notification
 from notifications.services import notify_many
 
 from ..models import Filing, FilingEvent, FilingKind, FilingStatus, Institution, InstitutionStatus
+from ..workflow import REVIEW_QUEUE_STATES
 from .filings import filing_link
 
 REVIEW_OVERDUE = "review_overdue"
@@ -37,7 +38,6 @@ SWEEP_EVENT_LABELS = {REVIEW_OVERDUE: "超过回执期限", NOTICE_OVERDUE: "超
 DEADLINE_LOCK = 7_301_001
 TERMINATION_LOCK = 7_301_002
 
-_QUEUE = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
 _EVENT_COLUMNS = ("filing_id, action, from_status, to_status, actor_id, reason, items, created_at, "
                   "region_id, province_id, city_id, district_id")
 
@@ -107,7 +107,7 @@ def filing_deadline_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                                         WHERE e.filing_id = f.id AND e.action = %(action)s
                                           AND e.created_at >= COALESCE(f.submitted_at, '-infinity'))
                     RETURNING filing_id""",  # noqa: S608 - table and column names are ours, values bound
-                {"action": action, "clock": clock, "queue": [str(v) for v in _QUEUE], "now": now})
+                {"action": action, "clock": clock, "queue": sorted(REVIEW_QUEUE_STATES), "now": now})
             marked[action] = [row[0] for row in cursor.fetchall()]
 
     ids = {pk for pks in marked.values() for pk in pks}

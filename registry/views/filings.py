@@ -37,6 +37,7 @@ from registry.services.filings import (
     filing_withdraw,
 )
 from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes
+from registry.workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
 from .common import (
     active_role,
@@ -47,7 +48,6 @@ from .common import (
     post_version,
 )
 
-EDITABLE = ("draft", "returned")
 STEPS = [("basic", "基本信息"), ("classes", "班级设置"), ("premises", "场地与收费"),
          ("documents", "上传材料"), ("commitment", "备案承诺"), ("checklist", "自查与提交")]
 # A change filing changes only name, address, principal, service types and slots (备案办法); classes follow.
@@ -93,7 +93,7 @@ def filing_step(request, filing_id: int, step: str):
     steps = steps_for(filing)
     if step not in dict(steps):
         raise Http404
-    if filing.status not in EDITABLE:
+    if filing.status not in EDITABLE_STATES:
         messages.info(request, f"备案当前状态为「{filing.get_status_display()}」，不能修改。")
         return redirect("registry:filing_detail", filing.pk)
     handler = STEP_HANDLERS[step]
@@ -236,7 +236,8 @@ def filing_detail(request, filing_id: int):
         return redirect("registry:review_detail", filing_id)
     filing = _get(request, filing_id)
     context = filing_context(filing)
-    context.update(steps=steps_for(filing), editable=filing.status in EDITABLE,
+    context.update(steps=steps_for(filing), editable=filing.status in EDITABLE_STATES,
+                   awaiting_review=filing.status in REVIEW_QUEUE_STATES,
                    pending_termination=pending_termination(filing=filing))
     return render(request, "registry/filing/detail.html", context)
 

@@ -16,6 +16,7 @@ from registry.models import FilingKind, InstitutionStatus
 from registry.selectors.dashboard import operator_dashboard
 from registry.selectors.institutions import claim_lookup, claims_of_user
 from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
+from registry.workflow import OPEN_STATES
 
 from .common import active_role, operator_institution_id, operator_required
 
@@ -122,8 +123,7 @@ def operator_home(request):
 def _home_context(request, contact_form: ContactForm | None = None) -> dict:
     context = operator_dashboard(institution_id=request.assignment.institution_id)
     institution = context["institution"]
-    open_filing = next((f for f in context["filings"] if f.status in ("draft", "submitted", "returned",
-                                                                        "resubmitted")), None)
+    open_filing = next((f for f in context["filings"] if f.status in OPEN_STATES), None)
     context.update(
         open_filing=open_filing,
         can_file=open_filing is None and institution.status in (InstitutionStatus.REGISTERED,

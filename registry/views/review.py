@@ -21,12 +21,12 @@ from registry.selectors.filings import (
     staff_snapshot_rows,
 )
 from registry.services.filings import filing_accept, filing_return, filing_run_checks
+from registry.workflow import REVIEW_QUEUE_STATES
 
 from .common import fail, filing_context, post_version, role_required
 from .filings import _get
 
 QUEUE_ROLES = (REVIEWERS, Role.CITY_VIEWER)
-REVIEWABLE = ("submitted", "resubmitted")
 
 
 @role_required(*QUEUE_ROLES)
@@ -54,8 +54,8 @@ def queue(request):
 @role_required(*QUEUE_ROLES)
 def review_detail(request, filing_id: int):
     filing = _get(request, filing_id)
-    checks = filing_run_checks(filing=filing) if filing.status in REVIEWABLE else (filing.check_results or [])
-    can_decide = request.assignment.role in REVIEWERS and filing.status in REVIEWABLE
+    checks = filing_run_checks(filing=filing) if filing.status in REVIEW_QUEUE_STATES else (filing.check_results or [])
+    can_decide = request.assignment.role in REVIEWERS and filing.status in REVIEW_QUEUE_STATES
     failed_lines = [f"{c['label']}：{c['reason']}" for c in checks if not c["passed"]]
     context = filing_context(filing)
     context.update({
@@ -65,7 +65,7 @@ def review_detail(request, filing_id: int):
         "return_form": ReturnForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)}),
         "deadlines": filing_deadlines(filing),
         "staff_snapshot": staff_snapshot_rows(filing=filing),
-        "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEWABLE else [],
+        "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEW_QUEUE_STATES else [],
         "pending_termination": pending_termination(filing=filing),
         "show_commitment_ip": True,
     })

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import MAY_REVEAL_PERSONAL
 from core.errors import DomainError, NotFound
 from registry.forms import StaffEndForm, StaffForm, StaffQualificationFormSet, apply_domain_error
+from registry.models import StaffStatus
 from registry.selectors.institutions import staff_get
 from registry.selectors.staff import staff_roster
 from registry.services.staff import staff_create, staff_end, staff_reveal_id_number, staff_update
@@ -28,10 +29,16 @@ def _staff(staff_id: int):
 
 @operator_required
 def staff_list_view(request):
+    """The staff on duty today, then those who start later; ``?all=1``: every row, ended ones too."""
     show_all = request.GET.get("all") == "1"
-    staff = staff_roster(institution_id=operator_institution_id(request), include_ended=show_all)
+    institution_id = operator_institution_id(request)
+    if show_all:
+        staff, upcoming = staff_roster(institution_id=institution_id), []
+    else:
+        staff = staff_roster(institution_id=institution_id, status=StaffStatus.ON_DUTY)
+        upcoming = staff_roster(institution_id=institution_id, status=StaffStatus.UPCOMING)
     return render(request, "registry/staff/list.html",
-                  {"staff": staff, "show_all": show_all, "end_form": StaffEndForm()})
+                  {"staff": staff, "upcoming": upcoming, "show_all": show_all, "end_form": StaffEndForm()})
 
 
 QUALIFICATIONS_PREFIX = "quals"

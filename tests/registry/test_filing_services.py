@@ -13,6 +13,7 @@ from core.errors import Conflict, DomainError, InvalidTransition, NotFound, Perm
 from core.tenancy import tenant_scope
 from core.workdays import add_working_days
 from notifications.models import Notification
+from registry.inputs import parse_filing_form
 from registry.models import Filing, FilingStatus, Institution, InstitutionStatus, Staff
 from registry.selectors.filings import filing_diff, filing_history, filing_list, review_queue
 from registry.services import filings as svc
@@ -55,9 +56,9 @@ def test_whole_initial_lifecycle(institution, operator, reviewer, django_capture
     with as_(operator):
         svc.filing_set_classes(actor=operator, filing_id=filing.pk,
                                classes=[{"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班"}])
-        svc.filing_update_form(actor=operator, filing_id=filing.pk, data={
+        svc.filing_update_form(actor=operator, filing_id=filing.pk, data=parse_filing_form({
             "premises_type": "leased", "lease_start": "2026-01-01", "lease_end": "2029-06-30",
-            "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}, "contact_phone": "+86 138-0013-8000"})
+            "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}, "contact_phone": "+86 138-0013-8000"}))
         checks = svc.filing_run_checks(filing=reload(Filing, filing.pk))
         assert [c["code"] for c in checks if not c["passed"]] == ["commitment"]
         svc.filing_sign_commitment(actor=operator, filing_id=filing.pk, signer="王园长", ip="10.0.0.8")
@@ -357,7 +358,7 @@ def _submitted_termination(institution, operator, termination_date: dt.date):
     with as_(operator):
         term = svc.filing_create(actor=operator, institution_id=institution.pk, kind="termination")
         svc.filing_update_form(actor=operator, filing_id=term.pk, data={
-            "termination_date": termination_date.isoformat(), "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+            "termination_date": termination_date, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=term.pk)
     return term
@@ -418,7 +419,7 @@ def test_termination_requires_plan_and_terminates_institution(institution, opera
         assert len(exc.value.fields["checks"]) == 2
         with pytest.raises(DomainError):
             svc.filing_update_form(actor=operator, filing_id=term.pk, data={"name": "改名"})
-        past = (timezone.localdate() - dt.timedelta(days=2)).isoformat()
+        past = timezone.localdate() - dt.timedelta(days=2)
         svc.filing_update_form(actor=operator, filing_id=term.pk,
                                data={"termination_date": past, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)  # signed anew
@@ -586,13 +587,35 @@ def test_region_policy_sets_the_deadlines(institution, operator):
 
 def test_open_filings_index_matches_the_queue_states():
     """The partial index serves the queues only while its predicate is the queues' own status set."""
-    from registry.selectors.dashboard import OPEN_FILING_STATUSES
-    from registry.selectors.filings import QUEUE_STATES
+    from registry.workflow import REVIEW_QUEUE_STATES
 
     index = next(i for i in Filing._meta.indexes if i.name == "filing_open_due_idx")
     (lookup, values), = index.condition.children
     assert lookup == "status__in"
-    assert set(values) == set(QUEUE_STATES) == set(OPEN_FILING_STATUSES)
+    assert set(values) == set(REVIEW_QUEUE_STATES)
+
+
+def test_filing_state_sets_are_defined_once():
+    """Review-queue, editable and open states live in registry.workflow only; nothing restates them."""
+    import pathlib
+    import re
+
+    from registry import workflow
+
+    assert workflow.OPEN_STATES == workflow.EDITABLE_STATES | workflow.REVIEW_QUEUE_STATES
+    assert {FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED} == workflow.REVIEW_QUEUE_STATES
+    assert {FilingStatus.DRAFT, FilingStatus.RETURNED} == workflow.EDITABLE_STATES
+    names = "|".join(["draft", "submitted", "returned", "resubmitted", "DRAFT", "SUBMITTED", "RETURNED",
+                      "RESUBMITTED"])
+    # Two or more states listed together: a set of states restated outside the workflow module.
+    pair = re.compile(rf"""(?:["']|S\.|FilingStatus\.)(?:{names})["']?\s*,\s*(?:["']|S\.|FilingStatus\.)(?:{names})\b""")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    offenders = [str(path.relative_to(root)) for folder in ("registry", "core", "templates")
+                 for path in (root / folder).rglob("*") if path.suffix in (".py", ".html")
+                 and not {"migrations", "management"} & set(path.parts) and path.name != "workflow.py"
+                 and not (path.name == "models.py" and path.parent.name == "registry")
+                 and pair.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 def test_an_edit_after_signing_voids_the_commitment(institution, operator):

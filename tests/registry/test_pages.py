@@ -433,7 +433,8 @@ def test_termination_entry_point_asks_for_date_and_placement_plan(client, filed_
     with scopes_disabled():
         filing = Filing.objects.get(institution=filed_institution, kind="termination")
     bad = op.post(reverse("registry:filing_step", args=[filing.pk, "termination"]), {"termination_date": ""})
-    assert "这个字段是必填项" in text(bad) or "必填" in text(bad)
+    # Both missing fields named, with the API's messages (registry.inputs.FILING_FORM).
+    assert "请填写终止日期。" in text(bad) and "请填写在托婴幼儿安置方案。" in text(bad)
     r = op.post(reverse("registry:filing_step", args=[filing.pk, "termination"]),
                 {"termination_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
                  "placement_plan": "与附近两家托育机构签订接收协议，逐户通知家长。"})

@@ -66,9 +66,23 @@ def test_notice_uses_the_regions_policy(accepted):
     from regions.models import PolicyParameter
 
     with scopes_disabled():
+        default = text_of(notice_pdf_bytes(filing=accepted))
         PolicyParameter.objects.create(region_id="330100", key="ratio.mixed_children_per_carer", value=4)
         text = text_of(notice_pdf_bytes(filing=accepted))
+    assert "比例不低于 1:5" in default and "1:4" not in default
     assert "比例不低于 1:4" in text
+    for fixed in ("保育人员与婴幼儿比例不低于 1:3", "比例不低于 1:5；", "比例不低于 1:7"):  # national, every region
+        assert fixed in text
+
+
+def test_home_daycare_notice_uses_the_regions_ratio(accepted):
+    from regions.models import PolicyParameter
+
+    with scopes_disabled():
+        PolicyParameter.objects.create(region_id="330106", key="home_daycare.children_per_carer", value=2)
+        accepted.institution_kind = "home_daycare"
+        text = text_of(notice_pdf_bytes(filing=accepted))
+    assert "照护人员与婴幼儿比例不低于 1:2" in text and "1:3" not in text
 
 
 def test_verify_page_is_public_and_shows_no_personal_data(client, accepted):
@@ -148,7 +162,7 @@ def test_verify_page_tells_a_suspension_and_a_pending_termination(client, accept
     with tenant_scope(TenantScope.for_institutions([accepted.institution_id])):
         termination = svc.filing_create(actor=operator, institution_id=accepted.institution_id, kind="termination")
         svc.filing_update_form(actor=operator, filing_id=termination.pk, data={
-            "termination_date": ends.isoformat(), "placement_plan": "在托婴幼儿转入邻近托育机构。"})
+            "termination_date": ends, "placement_plan": "在托婴幼儿转入邻近托育机构。"})
         svc.filing_sign_commitment(actor=operator, filing_id=termination.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=termination.pk)
     with tenant_scope(reviewer_scope):

@@ -196,3 +196,32 @@ def test_policy_from_region_values():
 def test_notice_item_joins_label_and_reason():
     [_, ratio] = rules.check_class(ClassPlan("infant", 10, 3), Policy())
     assert rules.notice_item(ratio) == "乳儿班保育人员配比（1:3）：乳儿班计划收托 10 人，需保育人员 4 名，现有 3 名"
+
+
+def test_policy_defaults_are_the_one_national_table():
+    """rules.Policy keeps no numbers of its own: every default is regions.policy's national value."""
+    import dataclasses
+
+    from regions.policy import DEFAULTS
+
+    keys = [f.metadata["key"] for f in dataclasses.fields(Policy)]
+    assert len(set(keys)) == len(keys) and set(keys) <= set(DEFAULTS)
+    assert {f.name: getattr(Policy(), f.name) for f in dataclasses.fields(Policy)} == \
+        {f.name: DEFAULTS[f.metadata["key"]] for f in dataclasses.fields(Policy)}
+    assert Policy.from_values(DEFAULTS) == Policy()
+
+
+def test_notice_states_the_numbers_the_checks_apply():
+    """Each ratio in the basic-conditions notice is the one check_class applies under the policy."""
+    policy = Policy(mixed_children_per_carer=4, mixed_min_age_months=20, home_daycare_children_per_carer=2,
+                    home_daycare_max_children=4, min_lease_years=5, health_certificate_valid_months=6)
+    lines = rules.conditions_notice_lines(policy)
+    for class_type in (rules.INFANT, rules.TODDLER, rules.OLDER_TODDLER, rules.MIXED):
+        [line] = [x for x in lines if x.startswith(rules.CLASS_LABELS[class_type])]
+        assert f"1:{rules.class_children_per_carer(class_type, policy)}；" in line or \
+            f"1:{rules.class_children_per_carer(class_type, policy)}，" in line
+        assert f"不超过 {rules.CLASS_MAX_CHILDREN[class_type]} 人" in line
+    text = "".join(lines)
+    assert "1:4" in text and "满 20 个月" in text and "每 6 个月" in text and "不少于 5 年" in text
+    home = "".join(rules.conditions_notice_lines(policy, rules.HOME_DAYCARE))
+    assert "不超过 4 人" in home and "1:2" in home

@@ -18,6 +18,7 @@ from accounts.models import AuthEvent
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.tenancy import TenantScope, tenant_scope
 from regions.models import PolicyParameter
+from registry.inputs import parse_staff
 from registry.models import Staff, StaffConflictFlag, StaffQualification
 from registry.rules import add_months
 from registry.selectors.institutions import staff_conflict_list, staff_list
@@ -70,13 +71,14 @@ def staff_data(**overrides):
 
 
 def create(actor, institution, **overrides):
+    """Raw values read by the one parser (as the API and the pages do), then the service."""
     with tenant_scope(TenantScope.for_institutions([institution.pk])):
-        return staff_create(actor=actor, institution_id=institution.pk, data=staff_data(**overrides))
+        return staff_create(actor=actor, institution_id=institution.pk, data=parse_staff(staff_data(**overrides)))
 
 
 def update(actor, staff, **data):
     with tenant_scope(TenantScope.for_institutions([staff.institution_id])):
-        return staff_update(actor=actor, staff_id=staff.pk, data=data)
+        return staff_update(actor=actor, staff_id=staff.pk, data=parse_staff(data, partial=True))
 
 
 def yesterday() -> dt.date:
@@ -135,7 +137,7 @@ def test_other_institutions_operator_gets_404(op, op_gs, xihu, gongshu):
         with pytest.raises(NotFound):
             staff_update(actor=op_gs, staff_id=staff.pk, data={"name": "x"})
         with pytest.raises(NotFound):
-            staff_create(actor=op_gs, institution_id=xihu.pk, data=staff_data())
+            staff_create(actor=op_gs, institution_id=xihu.pk, data=parse_staff(staff_data()))
 
 
 def test_update_partial_and_new_id_number(op, xihu):
@@ -147,7 +149,7 @@ def test_update_partial_and_new_id_number(op, xihu):
         assert staff.qualifications.count() == 0
         assert staff.name == "李娜"
         with pytest.raises(DomainError) as info:
-            staff_update(actor=op, staff_id=staff.pk, data={"end_date": "2020-01-01"})
+            staff_update(actor=op, staff_id=staff.pk, data={"end_date": dt.date(2020, 1, 1)})
         assert info.value.code == "end_before_start"
 
 
@@ -185,11 +187,11 @@ def test_same_person_at_two_districts_flags_both_sides(op, op_gs, xihu, gongshu,
         assert [f.staff_id for f in staff_conflict_list()] == [theirs.pk]
     # Ending today: they still work there today, so both flags stay open...
     with tenant_scope(TenantScope.for_institutions([gongshu.pk])):
-        staff_end(actor=op_gs, staff_id=theirs.pk, end_date=timezone.localdate().isoformat())
+        staff_end(actor=op_gs, staff_id=theirs.pk, end_date=timezone.localdate())
     assert open_pairs() == {(mine.pk, theirs.pk), (theirs.pk, mine.pk)}
     # ...ending yesterday (a correction) resolves both.
     with tenant_scope(TenantScope.for_institutions([gongshu.pk])):
-        staff_update(actor=op_gs, staff_id=theirs.pk, data={"end_date": yesterday().isoformat()})
+        staff_update(actor=op_gs, staff_id=theirs.pk, data={"end_date": yesterday()})
     with scopes_disabled():
         assert StaffConflictFlag.objects.filter(resolved_at__isnull=True).count() == 0
         assert StaffConflictFlag.objects.count() == 2

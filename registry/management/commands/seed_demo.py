@@ -206,7 +206,7 @@ class Command(BaseCommand):
 
             termination = filing_create(actor=operator, institution_id=institution.pk, kind="termination")
             filing_update_form(actor=operator, filing_id=termination.pk, data={
-                "termination_date": timezone.localdate().isoformat(),  # today: terminated at once
+                "termination_date": timezone.localdate(),  # today: terminated at once
                 "placement_plan": "在托婴幼儿已与家长协商，转入拱墅区运河托育园；工作人员已妥善安置。",
             })
             self.attach_documents(operator, termination.pk, [])
@@ -215,6 +215,7 @@ class Command(BaseCommand):
         return username
 
     def seed_staff(self, operator, institution, spec: DemoInstitution) -> None:
+        from registry.inputs import parse_staff
         from registry.services.staff import staff_create
 
         today = timezone.localdate()
@@ -233,7 +234,7 @@ class Command(BaseCommand):
             ("cook", "below_college", 10, [("cook", "CS-")], "褚"),
         ]
         for seq, (role, education, years, quals, surname) in enumerate(people, start=1):
-            staff_create(actor=operator, institution_id=institution.pk, data={
+            staff_create(actor=operator, institution_id=institution.pk, data=parse_staff({
                 "name": f"{surname}{'晓明思雨子涵欣怡浩然佳琪'[seq - 1]}{spec.key[-1]}",
                 "id_number": demo_id_number(spec.key, seq, dt.date(1980 + seq, seq, 10 + seq)),
                 "role": role, "education": education, "years_experience": years,
@@ -243,14 +244,15 @@ class Command(BaseCommand):
                 "start_date": (today - dt.timedelta(days=30 * seq)).isoformat(),
                 "qualifications": [{"type": t, "number": f"{prefix}{spec.key}{seq:03d}",
                                     "expires_on": (today + dt.timedelta(days=900)).isoformat()} for t, prefix in quals],
-            })
+            }))
 
     def prepare_filing(self, operator, institution, spec: DemoInstitution):
+        from registry.inputs import parse_filing_form
         from registry.services.filings import filing_create, filing_set_classes, filing_update_form
 
         today = timezone.localdate()
         filing = filing_create(actor=operator, institution_id=institution.pk)
-        filing_update_form(actor=operator, filing_id=filing.pk, data={
+        filing_update_form(actor=operator, filing_id=filing.pk, data=parse_filing_form({
             "name": spec.name, "institution_kind": "institution", "address": institution.address,
             "latitude": "30.274100" if spec.district == XIHU else "30.319000",
             "longitude": "120.130000" if spec.district == XIHU else "120.150000",
@@ -261,7 +263,7 @@ class Command(BaseCommand):
             "fees": {"full_day": 280000, "half_day": 160000}, "meals_served": True,
             "premises_type": "leased", "lease_start": (today - dt.timedelta(days=200)).isoformat(),
             "lease_end": (today + dt.timedelta(days=365 * 5)).isoformat(), "hygiene_evaluation_passed": True,
-        })
+        }))
         filing_set_classes(actor=operator, filing_id=filing.pk, classes=[
             {"class_type": "infant", "planned_children": 6, "carers": 2, "name": "乳儿一班", "min_age_months": 6},
             {"class_type": "toddler", "planned_children": 14, "carers": 3, "name": "托小一班",

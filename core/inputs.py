@@ -1,0 +1,328 @@
+"""Reading user input once: one parser per field, shared by the API, the pages and the services.
+
+A *parser* turns one raw value (JSON from the API, text from a form) into the typed value a
+service takes (``str``, ``int``, ``Decimal``, ``date``, ``bool``, lists and dicts of these), or
+raises ``django.core.exceptions.ValidationError`` with a stable code and a Chinese message. An
+app lists its fields once, ``{name: parser}``, and uses the table three ways:
+
+* API: ``ParsedSerializerMixin`` (set ``parsers`` and ``required_fields``): ``validated_data``
+  is typed; unknown keys answer ``unknown_field``; errors take the one shape of ``core.api``
+  (``{"code", "message", "fields": {name: [{"code", "message"}]}}``).
+* Pages: ``ParsedField(parser, widget=...)`` in a Django form: the same codes and messages on
+  the form's fields (``form.errors.as_data()`` carries the codes).
+* Services: ``check_parsed(parsers, data)``: a service takes typed values and does not parse.
+  A value its parser would change or refuse (``"2026-01-01"`` instead of a date, ``"yes"`` for a
+  boolean) is an error with the parser's code, never coerced; the service adds its business
+  rules (which fields a filing kind may change, dates in order) and raises one ``DomainError``.
+
+Codes every parser uses: ``required`` (empty), ``too_long``, ``value_invalid`` (wrong type,
+format or range), ``choice_invalid``; ``unknown_field`` for keys no parser reads. A parser may
+raise its own (``phone_invalid``, ``id_number_checksum`` …).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .errors import DomainError, FieldError
+
+Parser = Callable[[Any], Any]
+
+REQUIRED, TOO_LONG, VALUE_INVALID, CHOICE_INVALID, UNKNOWN_FIELD = (
+    "required", "too_long", "value_invalid", "choice_invalid", "unknown_field")
+INVALID_MESSAGE = "提交的数据有误，请检查标注的字段。"
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT_RE = re.compile(r"[+-]?\d+")
+
+
+def _parser(parse: Parser, *, required: bool) -> Parser:
+    parse.required = required  # type: ignore[attr-defined]  # read by ParsedField (the HTML attribute)
+    return parse
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _required(label: str, verb: str = "填写") -> ValidationError:
+    return ValidationError(f"请{verb}{label or '此项'}。", code=REQUIRED)
+
+
+def _invalid(message: str = "格式或取值无效。") -> ValidationError:
+    return ValidationError(message, code=VALUE_INVALID)
+
+
+def text(*, max_length: int | None = None, required: bool = False, label: str = "") -> Parser:
+    """A string, stripped; empty is ``""`` (or ``required``)."""
+    def parse(value) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise _invalid("应为文字。")
+        value = value.strip()
+        if not value and required:
+            raise _required(label)
+        if max_length is not None and len(value) > max_length:
+            raise ValidationError(f"不能超过 {max_length} 个字符。", code=TOO_LONG)
+        return value
+
+    return _parser(parse, required=required)
+
+
+def boolean() -> Parser:
+    """``True``/``False``, ``"true"``/``"false"``, ``1``/``0``, a checked box's ``"on"``; absent
+    (``None``) is False. Anything else (``"yes"``, ``"maybe"``) is ``value_invalid``, never a guess."""
+    def parse(value) -> bool:
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("true", "1", "on"):
+                return True
+            if word in ("false", "0", ""):
+                return False
+        raise _invalid("应为“是”或“否”（true 或 false）。")
+
+    return _parser(parse, required=False)
+
+
+def integer(*, low: int, high: int, required: bool = True, label: str = "") -> Parser:
+    """A whole number in ``[low, high]`` (``"12"`` and ``12.0`` read as 12); empty: None or ``required``."""
+    def parse(value) -> int | None:
+        if _empty(value):
+            if required:
+                raise _required(label)
+            return None
+        if isinstance(value, bool):
+            raise _invalid()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and _INT_RE.fullmatch(value.strip()):
+            value = int(value.strip())
+        if not isinstance(value, int) or not low <= value <= high:
+            raise _invalid(f"应为 {low}–{high} 的整数。")
+        return value
+
+    return _parser(parse, required=required)
+
+
+def decimal(*, low, high, places: int) -> Parser:
+    """A number in ``[low, high]`` rounded to ``places`` decimals (a ``Decimal``); empty: None."""
+    step = Decimal(1).scaleb(-places)
+
+    def parse(value) -> Decimal | None:
+        if _empty(value):
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise _invalid()
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise _invalid() from None
+        if not number.is_finite() or not Decimal(low) <= number <= Decimal(high):
+            raise _invalid(f"应为 {low}–{high} 之间的数。")
+        return number.quantize(step)
+
+    return _parser(parse, required=False)
+
+
+def date(*, required: bool = False, label: str = "") -> Parser:
+    """A ``datetime.date`` from ``YYYY-MM-DD`` (a ``date``, not a ``datetime``); empty: None or ``required``."""
+    def parse(value) -> dt.date | None:
+        if _empty(value):
+            if required:
+                raise _required(label)
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str) and _DATE_RE.fullmatch(value.strip()):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise _invalid(f"{label or '日期'}应为 YYYY-MM-DD 格式的有效日期。")
+
+    return _parser(parse, required=required)
+
+
+def choice(choices: Iterable[tuple[str, str]], *, required: bool = True, label: str = "") -> Parser:
+    """One of ``choices`` (a TextChoices' ``.choices``); empty: ``""`` or ``required``."""
+    labels = dict(choices)
+
+    def parse(value) -> str:
+        if _empty(value):
+            if required:
+                raise _required(label, "选择")
+            return ""
+        if not isinstance(value, str) or value not in labels:
+            raise ValidationError(f"{label or '选项'}只能是{'、'.join(map(str, labels.values()))}。", code=CHOICE_INVALID)
+        return value
+
+    return _parser(parse, required=required)
+
+
+def choice_list(choices: Iterable[tuple[str, str]], *, required: bool = False, label: str = "") -> Parser:
+    """A list of ``choices``, each once, in the choices' order; empty: ``[]`` or ``required``."""
+    labels = dict(choices)
+    order = list(labels)
+
+    def parse(value) -> list[str]:
+        if value is None:
+            value = []
+        if not isinstance(value, list | tuple) or any(not isinstance(v, str) or v not in labels for v in value):
+            raise ValidationError(f"{label or '选项'}只能是{'、'.join(map(str, labels.values()))}。", code=CHOICE_INVALID)
+        if not value and required:
+            raise _required(label, "选择")
+        return sorted(set(value), key=order.index)
+
+    return _parser(parse, required=required)
+
+
+def list_of(item_parsers: Mapping[str, Parser], *, required: Iterable[str] = (), max_items: int = 100) -> Parser:
+    """A list of objects, each read by ``item_parsers`` (``required`` keys present in each);
+    errors name ``[i].key``."""
+    required = tuple(required)
+
+    def parse(value) -> list[dict]:
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple) or len(value) > max_items:
+            raise _invalid(f"应为不超过 {max_items} 项的列表。")
+        out, errors = [], {}
+        for i, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                errors[f"[{i}]"] = [_invalid("应为对象。")]
+                continue
+            row, row_errors = _read(item_parsers, item)
+            out.append(row)
+            for name, errs in {**row_errors, **_missing(required, item)}.items():
+                errors[f"[{i}].{name}"] = [ValidationError(e.message, code=e.code) for e in errs]
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+    return _parser(parse, required=False)
+
+
+# --- reading a whole body -----------------------------------------------------------------------------
+
+def _field_error(error: ValidationError) -> FieldError:
+    return FieldError(error.code or VALUE_INVALID, next(iter(error)))
+
+
+def _field_errors(name: str, exc: ValidationError) -> dict[str, list[FieldError]]:
+    if hasattr(exc, "error_dict"):  # a nested parser (list_of): "[0].type" under this field's name
+        return {f"{name}{sub}": [_field_error(e) for e in errs] for sub, errs in exc.error_dict.items()}
+    return {name: [_field_error(e) for e in exc.error_list]}
+
+
+def _read(parsers: Mapping[str, Parser], data: Mapping[str, Any]) -> tuple[dict, dict[str, list[FieldError]]]:
+    out: dict[str, Any] = {}
+    errors: dict[str, list[FieldError]] = {}
+    for name, value in data.items():
+        parser = parsers.get(name)
+        if parser is None:
+            errors[name] = [FieldError(UNKNOWN_FIELD, "未知字段。")]
+            continue
+        try:
+            out[name] = parser(value)
+        except ValidationError as exc:
+            errors.update(_field_errors(name, exc))
+    return out, errors
+
+
+def _missing(required: Iterable[str], data: Mapping) -> dict[str, list[FieldError]]:
+    return {name: [FieldError(REQUIRED, "请填写此项。")] for name in required if name not in data}
+
+
+def raise_if_any(errors: Mapping[str, list[FieldError]], message: str = INVALID_MESSAGE) -> None:
+    """One ``DomainError`` for all field errors; its code is the first error's (as the API's)."""
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise DomainError(first.code, message, fields=dict(errors))
+
+
+def parse(parsers: Mapping[str, Parser], data: Mapping[str, Any], *, required: Iterable[str] = ()) -> dict:
+    """Read ``data`` (keys: a subset of ``parsers``; ``required`` ones must be present) into typed
+    values, or raise one ``DomainError`` naming every bad field. For callers outside HTTP (seed
+    data, imports): the API and the pages read through their serializer and form."""
+    out, errors = _read(parsers, data)
+    raise_if_any({**errors, **_missing(required, data)})
+    return out
+
+
+def check_parsed(parsers: Mapping[str, Parser], data: Mapping[str, Any], *,
+                 required: Iterable[str] = ()) -> dict[str, list[FieldError]]:
+    """For services, which take typed values: the errors of ``data`` — unknown keys, missing
+    ``required`` ones, and values that are not what their parser returns (an unparsed string, a
+    coercible ``"yes"``, an out-of-range number). Returns ``{}`` when ``data`` is parsed input."""
+    out, errors = _read(parsers, data)
+    for name, value in out.items():
+        if name not in errors and (type(value) is not type(data[name]) or value != data[name]):
+            errors[name] = [FieldError(VALUE_INVALID, "格式或取值无效（应为已解析的值）。")]
+    return {**errors, **_missing(required, data)}
+
+
+# --- the API and the pages ----------------------------------------------------------------------------
+
+class ParsedSerializerMixin:
+    """A DRF serializer whose input is read by ``parsers`` (``{name: parser}``), every key of the
+    body checked (``unknown_field`` for others); ``required_fields`` must be present unless
+    ``partial``. The declared fields document the schema; the parsers decide."""
+
+    parsers: Mapping[str, Parser] = {}
+    required_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        from rest_framework import serializers
+        from rest_framework.exceptions import ErrorDetail
+
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({"non_field_errors": [
+                ErrorDetail("请求内容应为 JSON 对象。", code=VALUE_INVALID)]})
+        data = {key: data[key] for key in data}  # a QueryDict's last value per key, as parsers expect
+        out, errors = _read(self.parsers, data)
+        errors.update(_missing(() if self.partial else self.required_fields, data))
+        if errors:
+            raise serializers.ValidationError({name: [ErrorDetail(e.message, code=e.code) for e in errs]
+                                               for name, errs in errors.items()})
+        return out
+
+
+class ParsedField(forms.Field):
+    """A form field read by a parser: the page's errors carry the API's codes and messages. The
+    parser decides what is required (``required`` only sets the HTML attribute)."""
+
+    def __init__(self, parser: Parser, *, required: bool | None = None, **kwargs):
+        self.parser = parser
+        super().__init__(required=getattr(parser, "required", False) if required is None else required, **kwargs)
+
+    def to_python(self, value):
+        return self.parser(value)
+
+    def validate(self, value):
+        """Nothing more: the parser has read and checked the value."""
+
+
+class RawCheckboxInput(forms.CheckboxInput):
+    """A checkbox that hands the parser what was posted (a browser's ``"on"``), so a forged
+    ``"maybe"`` is an error rather than Django's ``bool("maybe")``."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+__all__ = [
+    "CHOICE_INVALID", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
+    "ParsedSerializerMixin", "Parser", "RawCheckboxInput", "boolean", "check_parsed", "choice", "choice_list",
+    "date", "decimal", "integer", "list_of", "parse", "raise_if_any", "text",
+]
