@@ -87,3 +87,16 @@ def validate_mobile(value: str) -> str:
 
 def mask_mobile(number: str) -> str:
     return f"{number[:3]}****{number[7:]}" if len(number) == 11 else "*" * len(number)
+
+
+_ROW_ID_RE = re.compile(r"^[0-9]{1,18}$")
+
+
+def parse_row_id(value) -> int | None:
+    """A row id from a header, form field or URL part: 1–18 ASCII digits, else None.
+
+    ``str.isdigit()`` also accepts "²" and "١", on which ``int()`` fails; and a number longer than
+    a bigint is no row either.
+    """
+    text = str(value or "")
+    return int(text) if _ROW_ID_RE.match(text) else None

@@ -65,7 +65,8 @@ class IsRegistrationAuthority(BasePermission):
     def has_permission(self, request, view):
         if request.method != "POST":
             return True
-        return any(a.role == Role.REGISTRATION_AUTHORITY for a in request.user.active_assignments)
+        assignment = getattr(request, "assignment", None)
+        return assignment is not None and assignment.role == Role.REGISTRATION_AUTHORITY
 
 
 # --- institutions ----------------------------------------------------------------------------------
@@ -131,6 +132,7 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 class RegistrationView(TenantScopedMixin, generics.ListAPIView):
     permission_classes = [*generics.ListAPIView.permission_classes, IsRegistrationAuthority]
+    machine_access = True  # the one registry view an interface account reaches
     serializer_class = s.RegistrationSerializer
     filterset_class = RegistrationFilter
 
