@@ -2,6 +2,7 @@
 
 from django.contrib.admin import AdminSite
 
+from accounts.forms import AdminLoginForm
 from accounts.roles import ADMIN_SITE_ROLES
 
 
@@ -9,6 +10,8 @@ class PlatformAdminSite(AdminSite):
     site_header = "托育机构备案与监管平台 · 审计与管理"
     site_title = "审计与管理"
     index_title = "审计与管理"
+    # The same login guard as the page login and the API token (accounts.login_guard).
+    login_form = AdminLoginForm
 
     def has_permission(self, request):
         user = request.user

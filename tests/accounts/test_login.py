@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.login_guard import LOGIN_FAILURE_LIMIT
+from accounts.login_guard import LOGIN_ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT
 from accounts.models import AuthEvent, AuthEventKind
 from tests.conftest import PASSWORD
 
@@ -69,15 +69,106 @@ def test_after_five_failures_even_the_right_password_is_refused(client, reviewer
     assert not events(AuthEventKind.LOGIN)
 
 
-def test_lock_is_per_username_and_address(client, reviewer, other_reviewer):
-    for _ in range(LOGIN_FAILURE_LIMIT):
-        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
-    # Another user from the same address, and the same user from another address, still log in.
-    assert client.post("/accounts/login/", {"username": "reviewer_gs", "password": PASSWORD}).status_code == 302
-    client.logout()
+def test_lock_is_per_account_across_addresses(client, reviewer, other_reviewer):
+    """The attack as found: wrong passwords from five addresses, then the right one from a sixth."""
+    for i in range(LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG}, REMOTE_ADDR=f"10.9.0.{i + 1}")
     response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
-                           REMOTE_ADDR="10.1.2.3")
-    assert response.status_code == 302
+                           REMOTE_ADDR="10.9.0.99")
+    assert response.status_code == 200 and "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from one of those addresses still logs in (the address is not throttled).
+    assert client.post("/accounts/login/", {"username": "reviewer_gs", "password": PASSWORD},
+                       REMOTE_ADDR="10.9.0.1").status_code == 302
+
+
+def test_one_address_is_throttled_across_accounts(client, reviewer):
+    """45 usernames from one address: after the address limit even a right password is refused there."""
+    for i in range(LOGIN_ADDRESS_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": f"guess{i}", "password": WRONG}, REMOTE_ADDR="10.8.0.7")
+    refused = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                          REMOTE_ADDR="10.8.0.7")
+    assert refused.status_code == 200 and "本地址" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                       REMOTE_ADDR="10.8.0.8").status_code == 302
+
+
+def test_a_success_does_not_wash_out_the_address_counter(client, reviewer):
+    for i in range(LOGIN_ADDRESS_FAILURE_LIMIT - 1):
+        client.post("/accounts/login/", {"username": f"spray{i}", "password": WRONG}, REMOTE_ADDR="10.8.1.1")
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                       REMOTE_ADDR="10.8.1.1").status_code == 302
+    client.logout()
+    client.post("/accounts/login/", {"username": "spray-last", "password": WRONG}, REMOTE_ADDR="10.8.1.1")
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                       REMOTE_ADDR="10.8.1.1").status_code == 200
+
+
+def test_rotating_forwarded_for_straight_to_the_app_is_still_one_address(client, reviewer, settings):
+    """TRUSTED_PROXY_HOPS=1, but the request does not come from the proxy: the header is ignored."""
+    settings.TRUSTED_PROXY_HOPS = 1
+    for i in range(LOGIN_ADDRESS_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": f"rot{i}", "password": WRONG},
+                    REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR=f"203.0.113.{i + 1}")
+    response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                           REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR="203.0.113.250")
+    assert response.status_code == 200 and "本地址" in response.content.decode()
+    assert {e.ip for e in events(AuthEventKind.LOGIN_FAILED)} == {"198.51.100.20"}
+
+
+def test_forwarded_for_counts_when_the_proxy_sends_it(client, reviewer, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXIES = ["172.30.57.2"]
+    client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG},
+                REMOTE_ADDR="172.30.57.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
+    [event] = events(AuthEventKind.LOGIN_FAILED)
+    assert event.ip == "203.0.113.9"  # the address our proxy appended, not the one the client wrote
+
+
+def test_admin_login_honours_the_lockout(client, make_account):
+    """The admin login took the right password after the page login had locked the account."""
+    make_account("auditor_lock", "auditor", "330106")
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "auditor_lock", "password": WRONG})
+    response = client.post("/admin/login/", {"username": "auditor_lock", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 200
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+    [locked] = events(AuthEventKind.LOGIN_LOCKED)
+    assert locked.path == "/admin/login/"
+
+
+def test_admin_login_failures_lock_the_page_login_too(client, make_account):
+    make_account("auditor_lock2", "auditor", "330106")
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "auditor_lock2", "password": WRONG})
+    assert len(events(AuthEventKind.LOGIN_FAILED)) == LOGIN_FAILURE_LIMIT
+    response = client.post("/accounts/login/", {"username": "auditor_lock2", "password": PASSWORD})
+    assert response.status_code == 200 and "登录失败次数过多" in response.content.decode()
+
+
+def test_admin_login_page_speaks_chinese(client, regions):
+    page = client.get("/admin/login/").content.decode()
+    assert "用户名" in page and "密码" in page
+    assert "Username" not in page and "Password" not in page
+
+
+def test_the_backend_refuses_a_locked_account_whoever_calls_it(rf, reviewer):
+    from django.contrib.auth import authenticate
+
+    request = rf.post("/anywhere/")
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        assert authenticate(request, username="reviewer_xh", password=WRONG) is None
+    assert authenticate(request, username="reviewer_xh", password=PASSWORD) is None
+
+
+def test_a_machine_account_cannot_log_in_to_the_pages(client, make_account):
+    make_account("ra_page", "registration_authority", "330106")
+    response = client.post("/accounts/login/", {"username": "ra_page", "password": PASSWORD})
+    assert response.status_code == 200 and "接口账号" in response.content.decode()
+    assert "_auth_user_id" not in client.session
 
 
 def test_four_failures_then_success_resets_the_counter(client, reviewer):
