@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from accounts.login_guard import LOGIN_ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT
@@ -223,6 +225,53 @@ class TestTokenEndpoint:
         assert "登录失败次数过多" in response.json()["message"]
         assert not events(AuthEventKind.TOKEN_ISSUED)
         assert len(events(AuthEventKind.LOGIN_LOCKED)) == 1
+
+
+class TestTokenLifetime:
+    url = "/api/v1/auth/token/"
+
+    def _issue(self, client) -> str:
+        response = client.post(self.url, {"username": "reviewer_xh", "password": PASSWORD},
+                               content_type="application/json")
+        assert response.status_code == 200
+        assert response.json()["expires_at"]
+        return response.json()["token"]
+
+    def test_a_token_expires_after_its_lifetime(self, client, reviewer, settings):
+        from django.test import Client
+        from rest_framework.authtoken.models import Token
+
+        settings.API_TOKEN_TTL_HOURS = 12
+        key = self._issue(client)
+        api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api.get("/api/v1/regions/").status_code == 200
+        Token.objects.filter(key=key).update(created=Token.objects.get(key=key).created - dt.timedelta(hours=12, seconds=1))
+        expired = api.get("/api/v1/regions/")
+        assert expired.status_code == 401 and expired.json()["code"] == "token_expired"
+        assert not Token.objects.filter(key=key).exists()
+        fresh = self._issue(client)
+        assert fresh != key
+        assert Client(HTTP_AUTHORIZATION=f"Token {fresh}").get("/api/v1/regions/").status_code == 200
+
+    def test_a_live_token_is_reused(self, client, reviewer):
+        assert self._issue(client) == self._issue(client)
+
+    def test_page_logout_ends_the_api_tokens(self, client, reviewer):
+        from django.test import Client
+
+        key = self._issue(client)
+        client.force_login(reviewer)
+        client.post("/accounts/logout/")
+        assert Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/regions/").status_code == 401
+
+    def test_api_logout_ends_the_token(self, client, reviewer):
+        from django.test import Client
+
+        key = self._issue(client)
+        api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api.post("/api/v1/auth/logout/").status_code == 204
+        assert api.get("/api/v1/regions/").status_code == 401
+        assert events(AuthEventKind.LOGOUT)[-1].user == reviewer
 
 
 def test_security_log_is_append_only(reviewer):
