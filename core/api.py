@@ -38,7 +38,10 @@ def _field_errors(detail) -> dict[str, list[dict[str, str]]]:
     def walk(prefix: str, value) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+                if prefix and key == "non_field_errors":  # a nested list's own error: on the list
+                    walk(prefix, sub)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list):
             for i, sub in enumerate(value):
                 if isinstance(sub, dict | list):

@@ -84,8 +84,15 @@ def claims_of_user(*, user) -> list:
     """
     from django_scopes import scopes_disabled
 
-    from registry.models import InstitutionClaim
+    from core.validators import mask_person_name
+    from registry.models import ClaimStatus, InstitutionClaim, InstitutionKind
 
     with scopes_disabled():
-        return list(InstitutionClaim.objects.filter(user=user).select_related("institution")
-                    .order_by("-created_at")[:20])
+        claims = list(InstitutionClaim.objects.filter(user=user).select_related("institution")
+                      .order_by("-created_at")[:20])
+    for c in claims:
+        # A home daycare's keeper is shown to the claimant only once the district has confirmed them.
+        private = c.institution.kind == InstitutionKind.HOME_DAYCARE and c.status != ClaimStatus.CONFIRMED
+        name = c.institution.legal_representative
+        c.legal_representative_shown = mask_person_name(name) if private else name
+    return claims

@@ -19,6 +19,7 @@ from core.errors import DomainError, FieldError
 from core.validators import validate_mobile
 
 from .. import rules
+from ..limits import MAX_CLASSES
 from ..models import ClassType, Filing, FilingClass, FilingKind, InstitutionKind, PremisesType, ServiceType
 from ..workflow import ensure_editable
 from .filing_rows import _copy_tenant, _locked_filing
@@ -191,6 +192,9 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
         raise DomainError("invalid", "终止备案不需要填写班级。")
     if not isinstance(classes, list):
         raise DomainError("invalid", "班级数据格式无效。", fields={"classes": ["应为班级列表。"]})
+    if len(classes) > MAX_CLASSES:
+        raise DomainError("too_many_classes", f"一次备案最多填写 {MAX_CLASSES} 个班级。",
+                          fields={"classes": [("too_many_classes", f"最多 {MAX_CLASSES} 个班级。")]})
     errors: dict[str, list[str]] = {}
     rows = []
     for i, item in enumerate(classes):

@@ -26,6 +26,7 @@ from core.errors import DomainError, NotFound
 from core.permissions import require_role
 from core.validators import mask_id_number, validate_id_number
 
+from ..limits import MAX_ACTIVE_STAFF, MAX_QUALIFICATIONS
 from ..models import (
     Education,
     Institution,
@@ -113,7 +114,9 @@ def clean_staff(data: dict[str, Any], *, partial: bool = False, current: Staff |
     end = out.get("end_date", current.end_date if current else None)
     if start and end and end < start:
         errors.add("end_date", "end_before_start", "离职日期不能早于入职日期。")
-    if present("qualifications") and "qualifications" in data:
+    if present("qualifications") and "qualifications" in data and len(data.get("qualifications") or []) > MAX_QUALIFICATIONS:
+        errors.add("qualifications", "too_many_qualifications", f"每名人员最多登记 {MAX_QUALIFICATIONS} 个证书。")
+    elif present("qualifications") and "qualifications" in data:
         quals = []
         for i, q in enumerate(data.get("qualifications") or []):
             q = q or {}
@@ -185,6 +188,8 @@ def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
         raise NotFound("机构不存在或不在您的管辖范围内。")
     require_role(actor, STAFF_EDITORS, institution)
     clean = clean_staff(data)
+    if Staff.objects.filter(institution_id=institution.pk, end_date__isnull=True).count() >= MAX_ACTIVE_STAFF:
+        raise DomainError("too_many_staff", f"一个机构最多登记 {MAX_ACTIVE_STAFF} 名在岗人员，请先为已离职人员登记离职。")
     quals = clean.pop("qualifications", [])
     number = clean.pop("id_number")
     staff = Staff(institution=institution, **clean)
