@@ -291,6 +291,11 @@ def _check_production() -> None:
         problems.append("BLIND_INDEX_KEY must be set to 32+ random characters (the development key is public)")
     if "DATABASE_URL" not in os.environ:
         problems.append("DATABASE_URL must be set")
+    media = MEDIA_ROOT.resolve()
+    if any(media == root or root in media.parents or media in root.parents
+           for root in (STATIC_ROOT.resolve(), *(Path(d).resolve() for d in STATICFILES_DIRS))):
+        # WhiteNoise serves static files to anyone: uploaded scans and receipts must never be among them.
+        problems.append("MEDIA_ROOT must not overlap STATIC_ROOT or STATICFILES_DIRS")
     if problems:
         raise ImproperlyConfigured("Unsafe production settings: " + "; ".join(problems))
 
