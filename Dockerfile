@@ -46,5 +46,7 @@ RUN groupadd --system --gid 10001 app \
 USER app
 
 EXPOSE 8000
+# Behind the proxy (docker-compose.yml): gunicorn trusts forwarded headers from no one by default;
+# compose names the proxy's address with --forwarded-allow-ips.
 CMD ["gunicorn", "childcare.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+     "--access-logfile", "-"]

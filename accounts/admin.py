@@ -163,7 +163,9 @@ class _ManagedAdmin(ReadOnlyScopedAdmin):
         form = type(base.__name__, (base,), {"actor": request.user,
                                              "actor_scope": getattr(request, "tenant_scope", None)})
         kwargs["form"] = form
-        kwargs["fields"] = None
+        # The form's own fields (a list: Django extends it with the excluded fields when the actor
+        # may only view, as an auditor does — None there was a 500 on every detail page).
+        kwargs["fields"] = list(base._meta.fields or ())
         kwargs["exclude"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 

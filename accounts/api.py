@@ -1,17 +1,16 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.audit import client_ip
 from core.errors import DomainError
 
-from .login_guard import LOCKED_MESSAGE, login_is_locked
+from .authentication import token_expires_at
+from .login_guard import login_refusal
 from .models import AuthEventKind
-from .services import auth_event_record
+from .services import api_token_issue, api_tokens_revoke, auth_event_record
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -26,17 +25,31 @@ class ObtainTokenView(APIView):
     authentication_classes: list = []
 
     @extend_schema(request=TokenRequestSerializer,
-                   responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
+                   responses=inline_serializer("TokenResponse", {
+                       "token": serializers.CharField(),
+                       "expires_at": serializers.DateTimeField(help_text="令牌失效时间（签发后 API_TOKEN_TTL_HOURS 小时）"),
+                   }))
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"]
-        if login_is_locked(username, client_ip(request._request)):
-            auth_event_record(kind=AuthEventKind.LOGIN_LOCKED, username=username[:150], request=request._request)
-            raise DomainError("login_locked", LOCKED_MESSAGE, status_code=429)
+        refusal = login_refusal(request._request, username)
+        if refusal is not None:
+            raise DomainError("login_locked", refusal, status_code=429)
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             raise DomainError("invalid_credentials", "用户名或密码错误。", status_code=400)
-        token, _ = Token.objects.get_or_create(user=user)
-        auth_event_record(kind=AuthEventKind.TOKEN_ISSUED, user=user, request=request._request)
-        return Response({"token": token.key})
+        token = api_token_issue(user=user, request=request._request)
+        return Response({"token": token.key, "expires_at": token_expires_at(token)})
+
+
+class RevokeTokenView(APIView):
+    """Log out of the API: the caller's token (every token of the account) stops working at once."""
+
+    machine_access = True
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        api_tokens_revoke(user=request.user)
+        auth_event_record(kind=AuthEventKind.LOGOUT, user=request.user, request=request._request)
+        return Response(status=204)

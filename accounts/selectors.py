@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from core.errors import DomainError
 from core.tenancy import REGION_TREE, TenantPaths, TenantScope, scope_filter
 
 from .models import Assignment, User
@@ -52,3 +53,28 @@ def user_scope_q(scope: TenantScope | None, field: str = "pk") -> Q | None:
     if condition is None:
         return None
     return Q(**{f"{field}__in": Assignment.objects.filter(condition).values("user_id")})
+
+
+def role_conflict(*, user: User, role: str) -> DomainError | None:
+    """Why ``user`` may not hold ``role`` next to the roles they hold (None: they may).
+
+    An operator account is never also a commission, administrative or machine account, and a
+    machine (interface) account holds only the registration authority role: nobody files for an
+    institution and decides on that filing, and an interface key never acts as a person.
+    """
+    if bool(user.is_machine) != (role == Role.REGISTRATION_AUTHORITY):
+        message = ("接口账号只能担任“登记机关（接口账号）”角色。" if user.is_machine
+                   else "“登记机关（接口账号）”角色只能授予接口账号，请新建专用的接口账号。")
+        return DomainError("machine_account_role", message, fields={"role": [("machine_account_role", message)]},
+                           status_code=403)
+    if not user.pk:
+        return None
+    held = Assignment.objects.filter(user=user, is_active=True)
+    held = held.exclude(role=Role.OPERATOR) if role == Role.OPERATOR else held.filter(role=Role.OPERATOR)
+    other = held.values_list("role", flat=True).first()
+    if other:
+        message = (f"该账号已担任“{Role(other).label}”，不能再担任“{Role(role).label}”："
+                   "机构举办者账号与卫生健康部门、管理或接口账号必须分开。")
+        return DomainError("operator_role_conflict", message,
+                           fields={"role": [("operator_role_conflict", message)]}, status_code=403)
+    return None

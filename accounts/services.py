@@ -18,6 +18,7 @@ from .roles import (
     INSTITUTION_SCOPED,
     Role,
 )
+from .selectors import role_conflict
 
 
 def _resolve_scope(role: str, scope: str):
@@ -72,6 +73,9 @@ def assignment_grant(*, actor: User | None, user: User, role: str, scope: str) -
                 f"三员分立：该用户已担任“{Role(held).label}”，不能再担任“{Role(role).label}”。",
                 fields={"role": ["与已有管理角色冲突。"]},
             )
+    conflict = role_conflict(user=user, role=role)
+    if conflict is not None:
+        raise conflict
     region, institution = _resolve_scope(role, scope)
     existing = Assignment.objects.filter(user=user, role=role).filter(
         Q(institution=institution) if institution else Q(region=region, institution__isnull=True)).first()
@@ -165,6 +169,33 @@ def auth_event_record(*, kind: str, user: User | None = None, username: str = ""
 
 
 
+@transaction.atomic
+def api_token_issue(*, user: User, request=None):
+    """The user's API token: the current one while it lives, a new one once it has expired
+    (``accounts.authentication``). Recorded in the security log."""
+    from rest_framework.authtoken.models import Token
+
+    from .authentication import token_expired
+
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and token_expired(token):
+        token.delete()
+        token = None
+    if token is None:
+        token = Token.objects.create(user=user)
+    auth_event_record(kind=AuthEventKind.TOKEN_ISSUED, user=user, request=request)
+    return token
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user: User) -> int:
+    """Delete the user's API tokens (at logout, page or API). Returns how many."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
+
+
 def assignment_scope_code(assignment: Assignment) -> str:
     """The scope code an assignment was granted with: institution USCC, region code or 000000."""
     if assignment.institution_id:
@@ -197,5 +228,6 @@ def user_update(*, actor: User | None, user_id: int, display_name: str, email: s
     return user
 
 
-__all__ = ["AuthEventKind", "account_create_or_grant", "assignment_grant", "assignment_scope_code",
+__all__ = ["AuthEventKind", "account_create_or_grant", "api_token_issue", "api_tokens_revoke", "assignment_grant",
+           "assignment_scope_code",
            "assignment_set_active", "auth_event_record", "user_update"]

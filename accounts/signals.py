@@ -40,3 +40,6 @@ def _logged_out(sender, request, user, **kwargs):
 
     if user is not None:
         auth_event_record(kind=AuthEventKind.LOGOUT, user=user, request=request)
+        from .services import api_tokens_revoke
+
+        api_tokens_revoke(user=user)  # signing out of the pages ends the API tokens too

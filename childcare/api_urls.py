@@ -2,10 +2,11 @@
 
 from django.urls import include, path
 
-from accounts.api import ObtainTokenView
+from accounts.api import ObtainTokenView, RevokeTokenView
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", RevokeTokenView.as_view(), name="api-logout"),
     path("", include("regions.api.urls")),
     path("", include("registry.api.urls")),
 ]

@@ -42,8 +42,10 @@ SECRET_KEY = env("SECRET_KEY", _DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none), and the
+# addresses (or networks) the nearest one connects from: the header counts only from those.
 TRUSTED_PROXY_HOPS = int(env("TRUSTED_PROXY_HOPS", "0"))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 
 # Field encryption key ring: "id:base64key,id:base64key"; the first key encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEYS)
@@ -83,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -148,12 +151,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# One backend: Django's model backend behind the login guard (accounts.login_guard).
+AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedModelBackend"]
+# Login guard: failures per account (any address) and per client address (any account) in a window.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+# Our own catalogue first: strings Django's zh_Hans catalogue leaves in English (admin captions).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -185,12 +196,18 @@ EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@childcare.invalid")
 
+# API tokens expire this many hours after issue (and at logout).
+API_TOKEN_TTL_HOURS = float(env("API_TOKEN_TTL_HOURS", "12"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "core.drf.MachineAccountsOnlyWhereAllowed"],
+    "DEFAULT_PARSER_CLASSES": ["core.drf.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -274,6 +291,11 @@ def _check_production() -> None:
         problems.append("BLIND_INDEX_KEY must be set to 32+ random characters (the development key is public)")
     if "DATABASE_URL" not in os.environ:
         problems.append("DATABASE_URL must be set")
+    media = MEDIA_ROOT.resolve()
+    if any(media == root or root in media.parents or media in root.parents
+           for root in (STATIC_ROOT.resolve(), *(Path(d).resolve() for d in STATICFILES_DIRS))):
+        # WhiteNoise serves static files to anyone: uploaded scans and receipts must never be among them.
+        problems.append("MEDIA_ROOT must not overlap STATIC_ROOT or STATICFILES_DIRS")
     if problems:
         raise ImproperlyConfigured("Unsafe production settings: " + "; ".join(problems))
 

@@ -1,10 +1,12 @@
-from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.admin_site import admin_site
 
-# Unknown paths and unhandled errors: the API error shape under /api/, a Chinese page elsewhere.
+# Malformed requests, refusals, unknown paths and unhandled errors: the API error shape under /api/,
+# a Chinese page elsewhere.
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 
@@ -20,7 +22,5 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT (uploaded documents, receipts, notices) is never served as files, in any mode: they
+# are read only through the views that check the reader's scope and role.

@@ -9,7 +9,8 @@
   manager (opened by the middleware) *and* the scope filter; pghistory event models through the
   copied ``province_id``/``city_id``/``district_id``; other models through a ``district`` foreign
   key to a region, or not at all (country scope only);
-- encrypted and hash columns (``*_encrypted``, ``*_hash``) are never shown; masked ones are.
+- encrypted and hash columns (``*_encrypted``, ``*_hash``) are never shown, nor such keys inside
+  JSON columns (a filing's staff snapshot); masked ones are.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ def is_event_model(model) -> bool:
     from pghistory.models import Event
 
     return issubclass(model, Event)
+
+
+def scrub_personal(value):
+    """``value`` (JSON data) without any key that names an encrypted or hash column, at any depth:
+    a JSON column (a filing's staff snapshot) shows masked values only, like the table columns."""
+    if isinstance(value, dict):
+        return {k: scrub_personal(v) for k, v in value.items() if not is_personal_field(str(k))}
+    if isinstance(value, list):
+        return [scrub_personal(v) for v in value]
+    return value
 
 
 def _field_names(model) -> set[str]:
@@ -111,6 +122,15 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Outside the actor's scope or absent: 404 like every page and API (no redirect, no hint).
         raise Http404("对象不存在或不在您的管辖范围内。")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # Shown, never saved (nobody changes these rows here): JSON columns lose hash keys.
+            for f in self.model._meta.concrete_fields:
+                if isinstance(f, models.JSONField):
+                    setattr(obj, f.attname, scrub_personal(getattr(obj, f.attname)))
+        return obj
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -9,6 +9,7 @@ class PlatformAdminSite(AdminSite):
     site_header = "托育机构备案与监管平台 · 审计与管理"
     site_title = "审计与管理"
     index_title = "审计与管理"
+    # ``login_form`` is set by the accounts app (its login guard), which core does not import.
 
     def has_permission(self, request):
         user = request.user

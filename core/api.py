@@ -16,7 +16,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import assignments
 from .errors import DomainError
-from .tenancy import activate
+from .permissions import act_as
+from .tenancy import TenantScope, activate
+from .validators import parse_row_id
 
 _DRF_CODES = {
     exceptions.NotAuthenticated: ("not_authenticated", "请先登录或提供有效的接口令牌。"),
@@ -38,7 +40,10 @@ def _field_errors(detail) -> dict[str, list[dict[str, str]]]:
     def walk(prefix: str, value) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+                if prefix and key == "non_field_errors":  # a nested list's own error: on the list
+                    walk(prefix, sub)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list):
             for i, sub in enumerate(value):
                 if isinstance(sub, dict | list):
@@ -76,6 +81,11 @@ def exception_handler(exc, context):
         code = first["code"] if first["code"] not in ("invalid", "required", "null", "blank") else "invalid"
         response.data = {"code": code, "message": "提交的数据有误，请检查标注的字段。", "fields": fields}
         return response
+    detail_code = getattr(exc.detail, "code", None)
+    if isinstance(detail_code, str) and detail_code != exc.default_code:
+        # Raised with a code of its own (e.g. token_expired) and a Chinese message: keep both.
+        response.data = {"code": detail_code, "message": str(exc.detail), "fields": {}}
+        return response
     for cls, (code, message) in _DRF_CODES.items():
         if isinstance(exc, cls):
             response.data = {"code": code, "message": message, "fields": {}}
@@ -107,19 +117,24 @@ class TenantScopedMixin:
     first active assignment (or the one named in the ``X-Assignment`` header).
     """
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+    # Router routes match numeric ids only: /filings/abc/ is an unknown path (404), never int("abc").
+    lookup_value_regex = "[0-9]+"
+
+    def perform_authentication(self, request):
+        # Right after authentication, before the permission classes run: they judge this assignment too.
+        super().perform_authentication(request)
         django_request = request._request
-        if getattr(django_request, "assignment", None) is None and request.user.is_authenticated:
-            header = request.headers.get("X-Assignment")
-            assignment = assignments.choose(request.user, int(header) if header and header.isdigit() else None)
+        user = request.user
+        assignment = getattr(django_request, "assignment", None)
+        if user.is_authenticated and (assignment is None or assignment.user_id != user.pk):
+            # A token caller (the middleware saw no user, or the session's user, not this one).
+            assignment = assignments.choose(user, parse_row_id(request.headers.get("X-Assignment")))
             django_request.assignment = assignment
-            request.assignment = assignment
-            if assignment is not None:
-                django_request.tenant_scope = assignments.scope_of(assignment)
-                activate(django_request.tenant_scope)
-        else:
-            request.assignment = getattr(django_request, "assignment", None)
+            django_request.tenant_scope = (assignments.scope_of(assignment) if assignment is not None
+                                           else TenantScope.nothing())
+            activate(django_request.tenant_scope)
+        request.assignment = assignment
+        act_as(user, assignment)  # services judge this assignment only (core.permissions)
 
 
 __all__ = ["Pagination", "TenantScopedMixin", "error_response", "exception_handler", "status"]

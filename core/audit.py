@@ -31,18 +31,52 @@ def track(exclude: list[str] | None = None, events: tuple[str, ...] = ("insert",
     return decorate
 
 
-def client_ip(request) -> str | None:
-    """The client address for logs and the login throttle.
+def _is_trusted_proxy(address: str | None) -> bool:
+    """Is ``address`` (the TCP peer) one of ``TRUSTED_PROXIES`` (addresses or networks)?"""
+    import ipaddress
 
-    ``X-Forwarded-For`` is trusted only for ``TRUSTED_PROXY_HOPS`` reverse proxies in front of the
-    app (0 by default): the address is taken that many hops from the right, the part of the header
-    our own proxies wrote, so a client cannot forge it by sending the header itself.
+    from django.conf import settings
+
+    if not address:
+        return False
+    try:
+        peer = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    for entry in getattr(settings, "TRUSTED_PROXIES", ("127.0.0.1", "::1")):
+        try:
+            if peer in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_ip(request) -> str | None:
+    """The client address for logs and the login guard.
+
+    ``X-Forwarded-For`` is trusted only when the request comes from one of our own proxies — its
+    TCP peer (``REMOTE_ADDR``) is in ``TRUSTED_PROXIES`` — and only for ``TRUSTED_PROXY_HOPS``
+    proxies (0 by default): the address is taken that many hops from the right, the part of the
+    header our own proxies wrote, so a client can forge it neither by sending the header itself
+    nor by connecting to the application server directly.
     """
     from django.conf import settings
 
+    remote = request.META.get("REMOTE_ADDR") or None
     hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
-    if hops > 0:
+    if hops > 0 and _is_trusted_proxy(remote):
         chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(chain) >= hops:
+        if len(chain) >= hops and _valid_ip(chain[-hops]):
             return chain[-hops]
-    return request.META.get("REMOTE_ADDR") or None
+    return remote
+
+
+def _valid_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

@@ -1,4 +1,5 @@
-"""Request middleware: audit context for pghistory, and the tenant scope from the active assignment."""
+"""Request middleware: malformed input refused early, audit context for pghistory, and the tenant
+scope from the active assignment."""
 
 from __future__ import annotations
 
@@ -8,9 +9,28 @@ from pghistory.middleware import HistoryMiddleware
 
 from . import assignments
 from .audit import client_ip
+from .permissions import act_as
 from .tenancy import TenantScope, tenant_scope
 
 SESSION_ASSIGNMENT_KEY = "active_assignment_id"
+
+
+class RequestGuardMiddleware:
+    """Refuses (400: the API error shape, or the Chinese page) a request whose path or query string
+    carries a NUL character: PostgreSQL text cannot hold one, so it would otherwise fail deep in a
+    query as a 500. Form and JSON fields are refused by their validators (Django forms and DRF
+    both reject NUL), so only what views read straight from the URL needs this."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any(
+                "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            from .views import bad_request
+
+            return bad_request(request, None)
+        return self.get_response(request)
 
 
 class AuditContextMiddleware(HistoryMiddleware):
@@ -47,7 +67,17 @@ class TenantScopeMiddleware:
     def __call__(self, request):
         assignment = None
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            if getattr(request.user, "is_machine", False) and not request.path_info.startswith("/api/"):
+                # Interface accounts use the API with a token; they have no pages (not even a session).
+                from django.core.exceptions import PermissionDenied
+
+                from .views import permission_denied
+
+                request.assignment, request.tenant_scope = None, TenantScope.nothing()
+                with tenant_scope(request.tenant_scope):
+                    return permission_denied(request, PermissionDenied("接口账号只能通过接口（令牌）访问，不能使用页面。"))
             assignment = active_assignment(request)
+            act_as(request.user, assignment)  # services judge this assignment only (core.permissions)
         request.assignment = assignment
         value = assignments.scope_of(assignment) if assignment else TenantScope.nothing()
         request.tenant_scope = value

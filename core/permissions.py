@@ -5,6 +5,12 @@ request's scope, so this is the second question: does the actor hold a *role* al
 there. An object outside every scope of the actor is 404 (no existence leak); inside scope but with
 the wrong role is 403. Scopes come from ``core.assignments``; whether one covers ``obj`` is
 ``TenantScope.covers`` (the object's tenant columns, or its institution for operators).
+
+In a request the actor acts through ONE assignment, the active one (chosen in the session, or the
+``X-Assignment`` header of a token call): the middleware and ``core.api.TenantScopedMixin`` pin it
+on the user with ``act_as``, and only that assignment is judged, never the other roles the person
+holds. Code outside a request (commands, tasks, tests) that pins nothing is judged on every active
+assignment of the actor.
 """
 
 from __future__ import annotations
@@ -14,14 +20,31 @@ from collections.abc import Iterable
 from . import assignments
 from .errors import NotFound, PermissionDenied
 
+_UNPINNED = object()
+ACTING_ATTRIBUTE = "acting_assignment"
+
+
+def act_as(user, assignment) -> None:
+    """Pin the assignment ``user`` acts through in this request (None: acts through none)."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        setattr(user, ACTING_ATTRIBUTE, assignment)
+
+
+def acting_assignments(actor) -> list:
+    """The assignments an actor's action is judged on: the pinned active one, else every active one."""
+    pinned = getattr(actor, ACTING_ATTRIBUTE, _UNPINNED)
+    if pinned is not _UNPINNED:
+        return [pinned] if pinned is not None else []
+    return list(assignments.assignments_of(actor))
+
 
 def covers(assignment, obj) -> bool:
     return assignments.scope_of(assignment).covers(obj)
 
 
 def roles_for(actor, obj) -> set[str]:
-    """The actor's roles whose scope covers ``obj``."""
-    return {a.role for a in assignments.assignments_of(actor) if covers(a, obj)}
+    """The roles of the actor's acting assignment(s) whose scope covers ``obj``."""
+    return {a.role for a in acting_assignments(actor) if covers(a, obj)}
 
 
 def require_role(actor, roles: Iterable[str], obj, message: str = "您没有执行该操作的权限。") -> str:

@@ -87,3 +87,34 @@ def validate_mobile(value: str) -> str:
 
 def mask_mobile(number: str) -> str:
     return f"{number[:3]}****{number[7:]}" if len(number) == 11 else "*" * len(number)
+
+
+def mask_person_name(name: str) -> str:
+    """陈静 → 陈*: the family name only (for people whose name is not public record)."""
+    name = (name or "").strip()
+    return f"{name[0]}{'*' * (len(name) - 1)}" if len(name) > 1 else "*" * len(name)
+
+
+_ROW_ID_RE = re.compile(r"^[0-9]{1,18}$")
+
+
+def parse_row_id(value) -> int | None:
+    """A row id from a header, form field or URL part: 1–18 ASCII digits, else None.
+
+    ``str.isdigit()`` also accepts "²" and "١", on which ``int()`` fails; and a number longer than
+    a bigint is no row either.
+    """
+    text = str(value or "")
+    return int(text) if _ROW_ID_RE.match(text) else None
+
+
+def clean_file_name(name: str, *, default: str, max_length: int = 200) -> str:
+    """A user's file name safe to show and to send back in Content-Disposition: the last path
+    part, without control, format (bidi overrides such as U+202E, zero-width) or other invisible
+    characters that make "invoice\\u202efdp.exe" read as "invoiceexe.pdf"; ``default`` when nothing is left."""
+    import unicodedata
+
+    base = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(ch for ch in base if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
+    kept = " ".join(kept.split()).strip(" .")
+    return kept[:max_length] or default

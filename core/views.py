@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views import defaults
@@ -8,9 +9,13 @@ from django.views.decorators.http import require_POST
 from .dashboard import home_context
 from .health import check_all
 from .middleware import SESSION_ASSIGNMENT_KEY
+from .validators import parse_row_id
 
 API_PREFIX = "/api/"
 NOT_FOUND_MESSAGE = "请求的接口不存在，请检查地址。"
+BAD_REQUEST_MESSAGE = "请求无法处理：地址、参数或内容格式有误。"
+TOO_LARGE_MESSAGE = "请求内容过大或字段过多，已拒绝处理。"
+FORBIDDEN_MESSAGE = "您没有执行该操作的权限。"
 SERVER_ERROR_MESSAGE = "服务器内部错误，请稍后再试；如持续出现，请联系系统管理员。"
 
 
@@ -30,10 +35,10 @@ def healthz(request):
 @login_required
 @require_POST
 def switch_assignment(request):
-    wanted = request.POST.get("assignment")
-    if not wanted or not wanted.isdigit() or not any(a.pk == int(wanted) for a in request.user.active_assignments):
+    wanted = parse_row_id(request.POST.get("assignment"))
+    if wanted is None or not any(a.pk == wanted for a in request.user.active_assignments):
         raise Http404
-    request.session[SESSION_ASSIGNMENT_KEY] = int(wanted)
+    request.session[SESSION_ASSIGNMENT_KEY] = wanted
     return redirect("core:home")
 
 
@@ -41,6 +46,29 @@ def _api_error(code: str, message: str, status: int) -> JsonResponse:
     """The API error shape (``core.api``) for errors that never reach a DRF view."""
     return JsonResponse({"code": code, "message": message, "fields": {}}, status=status,
                         json_dumps_params={"ensure_ascii": False})
+
+
+def _too_large(exception) -> bool:
+    return isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent)
+
+
+def bad_request(request, exception=None):
+    """handler400 (malformed or oversized requests, ``SuspiciousOperation``): JSON under /api/
+    (413 ``request_too_large`` for a body over the limits), the Chinese page elsewhere."""
+    too_large = _too_large(exception)
+    message = TOO_LARGE_MESSAGE if too_large else BAD_REQUEST_MESSAGE
+    status = 413 if too_large else 400
+    if request.path_info.startswith(API_PREFIX):
+        return _api_error("request_too_large" if too_large else "bad_request", message, status)
+    return render(request, "400.html", {"message": message}, status=status)
+
+
+def permission_denied(request, exception=None):
+    """handler403 for pages (the API answers its own 403s): JSON under /api/, the Chinese page elsewhere."""
+    if request.path_info.startswith(API_PREFIX):
+        return _api_error("permission_denied", FORBIDDEN_MESSAGE, 403)
+    message = str(exception) if exception is not None and str(exception) else None
+    return render(request, "403.html", {"message": message}, status=403)
 
 
 def page_not_found(request, exception):

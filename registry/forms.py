@@ -15,6 +15,7 @@ from core.inputs import ParsedField, RawCheckboxInput
 from core.inputs import decimal as decimal_parser
 from core.validators import validate_mobile, validate_uscc
 from registry import inputs
+from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from registry.models import (
     ClassType,
     DocumentType,
@@ -246,7 +247,7 @@ class BaseStaffQualificationFormSet(forms.BaseFormSet):
 
 StaffQualificationFormSet = forms.formset_factory(
     StaffQualificationForm, formset=BaseStaffQualificationFormSet, extra=1, can_delete=True,
-    max_num=20, validate_max=True)
+    max_num=MAX_QUALIFICATIONS, validate_max=True, absolute_max=MAX_QUALIFICATIONS + 1)
 
 
 class StaffEndForm(forms.Form):
@@ -285,7 +286,8 @@ class FilingClassForm(forms.Form):
     min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False)
 
 
-FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=50)
+FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=MAX_CLASSES,
+                                           validate_max=True, absolute_max=MAX_CLASSES + 1)
 
 
 # The page takes fees in yuan (the API in fen): up to FEE_MAX_FEN, two decimals.
@@ -351,6 +353,10 @@ class ReturnForm(VersionForm):
         items = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
         if not items:
             raise ValidationError("请至少填写一项退回事项。")
+        if len(items) > MAX_RETURN_REASONS:
+            raise ValidationError(f"退回事项最多 {MAX_RETURN_REASONS} 项，请合并后再提交。")
+        if any(len(item) > MAX_REASON_LENGTH for item in items):
+            raise ValidationError(f"每项退回事项不能超过 {MAX_REASON_LENGTH} 个字。")
         return items
 
 

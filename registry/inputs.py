@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from core import inputs
 from core.validators import validate_id_number, validate_mobile
 
+from .limits import MAX_CLASSES, MAX_QUALIFICATIONS
 from .models import (
     ClassType,
     Education,
@@ -123,7 +124,7 @@ CLASS: dict[str, inputs.Parser] = {
 }
 # The whole class list of a filing (replaced at once).
 CLASSES: dict[str, inputs.Parser] = {
-    "classes": inputs.list_of(CLASS, required=("class_type", "planned_children"), max_items=50),
+    "classes": inputs.list_of(CLASS, required=("class_type", "planned_children"), max_items=MAX_CLASSES),
 }
 
 QUALIFICATION: dict[str, inputs.Parser] = {
@@ -144,7 +145,7 @@ STAFF: dict[str, inputs.Parser] = {
     "criminal_record_checked_on": inputs.date(label="无犯罪记录证明日期"),
     "start_date": inputs.date(required=True, label="入职日期"),
     "end_date": inputs.date(label="离职日期"),
-    "qualifications": inputs.list_of(QUALIFICATION, required=("type", "number"), max_items=20),
+    "qualifications": inputs.list_of(QUALIFICATION, required=("type", "number"), max_items=MAX_QUALIFICATIONS),
 }
 STAFF_REQUIRED = ("name", "id_number", "role", "start_date")
 STAFF_END: dict[str, inputs.Parser] = {"end_date": inputs.date(required=True, label="离职日期")}

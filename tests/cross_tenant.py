@@ -94,6 +94,8 @@ def sample_value(converter: str) -> str:
         return "00000000-0000-0000-0000-000000000001"
     if converter.startswith("regex:"):
         body = converter[6:]
+        if body in ("[0-9]+", r"\d+"):
+            return "1"
         if "|" in body or re.fullmatch(r"[\w-]+", body):
             return body.split("|")[0]
         return "x"

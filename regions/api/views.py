@@ -66,6 +66,7 @@ class RegionListView(TenantScopedMixin, generics.ListAPIView):
     """Children of a region, filtered; see ``regions.selectors.region_search``."""
 
     serializer_class = RegionSerializer
+    machine_access = True  # reference data: interface accounts look up district codes for their pushes
 
     def get_queryset(self):
         params = RegionQuerySerializer(data=self.request.query_params)
@@ -86,6 +87,7 @@ class RegionDetailView(TenantScopedMixin, generics.RetrieveAPIView):
 
     serializer_class = RegionDetailSerializer
     lookup_url_kwarg = "code"
+    machine_access = True
 
     def get_object(self):
         return region_get_or_404(code=self.kwargs["code"])

@@ -11,6 +11,7 @@ from core.inputs import ParsedSerializerMixin
 from core.validators import validate_id_number, validate_uscc
 
 from .. import inputs
+from ..limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from ..models import (
     ClassType,
     DocumentType,
@@ -31,6 +32,19 @@ from ..models import (
     StaffRole,
 )
 
+
+class ModelSerializer(serializers.ModelSerializer):
+    """A choice column that may be blank answers "" — and the schema's enum says so (BlankEnum):
+    DRF drops ``allow_blank`` from read-only fields, so the published enum used to refuse it."""
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank_choice = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
 ErrorSerializer = inline_serializer("RegistryError", {
     "code": serializers.CharField(help_text="稳定的错误代码，如 uscc_checksum、not_found、conflict"),
     "message": serializers.CharField(help_text="中文说明"),
@@ -41,7 +55,7 @@ ErrorSerializer = inline_serializer("RegistryError", {
 
 # --- institutions and registrations -----------------------------------------------------------------
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     nature_label = serializers.CharField(source="get_nature_display", read_only=True)
@@ -58,7 +72,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class UnfiledInstitutionSerializer(serializers.ModelSerializer):
+class UnfiledInstitutionSerializer(ModelSerializer):
     days_waited = serializers.IntegerField(read_only=True, allow_null=True, help_text="自登记日起已等待的天数")
     region_name = serializers.CharField(source="region.full_name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -109,7 +123,7 @@ class RegistrationResultSerializer(serializers.Serializer):
     created = serializers.BooleanField(help_text="本次推送是否新建")
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class RegistrationSerializer(ModelSerializer):
     institution_status = serializers.CharField(source="institution.status", read_only=True)
     pushed_by = serializers.CharField(source="pushed_by.username", read_only=True)
 
@@ -142,7 +156,7 @@ class ClaimRejectSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, help_text="驳回原因")
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
@@ -157,7 +171,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 # --- staff ---------------------------------------------------------------------------------------------
 
-class QualificationSerializer(serializers.ModelSerializer):
+class QualificationSerializer(ModelSerializer):
     type = serializers.ChoiceField(choices=QualificationType.choices)
     expires_on = serializers.DateField(required=False, allow_null=True)
 
@@ -166,14 +180,14 @@ class QualificationSerializer(serializers.ModelSerializer):
         fields = ["type", "number", "expires_on"]
 
 
-class ConflictBriefSerializer(serializers.ModelSerializer):
+class ConflictBriefSerializer(ModelSerializer):
     class Meta:
         model = StaffConflictFlag
         fields = ["id", "other_institution_name", "other_district_name", "created_at"]
         read_only_fields = fields
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(ModelSerializer):
     """Output: the ID number only masked (reveal it with POST .../reveal/)."""
 
     role_label = serializers.CharField(source="get_role_display", read_only=True)
@@ -207,7 +221,7 @@ class StaffWriteSerializer(ParsedSerializerMixin, serializers.Serializer):
     criminal_record_checked_on = serializers.DateField(required=False, allow_null=True)
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True)
-    qualifications = QualificationSerializer(many=True, required=False)
+    qualifications = QualificationSerializer(many=True, required=False, max_length=MAX_QUALIFICATIONS)
 
 
 class StaffEndSerializer(ParsedSerializerMixin, serializers.Serializer):
@@ -219,7 +233,7 @@ class RevealSerializer(serializers.Serializer):
     id_number = serializers.CharField(help_text="完整身份证号码（本次查看已记入安全日志）")
 
 
-class StaffConflictSerializer(serializers.ModelSerializer):
+class StaffConflictSerializer(ModelSerializer):
     staff_name = serializers.CharField(source="staff.name", read_only=True)
     staff_id_number_masked = serializers.CharField(source="staff.id_number_masked", read_only=True)
     institution = serializers.IntegerField(source="staff.institution_id", read_only=True)
@@ -234,7 +248,7 @@ class StaffConflictSerializer(serializers.ModelSerializer):
 
 # --- filings -------------------------------------------------------------------------------------------
 
-class FilingClassSerializer(serializers.ModelSerializer):
+class FilingClassSerializer(ModelSerializer):
     class_type = serializers.ChoiceField(choices=ClassType.choices)
 
     class Meta:
@@ -242,7 +256,7 @@ class FilingClassSerializer(serializers.ModelSerializer):
         fields = ["name", "class_type", "planned_children", "carers", "min_age_months"]
 
 
-class FilingListSerializer(serializers.ModelSerializer):
+class FilingListSerializer(ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
@@ -331,13 +345,14 @@ class VersionSerializer(serializers.Serializer):
 
 
 class ReturnSerializer(VersionSerializer):
-    reasons = serializers.ListField(child=serializers.CharField(max_length=500), allow_empty=True,
-                                    help_text="退回补正事项（一次性告知）")
+    reasons = serializers.ListField(child=serializers.CharField(max_length=MAX_REASON_LENGTH), allow_empty=True,
+                                    max_length=MAX_RETURN_REASONS,
+                                    help_text=f"退回补正事项（一次性告知；最多 {MAX_RETURN_REASONS} 项）")
 
 
 class ClassesSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers, required_fields = inputs.CLASSES, ("classes",)
-    classes = FilingClassSerializer(many=True)
+    classes = FilingClassSerializer(many=True, max_length=MAX_CLASSES, help_text=f"最多 {MAX_CLASSES} 个班级")
 
 
 class CommitmentSerializer(serializers.Serializer):
@@ -351,7 +366,7 @@ class CheckSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class FilingEventSerializer(serializers.ModelSerializer):
+class FilingEventSerializer(ModelSerializer):
     actor_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -364,7 +379,7 @@ class FilingEventSerializer(serializers.ModelSerializer):
         return str(obj.actor) if obj.actor_id else ""
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     doc_type_label = serializers.CharField(source="get_doc_type_display", read_only=True)
     download_url = serializers.SerializerMethodField()
 
@@ -380,4 +395,6 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentUploadSerializer(serializers.Serializer):
     doc_type = serializers.ChoiceField(choices=DocumentType.choices)
-    file = serializers.FileField(help_text="PDF、JPEG 或 PNG（按文件内容判断），不超过 UPLOAD_MAX_BYTES")
+    # Empty files reach the service, which answers document_empty (the one upload rule, pages and API).
+    file = serializers.FileField(allow_empty_file=True, max_length=None,
+                                 help_text="PDF、JPEG 或 PNG（按文件内容判断），不超过 UPLOAD_MAX_BYTES")

@@ -62,7 +62,8 @@ class IsRegistrationAuthority(BasePermission):
     def has_permission(self, request, view):
         if request.method != "POST":
             return True
-        return any(a.role == Role.REGISTRATION_AUTHORITY for a in request.user.active_assignments)
+        assignment = getattr(request, "assignment", None)
+        return assignment is not None and assignment.role == Role.REGISTRATION_AUTHORITY
 
 
 # --- institutions ----------------------------------------------------------------------------------
@@ -128,6 +129,7 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 class RegistrationView(TenantScopedMixin, generics.ListAPIView):
     permission_classes = [*generics.ListAPIView.permission_classes, IsRegistrationAuthority]
+    machine_access = True  # the one registry view an interface account reaches
     serializer_class = s.RegistrationSerializer
     filterset_class = RegistrationFilter
 
@@ -327,6 +329,24 @@ def _version(request) -> int | None:
     return data.validated_data.get("expected_version")
 
 
+def _refuse_fields_not_in_form(data) -> None:
+    """PATCH names only form fields: a read-only field (status, receipt_no, version …) or an unknown
+    one is an error on that field, never silently ignored."""
+    if not hasattr(data, "keys"):
+        raise DomainError("invalid", "请求内容应为 JSON 对象。")
+    errors = {}
+    for name in data:
+        if name in s.FORM_FIELDS:
+            continue
+        if name in s.FilingSerializer.Meta.fields:
+            errors[name] = [("read_only", "该字段为只读，只能通过相应的操作改变（如提交、审核）。")]
+        else:
+            errors[name] = [("unknown_field", "未知字段。")]
+    if errors:
+        first = next(iter(errors.values()))[0][0]
+        raise DomainError(first, "提交的数据有误，请检查标注的字段。", fields=errors)
+
+
 TRANSITION = dict(request=s.VersionSerializer, responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
 
 
@@ -365,6 +385,7 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(tags=["filings"], summary="填写备案书（部分字段）", request=s.FilingFormSerializer,
                    responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
     def partial_update(self, request, pk=None):
+        _refuse_fields_not_in_form(request.data)
         data = s.FilingFormSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         filing_services.filing_update_form(actor=request.user, filing_id=int(pk), data=data.validated_data)

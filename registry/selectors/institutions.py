@@ -11,11 +11,14 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from core.errors import NotFound
+from core.validators import mask_person_name
 
 from ..models import (
+    ClaimStatus,
     FilingDocument,
     Institution,
     InstitutionClaim,
+    InstitutionKind,
     InstitutionStatus,
     Registration,
     Staff,
@@ -91,7 +94,13 @@ def claims_of_user(*, user, status: str | None = None, claim_id: int | None = No
         if claim_id is not None:
             qs = qs.filter(pk=claim_id)
         qs = qs.select_related("institution", "user", "decided_by", "region").order_by("-created_at", "-id")
-        return list(qs[:limit] if limit else qs)
+        claims = list(qs[:limit] if limit else qs)
+    for c in claims:
+        # A home daycare's keeper is shown to the claimant only once the district has confirmed them.
+        private = c.institution.kind == InstitutionKind.HOME_DAYCARE and c.status != ClaimStatus.CONFIRMED
+        name = c.institution.legal_representative
+        c.legal_representative_shown = mask_person_name(name) if private else name
+    return claims
 
 
 def claim_lookup(*, uscc: str) -> dict | None:
@@ -104,18 +113,30 @@ def claim_lookup(*, uscc: str) -> dict | None:
     with scopes_disabled():
         source = (Registration.objects.select_related("region").filter(uscc=uscc).first()
                   or Institution.objects.select_related("region").filter(uscc=uscc).first())
+        home = source is not None and is_home_daycare(uscc=uscc)
     if source is None:
         return None
+    region = source.region.full_name or source.region.name
     return {
         "uscc": source.uscc,
         "name": source.name,
         "nature": source.get_nature_display(),
-        "legal_representative": source.legal_representative,
-        "address": source.address,
-        "region": source.region.full_name or source.region.name,
+        # A home daycare (家庭托育点) is somebody's home: its keeper and street address are not shown
+        # to whoever types its code, only once the district has confirmed the claim.
+        "legal_representative": mask_person_name(source.legal_representative) if home else source.legal_representative,
+        "address": f"{region}（家庭托育点，详细地址不公开）" if home else source.address,
+        "region": region,
         "registered_on": source.registered_on,
         "pushed": isinstance(source, Registration),
     }
+
+
+def is_home_daycare(*, uscc: str) -> bool:
+    """The institution with this code is, or has filed as, a home daycare (call with scopes disabled)."""
+    from ..models import Filing, InstitutionKind
+
+    return (Institution.objects.filter(uscc=uscc, kind=InstitutionKind.HOME_DAYCARE).exists()
+            or Filing.objects.filter(institution__uscc=uscc, institution_kind=InstitutionKind.HOME_DAYCARE).exists())
 
 
 def claim_get(*, claim_id: int) -> InstitutionClaim:

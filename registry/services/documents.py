@@ -14,7 +14,9 @@ from django.db import transaction
 
 from accounts.models import User
 from core.errors import DomainError, NotFound
+from core.validators import clean_file_name
 
+from ..limits import MAX_DOCUMENTS_PER_FILING
 from ..models import DocumentType, FilingDocument
 from ..workflow import ensure_editable
 
@@ -93,8 +95,11 @@ def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file
     if doc_type not in DocumentType.values:
         raise DomainError("doc_type_invalid", "材料类型无效。", fields={"doc_type": ["材料类型无效。"]})
     content_type, ext = validate_upload(uploaded_file)
-    original = (getattr(uploaded_file, "name", "") or f"upload.{ext}").replace("\\", "/").rsplit("/", 1)[-1]
-    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=original[:200],
+    if FilingDocument.objects.filter(filing_id=filing.pk).count() >= MAX_DOCUMENTS_PER_FILING:
+        raise DomainError("too_many_documents", f"一份备案最多上传 {MAX_DOCUMENTS_PER_FILING} 个材料文件，请先删除不需要的文件。",
+                          fields={"file": [("too_many_documents", f"最多 {MAX_DOCUMENTS_PER_FILING} 个文件。")]})
+    original = clean_file_name(getattr(uploaded_file, "name", ""), default=f"upload.{ext}")
+    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=original,
                          content_type=content_type, size=uploaded_file.size, sha256=_sha256(uploaded_file),
                          uploaded_by=actor)
     # Stored under a random name: the user's file name never reaches the file system.

@@ -17,6 +17,7 @@ from core.inputs import check_parsed, raise_if_any
 
 from .. import rules
 from ..inputs import CLASSES, FILING_FORM
+from ..limits import MAX_CLASSES
 from ..models import Filing, FilingClass, FilingKind
 from ..workflow import ensure_editable
 from .filing_rows import _locked_filing
@@ -77,6 +78,9 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
     ensure_editable(filing, actor)
     if filing.kind == FilingKind.TERMINATION:
         raise DomainError("invalid", "终止备案不需要填写班级。")
+    if isinstance(classes, list) and len(classes) > MAX_CLASSES:
+        raise DomainError("too_many_classes", f"一次备案最多填写 {MAX_CLASSES} 个班级。",
+                          fields={"classes": [("too_many_classes", f"最多 {MAX_CLASSES} 个班级。")]})
     raise_if_any(check_parsed(CLASSES, {"classes": classes}), "班级信息有误，请检查标注的字段。")
     rows = []
     for item in classes:

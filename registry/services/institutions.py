@@ -21,10 +21,10 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Assignment, User
 from accounts.roles import REVIEWERS, Role
-from accounts.selectors import scope_of
+from accounts.selectors import role_conflict, scope_of
 from accounts.services import assignment_grant
 from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
-from core.permissions import require_role
+from core.permissions import acting_assignments, require_role
 from core.validators import validate_mobile, validate_uscc
 from regions.models import Region
 
@@ -119,7 +119,7 @@ def clean_registration(data: dict[str, Any]) -> dict[str, Any]:
 
 def _authority_covers(actor: User, region: Region) -> bool:
     return any(a.role == Role.REGISTRATION_AUTHORITY and scope_of(a).covers_region(region)
-               for a in actor.active_assignments)
+               for a in acting_assignments(actor))
 
 
 def _reviewers_of(district_id: str) -> list[User]:
@@ -147,7 +147,7 @@ def _notify_on_commit(*, users, verb: str, title: str, body: str = "", link: str
 @transaction.atomic
 def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
     """Create or update the registration for ``data["uscc"]`` (idempotent on the credit code)."""
-    if not any(a.role == Role.REGISTRATION_AUTHORITY for a in actor.active_assignments):
+    if not any(a.role == Role.REGISTRATION_AUTHORITY for a in acting_assignments(actor)):
         raise PermissionDenied("只有登记机关接口账号可以推送登记信息。")
     clean = clean_registration(data)
     region: Region = clean.pop("region")
@@ -288,6 +288,9 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
     the push contract (name, nature, legal_representative, address, district, registered_on,
     business_scope) — create it in status "registered"; without them the claim is refused.
     """
+    conflict = role_conflict(user=actor, role=Role.OPERATOR)  # commission and machine accounts never claim
+    if conflict is not None:
+        raise conflict
     try:
         code = validate_uscc(uscc)
     except ValidationError as exc:
@@ -336,6 +339,8 @@ def _locked_claim(claim_id: int) -> InstitutionClaim:
 def claim_confirm(*, actor: User, claim_id: int) -> InstitutionClaim:
     claim = _locked_claim(claim_id)
     require_role(actor, REVIEWERS, claim)
+    if claim.user_id == actor.pk:
+        raise PermissionDenied("不能确认本人提交的认领申请，请由本辖区其他审核人员处理。", code="own_claim")
     if claim.status != ClaimStatus.PENDING:
         raise InvalidTransition(f"该认领申请已{claim.get_status_display()}，不能重复处理。")
     claim.status = ClaimStatus.CONFIRMED

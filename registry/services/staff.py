@@ -27,6 +27,7 @@ from core.permissions import require_role
 from core.validators import mask_id_number
 
 from ..inputs import STAFF, STAFF_END, STAFF_REQUIRED
+from ..limits import MAX_ACTIVE_STAFF
 from ..models import (
     Institution,
     Staff,
@@ -109,6 +110,8 @@ def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
         raise NotFound("机构不存在或不在您的管辖范围内。")
     require_role(actor, STAFF_EDITORS, institution)
     clean = clean_staff(data)
+    if Staff.objects.filter(institution_id=institution.pk, end_date__isnull=True).count() >= MAX_ACTIVE_STAFF:
+        raise DomainError("too_many_staff", f"一个机构最多登记 {MAX_ACTIVE_STAFF} 名在岗人员，请先为已离职人员登记离职。")
     quals = clean.pop("qualifications", [])
     number = clean.pop("id_number")
     staff = Staff(institution=institution, **clean)

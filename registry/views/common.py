@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 
 from accounts.roles import Role
 from core.errors import DomainError, NotFound
+from core.validators import parse_row_id
 
 
 def active_role(request) -> str | None:
@@ -55,8 +56,7 @@ def fail(request, error: DomainError, to: str, *args, **kwargs):
 
 
 def post_version(request) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return parse_row_id(request.POST.get("version", ""))
 
 
 def filing_context(filing) -> dict:

@@ -33,7 +33,7 @@ def signup(request):
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.GuardedModelBackend")
             messages.success(request, "注册成功。请输入机构的统一社会信用代码认领机构。")
             return redirect("registry:claim")
     return render(request, "registry/operator/signup.html", {"form": form})

@@ -100,6 +100,27 @@ def test_personal_columns_are_never_shown(client, auditor, world):
     assert staff.id_number not in page
 
 
+def test_the_filing_admin_never_shows_the_id_number_index_of_the_staff_snapshot(client, auditor, world):
+    """ADR 0004: the keyed hash is never shown — not even inside a filing's submitted roster."""
+    from registry.models import FilingHistory
+    from tests.factories import FilingFactory
+
+    staff = world["staff"]
+    with scopes_disabled():
+        filing = FilingFactory(institution=world["xihu"], status="submitted", staff_snapshot=[{
+            "name": staff.name, "role": staff.role, "id_number_masked": staff.id_number_masked,
+            "id_number_hash": staff.id_number_hash, "education": "", "years_experience": 3,
+            "health_certificate_date": None}])
+        event = FilingHistory.objects.filter(pgh_obj_id=filing.pk).first()
+    client.force_login(auditor)
+    for url in (f"/admin/registry/filing/{filing.pk}/change/", f"/admin/registry/filinghistory/{event.pk}/change/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        page = body(response)
+        assert staff.id_number_hash not in page and "id_number_hash" not in page, url
+        assert staff.id_number_masked in page, url
+
+
 def test_commission_and_operator_roles_cannot_enter(client, reviewer, world, make_account):
     client.force_login(reviewer)
     for url in ("/admin/", "/admin/registry/institution/", f"/admin/registry/institution/{world['xihu'].pk}/change/"):
@@ -218,3 +239,55 @@ class TestAccountManagement:
         # A name of no account belongs to no district: only a country-level auditor sees it.
         country_auditor = make_account("auditor_cn", "auditor", "000000")
         assert failures_seen_by(country_auditor) == {"reviewer_xh", "reviewer_gs", "nobody_at_all"}
+
+
+def test_every_admin_detail_page_opens_for_an_auditor(client, make_account):
+    """The auditor got a 500 on every user and role-assignment page: open one object of every
+    registered model (and its history page) as an auditor of the district that holds them."""
+    from core.admin_site import admin_site
+    from tests.cross_tenant import OtherDistrict
+
+    world = OtherDistrict().populate()
+    with scopes_disabled():
+        world.assignment  # noqa: B018 (a user and an assignment inside the district)
+    client.force_login(make_account("auditor_gs", "auditor", OtherDistrict.DISTRICT))
+    failures, opened = [], 0
+    for model in admin_site._registry:
+        meta = model._meta
+        changelist = client.get(f"/admin/{meta.app_label}/{meta.model_name}/")
+        if changelist.status_code != 200:
+            failures.append(f"{meta.label} changelist -> {changelist.status_code}")
+            continue
+        objects = list(changelist.context["cl"].result_list[:1])
+        for obj in objects:
+            for page in ("change", "history"):
+                response = client.get(f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/{page}/")
+                opened += 1
+                if response.status_code != 200:
+                    failures.append(f"{meta.label} {obj.pk} {page} -> {response.status_code}")
+    assert opened > 20
+    assert not failures, "\n".join(failures)
+
+
+def _english(page: str) -> set[str]:
+    """English words a user reads on an admin page (tags, scripts and the user's own name removed)."""
+    import re
+
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    text = re.sub(r"<[^>]+>|&\w+;", " ", text)
+    return {w for w in re.findall(r"[A-Za-z]{3,}", text)} - {"auditor", "pwchange"}
+
+
+def test_the_admin_password_change_speaks_chinese(client, make_account):
+    user = make_account("auditor_pwchange", "auditor", "330106")
+    client.force_login(user)
+    assert _english(body(client.get("/admin/password_change/"))) == set()
+    wrong = client.post("/admin/password_change/", {"old_password": "Passw0rd!2026", "new_password1": "ab1",
+                                                    "new_password2": "ab1"})
+    assert wrong.status_code == 200
+    assert _english(body(wrong)) == set()
+    assert "密码太短" in body(wrong)
+    done = client.post("/admin/password_change/", {"old_password": "Passw0rd!2026",
+                                                   "new_password1": "Zx9!long-password",
+                                                   "new_password2": "Zx9!long-password"}, follow=True)
+    assert done.status_code == 200 and _english(body(done)) == set()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from accounts.login_guard import LOGIN_FAILURE_LIMIT
+from accounts.login_guard import LOGIN_ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT
 from accounts.models import AuthEvent, AuthEventKind
 from tests.conftest import PASSWORD
 
@@ -69,15 +71,106 @@ def test_after_five_failures_even_the_right_password_is_refused(client, reviewer
     assert not events(AuthEventKind.LOGIN)
 
 
-def test_lock_is_per_username_and_address(client, reviewer, other_reviewer):
-    for _ in range(LOGIN_FAILURE_LIMIT):
-        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG})
-    # Another user from the same address, and the same user from another address, still log in.
-    assert client.post("/accounts/login/", {"username": "reviewer_gs", "password": PASSWORD}).status_code == 302
-    client.logout()
+def test_lock_is_per_account_across_addresses(client, reviewer, other_reviewer):
+    """The attack as found: wrong passwords from five addresses, then the right one from a sixth."""
+    for i in range(LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG}, REMOTE_ADDR=f"10.9.0.{i + 1}")
     response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
-                           REMOTE_ADDR="10.1.2.3")
-    assert response.status_code == 302
+                           REMOTE_ADDR="10.9.0.99")
+    assert response.status_code == 200 and "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from one of those addresses still logs in (the address is not throttled).
+    assert client.post("/accounts/login/", {"username": "reviewer_gs", "password": PASSWORD},
+                       REMOTE_ADDR="10.9.0.1").status_code == 302
+
+
+def test_one_address_is_throttled_across_accounts(client, reviewer):
+    """45 usernames from one address: after the address limit even a right password is refused there."""
+    for i in range(LOGIN_ADDRESS_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": f"guess{i}", "password": WRONG}, REMOTE_ADDR="10.8.0.7")
+    refused = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                          REMOTE_ADDR="10.8.0.7")
+    assert refused.status_code == 200 and "本地址" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                       REMOTE_ADDR="10.8.0.8").status_code == 302
+
+
+def test_a_success_does_not_wash_out_the_address_counter(client, reviewer):
+    for i in range(LOGIN_ADDRESS_FAILURE_LIMIT - 1):
+        client.post("/accounts/login/", {"username": f"spray{i}", "password": WRONG}, REMOTE_ADDR="10.8.1.1")
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                       REMOTE_ADDR="10.8.1.1").status_code == 302
+    client.logout()
+    client.post("/accounts/login/", {"username": "spray-last", "password": WRONG}, REMOTE_ADDR="10.8.1.1")
+    assert client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                       REMOTE_ADDR="10.8.1.1").status_code == 200
+
+
+def test_rotating_forwarded_for_straight_to_the_app_is_still_one_address(client, reviewer, settings):
+    """TRUSTED_PROXY_HOPS=1, but the request does not come from the proxy: the header is ignored."""
+    settings.TRUSTED_PROXY_HOPS = 1
+    for i in range(LOGIN_ADDRESS_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": f"rot{i}", "password": WRONG},
+                    REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR=f"203.0.113.{i + 1}")
+    response = client.post("/accounts/login/", {"username": "reviewer_xh", "password": PASSWORD},
+                           REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR="203.0.113.250")
+    assert response.status_code == 200 and "本地址" in response.content.decode()
+    assert {e.ip for e in events(AuthEventKind.LOGIN_FAILED)} == {"198.51.100.20"}
+
+
+def test_forwarded_for_counts_when_the_proxy_sends_it(client, reviewer, settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXIES = ["172.30.57.2"]
+    client.post("/accounts/login/", {"username": "reviewer_xh", "password": WRONG},
+                REMOTE_ADDR="172.30.57.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9")
+    [event] = events(AuthEventKind.LOGIN_FAILED)
+    assert event.ip == "203.0.113.9"  # the address our proxy appended, not the one the client wrote
+
+
+def test_admin_login_honours_the_lockout(client, make_account):
+    """The admin login took the right password after the page login had locked the account."""
+    make_account("auditor_lock", "auditor", "330106")
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "auditor_lock", "password": WRONG})
+    response = client.post("/admin/login/", {"username": "auditor_lock", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 200
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+    [locked] = events(AuthEventKind.LOGIN_LOCKED)
+    assert locked.path == "/admin/login/"
+
+
+def test_admin_login_failures_lock_the_page_login_too(client, make_account):
+    make_account("auditor_lock2", "auditor", "330106")
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "auditor_lock2", "password": WRONG})
+    assert len(events(AuthEventKind.LOGIN_FAILED)) == LOGIN_FAILURE_LIMIT
+    response = client.post("/accounts/login/", {"username": "auditor_lock2", "password": PASSWORD})
+    assert response.status_code == 200 and "登录失败次数过多" in response.content.decode()
+
+
+def test_admin_login_page_speaks_chinese(client, regions):
+    page = client.get("/admin/login/").content.decode()
+    assert "用户名" in page and "密码" in page
+    assert "Username" not in page and "Password" not in page
+
+
+def test_the_backend_refuses_a_locked_account_whoever_calls_it(rf, reviewer):
+    from django.contrib.auth import authenticate
+
+    request = rf.post("/anywhere/")
+    for _ in range(LOGIN_FAILURE_LIMIT):
+        assert authenticate(request, username="reviewer_xh", password=WRONG) is None
+    assert authenticate(request, username="reviewer_xh", password=PASSWORD) is None
+
+
+def test_a_machine_account_cannot_log_in_to_the_pages(client, make_account):
+    make_account("ra_page", "registration_authority", "330106")
+    response = client.post("/accounts/login/", {"username": "ra_page", "password": PASSWORD})
+    assert response.status_code == 200 and "接口账号" in response.content.decode()
+    assert "_auth_user_id" not in client.session
 
 
 def test_four_failures_then_success_resets_the_counter(client, reviewer):
@@ -132,6 +225,53 @@ class TestTokenEndpoint:
         assert "登录失败次数过多" in response.json()["message"]
         assert not events(AuthEventKind.TOKEN_ISSUED)
         assert len(events(AuthEventKind.LOGIN_LOCKED)) == 1
+
+
+class TestTokenLifetime:
+    url = "/api/v1/auth/token/"
+
+    def _issue(self, client) -> str:
+        response = client.post(self.url, {"username": "reviewer_xh", "password": PASSWORD},
+                               content_type="application/json")
+        assert response.status_code == 200
+        assert response.json()["expires_at"]
+        return response.json()["token"]
+
+    def test_a_token_expires_after_its_lifetime(self, client, reviewer, settings):
+        from django.test import Client
+        from rest_framework.authtoken.models import Token
+
+        settings.API_TOKEN_TTL_HOURS = 12
+        key = self._issue(client)
+        api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api.get("/api/v1/regions/").status_code == 200
+        Token.objects.filter(key=key).update(created=Token.objects.get(key=key).created - dt.timedelta(hours=12, seconds=1))
+        expired = api.get("/api/v1/regions/")
+        assert expired.status_code == 401 and expired.json()["code"] == "token_expired"
+        assert not Token.objects.filter(key=key).exists()
+        fresh = self._issue(client)
+        assert fresh != key
+        assert Client(HTTP_AUTHORIZATION=f"Token {fresh}").get("/api/v1/regions/").status_code == 200
+
+    def test_a_live_token_is_reused(self, client, reviewer):
+        assert self._issue(client) == self._issue(client)
+
+    def test_page_logout_ends_the_api_tokens(self, client, reviewer):
+        from django.test import Client
+
+        key = self._issue(client)
+        client.force_login(reviewer)
+        client.post("/accounts/logout/")
+        assert Client(HTTP_AUTHORIZATION=f"Token {key}").get("/api/v1/regions/").status_code == 401
+
+    def test_api_logout_ends_the_token(self, client, reviewer):
+        from django.test import Client
+
+        key = self._issue(client)
+        api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api.post("/api/v1/auth/logout/").status_code == 204
+        assert api.get("/api/v1/regions/").status_code == 401
+        assert events(AuthEventKind.LOGOUT)[-1].user == reviewer
 
 
 def test_security_log_is_append_only(reviewer):

@@ -62,6 +62,8 @@ def test_production_with_development_defaults_refuses_to_start():
         ({"FIELD_ENCRYPTION_KEYS": "k1:bm90LWxvbmctZW5vdWdo"}, "FIELD_ENCRYPTION_KEYS"),
         ({"FIELD_ENCRYPTION_KEYS": "k1:%%%not-base64%%%"}, "FIELD_ENCRYPTION_KEYS"),
         ({"FIELD_ENCRYPTION_ALGORITHM": "des"}, "FIELD_ENCRYPTION_ALGORITHM"),
+        # WhiteNoise would serve uploaded scans and receipts to anyone.
+        ({"MEDIA_ROOT": "/srv/childcare/static/media", "STATIC_ROOT": "/srv/childcare/static"}, "MEDIA_ROOT"),
     ],
 )
 def test_production_refuses_each_unsafe_value(override, named):
