@@ -195,8 +195,10 @@ def list_of(item_parsers: Mapping[str, Parser], *, required: Iterable[str] = (),
     def parse(value) -> list[dict]:
         if value is None:
             return []
-        if not isinstance(value, list | tuple) or len(value) > max_items:
+        if not isinstance(value, list | tuple):
             raise _invalid(f"应为不超过 {max_items} 项的列表。")
+        if len(value) > max_items:
+            raise ValidationError(f"最多 {max_items} 项，请分批提交。", code="max_length")
         out, errors = [], {}
         for i, item in enumerate(value):
             if not isinstance(item, Mapping):
