@@ -360,7 +360,9 @@ class FilingClass(TenantModel):
     class_type = models.CharField("班型", max_length=16, choices=ClassType.choices)
     planned_children = models.PositiveSmallIntegerField("计划收托人数")
     carers = models.PositiveSmallIntegerField("保育人员数", default=0)
+    # Ages taken, in months: from min_age_months up to (not including) max_age_months, e.g. 乳儿班 6–12.
     min_age_months = models.PositiveSmallIntegerField("最小月龄", null=True, blank=True)
+    max_age_months = models.PositiveSmallIntegerField("月龄上限（不满）", null=True, blank=True)
 
     tenant_institution_path = "filing__institution_id"
 

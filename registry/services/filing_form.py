@@ -198,7 +198,8 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
         if not isinstance(item, dict):
             errors.setdefault(key, []).append("格式无效。")
             continue
-        unknown = set(item) - {"class_type", "planned_children", "carers", "name", "min_age_months", "id"}
+        unknown = set(item) - {"class_type", "planned_children", "carers", "name", "min_age_months",
+                               "max_age_months", "id"}
         if unknown:
             errors.setdefault(key, []).append("未知字段：" + "、".join(sorted(unknown)))
         if item.get("class_type") not in ClassType.values:
@@ -218,11 +219,18 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
             min_age = None if min_age in (None, "") else _int(min_age, low=0, high=36)
         except (ValueError, TypeError):
             errors.setdefault(f"{key}.min_age_months", []).append("最小月龄应为 0–36 的整数。")
+        # The upper bound is exclusive (children under it); above 36 is kept for the checklist to name.
+        max_age = item.get("max_age_months")
+        try:
+            max_age = None if max_age in (None, "") else _int(max_age, low=1, high=72)
+        except (ValueError, TypeError):
+            errors.setdefault(f"{key}.max_age_months", []).append("月龄上限应为 1–72 的整数。")
         name = str(item.get("name") or "").strip()
         if len(name) > 64:
             errors.setdefault(f"{key}.name", []).append("班级名称不能超过 64 个字符。")
         row = FilingClass(filing=filing, name=name[:64], class_type=item.get("class_type"), planned_children=planned,
-                          carers=carers, min_age_months=min_age if isinstance(min_age, int) else None)
+                          carers=carers, min_age_months=min_age if isinstance(min_age, int) else None,
+                          max_age_months=max_age if isinstance(max_age, int) else None)
         _copy_tenant(row, filing)
         rows.append(row)
     if errors:
