@@ -424,6 +424,13 @@ class FilingEvent(TenantModel):
             pgtrigger.Protect(name="filingevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
+    def __str__(self) -> str:
+        from .services.sweeps import SWEEP_EVENT_LABELS
+        from .workflow import FilingAction
+
+        labels = {**dict(FilingAction.choices), **SWEEP_EVENT_LABELS}
+        return f"备案流转记录 {self.pk}（{labels.get(self.action, self.action)}）"
+
 
 @track()
 class ReceiptSequence(models.Model):
