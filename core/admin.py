@@ -31,7 +31,14 @@ from django.utils import timezone
 
 from accounts.roles import ADMIN_SITE_ROLES, Role
 
-from .admin_history import build_rows, event_model_for, event_models, format_value, has_institution
+from .admin_history import (
+    FORMATTERS,
+    build_rows,
+    event_model_for,
+    event_models,
+    format_value,
+    has_institution,
+)
 from .admin_site import admin_site
 from .audit import EVENT_LABELS, TITLE_FIELDS, event_subject
 from .tenancy import COUNTRY, DISTRICT, TenantModel, TenantScope
@@ -61,7 +68,7 @@ def display_for(field: models.Field):
 
 
 def needs_display(field: models.Field) -> bool:
-    return isinstance(field, ArrayField | models.JSONField)
+    return isinstance(field, ArrayField | models.JSONField) or (field.model._meta.label, field.name) in FORMATTERS
 
 
 def is_event_model(model) -> bool:

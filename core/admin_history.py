@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -58,10 +59,23 @@ def _choice_labels(f) -> dict:
     return {k: str(v) for k, v in (f.flatchoices or [])}
 
 
+# {(tracked model label, field name): value → words}: apps teach the audit pages their JSON columns
+# (registry: a filing's fees, checks, staff snapshot), for the model's rows and its events alike.
+FORMATTERS: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_formatter(model_label: str, field_name: str, fn: Callable[[Any], str]) -> None:
+    FORMATTERS[(model_label, field_name)] = fn
+
+
 def format_value(f: models.Field, value: Any, related: dict | None = None) -> str:
     """One stored value as the audit pages show it."""
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    tracked = getattr(f.model, "pgh_tracked_model", f.model)
+    formatter = FORMATTERS.get((tracked._meta.label, f.name))
+    if formatter is not None:
+        return formatter(_strip_personal(value))
     if isinstance(f, models.ForeignKey):
         label = (related or {}).get((f.related_model, value))
         return f"{label}（{value}）" if label else str(value)
@@ -319,4 +333,4 @@ def event_models() -> list[type]:
 
 
 __all__ = ["Actors", "Change", "EventRow", "build_rows", "diff_fields", "event_model_for", "format_value",
-           "has_institution", "snapshot_fields"]
+           "has_institution", "register_formatter", "snapshot_fields"]

@@ -14,9 +14,9 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 
 from core.admin import DateRangeFilter, EventDateFilter, TenantRowAdmin, register_app_models
-from core.admin_history import role_label
+from core.admin_history import register_formatter, role_label
 
-from .models import FilingEvent, FilingStatus
+from .models import Education, Filing, FilingEvent, FilingStatus, ServiceType, StaffRole
 
 
 def filing_action_labels() -> dict[str, str]:
@@ -128,5 +128,49 @@ class FilingEventAdmin(TenantRowAdmin):
     def items_text(self, obj):
         return "；".join(str(item) for item in obj.items or []) or "—"
 
+
+# --- a filing's JSON columns, in words (its admin page and its change records) -----------------------
+
+def _fees(value) -> str:
+    labels = dict(ServiceType.choices)
+    return "；".join(f"{labels.get(k, k)} {int(v) / 100:.2f} 元" for k, v in value.items())
+
+
+def _checks(value) -> str:
+    return "；".join(f"【{'通过' if c.get('passed') else '未通过'}】{c.get('label', '')}：{c.get('reason', '')}"
+                    for c in value)
+
+
+def _staff_snapshot(value) -> str:
+    roles, education = dict(StaffRole.choices), dict(Education.choices)
+    rows = []
+    for s in value:
+        facts = [roles.get(s.get("role"), s.get("role") or ""), s.get("id_number_masked") or "",
+                 education.get(s.get("education"), ""),
+                 f"从业 {s['years_experience']} 年" if s.get("years_experience") is not None else "",
+                 f"健康证明 {s['health_certificate_date']}" if s.get("health_certificate_date") else ""]
+        rows.append(f"{s.get('name', '')}（{'，'.join(f for f in facts if f)}）")
+    return "；".join(rows)
+
+
+def _changes(value) -> str:
+    labels = {f.name: str(f.verbose_name) for f in Filing._meta.fields} | {"classes": "班级设置"}
+    services = dict(ServiceType.choices)
+
+    def shown(v) -> str:
+        if isinstance(v, list):
+            return "、".join(str(services.get(item, item)) for item in v) or "—"
+        return "—" if v in (None, "") else str(v)
+
+    return "；".join(f"{labels.get(k, k)}：{shown(old)} → {shown(new)}" for k, (old, new) in value.items())
+
+
+def _lines(value) -> str:
+    return "；".join(str(v) for v in value)
+
+
+for _name, _fn in (("fees", _fees), ("check_results", _checks), ("staff_snapshot", _staff_snapshot),
+                   ("changes", _changes), ("return_reasons", _lines)):
+    register_formatter("registry.Filing", _name, _fn)
 
 register_app_models("registry", overrides={FilingEvent: FilingEventAdmin})

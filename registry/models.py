@@ -124,6 +124,9 @@ class Registration(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "登记信息"
 
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
+
 
 class ClaimStatus(models.TextChoices):
     PENDING = "pending", "待确认"
@@ -191,8 +194,8 @@ class Staff(TenantModel):
     criminal_record_checked_on = models.DateField("无犯罪记录证明日期", null=True, blank=True)
     start_date = models.DateField("入职日期")
     end_date = models.DateField("离职日期", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     tenant_institution_path = "institution_id"
 
@@ -237,6 +240,9 @@ class StaffQualification(TenantModel):
 
     class Meta:
         verbose_name = verbose_name_plural = "资格证书"
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}（{self.number}）"
 
 
 class FilingKind(models.TextChoices):
@@ -370,6 +376,10 @@ class FilingClass(TenantModel):
         verbose_name = verbose_name_plural = "班级"
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        label = self.get_class_type_display().split("（")[0]
+        return f"{label}「{self.name}」" if self.name else label
+
 
 class DocumentType(models.TextChoices):
     BUSINESS_LICENCE = "business_licence", "营业执照/法人登记证书"
@@ -399,6 +409,9 @@ class FilingDocument(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "备案材料"
         ordering = ["doc_type", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()}：{self.original_name}"
 
 
 class FilingEvent(TenantModel):
@@ -436,13 +449,17 @@ class FilingEvent(TenantModel):
 class ReceiptSequence(models.Model):
     """Gap-free receipt counter per filing district and year (locked row while a receipt is issued)."""
 
-    district = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    district = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="备案机关辖区")
+    year = models.PositiveSmallIntegerField("年度")
+    last_number = models.PositiveIntegerField("已用最大编号", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "备案回执编号序列"
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="receipt_seq_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} · {self.year} 年（已用至 {self.last_number:05d} 号）"
 
 
 @track()

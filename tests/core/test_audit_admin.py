@@ -217,14 +217,23 @@ def test_staff_history_names_the_institution_and_hides_personal_columns(client, 
     assert [e.pk for e in related.context["cl"].result_list] == [event.pk]
 
 
-def test_filing_snapshot_never_shows_the_id_number_hash(client, auditor, institution):
+def test_filing_json_columns_read_in_words_and_never_show_the_id_number_hash(client, auditor, institution):
     with scopes_disabled():
         filing = make_ready_filing(institution)
-        snapshot = [{"name": "张保育", "id_number_masked": "330106********1234", "id_number_hash": "f" * 64}]
-        Filing.objects.filter(pk=filing.pk).update(staff_snapshot=snapshot)
+        snapshot = [{"name": "张保育", "role": "caregiver", "id_number_masked": "330106********1234",
+                     "id_number_hash": "f" * 64, "education": "college", "years_experience": 3}]
+        Filing.objects.filter(pk=filing.pk).update(
+            staff_snapshot=snapshot, fees={"full_day": 250000},
+            check_results=[{"code": "hygiene", "label": "卫生评价结论", "passed": True, "reason": "卫生评价结论为合格"}])
+        event = filing.audit_events.order_by("-pgh_id").first()
     client.force_login(auditor)
-    html = client.get(f"/admin/registry/filing/{filing.pk}/change/").content.decode()
-    assert "330106********1234" in html and "f" * 64 not in html and "id_number_hash" not in html
+    for url in (f"/admin/registry/filing/{filing.pk}/change/", f"/admin/registry/filinghistory/{event.pk}/change/"):
+        response = client.get(url)
+        html, text = response.content.decode(), page_text(response)
+        assert "f" * 64 not in html and "id_number_hash" not in html
+        assert "张保育（保育人员，330106********1234，大专，从业 3 年）" in text
+        assert "全日托 2500.00 元" in text and "【通过】卫生评价结论：卫生评价结论为合格" in text
+        assert_no_internals(response)
 
 
 def test_event_list_queries_do_not_grow_with_the_page(client, auditor, acting_reviewer, institution,
