@@ -190,3 +190,17 @@ def test_a_registration_naming_no_service_type_is_not_compared(institution, oper
         _registration(institution, "托育服务（不含婴幼儿托育以外的教育培训）")
         assert "business_scope" not in {c["code"] for c in svc.filing_run_checks(filing=filing)}
     submits(operator, filing)
+
+
+def test_the_rules_vocabulary_matches_the_models():
+    """registry.rules is pure (no ORM) and so repeats a few labels: they must say what the models say."""
+    from registry import rules
+    from registry.models import ClassType, DocumentType, QualificationType, ServiceType
+
+    assert {k: str(v) for k, v in ServiceType.choices} == rules.SERVICE_LABELS
+    assert {k: str(v) for k, v in QualificationType.choices} == rules.QUALIFICATION_LABELS
+    assert {k: str(v) for k, v in DocumentType.choices if k in rules.DOC_LABELS} == rules.DOC_LABELS
+    assert {k: str(v).split("（")[0] for k, v in ClassType.choices} == rules.CLASS_LABELS
+    # The bands in the class type labels are the bands the checks use.
+    for class_type, (low, under) in rules.CLASS_AGE_BANDS.items():
+        assert f"{low}–{under}个月" in ClassType(class_type).label
