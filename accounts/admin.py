@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from core.admin import EventAdmin, ReadOnlyScopedAdmin, region_scope_q
+from core.admin import DateRangeFilter, EventAdmin, ReadOnlyScopedAdmin, region_scope_q
 from core.admin_site import admin_site
 from core.errors import DomainError
 from core.tenancy import TenantPaths, TenantScope
@@ -219,10 +220,15 @@ class AssignmentAdmin(_ManagedAdmin):
 
 
 class AuthEventAdmin(ReadOnlyScopedAdmin):
-    list_display = ["created_at", "kind", "username", "user_id", "ip", "path", "target"]
-    list_filter = ["kind"]
+    list_display = ["created_at", "kind", "username", "account", "ip", "path", "target"]
+    list_select_related = ["user"]
+    list_filter = ["kind", ("created_at", DateRangeFilter)]
     search_fields = ["username", "ip"]
     ordering = ["-created_at"]
+
+    @admin.display(description="账号")
+    def account(self, obj):
+        return str(obj.user) if obj.user_id else "—"
 
     def scope_q(self, request):
         scope = getattr(request, "tenant_scope", None)

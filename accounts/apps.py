@@ -16,4 +16,5 @@ class AccountsConfig(AppConfig):
         admin_site.login_form = AdminLoginForm
 
         assignments.register(assignments_of=selectors.active_assignments,
-                             choose=selectors.assignment_for_session, scope_of=selectors.scope_of)
+                             choose=selectors.assignment_for_session, scope_of=selectors.scope_of,
+                             roles_of_users=selectors.roles_of_users)

@@ -113,3 +113,6 @@ class AuthEvent(models.Model):
         triggers = [
             pgtrigger.Protect(name="authevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
+
+    def __str__(self) -> str:
+        return f"安全日志 {self.pk}（{self.get_kind_display()} · {self.username or '—'}）"

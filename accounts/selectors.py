@@ -78,3 +78,14 @@ def role_conflict(*, user: User, role: str) -> DomainError | None:
         return DomainError("operator_role_conflict", message,
                            fields={"role": [("operator_role_conflict", message)]}, status_code=403)
     return None
+
+
+def roles_of_users(user_ids) -> dict[int, list[str]]:
+    """{user id: roles of their active assignments, in the order granted, each once} (one query)."""
+    roles: dict[int, list[str]] = {}
+    for user_id, role in (Assignment.objects.filter(user_id__in=list(user_ids), is_active=True)
+                          .order_by("user_id", "id").values_list("user_id", "role")):
+        held = roles.setdefault(user_id, [])
+        if role not in held:
+            held.append(role)
+    return roles

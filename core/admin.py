@@ -15,13 +15,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
+from .admin_history import (
+    FORMATTERS,
+    build_rows,
+    event_model_for,
+    event_models,
+    format_value,
+    has_institution,
+)
 from .admin_site import admin_site
+from .audit import EVENT_LABELS, TITLE_FIELDS, event_subject
 from .roles import ADMIN_SITE_ROLES, Role
 from .tenancy import NO_PATHS, TenantModel, TenantPaths, TenantScope, scope_filter, tenant_paths
 
@@ -29,8 +47,28 @@ HIDDEN_SUFFIXES = ("_encrypted", "_hash")
 TENANT_FIELDS = ("province", "city", "district")
 
 
-def is_personal_field(name: str) -> bool:
-    return name.endswith(HIDDEN_SUFFIXES)
+def is_personal_field(name) -> bool:
+    return isinstance(name, str) and name.endswith(HIDDEN_SUFFIXES)
+
+
+_DISPLAYS: dict[tuple[type, str], object] = {}
+
+
+def display_for(field: models.Field):
+    """A read-only column shown in words: service types by their Chinese names, JSON without personal keys."""
+    key = (field.model, field.name)
+    if key not in _DISPLAYS:
+        def show(obj, f=field):
+            return format_value(f, getattr(obj, f.attname))
+
+        show.short_description = field.verbose_name
+        show.__name__ = f"display_{field.name}"
+        _DISPLAYS[key] = show
+    return _DISPLAYS[key]
+
+
+def needs_display(field: models.Field) -> bool:
+    return isinstance(field, ArrayField | models.JSONField) or (field.model._meta.label, field.name) in FORMATTERS
 
 
 def is_event_model(model) -> bool:
@@ -116,8 +154,35 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
+        """The 历史 button: the row's real change history (its pghistory events, newest first, each with
+        who, role, when, from where and the changed fields), not Django's admin log (nothing is
+        changed through the admin)."""
         self._ensure_in_scope(request, object_id)
-        return super().history_view(request, object_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        event_model = event_model_for(self.model)
+        rows, total, list_url = [], 0, ""
+        if event_model is not None:
+            events = (event_model._default_manager.filter(pgh_obj_id=obj.pk).select_related("pgh_context")
+                      .order_by("-pgh_id"))
+            page = list(events[:HISTORY_PAGE + 1])
+            total = len(page)
+            rows = build_rows(event_model, page[:HISTORY_PAGE])
+            if admin_site.is_registered(event_model):
+                name = f"admin:{event_model._meta.app_label}_{event_model._meta.model_name}"
+                list_url = reverse(f"{name}_changelist") + f"?pgh_obj_id={obj.pk}"
+                for row in rows:
+                    row.url = reverse(f"{name}_change", args=[row.event.pk])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "object": obj, "title": f"变更历史：{obj}", "subtitle": None,
+            "tracked": event_model is not None, "rows": rows, "more": total > HISTORY_PAGE, "list_url": list_url,
+            "related_lists": _related_event_lists(self.model, obj.pk),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/audit/object_history.html", context)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Outside the actor's scope or absent: 404 like every page and API (no redirect, no hint).
@@ -138,10 +203,15 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
         return qs if condition is None else qs.filter(condition)
 
     # Personal data.
+    def _shown_in_words(self, request) -> bool:
+        """Columns generated from the model (no ``fields`` of its own), read-only: lists and JSON in words."""
+        return self.fields is None and not self._may_manage(request)
+
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])
+        worded = self._shown_in_words(request)
         return excluded + [f.name for f in self.model._meta.concrete_fields
-                           if is_personal_field(f.name) and f.name not in excluded]
+                           if (is_personal_field(f.name) or (worded and needs_display(f))) and f.name not in excluded]
 
     def get_fields(self, request, obj=None):
         return [f for f in super().get_fields(request, obj) if not is_personal_field(f)]
@@ -149,35 +219,201 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if self._may_manage(request):
             return super().get_readonly_fields(request, obj)
-        return [f.name for f in self.model._meta.concrete_fields if not is_personal_field(f.name)]
+        worded = self._shown_in_words(request)
+        return [display_for(f) if worded and needs_display(f) else f.name
+                for f in self.model._meta.concrete_fields if not is_personal_field(f.name)]
 
     def get_search_fields(self, request):
         return [f for f in super().get_search_fields(request) if not is_personal_field(f)]
 
 
-class EventAdmin(ReadOnlyScopedAdmin):
-    """pghistory event rows (``<Model>History``): who changed what, when and from where."""
+class EventActionFilter(admin.SimpleListFilter):
+    title = "操作"
+    parameter_name = "pgh_label"
 
-    list_display = ("pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "actor_user", "actor_ip",
-                    "actor_path")
+    def lookups(self, request, model_admin):
+        return list(EVENT_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pgh_label=self.value()) if self.value() in EVENT_LABELS else queryset
+
+
+class DateRangeFilter(admin.FieldListFilter):
+    """From … to … (both days included) on a date-time column, as a small form in the sidebar."""
+
+    template = "admin/audit/date_range_filter.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_from, self.lookup_to = f"{field_path}__date__gte", f"{field_path}__date__lte"
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "时间范围"
+
+    def expected_parameters(self):
+        return [self.lookup_from, self.lookup_to]
+
+    def _day(self, name) -> dt.date | None:
+        values = self.used_parameters.get(name) or []
+        value = values[-1] if isinstance(values, list) and values else values
+        try:
+            return dt.date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return None
+
+    def queryset(self, request, queryset):
+        lookups = {name: day for name in self.expected_parameters() if (day := self._day(name)) is not None}
+        return queryset.filter(**lookups) if lookups else queryset
+
+    def choices(self, changelist):
+        keep = [(k, v) for k, v in changelist.params.items() if k not in self.expected_parameters()]
+        day_from, day_to = self._day(self.lookup_from), self._day(self.lookup_to)
+        yield {"from_name": self.lookup_from, "to_name": self.lookup_to, "keep": keep,
+               "from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else "",
+               "clear": changelist.get_query_string(remove=self.expected_parameters()),
+               "selected": bool(day_from or day_to)}
+
+
+class EventDateFilter(admin.DateFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "时间"
+
+
+class EventChangeList(ChangeList):
+    """Works out actor, institution and changed fields for the whole page at once (no query per row)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = build_rows(self.model, self.result_list, detail=False)
+        for event, row in zip(self.result_list, rows, strict=True):
+            event.audit_row = row
+
+
+class EventAdmin(ReadOnlyScopedAdmin):
+    """pghistory event rows (``<Model>History``): who changed what, when and from where, in Chinese:
+    the actor's name and role, the institution, the changed fields, and a field-by-field diff."""
+
     list_select_related = ("pgh_context",)
     ordering = ("-pgh_id",)
-    list_filter = ("pgh_label",)
+    list_filter = (EventActionFilter, ("pgh_created_at", EventDateFilter), ("pgh_created_at", DateRangeFilter))
+    change_form_template = "admin/audit/event_detail.html"
+    search_help_text = "按对象名称、信用代码、编号或操作人姓名/用户名搜索"
 
-    def _metadata(self, obj) -> dict:
-        return (obj.pgh_context.metadata or {}) if obj.pgh_context_id else {}
+    def get_changelist(self, request, **kwargs):
+        return EventChangeList
 
-    @admin.display(description="操作人ID")
-    def actor_user(self, obj):
-        return self._metadata(obj).get("user")
+    def get_list_display(self, request):
+        columns = ["event_time", "event_action", "event_object"]
+        if has_institution(self.model):
+            columns.append("event_institution")
+        return [*columns, "event_actor", "event_changes", "event_ip"]
 
-    @admin.display(description="IP")
-    def actor_ip(self, obj):
-        return self._metadata(obj).get("ip")
+    def get_list_display_links(self, request, list_display):
+        return ["event_time"]
 
-    @admin.display(description="请求路径")
-    def actor_path(self, obj):
-        return self._metadata(obj).get("url")
+    def get_search_fields(self, request):
+        names = {f.name for f in self.model._meta.concrete_fields}
+        return [n for n in TITLE_FIELDS if n in names and not is_personal_field(n)] or ["pgh_obj_id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = (search_term or "").strip()
+        if not term:
+            return queryset, False
+        found, duplicates = super().get_search_results(request, queryset, term)
+        actor_ids = list(get_user_model().objects.filter(models.Q(username__icontains=term) | models.Q(display_name__icontains=term))
+                         .values_list("pk", flat=True)[:200])
+        condition = models.Q(pk__in=found.values("pk"))
+        if actor_ids:
+            condition |= models.Q(pgh_context__metadata__user__in=actor_ids)
+        if term.isdigit():
+            condition |= models.Q(pgh_obj_id=term)
+        return queryset.filter(condition), duplicates
+
+    @admin.display(description="时间", ordering="pgh_created_at")
+    def event_time(self, obj):
+        return timezone.localtime(obj.pgh_created_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description="操作")
+    def event_action(self, obj):
+        return obj.audit_row.action
+
+    @admin.display(description="对象")
+    def event_object(self, obj):
+        return event_subject(obj)
+
+    @admin.display(description="机构")
+    def event_institution(self, obj):
+        return obj.audit_row.institution or "—"
+
+    @admin.display(description="操作人")
+    def event_actor(self, obj):
+        return obj.audit_row.actor
+
+    @admin.display(description="变更内容")
+    def event_changes(self, obj):
+        return obj.audit_row.summary
+
+    @admin.display(description="来源IP")
+    def event_ip(self, obj):
+        return ((obj.pgh_context.metadata or {}).get("ip") if obj.pgh_context_id else None) or "—"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The event as the auditor reads it: who, when, from where, and what changed field by field."""
+        self._ensure_in_scope(request, object_id)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        event = self.get_queryset(request).get(pk=unquote(object_id))
+        [row] = build_rows(self.model, [event], full_values=True)
+        siblings = self.get_queryset(request).filter(pgh_obj_id=event.pgh_obj_id)
+        previous = siblings.filter(pgh_id__lt=event.pgh_id).order_by("-pgh_id").values_list("pgh_id", flat=True).first()
+        following = siblings.filter(pgh_id__gt=event.pgh_id).order_by("pgh_id").values_list("pgh_id", flat=True).first()
+        meta = (event.pgh_context.metadata or {}) if event.pgh_context_id else {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "title": str(event), "subtitle": None, "event": event, "row": row,
+            "subject": event_subject(event),
+            "ip": meta.get("ip") or "—", "path": " ".join(filter(None, [meta.get("method"), meta.get("url")])) or "—",
+            "object_url": _object_url(self.model.pgh_tracked_model, event.pgh_obj_id),
+            "history_url": _object_url(self.model.pgh_tracked_model, event.pgh_obj_id, "history"),
+            "previous_url": self._event_url(previous), "next_url": self._event_url(following),
+            "list_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def _event_url(self, pk):
+        if pk is None:
+            return ""
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
+
+
+HISTORY_PAGE = 100
+
+
+def _related_event_lists(model, pk) -> list[dict]:
+    """Links to the change records of rows that point at this one (an institution's staff, filings,
+    registration…): each event list filtered by the foreign key."""
+    out = []
+    for event_model in event_models():
+        if event_model is event_model_for(model) or not admin_site.is_registered(event_model):
+            continue
+        for f in event_model._meta.concrete_fields:
+            if (isinstance(f, models.ForeignKey) and f.related_model is model and not f.name.startswith("pgh_")
+                    and f.name not in (*TENANT_FIELDS, "region")):
+                url = reverse(f"admin:{event_model._meta.app_label}_{event_model._meta.model_name}_changelist")
+                out.append({"label": str(event_model._meta.verbose_name_plural), "url": f"{url}?{f.attname}={pk}"})
+                break
+    return sorted(out, key=lambda link: link["label"])
+
+
+def _object_url(model, pk, view: str = "change") -> str:
+    """The admin page of a tracked row, when the admin shows that model."""
+    if not admin_site.is_registered(model):
+        return ""
+    try:
+        return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=[pk])
+    except NoReverseMatch:
+        return ""
 
 
 class TenantRowAdmin(ReadOnlyScopedAdmin):

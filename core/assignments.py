@@ -31,15 +31,17 @@ class _Resolver:
     assignments_of: Callable[[Any], list]
     choose: Callable[[Any, int | None], Any]
     scope_of: Callable[[Any], TenantScope]
+    roles_of_users: Callable[[Any], dict] | None = None
 
 
 _resolver: _Resolver | None = None
 
 
 def register(*, assignments_of: Callable[[Any], list], choose: Callable[[Any, int | None], Any],
-             scope_of: Callable[[Any], TenantScope]) -> None:
+             scope_of: Callable[[Any], TenantScope],
+             roles_of_users: Callable[[Any], dict] | None = None) -> None:
     global _resolver
-    resolver = _Resolver(assignments_of, choose, scope_of)
+    resolver = _Resolver(assignments_of, choose, scope_of, roles_of_users)
     if _resolver is not None and _resolver != resolver:
         raise ImproperlyConfigured("An assignment resolver is already registered (core.assignments).")
     _resolver = resolver
@@ -64,3 +66,10 @@ def choose(user, wanted_id: int | None):
 
 def scope_of(assignment) -> TenantScope:
     return _registered().scope_of(assignment)
+
+
+def roles_of_users(user_ids) -> dict[int, list[str]]:
+    """{user id: the roles of their active assignments, in the order granted} (one query for all;
+    the audit pages name the actors' current roles with it)."""
+    resolver = _registered()
+    return resolver.roles_of_users(user_ids) if resolver.roles_of_users else {}

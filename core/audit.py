@@ -2,8 +2,9 @@
 
 ``@track()`` is the one decorator business models use. For a model ``X`` it creates the event
 model ``XHistory`` (reached as ``x.audit_events``); event tables are append-only
-(``PGHISTORY_APPEND_ONLY``), and each event carries the request context (user, IP, path, method)
-set by ``core.middleware.AuditContextMiddleware``.
+(``PGHISTORY_APPEND_ONLY``), and each event carries the request context (user, IP, path, method,
+and the role of the assignment the user acted through) set by
+``core.middleware.AuditContextMiddleware``. ``core.admin_history`` shows them to auditors.
 """
 
 from __future__ import annotations
@@ -11,6 +12,23 @@ from __future__ import annotations
 import pghistory
 
 _EVENTS = {"insert": pghistory.InsertEvent, "update": pghistory.UpdateEvent, "delete": pghistory.DeleteEvent}
+# What each event label means, as the audit pages say it.
+EVENT_LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+# Field names that identify a row to a person (the first one the model has names its events).
+TITLE_FIELDS = ("name", "username", "uscc", "receipt_no", "number", "key", "code")
+
+
+def event_subject(event) -> str:
+    """"托育机构「西湖小太阳托育园」": the row an event records, named from its own snapshot (no query)."""
+    tracked = event.pgh_tracked_model
+    names = {f.name for f in event._meta.concrete_fields}
+    title = next((str(getattr(event, n)) for n in TITLE_FIELDS if n in names and getattr(event, n, "")), "")
+    return f"{tracked._meta.verbose_name}「{title}」" if title else f"{tracked._meta.verbose_name} {event.pgh_obj_id}"
+
+
+def event_title(event) -> str:
+    """"托育机构「西湖小太阳托育园」的修改（记录 31）": what an event is, in words."""
+    return f"{event_subject(event)}的{EVENT_LABELS.get(event.pgh_label, event.pgh_label)}（记录 {event.pgh_id}）"
 
 
 def track(exclude: list[str] | None = None, events: tuple[str, ...] = ("insert", "update", "delete")):
@@ -23,6 +41,7 @@ def track(exclude: list[str] | None = None, events: tuple[str, ...] = ("insert",
             "obj_field": pghistory.ObjForeignKey(related_name="audit_events"),
             "meta": {"verbose_name": f"{model._meta.verbose_name}（变更历史）",
                      "verbose_name_plural": f"{model._meta.verbose_name_plural}（变更历史）"},
+            "attrs": {"__str__": event_title},
         }
         if exclude:
             kwargs["exclude"] = exclude

@@ -4,8 +4,10 @@ scope from the active assignment."""
 from __future__ import annotations
 
 import pghistory
+from django.core.handlers.asgi import ASGIRequest as DjangoASGIRequest
+from django.core.handlers.wsgi import WSGIRequest as DjangoWSGIRequest
 from django.db import connection
-from pghistory.middleware import HistoryMiddleware
+from pghistory.middleware import ASGIRequest, HistoryMiddleware, WSGIRequest
 
 from . import assignments
 from .audit import client_ip
@@ -33,8 +35,27 @@ class RequestGuardMiddleware:
         return self.get_response(request)
 
 
+class _RecordsRole:
+    """A request that adds the role it acts through to the pghistory context as soon as the
+    assignment is known (``TenantScopeMiddleware`` for sessions, ``core.api`` for token users), as
+    pghistory's own request class does for ``user``."""
+
+    def __setattr__(self, attr, value):
+        if attr == "assignment":
+            pghistory.context(role=getattr(value, "role", None))
+        super().__setattr__(attr, value)
+
+
+class AuditWSGIRequest(_RecordsRole, WSGIRequest):
+    pass
+
+
+class AuditASGIRequest(_RecordsRole, ASGIRequest):
+    pass
+
+
 class AuditContextMiddleware(HistoryMiddleware):
-    """pghistory context on every request: user, path, client IP (recorded in each event)."""
+    """pghistory context on every write request: user, role, path, client IP (recorded in each event)."""
 
     def get_context(self, request):
         user = getattr(request, "user", None)
@@ -46,7 +67,11 @@ class AuditContextMiddleware(HistoryMiddleware):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return self.get_response(request)
         with pghistory.context(**self.get_context(request)):
-            return super().__call__(request)
+            if isinstance(request, DjangoWSGIRequest):  # pragma: no branch
+                request.__class__ = AuditWSGIRequest
+            elif isinstance(request, DjangoASGIRequest):  # pragma: no cover
+                request.__class__ = AuditASGIRequest
+            return self.get_response(request)
 
 
 def active_assignment(request):

@@ -84,7 +84,7 @@ class PolicyParameter(models.Model):
     key = models.CharField("参数", max_length=80)
     value = models.JSONField("取值")
     note = models.CharField("依据", max_length=300, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "地方政策参数"

@@ -23,4 +23,12 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     # Home daycare point (家庭托育点管理办法): max children, children per carer.
     "home_daycare.max_children": 5,
     "home_daycare.children_per_carer": 3,
+    # Certificates recognised for carers (设置标准/管理规范: 保育师, formerly 育婴员) and for health
+    # staff (托幼机构卫生保健管理办法: 医师/护士). Values of registry.models.QualificationType; a
+    # region that also accepts e.g. a teacher's certificate for carers lists ["childcare", "teacher"].
+    "staff.caregiver_qualifications": ["childcare"],
+    "staff.health_staff_qualifications": ["health"],
+    # How recent a criminal-record check (无犯罪记录证明) must be, months. No national period is set:
+    # 12 months, like the annual health check, until the region sets its own.
+    "staff.criminal_record_valid_months": 12,
 }

@@ -283,7 +283,10 @@ class FilingClassForm(forms.Form):
     class_type = forms.ChoiceField(label="班型", choices=ClassType.choices)
     planned_children = forms.IntegerField(label="计划收托人数", min_value=1)
     carers = forms.IntegerField(label="保育人员数", min_value=0)
-    min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False)
+    min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False,
+                                        help_text="收托婴幼儿最小满多少个月，如乳儿班填 6。")
+    max_age_months = forms.IntegerField(label="月龄上限（不满）", min_value=1, max_value=72, required=False,
+                                        help_text="收托婴幼儿不满多少个月，如乳儿班填 12。")
 
 
 FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=MAX_CLASSES,

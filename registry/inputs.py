@@ -121,6 +121,8 @@ CLASS: dict[str, inputs.Parser] = {
     "carers": inputs.integer(low=0, high=50, label="保育人员数"),
     "name": _text(FilingClass, "name", "班级名称"),
     "min_age_months": inputs.integer(low=0, high=36, required=False, label="最小月龄"),
+    # The upper bound is exclusive (children under it); above 36 is kept for the checklist to name.
+    "max_age_months": inputs.integer(low=1, high=72, required=False, label="月龄上限"),
 }
 # The whole class list of a filing (replaced at once).
 CLASSES: dict[str, inputs.Parser] = {

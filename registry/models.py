@@ -128,6 +128,9 @@ class Registration(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "登记信息"
 
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
+
 
 class ClaimStatus(models.TextChoices):
     PENDING = "pending", "待确认"
@@ -243,8 +246,8 @@ class Staff(TenantModel):
     criminal_record_checked_on = models.DateField("无犯罪记录证明日期", null=True, blank=True)
     start_date = models.DateField("入职日期")
     end_date = models.DateField("离职日期", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     tenant_parent = "institution"
     objects = TenantManager.from_queryset(StaffQuerySet)()
@@ -302,6 +305,9 @@ class StaffQualification(TenantModel):
 
     class Meta:
         verbose_name = verbose_name_plural = "资格证书"
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}（{self.number}）"
 
 
 class FilingKind(models.TextChoices):
@@ -426,7 +432,9 @@ class FilingClass(TenantModel):
     class_type = models.CharField("班型", max_length=16, choices=ClassType.choices)
     planned_children = models.PositiveSmallIntegerField("计划收托人数")
     carers = models.PositiveSmallIntegerField("保育人员数", default=0)
+    # Ages taken, in months: from min_age_months up to (not including) max_age_months, e.g. 乳儿班 6–12.
     min_age_months = models.PositiveSmallIntegerField("最小月龄", null=True, blank=True)
+    max_age_months = models.PositiveSmallIntegerField("月龄上限（不满）", null=True, blank=True)
 
     tenant_parent = "filing"
     tenant_institution_path = "filing__institution_id"
@@ -434,6 +442,10 @@ class FilingClass(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "班级"
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        label = self.get_class_type_display().split("（")[0]
+        return f"{label}「{self.name}」" if self.name else label
 
 
 class DocumentType(models.TextChoices):
@@ -466,6 +478,17 @@ class FilingDocument(TenantModel):
         verbose_name = verbose_name_plural = "备案材料"
         ordering = ["doc_type", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()}：{self.original_name}"
+
+
+# Marker events the sweeps write into a filing's history (they are not workflow transitions).
+REVIEW_OVERDUE = "review_overdue"
+NOTICE_OVERDUE = "notice_overdue"
+TERMINATION_EFFECTIVE = "termination_effective"
+SWEEP_EVENT_LABELS = {REVIEW_OVERDUE: "超过回执期限", NOTICE_OVERDUE: "超过告知期限",
+                      TERMINATION_EFFECTIVE: "终止生效"}
+
 
 class FilingEvent(TenantModel):
     """One row per workflow transition: actor, from, to, reason, time. Shown as the filing's history."""
@@ -491,18 +514,28 @@ class FilingEvent(TenantModel):
             pgtrigger.Protect(name="filingevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
+    def __str__(self) -> str:
+        from .workflow import FilingAction
+
+        labels = {**dict(FilingAction.choices), **SWEEP_EVENT_LABELS}
+        return f"备案流转记录 {self.pk}（{labels.get(self.action, self.action)}）"
+
 
 @track()
 class ReceiptSequence(models.Model):
     """Gap-free receipt counter per filing district and year (locked row while a receipt is issued)."""
 
-    district = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    district = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="备案机关辖区")
+    year = models.PositiveSmallIntegerField("年度")
+    last_number = models.PositiveIntegerField("已用最大编号", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "备案回执编号序列"
         constraints = [models.UniqueConstraint(fields=["district", "year"], name="receipt_seq_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} · {self.year} 年（已用至 {self.last_number:05d} 号）"
 
 
 @track()

@@ -25,9 +25,16 @@ KIND_INITIAL, KIND_CHANGE, KIND_TERMINATION = "initial", "change", "termination"
 ROLE_PRINCIPAL, ROLE_CAREGIVER = "principal", "caregiver"
 ROLE_HEALTH_FULL, ROLE_HEALTH_PART = "health_full_time", "health_part_time"
 ROLE_SECURITY = "security_guard"
+HEALTH_ROLES = (ROLE_HEALTH_FULL, ROLE_HEALTH_PART)
 QUALIFICATION_SECURITY = "security"
+QUALIFICATION_LABELS = {"childcare": "保育师/育婴员证书", "teacher": "教师资格证", "health": "医师/护士执业证书",
+                        "security": "保安员证", "cook": "健康证/厨师证",
+                        "principal_training": "托育机构负责人培训证书", "other": "其他"}
 COLLEGE_OR_ABOVE = frozenset({"college", "bachelor", "postgraduate"})
 PRINCIPAL_MIN_YEARS = 3  # 设置标准: the principal has 3 years or more of relevant experience
+
+NATURE_ENTERPRISE = "enterprise"
+SERVICE_LABELS = {"full_day": "全日托", "half_day": "半日托", "hourly": "计时托", "occasional": "临时托"}
 
 DOC_BUSINESS_LICENCE = "business_licence"
 DOC_PREMISES = "premises_proof"
@@ -47,6 +54,13 @@ DOC_LABELS = {
 # Class standards (设置标准): max children and children per carer. Mixed ratio is a policy value.
 CLASS_MAX_CHILDREN = {INFANT: 10, TODDLER: 15, OLDER_TODDLER: 20, MIXED: 18}
 CLASS_CHILDREN_PER_CARER = {INFANT: 3, TODDLER: 5, OLDER_TODDLER: 7}
+# Ages in months, as half-open ranges [from, under): 乳儿班 6–12, 托小班 12–24, 托大班 24–36 (设置标准).
+# A mixed class runs from the policy's minimum age (default 18) to MAX_AGE_MONTHS.
+CLASS_AGE_BANDS = {INFANT: (6, 12), TODDLER: (12, 24), OLDER_TODDLER: (24, 36)}
+# No child of 36 months or more anywhere; no child under 6 months in an institution's class
+# (设置标准 art. 2). A home daycare point (家庭托育点管理办法) has no lower limit.
+MAX_AGE_MONTHS = 36
+INSTITUTION_MIN_AGE_MONTHS = 6
 
 # A change filing may only change these (备案办法: name, address, principal, service types, slots).
 CHANGEABLE_FIELDS = ("name", "address", "latitude", "longitude", "principal_name", "service_types",
@@ -56,7 +70,8 @@ DIFF_FIELDS = ("name", "address", "principal_name", "service_types", "total_slot
 
 def _param(key: str):
     """A policy number: the ``regions.policy`` parameter ``key``, by default its national value."""
-    return field(default=NATIONAL_DEFAULTS[key], metadata={"key": key})
+    default = NATIONAL_DEFAULTS[key]
+    return field(default=tuple(default) if isinstance(default, list) else default, metadata={"key": key})
 
 
 @dataclass(frozen=True)
@@ -73,11 +88,20 @@ class Policy:
     health_certificate_valid_months: int = _param("staff.health_certificate_valid_months")
     home_daycare_max_children: int = _param("home_daycare.max_children")
     home_daycare_children_per_carer: int = _param("home_daycare.children_per_carer")
+    # Certificates that qualify a carer / health staff member (regions.policy lists them).
+    caregiver_qualifications: tuple[str, ...] = _param("staff.caregiver_qualifications")
+    health_staff_qualifications: tuple[str, ...] = _param("staff.health_staff_qualifications")
+    criminal_record_valid_months: int = _param("staff.criminal_record_valid_months")
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> Policy:
-        """From ``regions.policy.policy_values(region)`` (keys missing there keep the national value)."""
-        return cls(**{f.name: int(values[f.metadata["key"]]) for f in fields(cls) if f.metadata["key"] in values})
+        """From ``regions.policy.policy_values(region)`` (keys missing there keep the national value);
+        list parameters become tuples of strings, the others integers."""
+        def read(f):
+            value = values[f.metadata["key"]]
+            return tuple(str(v) for v in value) if isinstance(f.default, tuple) else int(value)
+
+        return cls(**{f.name: read(f) for f in fields(cls) if f.metadata["key"] in values})
 
 
 @dataclass(frozen=True)
@@ -86,12 +110,21 @@ class ClassPlan:
     planned_children: int
     carers: int
     name: str = ""
-    min_age_months: int | None = None
+    min_age_months: int | None = None  # youngest child taken, in months
+    max_age_months: int | None = None  # children are under this many months (exclusive bound)
 
     @property
     def title(self) -> str:
         label = CLASS_LABELS.get(self.class_type, self.class_type)
         return f"{label}「{self.name}」" if self.name else label
+
+    @property
+    def age_range_given(self) -> bool:
+        return self.min_age_months is not None and self.max_age_months is not None
+
+    @property
+    def age_range_text(self) -> str:
+        return f"{self.min_age_months}–{self.max_age_months} 个月" if self.age_range_given else "未填写"
 
 
 @dataclass(frozen=True)
@@ -103,13 +136,25 @@ class StaffFacts:
     health_certificate_date: dt.date | None = None
     # (qualification type, expires_on or None)
     qualifications: tuple[tuple[str, dt.date | None], ...] = ()
+    # Date of the criminal-record check (无犯罪记录证明); None when none was provided.
+    criminal_record_date: dt.date | None = None
+
+    def holds(self, types: tuple[str, ...] | frozenset[str], on: dt.date) -> bool:
+        """Holds a certificate of one of ``types`` that has not expired on ``on``."""
+        return any(t in types and (exp is None or exp >= on) for t, exp in self.qualifications)
 
 
 @dataclass(frozen=True)
 class FilingFacts:
     kind: str  # initial / change / termination
     institution_kind: str
+    # The filing's effective date: the day the checks run (submission, acceptance).
     today: dt.date
+    institution_nature: str = ""
+    service_types: tuple[str, ...] = ()
+    # The business scope (经营范围) in the registration pushed by the registration authority;
+    # None when no registration has been pushed (a claim's own facts are not the registration).
+    business_scope: str | None = None
     total_slots: int = 0
     classes: tuple[ClassPlan, ...] = ()
     staff: tuple[StaffFacts, ...] = ()  # on duty on the day the filing takes effect
@@ -187,12 +232,61 @@ def check_class(plan: ClassPlan, policy: Policy) -> list[Check]:
     out.append(Check(
         "class_ratio", f"{plan.title}保育人员配比（1:{per}）", plan.carers >= need,
         f"{plan.title}计划收托 {plan.planned_children} 人，需保育人员 {need} 名，现有 {plan.carers} 名"))
-    if plan.class_type == MIXED:
-        ok = plan.min_age_months is not None and plan.min_age_months >= policy.mixed_min_age_months
-        shown = "未填写" if plan.min_age_months is None else f"{plan.min_age_months} 个月"
-        out.append(Check("mixed_min_age", f"{plan.title}最小月龄", ok,
-                         f"混龄班收托婴幼儿须满 {policy.mixed_min_age_months} 个月，最小月龄{shown}"))
+    age_check = check_class_age_range(plan, policy)
+    if age_check is not None:
+        out.append(age_check)
     return out
+
+
+def class_age_band(class_type: str, policy: Policy) -> tuple[int, int]:
+    """[from, under) months a class of this type may take (mixed: from the policy's minimum age)."""
+    if class_type == MIXED:
+        return policy.mixed_min_age_months, MAX_AGE_MONTHS
+    return CLASS_AGE_BANDS[class_type]
+
+
+def check_class_age_range(plan: ClassPlan, policy: Policy) -> Check | None:
+    """An institution's class takes only the ages of its type (设置标准): 乳儿班 6–12 months, 托小班
+    12–24, 托大班 24–36, 混龄班 from the policy's minimum age (18) to 36. A class that states no range
+    is reported by ``check_age_limits`` (one item per missing range, not two)."""
+    if not plan.age_range_given:
+        return None
+    low, under = class_age_band(plan.class_type, policy)
+    lo, hi = plan.min_age_months, plan.max_age_months
+    ok = low <= lo < hi <= under
+    if lo >= hi:
+        detail = "月龄上限须大于最小月龄"
+    elif ok:
+        detail = "符合班型"
+    else:
+        detail = "超出班型月龄范围"
+    return Check("class_age_range", f"{plan.title}收托月龄（{low}–{under} 个月）", ok,
+                 f"{CLASS_LABELS[plan.class_type]}收托满 {low} 个月、不满 {under} 个月的婴幼儿，"
+                 f"{plan.title}填报 {plan.age_range_text}，{detail}")
+
+
+def check_age_limits(facts: FilingFacts) -> Check:
+    """No class takes a child of 36 months or more, nor (institutions) under 6 months; every class
+    states its range. Names each class that does not."""
+    floor = 0 if facts.institution_kind == HOME_DAYCARE else INSTITUTION_MIN_AGE_MONTHS
+    missing = [c.title for c in facts.classes if not c.age_range_given]
+    young = [f"{c.title}（{c.min_age_months} 个月起）" for c in facts.classes
+             if c.age_range_given and c.min_age_months < floor]
+    old = [f"{c.title}（不满 {c.max_age_months} 个月）" for c in facts.classes
+           if c.age_range_given and c.max_age_months > MAX_AGE_MONTHS]
+    rule = (f"收托婴幼儿须不满 {MAX_AGE_MONTHS} 个月" if floor == 0
+            else f"收托婴幼儿须满 {floor} 个月、不满 {MAX_AGE_MONTHS} 个月")
+    problems = []
+    if missing:
+        problems.append("未填写收托月龄范围：" + "、".join(missing))
+    if young:
+        problems.append(f"收托不满 {floor} 个月的婴幼儿：" + "、".join(young))
+    if old:
+        problems.append(f"收托 {MAX_AGE_MONTHS} 个月及以上的婴幼儿：" + "、".join(old))
+    label = "收托婴幼儿月龄" + (f"（不满 {MAX_AGE_MONTHS} 个月）" if floor == 0
+                               else f"（{floor}–{MAX_AGE_MONTHS} 个月）")
+    return Check("age_limits", label, not problems,
+                 f"{rule}，各班月龄范围均符合" if not problems else f"{rule}；" + "；".join(problems))
 
 
 def check_home_daycare(facts: FilingFacts, policy: Policy) -> list[Check]:
@@ -224,6 +318,52 @@ def check_caregivers_on_roster(facts: FilingFacts) -> Check:
     on_roster = sum(1 for s in facts.staff if s.role == ROLE_CAREGIVER)
     return Check("caregivers_on_roster", "在职保育人员", on_roster >= planned,
                  f"各班配备保育人员合计 {planned} 名，人员名册中在职保育人员 {on_roster} 名")
+
+
+def _qualification_names(types: tuple[str, ...]) -> str:
+    return "或".join(QUALIFICATION_LABELS.get(t, t) for t in types)
+
+
+def check_caregiver_qualifications(facts: FilingFacts, policy: Policy) -> Check:
+    """Every carer on the roster holds a recognised, unexpired certificate (保育师/育婴员, or the
+    region's list). Names those who do not."""
+    carers = [s for s in facts.staff if s.role == ROLE_CAREGIVER]
+    lacking = [s.name for s in carers if not s.holds(policy.caregiver_qualifications, facts.today)]
+    accepted = _qualification_names(policy.caregiver_qualifications)
+    return Check("caregiver_qualifications", "保育人员资格证书", not lacking,
+                 f"在职保育人员 {len(carers)} 名，均持有有效的{accepted}" if not lacking else
+                 f"保育人员须持有有效的{accepted}，{len(lacking)} 名未持有或已过期：" + "、".join(lacking))
+
+
+def check_health_staff_qualifications(facts: FilingFacts, policy: Policy) -> Check:
+    """Every health staff member holds a health-care qualification (卫生保健管理办法). Names those who do not."""
+    health = [s for s in facts.staff if s.role in HEALTH_ROLES]
+    lacking = [s.name for s in health if not s.holds(policy.health_staff_qualifications, facts.today)]
+    accepted = _qualification_names(policy.health_staff_qualifications)
+    return Check("health_staff_qualifications", "保健人员资格证书", not lacking,
+                 f"在职保健人员 {len(health)} 名，均持有有效的{accepted}" if not lacking else
+                 f"保健人员须持有有效的{accepted}，{len(lacking)} 名未持有或已过期：" + "、".join(lacking))
+
+
+def check_criminal_records(facts: FilingFacts, policy: Policy) -> Check:
+    """Every staff member has a criminal-record check (无犯罪记录证明) dated within the region's period.
+    Names those without one and those whose check is too old."""
+    months = policy.criminal_record_valid_months
+    missing = [s.name for s in facts.staff if s.criminal_record_date is None or s.criminal_record_date > facts.today]
+    stale = [s.name for s in facts.staff if s.criminal_record_date is not None
+             and s.criminal_record_date <= facts.today and add_months(s.criminal_record_date, months) < facts.today]
+    label = f"无犯罪记录证明（{months} 个月内）"
+    if not facts.staff:
+        return Check("criminal_record_checks", label, False, "人员名册中没有在职人员")
+    if not missing and not stale:
+        return Check("criminal_record_checks", label, True,
+                     f"在职人员 {len(facts.staff)} 名，均已提供 {months} 个月内开具的无犯罪记录证明")
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} 名未提供：" + "、".join(missing))
+    if stale:
+        parts.append(f"{len(stale)} 名开具已超过 {months} 个月：" + "、".join(stale))
+    return Check("criminal_record_checks", label, False, f"在职人员 {len(facts.staff)} 名，其中 " + "；".join(parts))
 
 
 def check_health_staff(facts: FilingFacts, policy: Policy) -> Check:
@@ -271,17 +411,52 @@ def check_health_certificates(facts: FilingFacts, policy: Policy) -> Check:
 
 
 def check_premises(facts: FilingFacts, policy: Policy) -> Check:
-    years = policy.min_lease_years
+    """Owned, or leased with both dates (how long the lease still runs is ``check_lease_term``)."""
     if facts.premises_type == "owned":
         return Check("premises", "场地性质", True, "自有产权场地")
     if facts.premises_type != "leased":
         return Check("premises", "场地性质", False, "未填写场地性质（自有产权或租赁）")
     if not facts.lease_start or not facts.lease_end:
-        return Check("premises", f"租赁期限（不少于 {years} 年）", False, "未填写租赁起止日期")
-    ok = facts.lease_end >= add_months(facts.lease_start, 12 * years)
-    return Check("premises", f"租赁期限（不少于 {years} 年）", ok,
-                 f"租赁期限 {facts.lease_start:%Y-%m-%d} 至 {facts.lease_end:%Y-%m-%d}，"
-                 + ("满足" if ok else "不足") + f" {years} 年")
+        return Check("premises", "场地性质", False, "租赁场地，未填写租赁起止日期")
+    return Check("premises", "场地性质", True,
+                 f"租赁场地，租赁期限 {facts.lease_start:%Y-%m-%d} 至 {facts.lease_end:%Y-%m-%d}")
+
+
+def check_lease_term(facts: FilingFacts, policy: Policy) -> Check | None:
+    """A lease must be running on the filing's effective date and run at least ``min_lease_years``
+    from it (备案办法 art. 7: lease ≥ 3 years), not merely have been a 3-year contract once.
+    None when the premises are not leased or the dates are missing (``check_premises`` says so)."""
+    if facts.premises_type != "leased" or not facts.lease_start or not facts.lease_end:
+        return None
+    years = policy.min_lease_years
+    day, start, end = facts.today, facts.lease_start, facts.lease_end
+    need = add_months(day, 12 * years)
+    label = f"剩余租期（自备案之日起不少于 {years} 年）"
+    period = f"租赁期限 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+    if start > day:
+        return Check("lease_term", label, False, f"{period}，备案之日（{day:%Y-%m-%d}）租赁尚未开始")
+    if end < day:
+        return Check("lease_term", label, False, f"{period}，租赁已于 {end:%Y-%m-%d} 到期")
+    ok = end >= need
+    return Check("lease_term", label, ok,
+                 f"{period}，自备案之日（{day:%Y-%m-%d}）起" + ("满" if ok else "不足") + f" {years} 年"
+                 + ("" if ok else f"（租期须至少至 {need:%Y-%m-%d}）"))
+
+
+def check_business_scope(facts: FilingFacts) -> Check | None:
+    """An enterprise's business scope (经营范围, from the pushed registration) names the service types
+    it files. Only where the registration names service types at all: a scope that says only
+    "托育服务" gives nothing to compare, and no check is shown rather than a pass nobody checked."""
+    if facts.institution_nature != NATURE_ENTERPRISE or not facts.business_scope:
+        return None
+    named = [label for label in SERVICE_LABELS.values() if label in facts.business_scope]
+    if not named:
+        return None
+    filed = [SERVICE_LABELS.get(t, t) for t in facts.service_types]
+    missing = [label for label in filed if label not in named]
+    return Check("business_scope", "经营范围包含所备案的服务类型", not missing,
+                 f"登记的经营范围列明{'、'.join(named)}，备案服务类型{'、'.join(filed) or '未填写'}"
+                 + ("，均在经营范围内" if not missing else "；经营范围未包含：" + "、".join(missing)))
 
 
 def required_documents(facts: FilingFacts) -> list[str]:
@@ -339,20 +514,33 @@ def run_checks(facts: FilingFacts, policy: Policy) -> list[Check]:
     out: list[Check] = []
     if facts.kind == KIND_CHANGE:
         out.append(check_changes(facts))
+    scope = check_business_scope(facts)
+    if scope is not None:
+        out.append(scope)
     out.append(check_classes_present(facts))
     if facts.institution_kind == HOME_DAYCARE:
         out.extend(check_home_daycare(facts, policy))
     else:
         for plan in facts.classes:
             out.extend(check_class(plan, policy))
+    if facts.classes:
+        out.append(check_age_limits(facts))
     out.append(check_total_slots(facts))
     out.append(check_caregivers_on_roster(facts))
+    out.append(check_caregiver_qualifications(facts, policy))
     out.append(check_principal(facts))
     if facts.institution_kind != HOME_DAYCARE:
         out.append(check_health_staff(facts, policy))
+    if facts.institution_kind != HOME_DAYCARE or any(s.role in HEALTH_ROLES for s in facts.staff):
+        out.append(check_health_staff_qualifications(facts, policy))
+    if facts.institution_kind != HOME_DAYCARE:
         out.append(check_security_guard(facts))
     out.append(check_health_certificates(facts, policy))
+    out.append(check_criminal_records(facts, policy))
     out.append(check_premises(facts, policy))
+    lease = check_lease_term(facts, policy)
+    if lease is not None:
+        out.append(lease)
     out.append(check_hygiene(facts))
     out.append(check_documents(facts))
     if facts.blacklist_hits is not None:
@@ -394,6 +582,7 @@ def conditions_notice_lines(policy: Policy, institution_kind: str = "institution
             f"家庭托育点收托人数不超过 {policy.home_daycare_max_children} 人，"
             f"照护人员与婴幼儿比例不低于 1:{policy.home_daycare_children_per_carer}；"
             "收托人数超过上限的，应当按托育机构办理备案。",
+            f"不收托 {MAX_AGE_MONTHS} 个月及以上的婴幼儿；",
         ]
     else:
         def ratio(class_type: str) -> str:
@@ -405,12 +594,16 @@ def conditions_notice_lines(policy: Policy, institution_kind: str = "institution
             f"托大班（24–36个月）每班不超过 {CLASS_MAX_CHILDREN[OLDER_TODDLER]} 人，比例不低于 {ratio(OLDER_TODDLER)}；",
             f"混龄班每班不超过 {CLASS_MAX_CHILDREN[MIXED]} 人，比例不低于 {ratio(MIXED)}，"
             f"婴幼儿须满 {policy.mixed_min_age_months} 个月；",
+            f"不收托不满 {INSTITUTION_MIN_AGE_MONTHS} 个月或 {MAX_AGE_MONTHS} 个月及以上的婴幼儿；",
             f"收托 {policy.health_staff_full_time_threshold} 人及以上的，至少配备 1 名专职保健人员；",
             f"配备持证保安人员；负责人具有大专以上学历和 {PRINCIPAL_MIN_YEARS} 年以上相关工作经历；",
         ]
     lines += [
         f"工作人员上岗前及每 {policy.health_certificate_valid_months} 个月进行健康检查，健康合格证明过期者不得上岗；",
-        f"租赁场地的，租赁期限不少于 {policy.min_lease_years} 年；",
+        f"保育人员持有{_qualification_names(policy.caregiver_qualifications)}，"
+        f"保健人员持有{_qualification_names(policy.health_staff_qualifications)}；"
+        f"全体工作人员提供 {policy.criminal_record_valid_months} 个月内开具的无犯罪记录证明；",
+        f"租赁场地的，自备案之日起剩余租赁期限不少于 {policy.min_lease_years} 年；",
         "视频监控覆盖婴幼儿活动区域，录像保存不少于 90 日；婴幼儿每日户外活动不少于 2 小时；",
         "离园 3 个月以上的婴幼儿返园前应当重新进行健康检查；每年年底向卫生健康部门报告工作情况；",
         "名称、地址、负责人、服务类型、托位数等发生变更的，应当办理变更备案；终止服务的，应当妥善安置在托婴幼儿和工作人员并办理终止备案。",

@@ -76,6 +76,8 @@ class StaffFactory(factory.django.DjangoModelFactory):
     role = StaffRole.CAREGIVER
     start_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=100))
     health_certificate_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    criminal_record_checked = True
+    criminal_record_checked_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=60))
     id_number = factory.Sequence(lambda n: make_id_number(seq=n))
 
     @classmethod
@@ -124,6 +126,10 @@ class FilingFactory(_SavedFactory):
     hygiene_evaluation_passed = True
 
 
+# The age range each class type takes by default (设置标准): [from, under) months.
+CLASS_AGES = {"infant": (6, 12), "toddler": (12, 24), "older_toddler": (24, 36), "mixed": (18, 36)}
+
+
 class FilingClassFactory(_SavedFactory):
     class Meta:
         model = "registry.FilingClass"
@@ -132,6 +138,8 @@ class FilingClassFactory(_SavedFactory):
     class_type = "infant"
     planned_children = 10
     carers = 4
+    min_age_months = factory.LazyAttribute(lambda o: CLASS_AGES[o.class_type][0])
+    max_age_months = factory.LazyAttribute(lambda o: CLASS_AGES[o.class_type][1])
 
 
 def _scan_file():
@@ -156,17 +164,24 @@ class FilingDocumentFactory(_SavedFactory):
 REQUIRED_DOCS = ("business_licence", "premises_proof", "staff_certificates", "hygiene_report", "fire_safety")
 
 
-def make_roster(institution):
-    """A roster that meets the staff standards for one infant class of 10 (call with scopes disabled)."""
+def add_qualification(staff, type_: str, number: str = "", *, days_valid: int = 700):
+    """A certificate of ``type_`` valid for ``days_valid`` more days (call with scopes disabled)."""
     from registry.models import StaffQualification
 
+    qualification = StaffQualification(staff=staff, type=type_, number=number or f"{type_[:2].upper()}-{staff.pk}",
+                                       expires_on=timezone.localdate() + dt.timedelta(days=days_valid))
+    qualification.save()
+    return qualification
+
+
+def make_roster(institution):
+    """A roster that meets the staff standards for one infant class of 10: qualified carers and health
+    staff, a licensed guard, everyone with a recent criminal-record check (call with scopes disabled)."""
     StaffFactory(institution=institution, role=StaffRole.PRINCIPAL, education="bachelor", years_experience=5)
     for _ in range(4):
-        StaffFactory(institution=institution, role=StaffRole.CAREGIVER)
-    StaffFactory(institution=institution, role=StaffRole.HEALTH_PART_TIME)
-    guard = StaffFactory(institution=institution, role=StaffRole.SECURITY_GUARD)
-    StaffQualification(staff=guard, type="security", number="BA-0001",
-                       expires_on=timezone.localdate() + dt.timedelta(days=700)).save()
+        add_qualification(StaffFactory(institution=institution, role=StaffRole.CAREGIVER), "childcare")
+    add_qualification(StaffFactory(institution=institution, role=StaffRole.HEALTH_PART_TIME), "health")
+    add_qualification(StaffFactory(institution=institution, role=StaffRole.SECURITY_GUARD), "security", "BA-0001")
 
 
 def add_documents(filing, *, meals_served=False):

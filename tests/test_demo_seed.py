@@ -39,6 +39,12 @@ def test_seed_covers_every_status_and_role(seeded, client):
     with scopes_disabled():
         change = Filing.objects.get(kind="change", institution__name="拱墅区青禾托育园")
         assert set(change.changes) >= {"name", "service_types"}  # the reviewer sees a diff
+        # The demo meets the rules added in issue 8 (ages, lease, certificates, checks, business scope).
+        submitted = Filing.objects.get(kind="initial", institution__name="西湖区星河托育中心")
+        results = {c["code"]: c["passed"] for c in submitted.check_results}
+        assert all(results.values()), results
+        assert {"class_age_range", "age_limits", "lease_term", "caregiver_qualifications",
+                "health_staff_qualifications", "criminal_record_checks", "business_scope"} <= set(results)
     assert {status for _, _, status in filings} == set(FilingStatus.values)
     roles = set(Assignment.objects.filter(is_active=True).values_list("role", flat=True))
     assert roles == set(Role.values)

@@ -253,7 +253,7 @@ class FilingClassSerializer(ModelSerializer):
 
     class Meta:
         model = FilingClass
-        fields = ["name", "class_type", "planned_children", "carers", "min_age_months"]
+        fields = ["name", "class_type", "planned_children", "carers", "min_age_months", "max_age_months"]
 
 
 class FilingListSerializer(ModelSerializer):

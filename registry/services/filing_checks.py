@@ -12,7 +12,7 @@ from core.errors import DomainError
 from regions.policy import policy_values
 
 from .. import rules
-from ..models import Filing, FilingKind
+from ..models import Filing, FilingKind, Registration
 from ..selectors.filings import compute_changes, filing_roster
 
 
@@ -38,12 +38,18 @@ def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.Filing
     staff = tuple(
         rules.StaffFacts(name=s.name, role=s.role, education=s.education, years_experience=s.years_experience,
                          health_certificate_date=s.health_certificate_date,
-                         qualifications=tuple((q.type, q.expires_on) for q in s.qualifications.all()))
+                         qualifications=tuple((q.type, q.expires_on) for q in s.qualifications.all()),
+                         criminal_record_date=s.criminal_record_checked_on if s.criminal_record_checked else None)
         for s in filing_roster(filing=filing, today=today))
-    classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months)
+    classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months,
+                                    c.max_age_months)
                     for c in filing.classes.all())
+    institution = filing.institution
+    registration = Registration.objects.filter(institution_id=filing.institution_id).only("business_scope").first()
     return rules.FilingFacts(
         kind=filing.kind, institution_kind=filing.institution_kind, today=today, total_slots=filing.total_slots,
+        institution_nature=institution.nature, service_types=tuple(filing.service_types or ()),
+        business_scope=registration.business_scope if registration is not None else None,
         classes=classes, staff=staff, documents=frozenset(filing.documents.values_list("doc_type", flat=True)),
         meals_served=filing.meals_served, premises_type=filing.premises_type, lease_start=filing.lease_start,
         lease_end=filing.lease_end, hygiene_evaluation_passed=filing.hygiene_evaluation_passed,

@@ -86,7 +86,8 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
     for item in classes:
         row = FilingClass(filing=filing, name=item.get("name", ""), class_type=item["class_type"],
                           planned_children=item["planned_children"], carers=item.get("carers", 0),
-                          min_age_months=item.get("min_age_months"))
+                          min_age_months=item.get("min_age_months"),
+                          max_age_months=item.get("max_age_months"))
         rows.append(row)
     FilingClass.objects.filter(filing=filing).delete()
     FilingClass.objects.bulk_create(rows)

@@ -106,7 +106,8 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
         rows = []
         for c in current.classes.all():
             row = FilingClass(filing=filing, name=c.name, class_type=c.class_type,
-                              planned_children=c.planned_children, carers=c.carers, min_age_months=c.min_age_months)
+                              planned_children=c.planned_children, carers=c.carers, min_age_months=c.min_age_months,
+                              max_age_months=c.max_age_months)
             rows.append(row)
         FilingClass.objects.bulk_create(rows)
     _record(filing, actor=actor, action=FilingAction.CREATE, from_status="")

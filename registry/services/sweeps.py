@@ -23,16 +23,19 @@ from accounts.roles import REVIEWERS, Role
 from notifications.models import Notification
 from notifications.services import notify_many
 
-from ..models import Filing, FilingEvent, FilingKind, FilingStatus, Institution, InstitutionStatus
+from ..models import (
+    NOTICE_OVERDUE,
+    REVIEW_OVERDUE,
+    TERMINATION_EFFECTIVE,
+    Filing,
+    FilingEvent,
+    FilingKind,
+    FilingStatus,
+    Institution,
+    InstitutionStatus,
+)
 from ..workflow import REVIEW_QUEUE_STATES
 from .filings import filing_link
-
-REVIEW_OVERDUE = "review_overdue"
-NOTICE_OVERDUE = "notice_overdue"
-TERMINATION_EFFECTIVE = "termination_effective"
-# Labels of the marker events in a filing's history (they are not workflow transitions).
-SWEEP_EVENT_LABELS = {REVIEW_OVERDUE: "超过回执期限", NOTICE_OVERDUE: "超过告知期限",
-                      TERMINATION_EFFECTIVE: "终止生效"}
 
 # pg_advisory_xact_lock keys (arbitrary constants, one per sweep).
 DEADLINE_LOCK = 7_301_001

@@ -61,9 +61,8 @@ def post_version(request) -> int | None:
 
 def filing_context(filing) -> dict:
     """What the status page and the review page show of a filing (all read here, none in templates)."""
-    from registry.models import FilingKind, FilingStatus, ServiceType
+    from registry.models import SWEEP_EVENT_LABELS, FilingKind, FilingStatus, ServiceType
     from registry.selectors.filings import filing_diff, filing_history
-    from registry.services.sweeps import SWEEP_EVENT_LABELS
     from registry.workflow import FilingAction
 
     actions, statuses, services = dict(FilingAction.choices), dict(FilingStatus.choices), dict(ServiceType.choices)

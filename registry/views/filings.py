@@ -133,7 +133,8 @@ def _form_step(form_class, step, initial_fn=None, data_fn=None):
 
 def _classes_step(request, filing):
     initial = [{"name": c.name, "class_type": c.class_type, "planned_children": c.planned_children,
-                "carers": c.carers, "min_age_months": c.min_age_months} for c in filing.classes.all()]
+                "carers": c.carers, "min_age_months": c.min_age_months, "max_age_months": c.max_age_months}
+               for c in filing.classes.all()]
     formset = FilingClassFormSet(request.POST or None, initial=initial, prefix="classes")
     if request.method == "POST" and formset.is_valid():
         classes = [f.cleaned_data for f in formset.forms

@@ -69,7 +69,7 @@ def test_page_post_records_user_ip_path_and_method(client, reviewer, institution
     assert event.name == "新名称托育园"
     assert event.district_id == "330106"
     assert event.pgh_context.metadata == {"user": reviewer.pk, "url": f"/t/rename/{institution.pk}/",
-                                          "ip": "203.0.113.7", "method": "POST"}
+                                          "ip": "203.0.113.7", "method": "POST", "role": "district_reviewer"}
 
 
 def test_forged_forwarded_for_is_ignored_without_trusted_proxies(client, reviewer, institution):
@@ -86,7 +86,7 @@ def test_api_write_with_a_token_records_the_token_user(client, reviewer, institu
     event = last_update(institution)
     assert event.name == "接口改名托育园"
     metadata = event.pgh_context.metadata
-    assert metadata["user"] == reviewer.pk
+    assert metadata["user"] == reviewer.pk and metadata["role"] == "district_reviewer"
     assert metadata["url"] == f"/t/api/rename/{institution.pk}/"
     assert metadata["ip"] == "127.0.0.1" and metadata["method"] == "POST"
 

@@ -54,6 +54,8 @@ def test_operator_files_reviewer_returns_then_accepts(new_page, shot, browser_lo
     op.locator("#id_classes-0-class_type").select_option("infant")
     op.locator("#id_classes-0-planned_children").fill("10")
     op.locator("#id_classes-0-carers").fill("4")
+    op.locator("#id_classes-0-min_age_months").fill("6")
+    op.locator("#id_classes-0-max_age_months").fill("12")
     shot(op, "step-classes")
     op.get_by_role("button", name="保存并继续").click()
 

@@ -15,6 +15,7 @@ from accounts.models import Assignment, AuthEvent
 from registry.models import FilingDocument, FilingStatus, Institution, InstitutionStatus, Registration
 from registry.services.institutions import operator_signup
 from registry.services.staff import staff_conflicts_sweep
+from tests.e2e.data import lease_dates
 from tests.factories import InstitutionFactory, make_id_number, make_roster, make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -304,9 +305,12 @@ def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
     fid = r.json()["id"]
     assert r.json()["status"] == "draft" and "submit" in r.json()["allowed_actions"]
     assert client.put(f"/api/v1/filings/{fid}/classes/", {"classes": [
-        {"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班"}]}, format="json").status_code == 200
+        {"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班", "min_age_months": 6,
+         "max_age_months": 12}]}, format="json").status_code == 200
+    assert client.get(f"/api/v1/filings/{fid}/").json()["classes"][0]["max_age_months"] == 12
+    lease_start, lease_end = lease_dates()
     form = client.patch(f"/api/v1/filings/{fid}/", {
-        "premises_type": "leased", "lease_start": "2026-01-01", "lease_end": "2029-06-30",
+        "premises_type": "leased", "lease_start": lease_start, "lease_end": lease_end,
         "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}}, format="json")
     assert form.status_code == 200, form.json()
     failing = client.post(f"/api/v1/filings/{fid}/submit/")

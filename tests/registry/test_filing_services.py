@@ -55,9 +55,12 @@ def test_whole_initial_lifecycle(institution, operator, reviewer, django_capture
 
     with as_(operator):
         svc.filing_set_classes(actor=operator, filing_id=filing.pk,
-                               classes=[{"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班"}])
+                               classes=[{"class_type": "infant", "planned_children": 10, "carers": 4, "name": "小一班",
+                                         "min_age_months": 6, "max_age_months": 12}])
+        lease_start = timezone.localdate() - dt.timedelta(days=30)
         svc.filing_update_form(actor=operator, filing_id=filing.pk, data=parse_filing_form({
-            "premises_type": "leased", "lease_start": "2026-01-01", "lease_end": "2029-06-30",
+            "premises_type": "leased", "lease_start": lease_start.isoformat(),
+            "lease_end": lease_start.replace(year=lease_start.year + 4).isoformat(),
             "hygiene_evaluation_passed": True, "fees": {"full_day": 250000}, "contact_phone": "+86 138-0013-8000"}))
         checks = svc.filing_run_checks(filing=reload(Filing, filing.pk))
         assert [c["code"] for c in checks if not c["passed"]] == ["commitment"]
@@ -306,7 +309,8 @@ def test_change_filing_diff_and_accept(institution, operator, reviewer):
                                data={"name": "西湖区阳光托育园", "total_slots": 15, "service_types": ["full_day",
                                                                                               "hourly"]})
         svc.filing_set_classes(actor=operator, filing_id=change.pk,
-                               classes=[{"class_type": "toddler", "planned_children": 15, "carers": 3}])
+                               classes=[{"class_type": "toddler", "planned_children": 15, "carers": 3,
+                                         "min_age_months": 12, "max_age_months": 24}])
         live = {d["field"]: d for d in filing_diff(filing=reload(Filing, change.pk))}
         assert set(live) == {"name", "total_slots", "service_types", "classes"}
         assert live["service_types"]["new"] == "全日托、计时托" and live["name"]["label"] == "机构名称"
@@ -545,7 +549,7 @@ def test_resubmission_tells_the_reviewers_with_the_new_deadline(
 ])
 def test_health_staff_full_time_from_exactly_150_children(institution, operator, children, health_role, passes):
     from registry.models import StaffRole
-    from tests.factories import StaffFactory
+    from tests.factories import StaffFactory, add_qualification
 
     with scopes_disabled():
         filing = make_ready_filing(institution)
@@ -556,7 +560,7 @@ def test_health_staff_full_time_from_exactly_150_children(institution, operator,
         FilingClassFactory(filing=filing, class_type="older_toddler", planned_children=children - 140, carers=2)
         Filing.objects.filter(pk=filing.pk).update(total_slots=children)
         for _ in range(23 - 4):
-            StaffFactory(institution=institution, role=StaffRole.CAREGIVER)
+            add_qualification(StaffFactory(institution=institution, role=StaffRole.CAREGIVER), "childcare")
         Staff.objects.filter(institution=institution, role="health_part_time").update(role=health_role)
         checks = {c["code"]: c for c in svc.filing_run_checks(filing=reload(Filing, filing.pk))}
     assert [code for code, c in checks.items() if not c["passed"]] == ([] if passes else ["health_staff"])
@@ -650,7 +654,8 @@ def test_an_edit_after_signing_voids_the_commitment(institution, operator):
         assert not signed()
         svc.filing_sign_commitment(actor=operator, filing_id=pk, signer="王园长", ip="10.0.0.8")
         svc.filing_set_classes(actor=operator, filing_id=pk,
-                               classes=[{"class_type": "infant", "planned_children": 10, "carers": 4}])
+                               classes=[{"class_type": "infant", "planned_children": 10, "carers": 4,
+                                         "min_age_months": 6, "max_age_months": 12}])
         assert not signed()
         svc.filing_sign_commitment(actor=operator, filing_id=pk, signer="王园长", ip="10.0.0.8")
         assert svc.filing_submit(actor=operator, filing_id=pk).status == FilingStatus.SUBMITTED

@@ -163,7 +163,8 @@ def fill_steps(c, filing_id: int):
     assert r.status_code == 302 and r["Location"] == step("classes"), text(r)
     r = c.post(step("classes"), {"classes-TOTAL_FORMS": 1, "classes-INITIAL_FORMS": 0, "classes-MIN_NUM_FORMS": 0,
                                  "classes-MAX_NUM_FORMS": 50, "classes-0-name": "小一班", "classes-0-class_type": "infant",
-                                 "classes-0-planned_children": 10, "classes-0-carers": 4})
+                                 "classes-0-planned_children": 10, "classes-0-carers": 4,
+                                 "classes-0-min_age_months": 6, "classes-0-max_age_months": 12})
     assert r.status_code == 302, text(r)
     start, end = lease_dates()
     r = c.post(step("premises"), {"building_area": "320.5", "outdoor_area": "80", "premises_type": "leased",

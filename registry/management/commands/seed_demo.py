@@ -152,7 +152,9 @@ class Command(BaseCommand):
                        f"{int(spec.key[2:]) * 10} 号",
             "district": (township or Region.objects.get(code=spec.district)).code,
             "registered_on": (timezone.localdate() - dt.timedelta(days=90)).isoformat(),
-            "business_scope": "托育服务（不含婴幼儿托育以外的教育培训）",
+            # Names the service types the demo files (the change filing adds 计时托): the checklist
+            # compares them (rules.check_business_scope).
+            "business_scope": "托育服务（全日托、半日托、计时托；不含婴幼儿托育以外的教育培训）",
         })
         institution = Institution.objects.get(uscc=uscc)
         if not spec.operator:
@@ -265,11 +267,12 @@ class Command(BaseCommand):
             "lease_end": (today + dt.timedelta(days=365 * 5)).isoformat(), "hygiene_evaluation_passed": True,
         }))
         filing_set_classes(actor=operator, filing_id=filing.pk, classes=[
-            {"class_type": "infant", "planned_children": 6, "carers": 2, "name": "乳儿一班", "min_age_months": 6},
+            {"class_type": "infant", "planned_children": 6, "carers": 2, "name": "乳儿一班", "min_age_months": 6,
+             "max_age_months": 12},
             {"class_type": "toddler", "planned_children": 14, "carers": 3, "name": "托小一班",
-             "min_age_months": 12},
+             "min_age_months": 12, "max_age_months": 24},
             {"class_type": "older_toddler", "planned_children": 20, "carers": 3, "name": "托大一班",
-             "min_age_months": 24},
+             "min_age_months": 24, "max_age_months": 36},
         ])
         self.attach_documents(operator, filing.pk, full_documents())
         return filing
