@@ -179,3 +179,32 @@ def test_import_from_package_adds_only_missing_years():
     assert CalendarYear.objects.filter(year=2025).exists()
     assert CalendarDay.objects.get(date=dt.date(2025, 1, 1)).name == "元旦"
     assert due_after(at(2025, 9, 30), 1) == end_of(2025, 10, 9)  # National Day 2025: 1-8 October
+
+
+# --- the system admin keeps the calendar in the admin, with history ----------------------------------
+
+def test_system_admin_edits_the_calendar_with_history_and_the_count_follows(login, make_account):
+    admin = make_account("sysadmin_cal", "system_admin", "000000")
+    client = login(admin)
+    response = client.post("/admin/core/calendarday/add/", {"date": "2026-03-09", "kind": "holiday", "name": "补充假日"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    day = CalendarDay.objects.get(date=dt.date(2026, 3, 9))
+    assert due_after(at(2026, 3, 2), 5) == end_of(2026, 3, 10)
+    event = day.audit_events.get()
+    assert (event.pgh_label, event.kind, event.name) == ("insert", "holiday", "补充假日")
+    assert event.pgh_context.metadata["user"] == admin.pk
+
+    response = client.post("/admin/core/calendaryear/add/", {"year": 2027, "source": "国办发明电〔2026〕1号"})
+    assert response.status_code == 302
+    assert uncovered_years(dt.date(2027, 1, 1), dt.date(2027, 12, 31)) == []
+    assert client.get("/admin/core/calendardayhistory/").status_code == 200
+
+
+def test_auditor_reads_the_calendar_but_cannot_change_it(login, make_account):
+    client = login(make_account("auditor_cal", "auditor", "000000"))
+    listing = client.get("/admin/core/calendarday/", {"q": "国庆节"})
+    assert listing.status_code == 200 and "国庆节" in listing.content.decode()
+    assert 'name="_save"' not in client.get(f"/admin/core/calendarday/{CalendarDay.objects.first().pk}/change/").content.decode()
+    assert client.get("/admin/core/calendarday/add/").status_code == 403
+    assert client.post("/admin/core/calendarday/add/", {"date": "2026-03-09", "kind": "holiday"}).status_code == 403
+    assert not CalendarDay.objects.filter(date=dt.date(2026, 3, 9)).exists()
