@@ -256,7 +256,7 @@ class OverdueSweep:
         marked: dict[str, list] = {}
         with connection.cursor() as cursor:
             for deadline in self.deadlines:
-                candidates = manager.filter(self.where, **{f"{deadline.column}__lt": now}).values("pk")
+                candidates = manager.filter(self.where, **{f"{deadline.column}__lt": now}).order_by().values("pk")
                 # The marker's time is the clock's, so "since the row's ``since``" holds whatever ``now`` is.
                 marked[deadline.key] = self.marker.mark(cursor, swept=self.model, key=deadline.key,
                                                         candidates=candidates.query.sql_with_params(), clock=clock)
