@@ -168,11 +168,12 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                 "institution").get(uscc=uscc)
             _registration_update(registration, clean, region, actor)
             return registration, False
-    notify_on_commit(kind=NotificationType.REGISTRATION_RECEIVED, recipients=lambda: reviewers_of(region.tenant_district_id),
+    district_id = region.tenant_district_id
+    notify_on_commit(kind=NotificationType.REGISTRATION_RECEIVED, recipients=lambda: reviewers_of(district_id),
                      title=f"收到登记信息：{clean['name']}",
-                     link=reverse("registry:institution_detail", args=[institution.pk]),
-                      body=f"{institution.registration_authority}推送了“{clean['name']}”（{uscc}）的登记信息，"
-                           "该机构尚未备案。")
+                     body=f"{institution.registration_authority}推送了“{clean['name']}”（{uscc}）的登记信息，"
+                          "该机构尚未备案。",
+                     link=reverse("registry:institution_detail", args=[institution.pk]))
     return registration, True
 
 
