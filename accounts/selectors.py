@@ -8,7 +8,7 @@ from core.errors import DomainError
 from core.tenancy import REGION_TREE, TenantPaths, TenantScope, scope_filter
 
 from .models import Assignment, User
-from .roles import COUNTRY_CODE, Role
+from .roles import COUNTRY_CODE, REVIEWERS, Role
 
 
 def active_assignments(user: User) -> list[Assignment]:
@@ -89,3 +89,38 @@ def roles_of_users(user_ids) -> dict[int, list[str]]:
         if role not in held:
             held.append(role)
     return roles
+
+
+# --- who is told (notification recipients) ----------------------------------------------------------
+# Active people holding an active assignment, each once per key, in the order they were granted.
+
+def _people_by(key: str, values, **condition) -> dict:
+    people: dict = {v: [] for v in values}
+    if not people:
+        return people
+    seen: set = set()
+    for a in (Assignment.objects.filter(is_active=True, user__is_active=True, **{f"{key}__in": list(people)},
+                                        **condition).select_related("user").order_by("id")):
+        value = getattr(a, key)
+        if (value, a.user_id) not in seen:
+            seen.add((value, a.user_id))
+            people[value].append(a.user)
+    return people
+
+
+def operators_by_institution(institution_ids) -> dict[int, list[User]]:
+    """The operators (举办者/负责人) of each institution: ``{institution_id: [users]}``, one query."""
+    return _people_by("institution_id", set(institution_ids), role=Role.OPERATOR)
+
+
+def reviewers_by_district(district_ids) -> dict[str, list[User]]:
+    """The reviewers and admins of each filing district: ``{district_id: [users]}``, one query."""
+    return _people_by("region_id", set(district_ids), role__in=REVIEWERS)
+
+
+def operators_of(institution_id: int) -> list[User]:
+    return operators_by_institution([institution_id])[institution_id]
+
+
+def reviewers_of(district_id: str) -> list[User]:
+    return reviewers_by_district([district_id])[district_id]

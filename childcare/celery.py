@@ -28,13 +28,16 @@ app.conf.beat_schedule = {
         "options": {"expires": HEARTBEAT_SECONDS},  # no pile-up while workers are down
     },
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": crontab(minute=17)},
+    # Sweeps (core.sweeps: one task runs any of them by name, under its lock, with a run log).
     # Filing deadlines (5 / 15 working days) end at 23:59:59: sweep early the next morning.
-    "filing-deadline-sweep": {"task": "registry.tasks.filing_deadline_sweep",
+    "filing-deadline-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.filing_deadlines"],
                               "schedule": crontab(minute=5, hour=0)},
     # Terminations accepted with a future date take effect on that day.
-    "termination-sweep": {"task": "registry.tasks.termination_sweep", "schedule": crontab(minute=10, hour=0)},
+    "termination-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.terminations"],
+                          "schedule": crontab(minute=10, hour=0)},
     # 挂靠 flags for everyone: adds that raced each other, end dates that passed yesterday.
-    "staff-conflicts-sweep": {"task": "registry.tasks.staff_conflicts_sweep", "schedule": crontab(minute=20, hour=0)},
+    "staff-conflicts-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.staff_conflicts"],
+                              "schedule": crontab(minute=20, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

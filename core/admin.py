@@ -441,4 +441,64 @@ def register_app_models(app_label: str, overrides: dict | None = None) -> list[t
     return registered
 
 
+# --- the kernel's own rows -------------------------------------------------------------------------
+
+class NationalDataMixin:
+    """National rows (no tenant): every admin-site role allowed to see them sees all of them."""
+
+    def scope_q(self, request):
+        return None
+
+
+class CalendarDayAdmin(NationalDataMixin, ReadOnlyScopedAdmin):
+    """The system admin keeps the official calendar (each change recorded by pghistory)."""
+
+    manage_roles = frozenset({Role.SYSTEM_ADMIN})
+    list_display = ("date", "kind", "name", "updated_at")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+    search_fields = ("name",)
+    fields = ("date", "kind", "name")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_manage(request)
+
+
+class CalendarYearAdmin(NationalDataMixin, ReadOnlyScopedAdmin):
+    """A year listed here has all its holidays and make-up working days entered; without it its
+    deadlines are provisional (Monday–Friday) and flagged."""
+
+    manage_roles = frozenset({Role.SYSTEM_ADMIN})
+    list_display = ("year", "source", "updated_at")
+    fields = ("year", "source")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_manage(request)
+
+
+class SweepRunAdmin(NationalDataMixin, ReadOnlyScopedAdmin):
+    """What each scheduled sweep did (``core.sweeps``), read-only."""
+
+    view_roles = frozenset({Role.SYSTEM_ADMIN, Role.AUDITOR})
+    list_display = ("name", "started_at", "finished_at", "outcome", "rows", "summary")
+    list_filter = ("outcome", "name")
+    date_hierarchy = "started_at"
+
+
+class NationalEventAdmin(NationalDataMixin, EventAdmin):
+    pass
+
+
+def _register_core() -> None:
+    from .models import CalendarDay, CalendarYear, SweepRun
+
+    admin_site.register(CalendarDay, CalendarDayAdmin)
+    admin_site.register(CalendarYear, CalendarYearAdmin)
+    admin_site.register(SweepRun, SweepRunAdmin)
+    for model in (CalendarDay, CalendarYear):
+        admin_site.register(model.audit_events.rel.related_model, NationalEventAdmin)
+
+
+_register_core()
+
 __all__ = ["EventAdmin", "ReadOnlyScopedAdmin", "TenantRowAdmin", "region_scope_q", "register_app_models"]

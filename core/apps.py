@@ -1,4 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+
+def _calendar_row_changed(sender, instance, **kwargs):
+    from .holidays import signal_change_on_commit
+    from .models import CalendarDay
+
+    signal_change_on_commit([instance.date.year] if sender is CalendarDay else [instance.year])
+
+
+def _seed_calendar(sender, using, apps=None, **kwargs):
+    from .holidays import seed_calendar_if_empty
+
+    seed_calendar_if_empty(using=using)
 
 
 class CoreConfig(AppConfig):
@@ -13,3 +27,15 @@ class CoreConfig(AppConfig):
         register_nav("首页", "core:home", order=0)
         register_nav("审计与管理", "admin:index", roles=ADMIN_SITE_ROLES, order=900)
         register_nav("接口文档", "api-docs", roles={Role.SYSTEM_ADMIN, Role.REGISTRATION_AUTHORITY}, order=910)
+
+        from .models import CalendarDay, CalendarYear
+
+        # An empty calendar is filled from chinese_calendar after migrate (and after a test flush),
+        # as Django fills content types.
+        post_migrate.connect(_seed_calendar, sender=self, dispatch_uid="core-seed-calendar")
+
+        # A change made in the admin: apps recount the deadlines they store (core.workdays.calendar_changed).
+        for model in (CalendarDay, CalendarYear):
+            post_save.connect(_calendar_row_changed, sender=model, dispatch_uid=f"calendar-changed-save-{model.__name__}")
+            post_delete.connect(_calendar_row_changed, sender=model,
+                                dispatch_uid=f"calendar-changed-delete-{model.__name__}")

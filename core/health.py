@@ -1,4 +1,4 @@
-"""Health of the parts the platform needs: database, Redis, and the last beat tick.
+"""Health of the parts the platform needs: database, Redis, the last beat tick, and the calendar.
 
 The beat tick is written by ``core.tasks.beat_heartbeat``: beat schedules it every 30 s and a
 worker runs it, so a fresh tick proves the broker, beat and at least one worker are all alive.
@@ -45,12 +45,31 @@ def _check_database() -> dict:
     return {"ok": True}
 
 
-def check_all() -> dict:
-    """``{"ok": bool, "checks": {"database": {...}, "redis": {...}, "beat": {...}}}``.
+def _check_calendar() -> dict:
+    """A warning (not a failure) while a deadline counted from today could reach a year that has no
+    official calendar yet: such deadlines are provisional (``core.workdays``)."""
+    from .workdays import LOOKAHEAD_DAYS, lookahead_gaps
 
-    A failing check carries ``error``: a short English reason for operators and monitors.
+    try:
+        missing = lookahead_gaps()
+    except Exception as exc:
+        return {"ok": False, "error": f"unknown: database unavailable ({type(exc).__name__})"}
+    result: dict = {"ok": True, "missing_years": missing, "lookahead_days": LOOKAHEAD_DAYS}
+    if missing:
+        result["warning"] = (f"no official holiday calendar for {', '.join(map(str, missing))}: deadlines counted "
+                             "into it are provisional (Monday-Friday); run manage.py import_calendar")
+    return result
+
+
+def check_all() -> dict:
+    """``{"ok": bool, "checks": {"database", "redis", "beat", "calendar"}, "warnings": [...]}``.
+
+    A failing check carries ``error``: a short English reason for operators and monitors. A check
+    that passes with something to fix soon carries ``warning`` (listed in ``warnings`` too); it does
+    not turn health red.
     """
     checks: dict[str, dict] = {"database": _check_database()}
+    checks["calendar"] = _check_calendar()
     try:
         client = _redis()
         client.ping()
@@ -68,4 +87,5 @@ def check_all() -> dict:
                               "max_age_seconds": BEAT_STALE_SECONDS}
             if age >= BEAT_STALE_SECONDS:
                 checks["beat"]["error"] = f"beat tick stale ({age:.0f} s old; beat or worker stopped)"
-    return {"ok": all(c["ok"] for c in checks.values()), "checks": checks}
+    warnings = [f"{name}: {c['warning']}" for name, c in checks.items() if c.get("warning")]
+    return {"ok": all(c["ok"] for c in checks.values()), "checks": checks, "warnings": warnings}

@@ -2,12 +2,31 @@ from django.conf import settings
 from django.db import models
 
 
+class NotificationType(models.TextChoices):
+    """Every kind of notification the platform sends (a new one is added here, with its migration)."""
+
+    FILING_SUBMITTED = "filing_submitted", "备案待审核"
+    FILING_RESUBMITTED = "filing_resubmitted", "补正后重新提交"
+    FILING_ACCEPTED = "filing_accepted", "备案已通过"
+    FILING_RETURNED = "filing_returned", "备案被退回"
+    FILING_WITHDRAWN = "filing_withdrawn", "备案已撤回"
+    FILING_REVIEW_OVERDUE = "filing_review_overdue", "超过回执期限"
+    FILING_NOTICE_OVERDUE = "filing_notice_overdue", "超过告知期限"
+    INSTITUTION_TERMINATED = "institution_terminated", "机构已终止"
+    INSTITUTION_SUSPENDED = "institution_suspended", "机构暂停服务"
+    INSTITUTION_RESUMED = "institution_resumed", "机构恢复服务"
+    REGISTRATION_RECEIVED = "registration_received", "收到登记信息"
+    CLAIM_SUBMITTED = "claim_submitted", "机构认领待确认"
+    CLAIM_CONFIRMED = "claim_confirmed", "机构认领已确认"
+    CLAIM_REJECTED = "claim_rejected", "机构认领被驳回"
+
+
 class Notification(models.Model):
     """An in-app notification for one user (the notification centre); email is sent alongside."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                              verbose_name="接收人")
-    verb = models.CharField("类型", max_length=40)
+    kind = models.CharField("类型", max_length=40, choices=NotificationType.choices)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     link = models.CharField("链接", max_length=300, blank=True)
@@ -18,3 +37,5 @@ class Notification(models.Model):
         verbose_name = verbose_name_plural = "消息"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(kind__in=NotificationType.values),
+                                              name="notification_kind_known")]

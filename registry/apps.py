@@ -24,3 +24,10 @@ class RegistryConfig(AppConfig):
         register_home_page(roles=ADMIN_SITE_ROLES | {Role.REGISTRATION_AUTHORITY},
                            template="registry/home_admin.html", context=scope_home)
         register_home_page(roles=COMMISSION_STAFF, template="registry/home_commission.html", context=scope_home)
+
+        from core.workdays import calendar_changed
+
+        from .services.deadlines import on_calendar_changed
+
+        # The official calendar changed: the queue's stored deadlines are counted again.
+        calendar_changed.connect(on_calendar_changed, dispatch_uid="registry-filing-deadlines-recount")

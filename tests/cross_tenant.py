@@ -318,7 +318,7 @@ class OtherDistrict:
         from notifications.models import Notification
 
         return self._once("notification", lambda: Notification.objects.create(
-            user=self.user, verb="leak", title=self.NAME, body=self.NAME))
+            user=self.user, kind="claim_rejected", title=self.NAME, body=self.NAME))
 
     @property
     def assignment(self):
@@ -385,7 +385,8 @@ PK_ROUTE_PREFIXES: dict[str, str] = {
 }
 
 # Admin models that are not tenant data (public reference data): their change views are not probed.
-NON_TENANT_ADMIN_APPS = {"regions": "GB/T 2260 region tree, population and policy parameters are public"}
+NON_TENANT_ADMIN_APPS = {"regions": "GB/T 2260 region tree, population and policy parameters are public",
+                         "core": "the official holiday calendar and the sweeps' run log are national, no tenant's"}
 
 
 def _admin_model(route: Route):

@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.deadlines import calendar_warning
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
 
@@ -80,6 +81,14 @@ def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
         "review_overdue": waiting and filing.due_at is not None and filing.due_at < now,
         "notice_overdue": waiting and filing.notice_due_at is not None and filing.notice_due_at < now,
     }
+
+
+def filing_calendar_warning(filing: Filing) -> str | None:
+    """While a filing waits for a decision: the warning that its deadlines were counted through a year
+    without an official calendar (provisional, Monday–Friday), or None."""
+    if filing.status not in REVIEW_QUEUE_STATES:
+        return None
+    return calendar_warning(filing.submitted_at, filing.due_at, filing.notice_due_at)
 
 
 def pending_termination(*, filing: Filing, today: dt.date | None = None) -> dt.date | None:

@@ -14,8 +14,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core.deadlines import due_after
 from core.errors import DomainError, NotFound
-from core.workdays import add_working_days
+from notifications.models import NotificationType
 
 from .. import rules
 from ..models import (
@@ -47,7 +48,7 @@ from .filing_form import (
     filing_update_form,
     void_commitment,
 )
-from .filing_notifications import _notify_on_commit, _operators_of, _reviewers_of, filing_link
+from .filing_notifications import filing_link, notify_operators, notify_reviewers
 from .filing_rows import _locked_filing, _locked_for_transition, _record
 
 __all__ = [
@@ -134,8 +135,8 @@ def filing_submit(*, actor, filing_id: int, expected_version: int | None = None)
     policy = policy_for(filing)
     now = timezone.now()
     filing.submitted_at = now
-    filing.due_at = add_working_days(now, policy.review_working_days, filing.region)
-    filing.notice_due_at = add_working_days(now, policy.notice_working_days, filing.region)
+    filing.due_at = due_after(now, policy.review_working_days, filing.region)
+    filing.notice_due_at = due_after(now, policy.notice_working_days, filing.region)
     filing.staff_snapshot = _staff_snapshot(filing)
     filing.check_results = checks
     filing.changes = compute_changes(filing) if filing.kind == FilingKind.CHANGE else {}
@@ -145,14 +146,11 @@ def filing_submit(*, actor, filing_id: int, expected_version: int | None = None)
         Institution.objects.filter(pk=filing.institution_id).exclude(status=InstitutionStatus.FILING).update(
             status=InstitutionStatus.FILING, updated_at=now)
     _record(filing, actor=actor, action=action, from_status=previous)
-    district_id = filing.district_id
-    verb = "filing_resubmitted" if action == FilingAction.RESUBMIT else "filing_submitted"
-    _notify_on_commit(
-        recipients=lambda: _reviewers_of(district_id), verb=verb,
-        title=f"{filing.name}{'补正后重新提交' if action == FilingAction.RESUBMIT else '提交了'}"
-              f"{filing.get_kind_display()}",
-        body=f"请在 {timezone.localtime(filing.due_at):%Y年%m月%d日} 前完成审核。",
-        link=filing_link(filing, for_reviewer=True))
+    resubmitted = action == FilingAction.RESUBMIT
+    notify_reviewers(
+        filing, kind=NotificationType.FILING_RESUBMITTED if resubmitted else NotificationType.FILING_SUBMITTED,
+        title=f"{filing.name}{'补正后重新提交' if resubmitted else '提交了'}{filing.get_kind_display()}",
+        body=f"请在 {timezone.localtime(filing.due_at):%Y年%m月%d日} 前完成审核。")
     return filing
 
 
@@ -223,10 +221,8 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
         reason = f"终止备案已办结，机构将于 {filing.termination_date:%Y年%m月%d日} 终止"
         title = f"{filing.name}的终止备案已通过，将于 {filing.termination_date:%Y年%m月%d日} 终止"
     _record(filing, actor=actor, action=FilingAction.ACCEPT, from_status=previous, reason=reason)
-    institution_id = filing.institution_id
-    _notify_on_commit(recipients=lambda: _operators_of(institution_id), verb="filing_accepted", title=title,
-                      body="可在备案详情中下载备案回执和基本条件告知书。" if filing.receipt_no else "",
-                      link=filing_link(filing))
+    notify_operators(filing, kind=NotificationType.FILING_ACCEPTED, title=title,
+                     body="可在备案详情中下载备案回执和基本条件告知书。" if filing.receipt_no else "")
     return filing
 
 
@@ -252,10 +248,9 @@ def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version
     previous = apply(filing, t, update_fields=["return_reasons", "check_results", "decided_by"])
     _record(filing, actor=actor, action=FilingAction.RETURN, from_status=previous,
             reason=f"一次性告知需补正事项共 {len(items)} 项", items=items)
-    institution_id = filing.institution_id
-    _notify_on_commit(recipients=lambda: _operators_of(institution_id), verb="filing_returned",
-                      title=f"{filing.name}的{filing.get_kind_display()}被退回，需补正 {len(items)} 项",
-                      body="\n".join(f"{i}. {line}" for i, line in enumerate(items, 1)), link=filing_link(filing))
+    notify_operators(filing, kind=NotificationType.FILING_RETURNED,
+                     title=f"{filing.name}的{filing.get_kind_display()}被退回，需补正 {len(items)} 项",
+                     body="\n".join(f"{i}. {line}" for i, line in enumerate(items, 1)))
     return filing
 
 
@@ -268,12 +263,10 @@ def filing_withdraw(*, actor, filing_id: int) -> Filing:
         Institution.objects.filter(pk=filing.institution_id, status=InstitutionStatus.FILING).update(
             status=InstitutionStatus.REGISTERED, updated_at=timezone.now())
     _record(filing, actor=actor, action=FilingAction.WITHDRAW, from_status=previous)
-    institution_id, district_id = filing.institution_id, filing.district_id
     was_submitted = filing.submitted_at is not None  # the commission has seen it: tell its reviewers too
     title = f"{filing.name}的{filing.get_kind_display()}已撤回"
-    _notify_on_commit(recipients=lambda: _operators_of(institution_id), verb="filing_withdrawn", title=title,
-                      body=f"撤回人：{actor}。", link=filing_link(filing))
+    notify_operators(filing, kind=NotificationType.FILING_WITHDRAWN, title=title, body=f"撤回人：{actor}。")
     if was_submitted:
-        _notify_on_commit(recipients=lambda: _reviewers_of(district_id), verb="filing_withdrawn", title=title,
-                          body="机构已撤回该备案，无需继续审核。", link=filing_link(filing, for_reviewer=True))
+        notify_reviewers(filing, kind=NotificationType.FILING_WITHDRAWN, title=title,
+                         body="机构已撤回该备案，无需继续审核。")
     return filing

@@ -16,16 +16,19 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import Assignment, User
 from accounts.roles import REVIEWERS, Role
-from accounts.selectors import role_conflict, scope_of
+from accounts.selectors import operators_of, reviewers_of, role_conflict, scope_of
 from accounts.services import assignment_grant
 from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
 from core.permissions import acting_assignments, require_role
 from core.validators import validate_mobile, validate_uscc
+from notifications.models import NotificationType
+from notifications.services import notify_on_commit
 from regions.models import Region
 
 from ..models import (
@@ -122,26 +125,6 @@ def _authority_covers(actor: User, region: Region) -> bool:
                for a in acting_assignments(actor))
 
 
-def _reviewers_of(district_id: str) -> list[User]:
-    seen: set[int] = set()
-    users = []
-    for a in (Assignment.objects.filter(role__in=REVIEWERS, region_id=district_id, is_active=True,
-                                        user__is_active=True).select_related("user").order_by("id")):
-        if a.user_id not in seen:
-            seen.add(a.user_id)
-            users.append(a.user)
-    return users
-
-
-def _notify_on_commit(*, users, verb: str, title: str, body: str = "", link: str = "") -> None:
-    def send():
-        from notifications.services import notify
-
-        notify(users=users() if callable(users) else users, verb=verb, title=title, body=body, link=link)
-
-    transaction.on_commit(send)
-
-
 # --- registration push -----------------------------------------------------------------------------
 
 @transaction.atomic
@@ -183,10 +166,12 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                 "institution").get(uscc=uscc)
             _registration_update(registration, clean, region, actor)
             return registration, False
-    _notify_on_commit(users=lambda: _reviewers_of(region.tenant_district_id), verb="registration_received",
-                      title=f"收到登记信息：{clean['name']}",
-                      body=f"{institution.registration_authority}推送了“{clean['name']}”（{uscc}）的登记信息，"
-                           "该机构尚未备案。")
+    district_id = region.tenant_district_id
+    notify_on_commit(kind=NotificationType.REGISTRATION_RECEIVED, recipients=lambda: reviewers_of(district_id),
+                     title=f"收到登记信息：{clean['name']}",
+                     body=f"{institution.registration_authority}推送了“{clean['name']}”（{uscc}）的登记信息，"
+                          "该机构尚未备案。",
+                     link=reverse("registry:institution_detail", args=[institution.pk]))
     return registration, True
 
 
@@ -320,10 +305,10 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
         claim = InstitutionClaim(institution=institution, user=actor)
         claim.save()
     district_id = institution.district_id
-    _notify_on_commit(users=lambda: _reviewers_of(district_id), verb="claim_submitted",
-                      title=f"机构认领待确认：{institution.name}",
-                      body=f"{actor}申请认领“{institution.name}”（{code}），请核实后确认或驳回。",
-                      link="/registry/claims/")
+    notify_on_commit(kind=NotificationType.CLAIM_SUBMITTED, recipients=lambda: reviewers_of(district_id),
+                     title=f"机构认领待确认：{institution.name}",
+                     body=f"{actor}申请认领“{institution.name}”（{code}），请核实后确认或驳回。",
+                     link=reverse("registry:claim_list"))
     return claim
 
 
@@ -348,8 +333,9 @@ def claim_confirm(*, actor: User, claim_id: int) -> InstitutionClaim:
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "decided_by", "decided_at"])
     assignment_grant(actor=actor, user=claim.user, role=Role.OPERATOR, scope=claim.institution.uscc)
-    _notify_on_commit(users=[claim.user], verb="claim_confirmed", title=f"机构认领已确认：{claim.institution.name}",
-                      body="您现在可以以举办者/负责人身份办理该机构的备案。", link="/registry/")
+    notify_on_commit(kind=NotificationType.CLAIM_CONFIRMED, recipients=[claim.user],
+                     title=f"机构认领已确认：{claim.institution.name}",
+                     body="您现在可以以举办者/负责人身份办理该机构的备案。", link=reverse("registry:operator_home"))
     return claim
 
 
@@ -368,8 +354,9 @@ def claim_reject(*, actor: User, claim_id: int, note: str) -> InstitutionClaim:
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "note", "decided_by", "decided_at"])
-    _notify_on_commit(users=[claim.user], verb="claim_rejected", title=f"机构认领被驳回：{claim.institution.name}",
-                      body=f"驳回原因：{claim.note}", link="/registry/claim/")
+    notify_on_commit(kind=NotificationType.CLAIM_REJECTED, recipients=[claim.user],
+                     title=f"机构认领被驳回：{claim.institution.name}",
+                     body=f"驳回原因：{claim.note}", link=reverse("registry:claim"))
     return claim
 
 
@@ -397,12 +384,6 @@ def institution_update_contact(*, actor: User, institution_id: int, data: dict) 
 REASON_MAX_LENGTH = 300
 
 
-def _operators_of(institution_id: int) -> list[User]:
-    return [a.user for a in Assignment.objects.filter(role=Role.OPERATOR, institution_id=institution_id,
-                                                      is_active=True, user__is_active=True)
-            .select_related("user").order_by("id")]
-
-
 def _status_move(*, actor: User, institution_id: int, reason: str, source: str, target: str, action: str,
                  verb: str, title: str, body: str) -> Institution:
     institution = Institution.objects.locked().filter(pk=institution_id).first()
@@ -424,8 +405,9 @@ def _status_move(*, actor: User, institution_id: int, reason: str, source: str, 
     with pghistory.context(institution_action=verb, reason=reason):
         institution.status = target
         institution.save(update_fields=["status", "updated_at"])
-    _notify_on_commit(users=lambda: _operators_of(institution.pk), verb=verb, title=f"{title}：{institution.name}",
-                      body=f"{body}原因：{reason}", link="/registry/")
+    institution_id = institution.pk
+    notify_on_commit(kind=verb, recipients=lambda: operators_of(institution_id), title=f"{title}：{institution.name}",
+                     body=f"{body}原因：{reason}", link=reverse("registry:operator_home"))
     return institution
 
 
@@ -434,7 +416,7 @@ def institution_suspend(*, actor: User, institution_id: int, reason: str) -> Ins
     """The district suspends a filed institution's service (已备案 → 暂停服务), with a reason."""
     return _status_move(actor=actor, institution_id=institution_id, reason=reason,
                         source=InstitutionStatus.FILED, target=InstitutionStatus.SUSPENDED, action="暂停服务",
-                        verb="institution_suspended", title="机构已被暂停服务",
+                        verb=NotificationType.INSTITUTION_SUSPENDED, title="机构已被暂停服务",
                         body="所在区县卫生健康部门已暂停本机构的托育服务。")
 
 
@@ -443,7 +425,7 @@ def institution_resume(*, actor: User, institution_id: int, reason: str) -> Inst
     """The district lets a suspended institution resume (暂停服务 → 已备案), with a reason."""
     return _status_move(actor=actor, institution_id=institution_id, reason=reason,
                         source=InstitutionStatus.SUSPENDED, target=InstitutionStatus.FILED, action="恢复服务",
-                        verb="institution_resumed", title="机构已恢复服务",
+                        verb=NotificationType.INSTITUTION_RESUMED, title="机构已恢复服务",
                         body="所在区县卫生健康部门已恢复本机构的托育服务。")
 
 

@@ -182,9 +182,8 @@ def staff_reveal_id_number(*, actor: User, staff_id: int, request=None) -> str:
 
 
 # pg_advisory_xact_lock keys: (namespace, hashtext(id_number_hash)) serialises one person's
-# matches; the sweep's single key keeps two sweeps from running at once.
+# matches (the sweep's own lock is core.sweeps').
 PERSON_LOCK_NAMESPACE = 7_302
-SWEEP_LOCK = 7_302_001
 
 
 def _conflicting_with(staff: Staff, today) -> Q:
@@ -270,16 +269,15 @@ def staff_conflicts_sweep() -> dict[str, int]:
     reopen resolved ones whose rows conflict again, resolve open ones that no longer hold (an end
     date has passed, a date or ID number changed). Catches the adds that raced each other.
 
-    Set-based (one INSERT ... SELECT self-join on the hash, two UPDATEs), idempotent, and
-    serialised by a transaction-scoped advisory lock, so two sweeps at once do the work once.
-    Call with scopes disabled (the task does). Returns the counts of created, reopened, resolved.
+    Set-based (one INSERT ... SELECT self-join on the hash, two UPDATEs) and idempotent. Registered
+    as ``registry.staff_conflicts`` (``registry/sweeps.py``): ``core.sweeps.run_sweep`` runs it with
+    scopes disabled under the sweep's lock, so two runs at once do the work once, and logs the run.
+    Returns the counts of created, reopened, resolved.
     """
     from regions.models import Region
 
     now = timezone.now()
     today = timezone.localdate()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK])
     flags = StaffConflictFlag.objects
     resolved = flags.filter(resolved_at__isnull=True).exclude(_flag_holds(today)).update(resolved_at=now)
     reopened = flags.filter(resolved_at__isnull=False).filter(_flag_holds(today)).update(resolved_at=None)

@@ -1,27 +1,26 @@
-"""Daily sweeps, run by ``registry.tasks``: filing deadlines passed, and terminations whose date came.
+"""Registry's daily sweeps (registered in ``registry/sweeps.py``, run by ``core.sweeps.run_sweep``):
+filing deadlines passed, and terminations whose date came.
 
-Each sweep is set-based: one ``INSERT ... SELECT`` / ``UPDATE ... RETURNING`` finds and marks the
-rows due (never a Python loop over all filings or institutions); only the rows marked in this run
-are read back to word their notifications. Each is idempotent: a marker ``FilingEvent`` (one per
-filing and deadline since its latest submission; one per termination taking effect) records what
-was done, and a row with a marker is never picked again. Two runs at once are serialised by a
-transaction-scoped advisory lock, so the second sees the first's markers and does nothing.
-
-Call with scopes disabled (the tasks do): the sweeps span every district.
+Each is set-based: one ``INSERT ... SELECT`` / ``UPDATE ... RETURNING`` finds and marks the rows due
+(never a Python loop over all filings or institutions); only the rows marked in this run are read
+back to word their notifications. Each is idempotent: a marker ``FilingEvent`` (one per filing and
+deadline since its latest submission; one per termination taking effect) records what was done,
+and a row with a marker is never picked again. ``run_sweep`` holds the sweep's advisory lock and
+writes the run log; it runs them with scopes disabled (the sweeps span every district).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
-from django.db import connection, transaction
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Assignment
-from accounts.roles import REVIEWERS, Role
-from notifications.models import Notification
-from notifications.services import notify_many
+from accounts.selectors import operators_by_institution, reviewers_by_district
+from core.sweeps import Deadline, EventMarker, Notice, OverdueSweep
+from notifications.models import NotificationType
+from notifications.services import notify_each
 
 from ..models import (
     NOTICE_OVERDUE,
@@ -35,37 +34,10 @@ from ..models import (
     InstitutionStatus,
 )
 from ..workflow import REVIEW_QUEUE_STATES
-from .filings import filing_link
-
-# pg_advisory_xact_lock keys (arbitrary constants, one per sweep).
-DEADLINE_LOCK = 7_301_001
-TERMINATION_LOCK = 7_301_002
+from .filing_notifications import filing_link
 
 _EVENT_COLUMNS = ("filing_id, action, from_status, to_status, actor_id, reason, items, created_at, "
                   "region_id, province_id, city_id, district_id")
-
-
-def _lock(key: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def _reviewers_by_district(district_ids) -> dict[str, list]:
-    users: dict[str, list] = defaultdict(list)
-    for a in (Assignment.objects.filter(role__in=REVIEWERS, region_id__in=set(district_ids), is_active=True,
-                                        user__is_active=True).select_related("user").order_by("id")):
-        if all(u.pk != a.user_id for u in users[a.region_id]):
-            users[a.region_id].append(a.user)
-    return users
-
-
-def _operators_by_institution(institution_ids) -> dict[int, list]:
-    users: dict[int, list] = defaultdict(list)
-    for a in (Assignment.objects.filter(role=Role.OPERATOR, institution_id__in=set(institution_ids),
-                                        is_active=True, user__is_active=True).select_related("user").order_by("id")):
-        if all(u.pk != a.user_id for u in users[a.institution_id]):
-            users[a.institution_id].append(a.user)
-    return users
 
 
 def _date(value) -> str:
@@ -74,71 +46,52 @@ def _date(value) -> str:
 
 # --- deadlines -------------------------------------------------------------------------------------
 
-# (marker action, deadline column, notification verb, title, body)
-DEADLINES = (
-    (REVIEW_OVERDUE, "due_at", "filing_review_overdue", "{name}的{kind}已超过回执期限",
-     "回执期限为 {deadline}。请尽快出具备案回执，或退回并一次性告知需补正事项。"),
-    (NOTICE_OVERDUE, "notice_due_at", "filing_notice_overdue", "{name}的{kind}已超过告知期限",
-     "不符合条件的告知期限为 {deadline}。请尽快退回并一次性告知需补正事项，或出具备案回执。"),
+def _reviewers_of_filings(filings: list[Filing]) -> dict[int, list]:
+    by_district = reviewers_by_district(f.district_id for f in filings)
+    return {f.pk: by_district[f.district_id] for f in filings}
+
+
+def _overdue_message(title: str, body: str, column: str):
+    def message(f: Filing) -> tuple[str, str]:
+        text = {"name": f.name, "kind": f.get_kind_display(), "deadline": _date(getattr(f, column))}
+        return title.format(**text), body.format(**text)
+
+    return message
+
+
+# Tell each district's reviewers and admins, once per filing and deadline, that a submitted or
+# resubmitted filing is past its receipt deadline (``due_at``, 5 working days) or its
+# non-compliance notice deadline (``notice_due_at``, 15; a return with itemised reasons is that
+# notice). A resubmission sets new deadlines, which are swept afresh. Returns how many filings were
+# newly marked per deadline and how many notifications were sent.
+filing_deadline_sweep = OverdueSweep(
+    model=Filing,
+    where=Q(status__in=REVIEW_QUEUE_STATES),
+    deadlines=(
+        Deadline(REVIEW_OVERDUE, "due_at", NotificationType.FILING_REVIEW_OVERDUE, _overdue_message(
+            "{name}的{kind}已超过回执期限", "回执期限为 {deadline}。请尽快出具备案回执，或退回并一次性告知需补正事项。",
+            "due_at")),
+        Deadline(NOTICE_OVERDUE, "notice_due_at", NotificationType.FILING_NOTICE_OVERDUE, _overdue_message(
+            "{name}的{kind}已超过告知期限", "不符合条件的告知期限为 {deadline}。请尽快退回并一次性告知需补正事项，或出具备案回执。",
+            "notice_due_at")),
+    ),
+    marker=EventMarker(FilingEvent, fk="filing", since="submitted_at",
+                       values={"from_status": "r.status", "to_status": "r.status", "reason": "''",
+                               "items": "'[]'::jsonb"}),
+    recipients=_reviewers_of_filings,
+    link=lambda f: filing_link(f, for_reviewer=True),
+    send=notify_each,
 )
-
-
-@transaction.atomic
-def filing_deadline_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Tell each district's reviewers and admins, once per filing and deadline, that a submitted or
-    resubmitted filing is past its receipt deadline (``due_at``, 5 working days) or its
-    non-compliance notice deadline (``notice_due_at``, 15; a return with itemised reasons is that
-    notice). A resubmission sets new deadlines, which are swept afresh.
-
-    Returns how many filings were newly marked per deadline and how many notifications were sent.
-    """
-    now = now or timezone.now()
-    clock = timezone.now()
-    _lock(DEADLINE_LOCK)
-    events, filings = FilingEvent._meta.db_table, Filing._meta.db_table
-    marked: dict[str, list[int]] = {}
-    with connection.cursor() as cursor:
-        for action, column, *_ in DEADLINES:
-            # The marker's time is the clock's, so "since the latest submission" holds whatever ``now`` is.
-            cursor.execute(
-                f"""INSERT INTO {events} ({_EVENT_COLUMNS})
-                    SELECT f.id, %(action)s, f.status, f.status, NULL, '', '[]'::jsonb, %(clock)s,
-                           f.region_id, f.province_id, f.city_id, f.district_id
-                      FROM {filings} f
-                     WHERE f.status = ANY(%(queue)s) AND f.{column} < %(now)s
-                       AND NOT EXISTS (SELECT 1 FROM {events} e
-                                        WHERE e.filing_id = f.id AND e.action = %(action)s
-                                          AND e.created_at >= COALESCE(f.submitted_at, '-infinity'))
-                    RETURNING filing_id""",  # noqa: S608 - table and column names are ours, values bound
-                {"action": action, "clock": clock, "queue": sorted(REVIEW_QUEUE_STATES), "now": now})
-            marked[action] = [row[0] for row in cursor.fetchall()]
-
-    ids = {pk for pks in marked.values() for pk in pks}
-    rows = []
-    if ids:
-        found = {f.pk: f for f in Filing.objects.filter(pk__in=ids)}
-        reviewers = _reviewers_by_district(f.district_id for f in found.values())
-        for action, column, verb, title, body in DEADLINES:
-            for pk in marked[action]:
-                f = found[pk]
-                text = {"name": f.name, "kind": f.get_kind_display(), "deadline": _date(getattr(f, column))}
-                rows += [Notification(user=u, verb=verb, title=title.format(**text), body=body.format(**text),
-                                      link=filing_link(f, for_reviewer=True)) for u in reviewers[f.district_id]]
-    sent = notify_many(rows)
-    return {REVIEW_OVERDUE: len(marked[REVIEW_OVERDUE]), NOTICE_OVERDUE: len(marked[NOTICE_OVERDUE]),
-            "notified": len(sent)}
 
 
 # --- terminations ----------------------------------------------------------------------------------
 
-@transaction.atomic
 def termination_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """End the service of institutions whose accepted termination's date has come (status
     terminated), mark the termination filing's history and tell the operators and reviewers.
     A termination accepted with a date today or earlier already ended the institution at once."""
     today = today or timezone.localdate()
     clock = timezone.now()
-    _lock(TERMINATION_LOCK)
     events, filings, institutions = FilingEvent._meta.db_table, Filing._meta.db_table, Institution._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -162,17 +115,17 @@ def termination_sweep(*, today: dt.date | None = None) -> dict[str, int]:
              "action": TERMINATION_EFFECTIVE, "reason": "终止日期已到，机构已终止"})
         ended = [row[0] for row in cursor.fetchall()]
 
-    rows = []
+    notices = []
     if ended:
         found = list(Filing.objects.filter(pk__in=ended))
-        operators = _operators_by_institution(f.institution_id for f in found)
-        reviewers = _reviewers_by_district(f.district_id for f in found)
+        operators = operators_by_institution(f.institution_id for f in found)
+        reviewers = reviewers_by_district(f.district_id for f in found)
         for f in found:
             title = f"{f.name}已于 {_date(f.termination_date)} 终止"
             body = "终止备案的终止日期已到，机构状态已变更为已终止。"
-            rows += [Notification(user=u, verb="institution_terminated", title=title, body=body,
-                                  link=filing_link(f)) for u in operators[f.institution_id]]
-            rows += [Notification(user=u, verb="institution_terminated", title=title, body=body,
-                                  link=filing_link(f, for_reviewer=True)) for u in reviewers[f.district_id]]
-    sent = notify_many(rows)
+            kind = NotificationType.INSTITUTION_TERMINATED
+            notices += [Notice(u, kind, title, body, filing_link(f)) for u in operators[f.institution_id]]
+            notices += [Notice(u, kind, title, body, filing_link(f, for_reviewer=True))
+                        for u in reviewers[f.district_id]]
+    sent = notify_each(notices)
     return {"terminated": len(ended), "notified": len(sent)}

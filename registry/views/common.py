@@ -62,7 +62,7 @@ def post_version(request) -> int | None:
 def filing_context(filing) -> dict:
     """What the status page and the review page show of a filing (all read here, none in templates)."""
     from registry.models import SWEEP_EVENT_LABELS, FilingKind, FilingStatus, ServiceType
-    from registry.selectors.filings import filing_diff, filing_history
+    from registry.selectors.filings import filing_calendar_warning, filing_diff, filing_history
     from registry.workflow import FilingAction
 
     actions, statuses, services = dict(FilingAction.choices), dict(FilingStatus.choices), dict(ServiceType.choices)
@@ -74,6 +74,7 @@ def filing_context(filing) -> dict:
         e.to_label = statuses.get(e.to_status, "")
     return {
         "filing": filing,
+        "calendar_warning": filing_calendar_warning(filing),
         "classes": list(filing.classes.all()),
         "documents": list(filing.documents.all()),
         "history": history,

@@ -131,6 +131,8 @@ def test_user_history_never_holds_the_password(reviewer):
 # Models whose changes are not recorded by pghistory, each with the reason.
 UNTRACKED = {
     "notifications.Notification": "a per-user inbox; the transitions it announces are audited where they happen",
+    "core.SweepRun": "the sweeps' own run log, written only by core.sweeps.run_sweep; nobody edits it (read-only "
+                     "in the admin) and what each sweep changed is audited on the rows it changed",
 }
 # Append-only models (protected by a trigger): the row is itself the audit record.
 APPEND_ONLY = {"accounts.AuthEvent", "registry.FilingEvent"}

@@ -72,3 +72,30 @@ def test_healthz_needs_no_login_and_leaks_nothing(client, tick, db):
     tick(1)
     body = client.get("/healthz").content.decode()
     assert "postgres" not in body.lower() and "password" not in body.lower()
+
+
+@pytest.mark.django_db
+def test_a_missing_calendar_year_is_a_warning_not_a_failure(client, tick):
+    """A deadline counted from today could reach a year with no official calendar: /healthz says so."""
+    import datetime as dt
+
+    from core.models import CalendarYear
+    from core.workdays import CHINA_TZ, LOOKAHEAD_DAYS
+
+    tick(5)
+    today = dt.datetime.now(CHINA_TZ).date()
+    for year in range(today.year, (today + dt.timedelta(days=LOOKAHEAD_DAYS)).year + 1):
+        CalendarYear.objects.get_or_create(year=year, defaults={"source": "测试"})
+    body = client.get("/healthz").json()
+    assert body["checks"]["calendar"] == {"ok": True, "missing_years": [], "lookahead_days": LOOKAHEAD_DAYS}
+    assert body["warnings"] == []
+
+    CalendarYear.objects.filter(year=today.year).delete()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    calendar = body["checks"]["calendar"]
+    assert calendar["ok"] is True and today.year in calendar["missing_years"]
+    assert str(today.year) in calendar["warning"] and "import_calendar" in calendar["warning"]
+    assert body["warnings"] == [f"calendar: {calendar['warning']}"]

@@ -41,8 +41,8 @@ def test_operator_menu_and_unread_count(login, make_account, regions):
     with scopes_disabled():
         institution = InstitutionFactory()
     operator = make_account("menu_op", "operator", institution.uscc)
-    Notification.objects.create(user=operator, verb="test", title="一条消息")
-    Notification.objects.create(user=operator, verb="test", title="两条消息")
+    Notification.objects.create(user=operator, kind="filing_submitted", title="一条消息")
+    Notification.objects.create(user=operator, kind="filing_submitted", title="两条消息")
     body = login(operator).get("/").content.decode()
     assert menu(body) == ["首页", "我的机构"]
     assert 'data-testid="unread-count">2<' in body

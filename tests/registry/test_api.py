@@ -185,7 +185,7 @@ def test_suspend_and_resume_through_api(reviewer, other_reviewer, op, xihu, djan
     assert done.status_code == 200 and done.json()["status"] == "suspended"
     from notifications.models import Notification
 
-    assert Notification.objects.filter(user=op, verb="institution_suspended").exists()
+    assert Notification.objects.filter(user=op, kind="institution_suspended").exists()
     assert api(reviewer).post(f"{url}/suspend/", {"reason": "再次"}, format="json").status_code == 409
     back = api(reviewer).post(f"{url}/resume/", {"reason": "整改合格"}, format="json")
     assert back.status_code == 200 and back.json()["status"] == "filed"

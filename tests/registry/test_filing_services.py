@@ -77,7 +77,7 @@ def test_whole_initial_lifecycle(institution, operator, reviewer, django_capture
     assert len(filing.staff_snapshot) == 7
     assert all("********" in s["id_number_masked"] and len(s["id_number_hash"]) == 64 for s in filing.staff_snapshot)
     assert reload(Institution, institution.pk).status == InstitutionStatus.FILING
-    assert Notification.objects.filter(user=reviewer, verb="filing_submitted").count() == 1
+    assert Notification.objects.filter(user=reviewer, kind="filing_submitted").count() == 1
 
     with as_(reviewer):
         assert [f.pk for f in review_queue(filters={})] == [filing.pk]
@@ -93,7 +93,7 @@ def test_whole_initial_lifecycle(institution, operator, reviewer, django_capture
     assert (inst.status, inst.current_filing_id, inst.receipt_no) == (InstitutionStatus.FILED, filing.pk,
                                                                       filing.receipt_no)
     assert inst.filed_on == timezone.localdate() and inst.contact_phone == "13800138000"
-    assert Notification.objects.filter(user=operator, verb="filing_accepted",
+    assert Notification.objects.filter(user=operator, kind="filing_accepted",
                                        title__contains=filing.receipt_no).count() == 1
     assert event_actions(filing) == ["create", "submit", "accept"]
     with scopes_disabled():
@@ -201,7 +201,7 @@ def test_return_lists_reviewer_reasons_and_failed_checks_in_one_notice(
     with scopes_disabled():
         event = filing_history(filing=filing)[-1]
     assert event.items == filing.return_reasons and event.actor == reviewer
-    note = Notification.objects.get(user=operator, verb="filing_returned")
+    note = Notification.objects.get(user=operator, kind="filing_returned")
     assert "需补正 2 项" in note.title and "营业执照扫描件不清晰" in note.body and stale.name in note.body
 
     with as_(operator), pytest.raises(DomainError) as exc:
@@ -383,7 +383,7 @@ def test_termination_with_a_future_date_keeps_the_institution_in_service_until_t
     assert reload(Institution, institution.pk).status == InstitutionStatus.FILED  # still in service
     with scopes_disabled():
         assert pending_termination(filing=Filing.objects.select_related("institution").get(pk=term.pk)) == date
-    assert Notification.objects.get(user=operator, verb="filing_accepted").title == (
+    assert Notification.objects.get(user=operator, kind="filing_accepted").title == (
         f"{institution.name}的终止备案已通过，将于 {date:%Y年%m月%d日} 终止")
     # No new filing while the termination is pending.
     with as_(operator), pytest.raises(DomainError) as exc:
@@ -407,7 +407,7 @@ def test_termination_dated_today_terminates_at_once(institution, operator, revie
     with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
         svc.filing_accept(actor=reviewer, filing_id=term.pk)
     assert reload(Institution, institution.pk).status == InstitutionStatus.TERMINATED
-    assert Notification.objects.get(user=operator, verb="filing_accepted").title == (
+    assert Notification.objects.get(user=operator, kind="filing_accepted").title == (
         f"{institution.name}的终止备案已办结，机构已终止")
 
 
@@ -495,7 +495,7 @@ def test_withdrawing_a_draft_tells_the_institutions_operators_only(
         draft = svc.filing_create(actor=operator, institution_id=institution.pk)
         with django_capture_on_commit_callbacks(execute=True):
             svc.filing_withdraw(actor=operator, filing_id=draft.pk)
-    assert {n.user_id for n in Notification.objects.filter(verb="filing_withdrawn")} == {operator.pk, colleague.pk}
+    assert {n.user_id for n in Notification.objects.filter(kind="filing_withdrawn")} == {operator.pk, colleague.pk}
     assert not Notification.objects.filter(user=reviewer).exists()
     # One message per recipient (they do not see each other's address), with an absolute link.
     assert sorted(m.to for m in mailoutbox) == sorted([[operator.email], [colleague.email]])
@@ -516,9 +516,9 @@ def test_withdrawing_after_a_return_also_tells_the_reviewers(
         svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["消防证明模糊"])
     with as_(operator), django_capture_on_commit_callbacks(execute=True):
         svc.filing_withdraw(actor=operator, filing_id=filing.pk)
-    [to_reviewer] = Notification.objects.filter(user=reviewer, verb="filing_withdrawn")
+    [to_reviewer] = Notification.objects.filter(user=reviewer, kind="filing_withdrawn")
     assert to_reviewer.link == f"/registry/review/{filing.pk}/"
-    assert Notification.objects.filter(user=operator, verb="filing_withdrawn").count() == 1
+    assert Notification.objects.filter(user=operator, kind="filing_withdrawn").count() == 1
     [mail_to_reviewer] = [m for m in mailoutbox if m.to == [reviewer.email]]
     assert f"{BASE}/registry/review/{filing.pk}/" in mail_to_reviewer.body
 
@@ -532,10 +532,10 @@ def test_resubmission_tells_the_reviewers_with_the_new_deadline(
     with as_(operator), django_capture_on_commit_callbacks(execute=True):
         svc.filing_submit(actor=operator, filing_id=filing.pk)
     filing = reload(Filing, filing.pk)
-    [note] = Notification.objects.filter(user=reviewer, verb="filing_resubmitted")
+    [note] = Notification.objects.filter(user=reviewer, kind="filing_resubmitted")
     assert note.title == f"{filing.name}补正后重新提交备案"
     assert f"{timezone.localtime(filing.due_at):%Y年%m月%d日}" in note.body
-    assert not Notification.objects.filter(verb="filing_submitted").exists()
+    assert not Notification.objects.filter(kind="filing_submitted").exists()
     [message] = mailoutbox
     assert message.to == [reviewer.email] and f"{BASE}/registry/review/{filing.pk}/" in message.body
 

@@ -1,7 +1,8 @@
 """Daily sweeps: filings past the receipt / notice deadlines, and terminations whose date has come.
 
-Service tests (idempotent, once per filing and deadline, bounded queries, two runs at once), and the
-Celery tasks run by a REAL worker against Redis, as in tests/core/test_tasks.py.
+Run as scheduled, through ``core.sweeps.run_sweep`` (lock, run log): idempotent, once per filing and
+deadline, bounded queries, two runs at once; and the Celery task run by a REAL worker against
+Redis, as in tests/core/test_tasks.py.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.selectors import scope_of
+from core.models import SweepOutcome, SweepRun
+from core.sweeps import run_sweep
 from core.tenancy import tenant_scope
 from notifications.models import Notification
 from registry.models import Filing, FilingEvent, FilingStatus, Institution, InstitutionStatus
 from registry.services import filings as svc
-from registry.services.sweeps import filing_deadline_sweep, termination_sweep
+from registry.sweeps import FILING_DEADLINES, TERMINATIONS
 from tests.concurrency import run_in_threads
 from tests.factories import FilingFactory, InstitutionFactory, make_ready_filing
 
@@ -56,7 +59,7 @@ def as_(user):
 def notes(user, verb=None):
     qs = Notification.objects.filter(user=user)
     if verb:
-        qs = qs.filter(verb=verb)
+        qs = qs.filter(kind=verb)
     return list(qs.order_by("id"))
 
 
@@ -76,8 +79,13 @@ def queued(status=FilingStatus.SUBMITTED, *, due, notice, region_id="330106001",
 
 
 def sweep(capture, **kwargs):
-    with scopes_disabled(), capture(execute=True):
-        return filing_deadline_sweep(**kwargs)
+    with capture(execute=True):
+        return run_sweep(FILING_DEADLINES, **kwargs).summary
+
+
+def termination_sweep(capture, **kwargs):
+    with capture(execute=True):
+        return run_sweep(TERMINATIONS, **kwargs).summary
 
 
 # --- deadline sweep --------------------------------------------------------------------------------
@@ -154,15 +162,21 @@ def test_a_resubmission_has_new_deadlines_that_are_swept_afresh(
 @pytest.mark.django_db
 def test_deadline_sweep_queries_do_not_grow_with_rows(regions, reviewer, admin, django_assert_max_num_queries,
                                                       django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     for _ in range(3):
         queued(due=-1, notice=-1)
-    with django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as small_queries:
         small = sweep(django_capture_on_commit_callbacks)
     for _ in range(30):
         queued(due=-1, notice=-1)
-    with django_assert_max_num_queries(8):
+    with CaptureQueriesContext(connection) as large_queries:
         large = sweep(django_capture_on_commit_callbacks)
     assert (small["review_overdue"], large["review_overdue"], large["notified"]) == (3, 30, 120)
+    # The same statements whatever the number of rows: run log (2), savepoint (2), lock, two markers,
+    # the marked filings, their reviewers, the notifications.
+    assert len(large_queries.captured_queries) == len(small_queries.captured_queries) <= 12
 
 
 # --- termination sweep -----------------------------------------------------------------------------
@@ -192,8 +206,7 @@ def test_termination_sweep_ends_service_on_the_date_once(regions, reviewer, make
         untouched = InstitutionFactory(status=InstitutionStatus.FILED)
     operator = with_email(make_account("op_due", "operator", due.uscc))
 
-    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
-        result = termination_sweep(today=today)
+    result = termination_sweep(django_capture_on_commit_callbacks, today=today)
 
     assert result == {"terminated": 1, "notified": 2}
     assert status_of(due) == InstitutionStatus.TERMINATED
@@ -206,12 +219,10 @@ def test_termination_sweep_ends_service_on_the_date_once(regions, reviewer, make
     assert len(notes(reviewer, "institution_terminated")) == 1
     assert sorted(m.to[0] for m in mail.outbox) == sorted([operator.email, reviewer.email])
 
-    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
-        assert termination_sweep(today=today) == {"terminated": 0, "notified": 0}
+    assert termination_sweep(django_capture_on_commit_callbacks, today=today) == {"terminated": 0, "notified": 0}
     assert markers(due_filing, "termination_effective") == 1
 
-    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
-        assert termination_sweep(today=today + dt.timedelta(days=10))["terminated"] == 1
+    assert termination_sweep(django_capture_on_commit_callbacks, today=today + dt.timedelta(days=10))["terminated"] == 1
     assert status_of(later) == InstitutionStatus.TERMINATED and markers(later_filing, "termination_effective") == 1
 
 
@@ -221,30 +232,26 @@ def test_termination_sweep_ends_service_on_the_date_once(regions, reviewer, make
 def test_two_deadline_sweeps_at_once_notify_once(regions, reviewer):
     filings = [queued(due=-1, notice=-1) for _ in range(20)]
 
-    def job():
-        with scopes_disabled():
-            return filing_deadline_sweep()
-
-    results = run_in_threads([job, job, job])
+    results = run_in_threads([lambda: run_sweep(FILING_DEADLINES)] * 3)
     assert not any(isinstance(r, Exception) for r in results), results
-    assert sum(r["review_overdue"] for r in results) == 20 and sum(r["notice_overdue"] for r in results) == 20
+    # Whichever ran did the work once; the others were skipped while it held the lock, or found nothing.
+    assert sum(r.summary.get("review_overdue", 0) for r in results) == 20
+    assert sum(r.summary.get("notice_overdue", 0) for r in results) == 20
+    assert {r.outcome for r in results} <= {SweepOutcome.OK, SweepOutcome.SKIPPED}
     assert all(markers(f, "review_overdue") == 1 and markers(f, "notice_overdue") == 1 for f in filings)
     assert Notification.objects.filter(user=reviewer).count() == 40
+    assert SweepRun.objects.filter(name=FILING_DEADLINES).count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_termination_sweeps_at_once_terminate_once(regions, reviewer):
     pairs = [terminating(timezone.localdate()) for _ in range(10)]
 
-    def job():
-        with scopes_disabled():
-            return termination_sweep()
-
-    results = run_in_threads([job, job])
+    results = run_in_threads([lambda: run_sweep(TERMINATIONS)] * 2)
     assert not any(isinstance(r, Exception) for r in results), results
-    assert sum(r["terminated"] for r in results) == 10
+    assert sum(r.summary.get("terminated", 0) for r in results) == 10
     assert all(markers(f, "termination_effective") == 1 for _, f in pairs)
-    assert Notification.objects.filter(user=reviewer, verb="institution_terminated").count() == 10
+    assert Notification.objects.filter(user=reviewer, kind="institution_terminated").count() == 10
 
 
 # --- through a real Celery worker (tests/conftest.py: celery_worker_app) ------------------------------
@@ -253,32 +260,40 @@ def test_two_termination_sweeps_at_once_terminate_once(regions, reviewer):
 @pytest.mark.django_db(transaction=True)
 def test_deadline_sweep_task_through_worker(celery_worker_app, regions, reviewer, admin):
     late = queued(due=-1, notice=3)
-    from registry.tasks import filing_deadline_sweep as task
+    from core.tasks import run_sweep as task
 
-    assert task.delay().get(timeout=30) == {"review_overdue": 1, "notice_overdue": 0, "notified": 2}
-    assert {n.user_id for n in Notification.objects.filter(verb="filing_review_overdue")} == {reviewer.pk, admin.pk}
+    first = task.delay(FILING_DEADLINES).get(timeout=30)
+    assert first["outcome"] == "ok" and first["rows"] == 1
+    assert first["summary"] == {"review_overdue": 1, "notice_overdue": 0, "notified": 2}
+    assert {n.user_id for n in Notification.objects.filter(kind="filing_review_overdue")} == {reviewer.pk, admin.pk}
     assert markers(late, "review_overdue") == 1
     # The worker sent one email per recipient once the sweep committed.
     assert sorted(m.to[0] for m in mail.outbox) == sorted([reviewer.email, admin.email])
-    assert task.delay().get(timeout=30) == {"review_overdue": 0, "notice_overdue": 0, "notified": 0}
+    again = task.delay(FILING_DEADLINES).get(timeout=30)
+    assert again["summary"] == {"review_overdue": 0, "notice_overdue": 0, "notified": 0}
+    # The worker wrote the run log the system admin reads.
+    runs = list(SweepRun.objects.filter(name=FILING_DEADLINES).order_by("id"))
+    assert [(r.pk, r.outcome, r.rows) for r in runs] == [(first["run"], "ok", 1), (again["run"], "ok", 0)]
+    assert all(r.finished_at >= r.started_at for r in runs)
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_termination_sweep_task_through_worker(celery_worker_app, regions, reviewer):
     institution, _ = terminating(timezone.localdate() - dt.timedelta(days=1))
-    from registry.tasks import termination_sweep as task
+    from core.tasks import run_sweep as task
 
-    assert task.delay().get(timeout=30) == {"terminated": 1, "notified": 1}
+    assert task.delay(TERMINATIONS).get(timeout=30)["summary"] == {"terminated": 1, "notified": 1}
     assert status_of(institution) == InstitutionStatus.TERMINATED
-    assert task.delay().get(timeout=30) == {"terminated": 0, "notified": 0}
+    assert task.delay(TERMINATIONS).get(timeout=30)["summary"] == {"terminated": 0, "notified": 0}
 
 
-def test_sweeps_are_scheduled_daily_and_registered():
+def test_sweeps_are_scheduled_daily_through_the_one_sweep_task():
+    import core.tasks  # noqa: F401 - what the worker's autodiscovery imports
     from childcare.celery import app
 
-    entries = {e["task"]: e for e in app.conf.beat_schedule.values()}
-    for name in ("registry.tasks.filing_deadline_sweep", "registry.tasks.termination_sweep"):
-        assert name in entries and name in app.tasks
+    entries = {e["args"][0]: e for e in app.conf.beat_schedule.values() if e["task"] == "core.tasks.run_sweep"}
+    assert "core.tasks.run_sweep" in app.tasks
+    for name in (FILING_DEADLINES, TERMINATIONS):
         schedule = entries[name]["schedule"]
         assert schedule.hour == {0} and len(schedule.minute) == 1  # once a day, after midnight

@@ -67,7 +67,7 @@ def test_push_creates_registration_and_registered_institution(authority, django_
         assert institution.region_id == "330106001" and institution.district_id == "330106"
         assert institution.registration_authority == "市场监督管理部门"
     # The district's reviewers are told a new registration arrived.
-    assert Notification.objects.filter(user=reviewer, verb="registration_received").count() == 1
+    assert Notification.objects.filter(user=reviewer, kind="registration_received").count() == 1
 
 
 def test_second_push_updates_and_counts(authority):
@@ -173,7 +173,7 @@ def test_claim_confirm_grants_operator(authority, reviewer, regions, django_capt
         with pytest.raises(InvalidTransition):
             claim_confirm(actor=reviewer, claim_id=claim.pk)
     assert Assignment.objects.filter(user=op, role="operator", institution_id=registration.institution_id).exists()
-    assert Notification.objects.filter(user=op, verb="claim_confirmed").exists()
+    assert Notification.objects.filter(user=op, kind="claim_confirmed").exists()
 
 
 def test_claim_other_district_cannot_confirm(authority, other_reviewer, regions):
@@ -345,7 +345,7 @@ def test_suspend_and_resume_notify_operator_and_are_audited(filed, reviewer, dja
     with in_xihu(), django_capture_on_commit_callbacks(execute=True):
         suspended = institution_suspend(actor=reviewer, institution_id=institution_id, reason="  疏散通道堵塞  ")
     assert suspended.status == InstitutionStatus.SUSPENDED
-    note = Notification.objects.get(user=operator, verb="institution_suspended")
+    note = Notification.objects.get(user=operator, kind="institution_suspended")
     assert "疏散通道堵塞" in note.body
     with scopes_disabled():
         event = Institution.objects.get(pk=institution_id).audit_events.filter(pgh_label="update").latest("pgh_id")
@@ -356,7 +356,7 @@ def test_suspend_and_resume_notify_operator_and_are_audited(filed, reviewer, dja
     with in_xihu(), django_capture_on_commit_callbacks(execute=True):
         resumed = institution_resume(actor=reviewer, institution_id=institution_id, reason="整改完成，复查合格")
     assert resumed.status == InstitutionStatus.FILED
-    assert Notification.objects.filter(user=operator, verb="institution_resumed").count() == 1
+    assert Notification.objects.filter(user=operator, kind="institution_resumed").count() == 1
 
 
 def test_suspend_resume_refuse_illegal_moves(filed, reviewer, authority):

@@ -605,7 +605,7 @@ def test_reviewer_suspends_and_resumes_from_the_institution_page(client, reviewe
     assert "“西湖区小星星托育园”已暂停服务" in done and f'action="{resume}"' in done
     filed_institution.refresh_from_db()
     assert filed_institution.status == InstitutionStatus.SUSPENDED
-    assert "消防检查发现疏散通道堵塞" in Notification.objects.get(user=operator, verb="institution_suspended").body
+    assert "消防检查发现疏散通道堵塞" in Notification.objects.get(user=operator, kind="institution_suspended").body
     again = text(rv.post(suspend, {"reason": "再次暂停"}, follow=True))
     assert "只有“已备案”的机构可以暂停服务" in again
 

@@ -16,6 +16,8 @@ from django_scopes import scopes_disabled
 
 from accounts.models import AuthEvent
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.models import SweepOutcome, SweepRun
+from core.sweeps import LOCK_NAMESPACE, lock_key, run_sweep
 from core.tenancy import TenantScope, tenant_scope
 from regions.models import PolicyParameter
 from registry.inputs import parse_staff
@@ -24,14 +26,13 @@ from registry.rules import add_months
 from registry.selectors.institutions import staff_conflict_list, staff_list
 from registry.selectors.staff import staff_roster
 from registry.services.staff import (
-    SWEEP_LOCK,
     staff_conflicts_detect,
-    staff_conflicts_sweep,
     staff_create,
     staff_end,
     staff_reveal_id_number,
     staff_update,
 )
+from registry.sweeps import STAFF_CONFLICTS
 from tests.factories import InstitutionFactory, StaffFactory, make_id_number, make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +96,8 @@ def open_pairs() -> set[tuple[int, int]]:
 
 
 def sweep() -> dict:
-    with scopes_disabled():
-        return staff_conflicts_sweep()
+    """The nightly sweep as scheduled (``core.sweeps.run_sweep``: lock, run log)."""
+    return run_sweep(STAFF_CONFLICTS).summary
 
 
 def test_create_encrypts_masks_and_indexes(op, xihu):
@@ -370,26 +371,30 @@ def test_sweep_is_set_based(xihu, gongshu):
     _pairs(xihu, gongshu, 25, 800)
     with CaptureQueriesContext(connection) as large:
         assert sweep()["created"] == 50
-    assert len(large.captured_queries) == len(small.captured_queries) <= 6
+    # run log (2), two savepoints (4), lock, then the sweep's own three statements, whatever the rows.
+    assert len(large.captured_queries) == len(small.captured_queries) <= 10
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_second_sweep_waits_for_the_running_one(xihu, gongshu):
+def test_a_second_sweep_is_skipped_while_one_runs_and_logged(xihu, gongshu):
     _pairs(xihu, gongshu, 1, 900)
     with transaction.atomic():
         with connection.cursor() as cursor:  # a sweep is running: it holds the sweep lock
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK])
-        thread, result = _in_thread(sweep)
-        time.sleep(0.5)
-        assert thread.is_alive(), "the second sweep must wait for the first to commit"
-    thread.join(10)
-    assert result.get("value") == {"created": 2, "reopened": 0, "resolved": 0}, result
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, lock_key(STAFF_CONFLICTS)])
+        thread, result = _in_thread(lambda: run_sweep(STAFF_CONFLICTS))
+        thread.join(10)
+        assert not thread.is_alive(), "the second run must not wait for the first"
+    skipped = result["value"]
+    assert (skipped.outcome, skipped.summary, skipped.rows) == (SweepOutcome.SKIPPED, {}, 0)
+    assert SweepRun.objects.get(pk=skipped.pk).finished_at is not None
+    assert open_pairs() == set()  # it did nothing
+    assert sweep() == {"created": 2, "reopened": 0, "resolved": 0}  # the next run does the work
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_sweep_task_through_worker(celery_worker_app, xihu, gongshu):
-    from registry.tasks import staff_conflicts_sweep as task
+    from core.tasks import run_sweep as task
 
     with scopes_disabled():
         a = StaffFactory(institution=xihu, id_number=ID_X)
@@ -400,17 +405,19 @@ def test_sweep_task_through_worker(celery_worker_app, xihu, gongshu):
             flag = StaffConflictFlag(staff=mine, other_staff=theirs, other_institution_name="x", other_district_name="x")
             flag.set_region(mine.region)
             flag.save()
-    assert task.delay().get(timeout=30) == {"created": 2, "reopened": 0, "resolved": 2}
+    assert task.delay(STAFF_CONFLICTS).get(timeout=30)["summary"] == {"created": 2, "reopened": 0, "resolved": 2}
     assert open_pairs() == {(a.pk, b.pk), (b.pk, a.pk)}
-    assert task.delay().get(timeout=30) == {"created": 0, "reopened": 0, "resolved": 0}
+    assert task.delay(STAFF_CONFLICTS).get(timeout=30)["summary"] == {"created": 0, "reopened": 0, "resolved": 0}
+    assert list(SweepRun.objects.filter(name=STAFF_CONFLICTS).order_by("id").values_list("outcome", "rows")) == [("ok", 4), ("ok", 0)]
 
 
 def test_sweep_is_scheduled_nightly():
-    import registry.tasks  # noqa: F401 - what the worker's autodiscovery imports
+    import core.tasks  # noqa: F401 - what the worker's autodiscovery imports
     from childcare.celery import app
 
-    entries = [e for e in app.conf.beat_schedule.values() if e["task"] == "registry.tasks.staff_conflicts_sweep"]
-    assert len(entries) == 1 and "registry.tasks.staff_conflicts_sweep" in app.tasks
+    entries = [e for e in app.conf.beat_schedule.values()
+               if e["task"] == "core.tasks.run_sweep" and e["args"] == [STAFF_CONFLICTS]]
+    assert len(entries) == 1 and "core.tasks.run_sweep" in app.tasks
     assert len(entries[0]["schedule"].hour) == 1 and len(entries[0]["schedule"].minute) == 1  # once a day
 
 

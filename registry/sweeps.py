@@ -1,0 +1,15 @@
+"""Registry's sweeps, registered by name (``core.sweeps`` discovers this module; the schedule is in
+``childcare/celery.py``; ``manage.py run_sweep NAME`` runs one by hand)."""
+
+from core.sweeps import register
+
+from .services.staff import staff_conflicts_sweep
+from .services.sweeps import filing_deadline_sweep, termination_sweep
+
+FILING_DEADLINES = "registry.filing_deadlines"
+TERMINATIONS = "registry.terminations"
+STAFF_CONFLICTS = "registry.staff_conflicts"
+
+register(FILING_DEADLINES, filing_deadline_sweep, title="备案超过回执期限或告知期限：提醒区县审核人员")
+register(TERMINATIONS, termination_sweep, title="终止日期已到：机构变更为已终止，通知举办者和审核人员")
+register(STAFF_CONFLICTS, staff_conflicts_sweep, title="多机构任职（挂靠）预警：全量核对")
