@@ -16,14 +16,17 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Assignment
 from accounts.roles import REVIEWERS, Role
+from core.events import record_bulk
 from notifications.models import Notification
 from notifications.services import notify_many
 
-from ..models import Filing, FilingEvent, FilingKind, FilingStatus, Institution, InstitutionStatus
+from ..models import Filing, FilingEvent, FilingKind, FilingStatus, Institution
+from ..workflow import INSTITUTION, InstitutionAction
 from .filings import filing_link
 
 REVIEW_OVERDUE = "review_overdue"
@@ -136,28 +139,15 @@ def termination_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     clock = timezone.now()
     _lock(TERMINATION_LOCK)
-    events, filings, institutions = FilingEvent._meta.db_table, Filing._meta.db_table, Institution._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH ended AS (
-                    UPDATE {institutions} i SET status = %(terminated)s, updated_at = %(clock)s
-                     WHERE i.status = ANY(%(in_service)s)
-                       AND EXISTS (SELECT 1 FROM {filings} t
-                                    WHERE t.institution_id = i.id AND t.kind = %(termination)s
-                                      AND t.status = %(accepted)s AND t.termination_date <= %(today)s)
-                    RETURNING i.id)
-                INSERT INTO {events} ({_EVENT_COLUMNS})
-                SELECT f.id, %(action)s, f.status, f.status, NULL, %(reason)s, '[]'::jsonb, %(clock)s,
-                       f.region_id, f.province_id, f.city_id, f.district_id
-                  FROM {filings} f JOIN ended ON f.institution_id = ended.id
-                 WHERE f.kind = %(termination)s AND f.status = %(accepted)s AND f.termination_date <= %(today)s
-                RETURNING filing_id""",  # noqa: S608 - table names are ours, values bound
-            # Plain strings: psycopg would send an Enum member by its name, not its value.
-            {"terminated": str(InstitutionStatus.TERMINATED), "clock": clock, "today": today,
-             "in_service": [str(InstitutionStatus.FILED), str(InstitutionStatus.SUSPENDED)],
-             "termination": str(FilingKind.TERMINATION), "accepted": str(FilingStatus.ACCEPTED),
-             "action": TERMINATION_EFFECTIVE, "reason": "终止日期已到，机构已终止"})
-        ended = [row[0] for row in cursor.fetchall()]
+    # Set-based, through the institution's transition table: the due institutions still filed or
+    # suspended are terminated in one statement, each with its InstitutionEvent; then one marker per
+    # termination filing that took effect, also one statement.
+    due = Filing.objects.filter(kind=FilingKind.TERMINATION, status=FilingStatus.ACCEPTED,
+                                termination_date__lte=today)
+    terminated = INSTITUTION.apply_bulk(Institution.objects.filter(Exists(due.filter(institution_id=OuterRef("pk")))),
+                                        InstitutionAction.TERMINATE, reason="终止日期已到，机构已终止", now=clock)
+    ended = record_bulk(due.filter(institution_id__in=terminated), action=TERMINATION_EFFECTIVE,
+                        reason="终止日期已到，机构已终止", created_at=clock) if terminated else []
 
     rows = []
     if ended:
