@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core import crypto
 from core.audit import track
+from core.events import WorkflowEvent
 from core.tenancy import TenantManager, TenantModel, TenantQuerySet
+from core.workflow import WorkflowModel, status_field, status_mover
 
 
 class InstitutionNature(models.TextChoices):
@@ -60,16 +60,17 @@ class ClassType(models.TextChoices):
 
 
 @track()
-class Institution(TenantModel):
-    """A childcare provider. Its current facts are those of its latest accepted filing."""
+class Institution(WorkflowModel, TenantModel):
+    """A childcare provider. Its current facts are those of its latest accepted filing.
+
+    Its status moves only through ``registry.workflow.INSTITUTION`` (protected field)."""
 
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("机构名称", max_length=200)
     nature = models.CharField("机构性质", max_length=24, choices=InstitutionNature.choices)
     kind = models.CharField("类型", max_length=16, choices=InstitutionKind.choices,
                             default=InstitutionKind.INSTITUTION)
-    status = models.CharField("状态", max_length=16, choices=InstitutionStatus.choices,
-                              default=InstitutionStatus.REGISTERED, db_index=True)
+    status = status_field(InstitutionStatus, default=InstitutionStatus.REGISTERED, db_index=True)
     address = models.CharField("地址", max_length=300, blank=True)
     latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
@@ -89,6 +90,7 @@ class Institution(TenantModel):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     tenant_institution_path = "pk"
+    move_to = status_mover(status, InstitutionStatus)
 
     class Meta:
         verbose_name = verbose_name_plural = "托育机构"
@@ -139,14 +141,15 @@ class ClaimStatus(models.TextChoices):
 
 
 @track()
-class InstitutionClaim(TenantModel):
-    """An operator's claim to run an institution (by credit code); the district confirms it."""
+class InstitutionClaim(WorkflowModel, TenantModel):
+    """An operator's claim to run an institution (by credit code); the district confirms or rejects
+    it through ``registry.workflow.CLAIM`` (protected status)."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="claims",
                                     verbose_name="机构")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims",
                              verbose_name="申请人")
-    status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    status = status_field(ClaimStatus, default=ClaimStatus.PENDING)
     note = models.CharField("说明", max_length=300, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="处理人")
@@ -155,6 +158,7 @@ class InstitutionClaim(TenantModel):
 
     tenant_parent = "institution"
     tenant_institution_path = "institution_id"
+    move_to = status_mover(status, ClaimStatus)
 
     class Meta:
         verbose_name = verbose_name_plural = "机构认领"
@@ -331,14 +335,14 @@ class PremisesType(models.TextChoices):
 
 
 @track()
-class Filing(ConcurrentTransitionMixin, TenantModel):
-    """A filing (备案), change filing or termination with its form, snapshot, commitment and workflow."""
+class Filing(WorkflowModel, TenantModel):
+    """A filing (备案), change filing or termination with its form, snapshot, commitment and workflow
+    (``registry.workflow.FILING``; the status is protected)."""
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="filings",
                                     verbose_name="机构")
     kind = models.CharField("类型", max_length=16, choices=FilingKind.choices, default=FilingKind.INITIAL)
-    status = FSMField("状态", max_length=16, choices=FilingStatus.choices, default=FilingStatus.DRAFT,
-                      protected=True, db_index=True)
+    status = status_field(FilingStatus, default=FilingStatus.DRAFT, db_index=True)
     version = models.PositiveIntegerField("版本", default=1)
 
     # Filing form: the institution facts as filed.
@@ -418,11 +422,7 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.name}"
 
-    @transition(field=status, source="*", target=RETURN_VALUE(*FilingStatus.values))
-    def move_to(self, target: str) -> str:
-        """The only way to change the protected status. Call it from registry.workflow.apply() only,
-        which checks the transition table, the actor's role and the row lock first."""
-        return target
+    move_to = status_mover(status, FilingStatus)
 
 
 @track()
@@ -490,35 +490,53 @@ SWEEP_EVENT_LABELS = {REVIEW_OVERDUE: "超过回执期限", NOTICE_OVERDUE: "超
                       TERMINATION_EFFECTIVE: "终止生效"}
 
 
-class FilingEvent(TenantModel):
-    """One row per workflow transition: actor, from, to, reason, time. Shown as the filing's history."""
+# Workflow events (core.events): one append-only table per workflow, each with a real foreign key
+# to its subject and its own row-security policy. Sweep markers are rows of the same tables.
+
+class FilingEvent(WorkflowEvent):
+    """One row per filing move (and sweep marker): actor, from, to, reason, time. The filing's history."""
 
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="events", verbose_name="备案")
-    action = models.CharField("操作", max_length=24)
-    from_status = models.CharField("原状态", max_length=16, blank=True)
-    to_status = models.CharField("新状态", max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
-                              verbose_name="操作人")
-    reason = models.TextField("说明", blank=True)
-    items = models.JSONField("事项", default=list, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     tenant_parent = "filing"
+    subject_field = "filing"
     tenant_institution_path = "filing__institution_id"
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = verbose_name_plural = "备案流转记录"
-        ordering = ["created_at", "id"]
-        # Append-only: the record of each review decision is itself the audit trail.
-        triggers = [
-            pgtrigger.Protect(name="filingevent_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
 
     def __str__(self) -> str:
         from .workflow import FilingAction
 
         labels = {**dict(FilingAction.choices), **SWEEP_EVENT_LABELS}
         return f"备案流转记录 {self.pk}（{labels.get(self.action, self.action)}）"
+
+
+class InstitutionEvent(WorkflowEvent):
+    """One row per institution status move: filing submitted/withdrawn/accepted, suspended, resumed,
+    terminated (by a reviewer or by the termination sweep, with no actor)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="events",
+                                    verbose_name="机构")
+
+    tenant_parent = subject_field = "institution"
+    tenant_institution_path = "institution_id"
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = verbose_name_plural = "机构状态变更记录"
+
+
+class ClaimEvent(WorkflowEvent):
+    """One row per claim decision (confirmed or rejected), with the reviewer and the reason."""
+
+    claim = models.ForeignKey(InstitutionClaim, on_delete=models.PROTECT, related_name="events",
+                              verbose_name="认领申请")
+
+    tenant_parent = subject_field = "claim"
+    tenant_institution_path = "claim__institution_id"
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = verbose_name_plural = "机构认领处理记录"
 
 
 @track()

@@ -1,25 +1,31 @@
-"""The filing workflow: ONE transition table (from-state, action, to-state, who may, which checks).
+"""The registry's transition tables (``core.workflow``): filings, institutions, claims.
 
-Services call ``ensure_transition`` on a row they hold locked (``select_for_update``) and then
-``apply``; nothing else changes ``Filing.status`` (the FSM field is protected, and
-``ConcurrentTransitionMixin`` refuses to save a row whose status changed since it was read).
+Each status-bearing model has ONE table here (from-states, action, to-state, who may, which
+checks); ``docs/workflows.md`` is generated from them (``manage.py workflows_doc``). Services lock
+the row (``select_for_update``) and call ``<TABLE>.ensure_transition`` then ``<TABLE>.apply`` (or
+``<TABLE>.move``); the termination sweep calls ``INSTITUTION.apply_bulk``. Nothing else changes a
+status: the fields are protected, and each move writes its event row (``FilingEvent``,
+``InstitutionEvent``, ``ClaimEvent``) in the same transaction.
+
+The module-level ``ensure_transition``, ``apply``, ``allowed_actions``, ``check_version``,
+``TRANSITIONS`` and ``BY_ACTION`` are the filing table's, for the filing services.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
-from django_fsm import ConcurrentTransition
 
 from accounts.roles import REVIEWERS, Role
-from core.errors import Conflict, InvalidTransition
+from core.errors import InvalidTransition
 from core.permissions import require_role
+from core.workflow import Transition, Workflow
 
-from .models import Filing, FilingStatus
+from .models import ClaimStatus, Filing, FilingStatus, Institution, InstitutionClaim, InstitutionStatus
 
 OPERATORS = frozenset({Role.OPERATOR})
 
+
+# --- filings ---------------------------------------------------------------------------------------
 
 class FilingAction(models.TextChoices):
     CREATE = "create", "创建"
@@ -30,26 +36,22 @@ class FilingAction(models.TextChoices):
     WITHDRAW = "withdraw", "撤回"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[str]
-    # Run registry.rules checks and refuse the move if any fails.
-    requires_checks: bool = False
-
-
 S = FilingStatus
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(FilingAction.SUBMIT, (S.DRAFT,), S.SUBMITTED, OPERATORS, requires_checks=True),
-    Transition(FilingAction.RESUBMIT, (S.RETURNED,), S.RESUBMITTED, OPERATORS, requires_checks=True),
-    Transition(FilingAction.ACCEPT, (S.SUBMITTED, S.RESUBMITTED), S.ACCEPTED, REVIEWERS, requires_checks=True),
+FILING = Workflow(model=Filing, states=FilingStatus, actions=FilingAction, noun="备案", title="备案（Filing）",
+                  transitions=(
+    Transition(FilingAction.SUBMIT, (S.DRAFT,), S.SUBMITTED, OPERATORS, requires_checks=True,
+               note="计算回执期限和告知期限（工作日）"),
+    Transition(FilingAction.RESUBMIT, (S.RETURNED,), S.RESUBMITTED, OPERATORS, requires_checks=True,
+               note="重新计算期限"),
+    Transition(FilingAction.ACCEPT, (S.SUBMITTED, S.RESUBMITTED), S.ACCEPTED, REVIEWERS, requires_checks=True,
+               note="出具备案回执和基本条件告知书；终止备案不出回执"),
     # Return: failed checks are added to the notice automatically (one-time notice rule).
-    Transition(FilingAction.RETURN, (S.SUBMITTED, S.RESUBMITTED), S.RETURNED, REVIEWERS),
+    Transition(FilingAction.RETURN, (S.SUBMITTED, S.RESUBMITTED), S.RETURNED, REVIEWERS,
+               note="一次性告知：未通过的检查项自动列入退回事项"),
     Transition(FilingAction.WITHDRAW, (S.DRAFT, S.RETURNED), S.WITHDRAWN, OPERATORS),
-)
-BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+))
+TRANSITIONS: tuple[Transition, ...] = FILING.transitions
+BY_ACTION: dict[str, Transition] = FILING.by_action
 
 # The state sets every module reads (pages, selectors, services, sweeps): defined here only.
 # The operator may edit the form, classes, documents and commitment only in these states.
@@ -61,22 +63,10 @@ REVIEW_QUEUE_STATES = frozenset({S.SUBMITTED, S.RESUBMITTED})
 OPEN_STATES = EDITABLE_STATES | REVIEW_QUEUE_STATES
 FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN})
 
-
-def allowed_actions(status: str) -> list[str]:
-    return [t.action for t in TRANSITIONS if status in t.sources]
-
-
-def ensure_transition(filing: Filing, action: str, actor, *, expected_version: int | None = None) -> Transition:
-    """Refuse the wrong role (NotFound/PermissionDenied), a row changed since the actor looked at it
-    (Conflict), or an illegal move (InvalidTransition) — in that order, so that of two reviewers
-    acting at once the loser hears "somebody else acted", not "illegal move"."""
-    t = BY_ACTION[action]
-    require_role(actor, t.roles, filing)
-    check_version(filing, expected_version)
-    if filing.status not in t.sources:
-        raise InvalidTransition(
-            f"备案当前状态为「{FilingStatus(filing.status).label}」，不能执行「{FilingAction(action).label}」操作。")
-    return t
+allowed_actions = FILING.allowed_actions
+ensure_transition = FILING.ensure_transition
+apply = FILING.apply
+check_version = FILING.check_version
 
 
 def ensure_editable(filing: Filing, actor) -> None:
@@ -86,19 +76,49 @@ def ensure_editable(filing: Filing, actor) -> None:
             f"备案当前状态为「{FilingStatus(filing.status).label}」，不能修改。只有草稿或已退回的备案可以修改。")
 
 
-def check_version(filing: Filing, expected_version: int | None) -> None:
-    if expected_version is not None and filing.version != expected_version:
-        raise Conflict("该备案已被他人处理或修改，请刷新页面后重试。")
+# --- institutions ----------------------------------------------------------------------------------
+
+class InstitutionAction(models.TextChoices):
+    SUBMIT_FILING = "submit_filing", "提交备案"
+    WITHDRAW_FILING = "withdraw_filing", "撤回备案"
+    ACCEPT_FILING = "accept_filing", "通过备案"
+    SUSPEND = "suspend", "暂停服务"
+    RESUME = "resume", "恢复服务"
+    TERMINATE = "terminate", "终止服务"
 
 
-def apply(filing: Filing, transition: Transition, *, update_fields: list[str]) -> str:
-    """Move the locked row to the transition's target and save; returns the previous status."""
-    previous = filing.status
-    filing.move_to(transition.target)
-    filing.version += 1
-    fields = sorted({*update_fields, "status", "version", "updated_at"})
-    try:
-        filing.save(update_fields=fields)
-    except ConcurrentTransition as exc:
-        raise Conflict("该备案已被他人处理，请刷新页面后查看最新状态。") from exc
-    return previous
+I = InstitutionStatus  # noqa: E741 - the table reads best with one-letter state prefixes
+INSTITUTION = Workflow(model=Institution, states=InstitutionStatus, actions=InstitutionAction, noun="机构",
+                       title="机构（Institution）", transitions=(
+    # An initial filing's submission, withdrawal and acceptance (filing services). A change filing
+    # accepted leaves the status as it is (filed, or suspended: a change accepted while suspended
+    # stays so); a termination accepted with a date today or earlier terminates at once.
+    Transition(InstitutionAction.SUBMIT_FILING, (I.REGISTERED,), I.FILING, OPERATORS,
+               note="初次备案提交时（补正后重新提交时已是备案中）"),
+    Transition(InstitutionAction.WITHDRAW_FILING, (I.FILING,), I.REGISTERED, OPERATORS,
+               note="已提交的初次备案撤回时"),
+    Transition(InstitutionAction.ACCEPT_FILING, (I.FILING,), I.FILED, REVIEWERS,
+               note="初次备案通过时；变更备案通过不改变状态（暂停服务中的仍暂停）"),
+    # The district suspends and resumes service, with a reason.
+    Transition(InstitutionAction.SUSPEND, (I.FILED,), I.SUSPENDED, REVIEWERS, note="须说明原因，通知举办者"),
+    Transition(InstitutionAction.RESUME, (I.SUSPENDED,), I.FILED, REVIEWERS, note="须说明原因，通知举办者"),
+    # An accepted termination: at once, or on its date by the daily termination sweep.
+    Transition(InstitutionAction.TERMINATE, (I.FILED, I.SUSPENDED), I.TERMINATED, REVIEWERS, system=True,
+               note="终止备案通过且终止日期已到时；日期在后的，由每日终止生效扫描在当日终止"),
+))
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+class ClaimAction(models.TextChoices):
+    CONFIRM = "confirm", "确认"
+    REJECT = "reject", "驳回"
+
+
+C = ClaimStatus
+CLAIM = Workflow(model=InstitutionClaim, states=ClaimStatus, actions=ClaimAction, noun="认领申请",
+                 title="机构认领（InstitutionClaim）", transitions=(
+    Transition(ClaimAction.CONFIRM, (C.PENDING,), C.CONFIRMED, REVIEWERS,
+               note="申请人获得该机构举办者/负责人权限"),
+    Transition(ClaimAction.REJECT, (C.PENDING,), C.REJECTED, REVIEWERS, note="须说明驳回原因"),
+))

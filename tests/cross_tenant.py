@@ -5,7 +5,7 @@
   returns the value identifying an object in ANOTHER district (330105). A route with a kwarg
   missing from this registry FAILS the test: a new route must register its kwarg here.
 - ``OtherDistrict`` builds that other district's world once per test: an institution with its
-  registration, claim, staff, qualification, filing, class, document, workflow event and
+  registration, claim, staff, qualification, filing, class, document, workflow events and
   conflict flag, plus another user's notification; ``populate()`` builds all of it (and a filed
   institution with a filing waiting in the review queue) for the probe of list pages.
 - ``list_routes()`` is every non-public route that names no object (pages, API lists, admin
@@ -292,6 +292,20 @@ class OtherDistrict:
         return self._once("filing_event", build)
 
     @property
+    def institution_event(self):
+        from core.events import record_event
+
+        return self._once("institution_event", lambda: record_event(
+            self.institution, actor=self.user, action="suspend", from_status="filed", reason=self.NAME))
+
+    @property
+    def claim_event(self):
+        from core.events import record_event
+
+        return self._once("claim_event", lambda: record_event(
+            self.claim, actor=self.user, action="reject", from_status="pending", reason=self.NAME))
+
+    @property
     def conflict_flag(self):
         from registry.models import StaffConflictFlag
         from tests.factories import StaffFactory
@@ -364,6 +378,8 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "registry.FilingClass": lambda w: w.filing_class,
     "registry.FilingDocument": lambda w: w.document,
     "registry.FilingEvent": lambda w: w.filing_event,
+    "registry.InstitutionEvent": lambda w: w.institution_event,
+    "registry.ClaimEvent": lambda w: w.claim_event,
     "registry.StaffConflictFlag": lambda w: w.conflict_flag,
     "registry.ReceiptSequence": lambda w: w.receipt_sequence,
     "notifications.Notification": lambda w: w.notification,

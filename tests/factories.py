@@ -191,8 +191,14 @@ def add_documents(filing, *, meals_served=False):
 
 def make_ready_filing(institution=None, *, kind="initial", status="draft", meals_served=False, **filing_kwargs):
     """A filing that passes every check: complete roster, one infant class of 10 with 4 carers,
-    all documents, hygiene passed, commitment signed. Call with scopes disabled."""
+    all documents, hygiene passed, commitment signed. Call with scopes disabled.
+
+    An initial filing under review finds its institution "filing", as the submission left it
+    (registry.workflow.INSTITUTION: only an institution under filing is made filed by an accept)."""
     institution = institution or InstitutionFactory()
+    if kind == "initial" and status in ("submitted", "returned", "resubmitted") and institution.status == "registered":
+        Institution.objects.filter(pk=institution.pk).update(status="filing")
+        institution.refresh_from_db(fields=["status"])
     if not institution.staff.exists():
         make_roster(institution)
     filing = FilingFactory(institution=institution, kind=kind, status=status, meals_served=meals_served,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import NotFound
+from core.events import record_event
 
 from ..models import Filing, FilingEvent
 
@@ -23,7 +24,6 @@ def _locked_for_transition(filing_id: int, expected_version: int | None) -> tupl
 
 
 def _record(filing: Filing, *, actor, action: str, from_status: str, reason: str = "", items=None) -> FilingEvent:
-    event = FilingEvent(filing=filing, action=action, from_status=from_status, to_status=filing.status,
-                        actor=actor, reason=reason, items=list(items or []))
-    event.save()
-    return event
+    """An event that is not a move (the filing's creation); moves are recorded by ``workflow.apply``."""
+    return record_event(filing, actor=actor, action=action, from_status=from_status, reason=reason,
+                        items=items or ())

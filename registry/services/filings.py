@@ -1,8 +1,10 @@
 """Filing writes (备案, 变更备案, 终止备案): creating a filing and the workflow actions.
 
-Every state change goes through ``registry.workflow`` (one transition table): the row is locked
-with ``select_for_update``, the version compared, the move checked against the table and the
-actor's role, an event row written, and notifications sent on commit. The operator's edits live
+Every state change goes through ``registry.workflow`` (one transition table per model): the row is
+locked with ``select_for_update``, the version compared, the move checked against the table and the
+actor's role, an event row written, and notifications sent on commit. An initial filing's
+submission, withdrawal and acceptance, and an accepted termination, also move the institution
+through its own table (``INSTITUTION``), with its own event. The operator's edits live
 in ``filing_form``, the checklist in ``filing_checks``, who is told in ``filing_notifications``;
 this module re-exports their public names so callers have one import.
 """
@@ -29,7 +31,15 @@ from ..models import (
     ReceiptSequence,
 )
 from ..selectors.filings import compute_changes, filing_roster, pending_termination_date
-from ..workflow import OPEN_STATES, OPERATORS, FilingAction, apply, ensure_transition
+from ..workflow import (
+    INSTITUTION,
+    OPEN_STATES,
+    OPERATORS,
+    FilingAction,
+    InstitutionAction,
+    apply,
+    ensure_transition,
+)
 from .filing_checks import (
     _raise_if_failed,
     blacklist_hits,
@@ -140,12 +150,12 @@ def filing_submit(*, actor, filing_id: int, expected_version: int | None = None)
     filing.staff_snapshot = _staff_snapshot(filing)
     filing.check_results = checks
     filing.changes = compute_changes(filing) if filing.kind == FilingKind.CHANGE else {}
-    previous = apply(filing, t, update_fields=["submitted_at", "due_at", "notice_due_at", "staff_snapshot",
-                                               "check_results", "changes"])
+    apply(filing, t, actor=actor, update_fields=["submitted_at", "due_at", "notice_due_at", "staff_snapshot",
+                                                 "check_results", "changes"])
     if filing.kind == FilingKind.INITIAL:
-        Institution.objects.filter(pk=filing.institution_id).exclude(status=InstitutionStatus.FILING).update(
-            status=InstitutionStatus.FILING, updated_at=now)
-    _record(filing, actor=actor, action=action, from_status=previous)
+        institution = Institution.objects.locked().get(pk=filing.institution_id)
+        if institution.status != InstitutionStatus.FILING:  # a resubmission finds it under review already
+            INSTITUTION.move(institution, InstitutionAction.SUBMIT_FILING, actor)
     resubmitted = action == FilingAction.RESUBMIT
     notify_reviewers(
         filing, kind=NotificationType.FILING_RESUBMITTED if resubmitted else NotificationType.FILING_SUBMITTED,
@@ -178,24 +188,27 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
         _raise_if_failed(checks)
     now = timezone.now()
     institution = Institution.objects.locked().get(pk=filing.institution_id)
-    filing.decided_at, filing.decided_by, filing.check_results = now, actor, checks
-    fields = ["decided_at", "decided_by", "check_results"]
-    inst_fields = ["status", "updated_at"]
     today = timezone.localdate(now)
     terminates_now = filing.kind == FilingKind.TERMINATION and termination_takes_effect(filing, today)
+    # The institution's own move, if any (checked against its table before anything is written): a
+    # termination dated today or earlier ends it at once (a later date: the daily termination sweep
+    # ends it then); an initial filing makes it filed; a change leaves it filed (or suspended).
     if filing.kind == FilingKind.TERMINATION:
-        # A future termination date leaves the institution in service until that day (the daily
-        # termination sweep, registry.services.sweeps, ends it then); today or past: at once.
-        if terminates_now:
-            institution.status = InstitutionStatus.TERMINATED
+        inst_action = InstitutionAction.TERMINATE if terminates_now else None
+    elif institution.status in (InstitutionStatus.FILED, InstitutionStatus.SUSPENDED):
+        inst_action = None
     else:
+        inst_action = InstitutionAction.ACCEPT_FILING
+    inst_t = INSTITUTION.ensure_transition(institution, inst_action, actor) if inst_action else None
+    filing.decided_at, filing.decided_by, filing.check_results = now, actor, checks
+    fields = ["decided_at", "decided_by", "check_results"]
+    inst_fields = ["updated_at"]
+    if filing.kind != FilingKind.TERMINATION:
         filing.receipt_no = next_receipt_no(district_id=filing.district_id, year=timezone.localtime(now).year)
         fields.append("receipt_no")
         for f in INSTITUTION_FACTS:
             setattr(institution, f, getattr(filing, f))
         institution.kind = filing.institution_kind
-        if institution.status != InstitutionStatus.SUSPENDED:  # a change accepted while suspended stays so
-            institution.status = InstitutionStatus.FILED
         institution.current_filing = filing
         institution.receipt_no = filing.receipt_no
         if filing.kind == FilingKind.INITIAL or institution.filed_on is None:
@@ -209,8 +222,6 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
         filing.notice_pdf.save(f"{filing.receipt_no}-notice.pdf", ContentFile(notice_pdf_bytes(filing=filing)),
                                save=False)
         fields += ["receipt_pdf", "notice_pdf"]
-    previous = apply(filing, t, update_fields=fields)
-    institution.save(update_fields=inst_fields)
     if filing.kind != FilingKind.TERMINATION:
         reason = f"备案回执编号 {filing.receipt_no}"
         title = f"{filing.name}的{filing.get_kind_display()}已通过，回执编号 {filing.receipt_no}"
@@ -220,7 +231,11 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
     else:
         reason = f"终止备案已办结，机构将于 {filing.termination_date:%Y年%m月%d日} 终止"
         title = f"{filing.name}的终止备案已通过，将于 {filing.termination_date:%Y年%m月%d日} 终止"
-    _record(filing, actor=actor, action=FilingAction.ACCEPT, from_status=previous, reason=reason)
+    apply(filing, t, actor=actor, update_fields=fields, reason=reason)
+    if inst_t is not None:
+        INSTITUTION.apply(institution, inst_t, actor=actor, update_fields=inst_fields, reason=reason)
+    else:
+        institution.save(update_fields=inst_fields)
     notify_operators(filing, kind=NotificationType.FILING_ACCEPTED, title=title,
                      body="可在备案详情中下载备案回执和基本条件告知书。" if filing.receipt_no else "")
     return filing
@@ -245,9 +260,8 @@ def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version
     filing.return_reasons = items
     filing.check_results = checks
     filing.decided_by = actor
-    previous = apply(filing, t, update_fields=["return_reasons", "check_results", "decided_by"])
-    _record(filing, actor=actor, action=FilingAction.RETURN, from_status=previous,
-            reason=f"一次性告知需补正事项共 {len(items)} 项", items=items)
+    apply(filing, t, actor=actor, update_fields=["return_reasons", "check_results", "decided_by"],
+          reason=f"一次性告知需补正事项共 {len(items)} 项", items=items)
     notify_operators(filing, kind=NotificationType.FILING_RETURNED,
                      title=f"{filing.name}的{filing.get_kind_display()}被退回，需补正 {len(items)} 项",
                      body="\n".join(f"{i}. {line}" for i, line in enumerate(items, 1)))
@@ -258,11 +272,11 @@ def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version
 def filing_withdraw(*, actor, filing_id: int) -> Filing:
     filing = _locked_filing(filing_id)
     t = ensure_transition(filing, FilingAction.WITHDRAW, actor)
-    previous = apply(filing, t, update_fields=[])
+    apply(filing, t, actor=actor)
     if filing.kind == FilingKind.INITIAL:
-        Institution.objects.filter(pk=filing.institution_id, status=InstitutionStatus.FILING).update(
-            status=InstitutionStatus.REGISTERED, updated_at=timezone.now())
-    _record(filing, actor=actor, action=FilingAction.WITHDRAW, from_status=previous)
+        institution = Institution.objects.locked().get(pk=filing.institution_id)
+        if institution.status == InstitutionStatus.FILING:  # it was submitted: no longer under review
+            INSTITUTION.move(institution, InstitutionAction.WITHDRAW_FILING, actor)
     was_submitted = filing.submitted_at is not None  # the commission has seen it: tell its reviewers too
     title = f"{filing.name}的{filing.get_kind_display()}已撤回"
     notify_operators(filing, kind=NotificationType.FILING_WITHDRAWN, title=title, body=f"撤回人：{actor}。")

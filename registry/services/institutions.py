@@ -21,10 +21,10 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import Assignment, User
-from accounts.roles import REVIEWERS, Role
+from accounts.roles import Role
 from accounts.selectors import operators_of, reviewers_of, role_conflict, scope_of
 from accounts.services import assignment_grant
-from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
+from core.errors import DomainError, FieldError, NotFound, PermissionDenied
 from core.permissions import acting_assignments, require_role
 from core.validators import validate_mobile, validate_uscc
 from notifications.models import NotificationType
@@ -39,6 +39,7 @@ from ..models import (
     InstitutionStatus,
     Registration,
 )
+from ..workflow import CLAIM, INSTITUTION, ClaimAction, InstitutionAction
 
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 CHILDCARE_WORD = "托育"
@@ -140,8 +141,9 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
     uscc = clean["uscc"]
     # A credit code is unique nationwide: the lookup crosses tenants on purpose.
     with scopes_disabled():
-        registration = (Registration.objects.select_for_update(of=("self",)).select_related("institution")
-                        .filter(uscc=uscc).first())
+        # The institution is locked too: its save must not race a status move (core.workflow).
+        registration = (Registration.objects.select_for_update(of=("self", "institution"))
+                        .select_related("institution").filter(uscc=uscc).first())
         if registration is not None:
             _registration_update(registration, clean, region, actor)
             return registration, False
@@ -162,7 +164,7 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                 registration.save()
         except IntegrityError:
             # A concurrent push of the same code won the insert: this one becomes its update.
-            registration = Registration.objects.select_for_update(of=("self",)).select_related(
+            registration = Registration.objects.select_for_update(of=("self", "institution")).select_related(
                 "institution").get(uscc=uscc)
             _registration_update(registration, clean, region, actor)
             return registration, False
@@ -322,16 +324,14 @@ def _locked_claim(claim_id: int) -> InstitutionClaim:
 
 @transaction.atomic
 def claim_confirm(*, actor: User, claim_id: int) -> InstitutionClaim:
+    """pending → confirmed (``registry.workflow.CLAIM``): the claimant becomes the institution's operator."""
     claim = _locked_claim(claim_id)
-    require_role(actor, REVIEWERS, claim)
+    t = CLAIM.ensure_transition(claim, ClaimAction.CONFIRM, actor)
     if claim.user_id == actor.pk:
         raise PermissionDenied("不能确认本人提交的认领申请，请由本辖区其他审核人员处理。", code="own_claim")
-    if claim.status != ClaimStatus.PENDING:
-        raise InvalidTransition(f"该认领申请已{claim.get_status_display()}，不能重复处理。")
-    claim.status = ClaimStatus.CONFIRMED
     claim.decided_by = actor
     claim.decided_at = timezone.now()
-    claim.save(update_fields=["status", "decided_by", "decided_at"])
+    CLAIM.apply(claim, t, actor=actor, update_fields=["decided_by", "decided_at"])
     assignment_grant(actor=actor, user=claim.user, role=Role.OPERATOR, scope=claim.institution.uscc)
     notify_on_commit(kind=NotificationType.CLAIM_CONFIRMED, recipients=[claim.user],
                      title=f"机构认领已确认：{claim.institution.name}",
@@ -346,14 +346,11 @@ def claim_reject(*, actor: User, claim_id: int, note: str) -> InstitutionClaim:
         raise DomainError("note_required", "驳回认领申请必须说明原因。",
                           fields={"note": [("note_required", "请填写驳回原因。")]})
     claim = _locked_claim(claim_id)
-    require_role(actor, REVIEWERS, claim)
-    if claim.status != ClaimStatus.PENDING:
-        raise InvalidTransition(f"该认领申请已{claim.get_status_display()}，不能重复处理。")
-    claim.status = ClaimStatus.REJECTED
+    t = CLAIM.ensure_transition(claim, ClaimAction.REJECT, actor)
     claim.note = note[:300]
     claim.decided_by = actor
     claim.decided_at = timezone.now()
-    claim.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    CLAIM.apply(claim, t, actor=actor, update_fields=["note", "decided_by", "decided_at"], reason=claim.note)
     notify_on_commit(kind=NotificationType.CLAIM_REJECTED, recipients=[claim.user],
                      title=f"机构认领被驳回：{claim.institution.name}",
                      body=f"驳回原因：{claim.note}", link=reverse("registry:claim"))
@@ -384,29 +381,24 @@ def institution_update_contact(*, actor: User, institution_id: int, data: dict) 
 REASON_MAX_LENGTH = 300
 
 
-def _status_move(*, actor: User, institution_id: int, reason: str, source: str, target: str, action: str,
-                 verb: str, title: str, body: str) -> Institution:
+def _status_move(*, actor: User, institution_id: int, reason: str, action: str, verb: str, title: str,
+                 body: str) -> Institution:
     institution = Institution.objects.locked().filter(pk=institution_id).first()
     if institution is None:
         raise NotFound("机构不存在或不在您的管辖范围内。")
-    require_role(actor, REVIEWERS, institution)
-    if institution.status != source:
-        raise InvalidTransition(
-            f"机构当前状态为“{institution.get_status_display()}”，只有“{InstitutionStatus(source).label}”的机构"
-            f"可以{action}。")
+    t = INSTITUTION.ensure_transition(institution, action, actor)
+    label = INSTITUTION.action_label(action)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("reason_required", f"{action}必须说明原因。",
-                          fields={"reason": [("reason_required", f"请填写{action}原因。")]})
+        raise DomainError("reason_required", f"{label}必须说明原因。",
+                          fields={"reason": [("reason_required", f"请填写{label}原因。")]})
     if len(reason) > REASON_MAX_LENGTH:
         raise DomainError("reason_too_long", f"原因不能超过 {REASON_MAX_LENGTH} 个字。",
                           fields={"reason": [("reason_too_long", f"不能超过 {REASON_MAX_LENGTH} 个字。")]})
-    # The status change is recorded by pghistory; the reason and the action go into its context.
+    # The move writes its InstitutionEvent (with the reason); pghistory's row change carries them too.
     with pghistory.context(institution_action=verb, reason=reason):
-        institution.status = target
-        institution.save(update_fields=["status", "updated_at"])
-    institution_id = institution.pk
-    notify_on_commit(kind=verb, recipients=lambda: operators_of(institution_id), title=f"{title}：{institution.name}",
+        INSTITUTION.apply(institution, t, actor=actor, reason=reason)
+    notify_on_commit(kind=verb, recipients=lambda: operators_of(institution.pk), title=f"{title}：{institution.name}",
                      body=f"{body}原因：{reason}", link=reverse("registry:operator_home"))
     return institution
 
@@ -415,8 +407,8 @@ def _status_move(*, actor: User, institution_id: int, reason: str, source: str, 
 def institution_suspend(*, actor: User, institution_id: int, reason: str) -> Institution:
     """The district suspends a filed institution's service (已备案 → 暂停服务), with a reason."""
     return _status_move(actor=actor, institution_id=institution_id, reason=reason,
-                        source=InstitutionStatus.FILED, target=InstitutionStatus.SUSPENDED, action="暂停服务",
-                        verb=NotificationType.INSTITUTION_SUSPENDED, title="机构已被暂停服务",
+                        action=InstitutionAction.SUSPEND, verb=NotificationType.INSTITUTION_SUSPENDED,
+                        title="机构已被暂停服务",
                         body="所在区县卫生健康部门已暂停本机构的托育服务。")
 
 
@@ -424,8 +416,8 @@ def institution_suspend(*, actor: User, institution_id: int, reason: str) -> Ins
 def institution_resume(*, actor: User, institution_id: int, reason: str) -> Institution:
     """The district lets a suspended institution resume (暂停服务 → 已备案), with a reason."""
     return _status_move(actor=actor, institution_id=institution_id, reason=reason,
-                        source=InstitutionStatus.SUSPENDED, target=InstitutionStatus.FILED, action="恢复服务",
-                        verb=NotificationType.INSTITUTION_RESUMED, title="机构已恢复服务",
+                        action=InstitutionAction.RESUME, verb=NotificationType.INSTITUTION_RESUMED,
+                        title="机构已恢复服务",
                         body="所在区县卫生健康部门已恢复本机构的托育服务。")
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.selectors import operators_by_institution, reviewers_by_district
+from core.events import record_bulk
 from core.sweeps import Deadline, EventMarker, Notice, OverdueSweep
 from notifications.models import NotificationType
 from notifications.services import notify_each
@@ -31,9 +31,8 @@ from ..models import (
     FilingKind,
     FilingStatus,
     Institution,
-    InstitutionStatus,
 )
-from ..workflow import REVIEW_QUEUE_STATES
+from ..workflow import INSTITUTION, REVIEW_QUEUE_STATES, InstitutionAction
 from .filing_notifications import filing_link
 
 _EVENT_COLUMNS = ("filing_id, action, from_status, to_status, actor_id, reason, items, created_at, "
@@ -92,28 +91,15 @@ def termination_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     A termination accepted with a date today or earlier already ended the institution at once."""
     today = today or timezone.localdate()
     clock = timezone.now()
-    events, filings, institutions = FilingEvent._meta.db_table, Filing._meta.db_table, Institution._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH ended AS (
-                    UPDATE {institutions} i SET status = %(terminated)s, updated_at = %(clock)s
-                     WHERE i.status = ANY(%(in_service)s)
-                       AND EXISTS (SELECT 1 FROM {filings} t
-                                    WHERE t.institution_id = i.id AND t.kind = %(termination)s
-                                      AND t.status = %(accepted)s AND t.termination_date <= %(today)s)
-                    RETURNING i.id)
-                INSERT INTO {events} ({_EVENT_COLUMNS})
-                SELECT f.id, %(action)s, f.status, f.status, NULL, %(reason)s, '[]'::jsonb, %(clock)s,
-                       f.region_id, f.province_id, f.city_id, f.district_id
-                  FROM {filings} f JOIN ended ON f.institution_id = ended.id
-                 WHERE f.kind = %(termination)s AND f.status = %(accepted)s AND f.termination_date <= %(today)s
-                RETURNING filing_id""",  # noqa: S608 - table names are ours, values bound
-            # Plain strings: psycopg would send an Enum member by its name, not its value.
-            {"terminated": str(InstitutionStatus.TERMINATED), "clock": clock, "today": today,
-             "in_service": [str(InstitutionStatus.FILED), str(InstitutionStatus.SUSPENDED)],
-             "termination": str(FilingKind.TERMINATION), "accepted": str(FilingStatus.ACCEPTED),
-             "action": TERMINATION_EFFECTIVE, "reason": "终止日期已到，机构已终止"})
-        ended = [row[0] for row in cursor.fetchall()]
+    # Set-based, through the institution's transition table: the due institutions still filed or
+    # suspended are terminated in one statement, each with its InstitutionEvent; then one marker per
+    # termination filing that took effect, also one statement.
+    due = Filing.objects.filter(kind=FilingKind.TERMINATION, status=FilingStatus.ACCEPTED,
+                                termination_date__lte=today)
+    terminated = INSTITUTION.apply_bulk(Institution.objects.filter(Exists(due.filter(institution_id=OuterRef("pk")))),
+                                        InstitutionAction.TERMINATE, reason="终止日期已到，机构已终止", now=clock)
+    ended = record_bulk(due.filter(institution_id__in=terminated), action=TERMINATION_EFFECTIVE,
+                        reason="终止日期已到，机构已终止", created_at=clock) if terminated else []
 
     notices = []
     if ended:

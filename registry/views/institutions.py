@@ -30,6 +30,7 @@ from registry.services.institutions import (
     institution_resume,
     institution_suspend,
 )
+from registry.workflow import INSTITUTION, InstitutionAction
 
 from .common import fail, role_required
 
@@ -86,8 +87,8 @@ def institution_detail(request, institution_id: int):
         "phone_masked": mask_phone(institution.contact_phone),
         "service_type_labels": [services.get(v, v) for v in institution.service_types or []],
         "receipt_filing": current if current is not None and current.receipt_no else None,
-        "can_suspend": may_decide and institution.status == InstitutionStatus.FILED,
-        "can_resume": may_decide and institution.status == InstitutionStatus.SUSPENDED,
+        "can_suspend": may_decide and INSTITUTION.allows(InstitutionAction.SUSPEND, institution.status),
+        "can_resume": may_decide and INSTITUTION.allows(InstitutionAction.RESUME, institution.status),
         "reason_form": ReasonForm(),
         "filings": list(institution.filings.order_by("-created_at")[:20]),
         "staff": staff_roster(institution_id=institution_id),

@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import TenantScopedMixin
+from core.events import WorkflowEvent, event_models
 from registry.models import Institution, InstitutionHistory
-from tests.factories import InstitutionFactory
+from tests.factories import FilingFactory, InstitutionFactory, UserFactory
 
 
 @login_required
@@ -134,8 +135,9 @@ UNTRACKED = {
     "core.SweepRun": "the sweeps' own run log, written only by core.sweeps.run_sweep; nobody edits it (read-only "
                      "in the admin) and what each sweep changed is audited on the rows it changed",
 }
-# Append-only models (protected by a trigger): the row is itself the audit record.
-APPEND_ONLY = {"accounts.AuthEvent", "registry.FilingEvent"}
+# Append-only models (protected by a trigger): the row is itself the audit record. Every workflow's
+# event table (a core.events.WorkflowEvent subclass) is one by construction, without being listed.
+APPEND_ONLY = {"accounts.AuthEvent"}
 
 
 def test_every_business_model_is_audited_or_exempt_with_a_reason():
@@ -152,7 +154,7 @@ def test_every_business_model_is_audited_or_exempt_with_a_reason():
             continue
         if model in tracked or label in UNTRACKED:
             continue
-        if label in APPEND_ONLY:
+        if label in APPEND_ONLY or issubclass(model, WorkflowEvent):
             names = {t.name for t in model._meta.triggers}
             assert any(name.endswith("append_only") for name in names), f"{label}: no append-only trigger"
             continue
@@ -160,21 +162,53 @@ def test_every_business_model_is_audited_or_exempt_with_a_reason():
     assert not missing, f"not audited (track it, or exempt it here with a reason): {missing}"
 
 
-@pytest.mark.django_db
-def test_filing_events_cannot_be_rewritten(regions):
-    from core.tenancy import scopes_disabled
-    from registry.models import FilingEvent
-    from tests.factories import FilingFactory
+def _claim():
+    from registry.models import InstitutionClaim
 
+    institution = InstitutionFactory()
+    claim = InstitutionClaim(institution=institution, user=UserFactory())
+    claim.set_region(institution.region)
+    claim.save()
+    return claim
+
+
+# A row of each workflow's subject, to record an event of (a new event table must add its subject).
+SUBJECTS = {
+    "registry.FilingEvent": lambda: FilingFactory(),
+    "registry.InstitutionEvent": lambda: InstitutionFactory(),
+    "registry.ClaimEvent": _claim,
+}
+
+
+def test_every_workflow_event_table_is_append_only_by_construction():
+    models = event_models()
+    assert {m._meta.label for m in models} >= {"registry.FilingEvent", "registry.InstitutionEvent",
+                                               "registry.ClaimEvent"}
+    for model in models:
+        names = {t.name for t in model._meta.triggers}
+        assert f"{model._meta.model_name}_append_only" in names, f"{model._meta.label}: no append-only trigger"
+    assert set(SUBJECTS) == {m._meta.label for m in models}, "add a subject for each event table to SUBJECTS"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", sorted(SUBJECTS))
+def test_workflow_events_cannot_be_rewritten(regions, label):
+    from django.apps import apps
+
+    from core.events import record_event
+    from core.tenancy import scopes_disabled
+
+    model = apps.get_model(label)
     with scopes_disabled():
-        filing = FilingFactory()
-        event = FilingEvent.objects.create(filing=filing, region=filing.region, action="submit",
-                                           from_status="draft", to_status="submitted", reason="首次提交")
+        subject = SUBJECTS[label]()
+        event = record_event(subject, actor=None, action="submit", from_status="draft", reason="首次提交")
+        assert type(event) is model and event.to_status == subject.status
+        assert (event.district_id, event.region_id) == (subject.district_id, subject.region_id)
         with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
-            FilingEvent.objects.filter(pk=event.pk).update(reason="篡改")
+            model.objects.filter(pk=event.pk).update(reason="篡改")
         with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
-            FilingEvent.objects.filter(pk=event.pk).delete()
-        assert FilingEvent.objects.get(pk=event.pk).reason == "首次提交"
+            model.objects.filter(pk=event.pk).delete()
+        assert model.objects.get(pk=event.pk).reason == "首次提交"
 
 
 @pytest.mark.django_db

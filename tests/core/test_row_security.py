@@ -206,6 +206,8 @@ def test_app_role_is_unprivileged_and_audit_tables_append_only(two_districts):
         for statement in ("UPDATE accounts_authevent SET ip = NULL",
                           "DELETE FROM registry_institutionhistory",
                           "UPDATE registry_filingevent SET reason = 'forged'",
+                          "DELETE FROM registry_institutionevent",
+                          "UPDATE registry_claimevent SET reason = 'forged'",
                           "DELETE FROM pghistory_context"):
             with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
                 _raw(statement + " RETURNING 1")

@@ -6,7 +6,7 @@ Run as the owner of the tables (the role that runs ``migrate``), after every ``m
 
 The role may log in and read and write business rows, nothing more: no superuser, no BYPASSRLS
 (so the tenant row-security policies bind it), no DDL, and no UPDATE, DELETE or TRUNCATE on the
-audit tables (pghistory events, the security log, filing events), which makes them append-only
+audit tables (pghistory events, the security log, every workflow's event table), which makes them append-only
 for the application whatever its code does. Idempotent: re-run it to grant tables added since.
 """
 
@@ -24,9 +24,12 @@ def append_only_tables() -> list[str]:
     import pghistory.models
     from django.apps import apps
 
+    from core.events import event_models
+
     tables = [m._meta.db_table for m in apps.get_models()
               if issubclass(m, pghistory.models.Event) and not m._meta.proxy and m._meta.managed]
-    tables += ["accounts_authevent", "registry_filingevent"]
+    tables += [m._meta.db_table for m in event_models()]  # every workflow's event table
+    tables += ["accounts_authevent"]
     return sorted(set(tables))
 
 
