@@ -16,10 +16,9 @@ from core.deadlines import due_after
 from core.tenancy import scopes_disabled
 from core.workdays import CHINA_TZ
 
-from ..models import Filing, FilingStatus
+from ..models import Filing
+from ..workflow import REVIEW_QUEUE_STATES
 from .filing_checks import policy_for
-
-_QUEUE = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
 
 
 @transaction.atomic
@@ -37,7 +36,7 @@ def filing_deadlines_recount(*, years) -> int:
     with scopes_disabled():
         # Counting starts the day after submission and ends at the later deadline.
         waiting = (Filing.objects.select_for_update(of=("self",)).select_related("region")
-                   .filter(status__in=_QUEUE, submitted_at__isnull=False, submitted_at__lt=after,
+                   .filter(status__in=REVIEW_QUEUE_STATES, submitted_at__isnull=False, submitted_at__lt=after,
                            notice_due_at__gte=first))
         for filing in waiting:
             if not any(filing.submitted_at.astimezone(CHINA_TZ).year <= y <= filing.notice_due_at.astimezone(CHINA_TZ).year
