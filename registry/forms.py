@@ -249,14 +249,30 @@ class FilingBasicForm(forms.Form):
 
 
 class FilingClassForm(forms.Form):
+    """One class row. The class type starts blank ("—"), so the extra row the page always offers is
+    posted exactly as it was shown and counts as unchanged: an empty row is ignored, never an error."""
+
     name = forms.CharField(label="班级名称", max_length=64, required=False)
-    class_type = forms.ChoiceField(label="班型", choices=ClassType.choices)
+    class_type = forms.ChoiceField(label="班型", choices=[("", "—"), *ClassType.choices])
     planned_children = forms.IntegerField(label="计划收托人数", min_value=1)
     carers = forms.IntegerField(label="保育人员数", min_value=0)
     min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False)
 
 
-FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=50)
+class BaseFilingClassFormSet(forms.BaseFormSet):
+    def kept_rows(self) -> list[dict]:
+        """The classes to save: filled rows not marked for deletion (empty extra rows are skipped)."""
+        rows = []
+        for form in self.forms:
+            data = dict(form.cleaned_data or {})
+            if not data or data.pop("DELETE", False):
+                continue
+            rows.append(data)
+        return rows
+
+
+FilingClassFormSet = forms.formset_factory(FilingClassForm, formset=BaseFilingClassFormSet, extra=1,
+                                           can_delete=True, max_num=50, validate_max=True)
 
 
 class FilingPremisesForm(forms.Form):

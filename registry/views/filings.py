@@ -137,12 +137,8 @@ def _classes_step(request, filing):
                 "carers": c.carers, "min_age_months": c.min_age_months} for c in filing.classes.all()]
     formset = FilingClassFormSet(request.POST or None, initial=initial, prefix="classes")
     if request.method == "POST" and formset.is_valid():
-        classes = [f.cleaned_data for f in formset.forms
-                   if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        for c in classes:
-            c.pop("DELETE", None)
         try:
-            filing_set_classes(actor=request.user, filing_id=filing.pk, classes=classes)
+            filing_set_classes(actor=request.user, filing_id=filing.pk, classes=formset.kept_rows())
         except DomainError as exc:
             formset._non_form_errors = formset.error_class([exc.message, *_flatten(exc.fields)])
         else:

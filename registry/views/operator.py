@@ -49,8 +49,10 @@ def claim(request):
     (``step=confirm``) or, when none has been pushed, fill them in (``step=facts``)."""
     step = request.POST.get("step", "lookup") if request.method == "POST" else "lookup"
     context: dict = {"step": "lookup", "claims": claims_of_user(user=request.user)}
-    form = ClaimForm(request.POST if step in ("lookup", "confirm") else None,
-                     initial={"uscc": request.GET.get("uscc", "")})
+    # Bound only to a POST of its own step: a first visit (GET) shows an empty form, not
+    # "该字段是必填项。" (an empty QueryDict still binds a form).
+    posted = request.method == "POST" and step in ("lookup", "confirm")
+    form = ClaimForm(request.POST if posted else None, initial={"uscc": request.GET.get("uscc", "")})
     if step == "lookup" and form.is_bound and form.is_valid():
         uscc = form.cleaned_data["uscc"]
         facts = claim_lookup(uscc=uscc)
