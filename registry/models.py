@@ -131,9 +131,17 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", "已驳回"
 
 
+class ClaimEvidenceKind(models.TextChoices):
+    """What the claimant shows the district to prove they may act for the institution."""
+
+    AUTHORISATION_LETTER = "authorisation_letter", "授权委托书（法定代表人签字并加盖公章）"
+    LEGAL_REPRESENTATIVE = "legal_representative", "法定代表人确认书（法定代表人本人申请，签字并加盖公章）"
+
+
 @track()
 class InstitutionClaim(TenantModel):
-    """An operator's claim to run an institution (by credit code); the district confirms it."""
+    """An operator's claim to run an institution (by credit code); the district confirms it after
+    looking at the claimant's evidence (a scan, served only through the scoped claim view)."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="claims",
                                     verbose_name="机构")
@@ -254,6 +262,16 @@ class FilingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+class ReceiptStatus(models.TextChoices):
+    """The receipt and notice PDFs of an accepted filing, rendered by a Celery task after the accept
+    commits (the receipt number itself is issued inside the accept transaction)."""
+
+    NONE = "none", "不出具回执"
+    PENDING = "pending", "回执生成中"
+    READY = "ready", "回执已生成"
+    FAILED = "failed", "回执生成失败"
+
+
 class PremisesType(models.TextChoices):
     OWNED = "owned", "自有产权"
     LEASED = "leased", "租赁"
@@ -320,6 +338,8 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
     receipt_no = models.CharField("备案回执编号", max_length=32, blank=True, db_index=True)
     receipt_pdf = models.FileField("备案回执", upload_to="receipts/%Y/", blank=True)
     notice_pdf = models.FileField("基本条件告知书", upload_to="notices/%Y/", blank=True)
+    receipt_status = models.CharField("回执生成状态", max_length=8, choices=ReceiptStatus.choices,
+                                      default=ReceiptStatus.NONE, db_default=ReceiptStatus.NONE)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="填报人")

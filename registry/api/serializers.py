@@ -21,6 +21,7 @@ from ..models import (
     InstitutionClaim,
     InstitutionNature,
     QualificationType,
+    ReceiptStatus,
     Registration,
     Staff,
     StaffConflictFlag,
@@ -240,13 +241,21 @@ class FilingListSerializer(serializers.ModelSerializer):
     institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
     # Declared: the model's conditional unique constraint would make DRF query outside any scope.
     receipt_no = serializers.CharField(read_only=True)
+    receipt_status = serializers.SerializerMethodField(
+        help_text="备案回执和基本条件告知书：none 无回执（未通过或终止备案）、pending 生成中、ready 可下载、failed 生成失败")
 
     class Meta:
         model = Filing
         fields = ["id", "institution", "institution_name", "institution_uscc", "kind", "kind_label", "status",
                   "status_label", "version", "name", "institution_kind", "region", "total_slots", "submitted_at",
-                  "due_at", "decided_at", "receipt_no", "created_at", "updated_at"]
+                  "due_at", "decided_at", "receipt_no", "receipt_status", "created_at", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ReceiptStatus.values))
+    def get_receipt_status(self, obj) -> str:
+        from ..selectors.filings import receipt_state
+
+        return str(receipt_state(obj))
 
 
 FORM_FIELDS = ["name", "institution_kind", "address", "latitude", "longitude", "legal_representative",

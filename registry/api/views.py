@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 
-from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +29,7 @@ from ..models import (
     FilingStatus,
     Institution,
     InstitutionClaim,
+    ReceiptStatus,
     Registration,
     Staff,
     StaffConflictFlag,
@@ -443,8 +443,11 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
 
 class _PdfView(TenantScopedMixin, APIView):
+    """A stored receipt or notice. Rendered by Celery after the accept (the filing's
+    ``receipt_status``): while pending or failed this answers 409 ``receipt_pending`` /
+    ``receipt_failed``, never a render inside the request."""
+
     field = ""
-    builder = None
     title = ""
 
     def get(self, request, pk: int):
@@ -453,22 +456,20 @@ class _PdfView(TenantScopedMixin, APIView):
             raise DomainError("not_issued", f"该备案尚未通过，没有{self.title}。", status_code=409)
         if not filing.receipt_no:  # an accepted termination: nothing is issued
             raise DomainError("no_receipt", f"该备案没有{self.title}（终止备案不出具回执）。", status_code=404)
-        stored = getattr(filing, self.field)
-        content = stored.open("rb").read() if stored else type(self).builder(filing=filing)
-        response = FileResponse(ContentFile(content), content_type="application/pdf",
-                                filename=f"{filing.receipt_no or filing.pk}-{self.field}.pdf")
+        state = filing_selectors.receipt_state(filing)
+        if state == ReceiptStatus.PENDING:
+            raise DomainError("receipt_pending", f"{self.title}生成中，请稍后再试（receipt_status 变为 ready 后可下载）。",
+                              status_code=409)
+        if state != ReceiptStatus.READY:
+            raise DomainError("receipt_failed", f"{self.title}生成失败，请联系审核人员重新生成。", status_code=409)
+        response = FileResponse(getattr(filing, self.field).open("rb"), content_type="application/pdf",
+                                filename=f"{filing.receipt_no}-{self.field}.pdf")
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
 
 class ReceiptPdfView(_PdfView):
     field, title = "receipt_pdf", "备案回执"
-
-    @staticmethod
-    def builder(*, filing):
-        from ..services.receipts import receipt_pdf_bytes
-
-        return receipt_pdf_bytes(filing=filing)
 
     @extend_schema(tags=["filings"], summary="备案回执（PDF）",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})
@@ -478,12 +479,6 @@ class ReceiptPdfView(_PdfView):
 
 class NoticePdfView(_PdfView):
     field, title = "notice_pdf", "基本条件告知书"
-
-    @staticmethod
-    def builder(*, filing):
-        from ..services.receipts import notice_pdf_bytes
-
-        return notice_pdf_bytes(filing=filing)
 
     @extend_schema(tags=["filings"], summary="基本条件告知书（PDF）",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})

@@ -19,6 +19,7 @@ from ..models import (
     FilingStatus,
     InstitutionKind,
     InstitutionStatus,
+    ReceiptStatus,
     ServiceType,
     Staff,
     StaffRole,
@@ -81,6 +82,19 @@ def filing_deadlines(filing: Filing, now: dt.datetime | None = None) -> dict:
         "review_overdue": waiting and filing.due_at is not None and filing.due_at < now,
         "notice_overdue": waiting and filing.notice_due_at is not None and filing.notice_due_at < now,
     }
+
+
+def receipt_state(filing: Filing) -> str:
+    """What the pages and the API say of a filing's receipt and notice PDFs: ``none`` (no receipt:
+    not accepted, or a termination), ``pending`` (rendering after the accept), ``ready`` (stored),
+    ``failed`` (the task gave up, or a receipt number without stored documents)."""
+    if not filing.receipt_no:
+        return ReceiptStatus.NONE
+    if filing.receipt_status == ReceiptStatus.PENDING:
+        return ReceiptStatus.PENDING
+    if filing.receipt_status == ReceiptStatus.READY and filing.receipt_pdf and filing.notice_pdf:
+        return ReceiptStatus.READY
+    return ReceiptStatus.FAILED
 
 
 def pending_termination(*, filing: Filing, today: dt.date | None = None) -> dt.date | None:

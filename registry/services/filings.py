@@ -26,6 +26,7 @@ from ..models import (
     Institution,
     InstitutionStatus,
     ReceiptSequence,
+    ReceiptStatus,
 )
 from ..selectors.filings import compute_changes, pending_termination_date
 from ..workflow import OPEN_STATES, OPERATORS, FilingAction, apply, ensure_transition
@@ -169,10 +170,10 @@ def next_receipt_no(*, district_id: str, year: int) -> str:
 
 @transaction.atomic
 def filing_accept(*, actor, filing_id: int, expected_version: int | None = None) -> Filing:
-    """Issue the receipt: institution facts updated (or terminated), receipt number and PDFs stored."""
-    from django.core.files.base import ContentFile
-
-    from .receipts import notice_pdf_bytes, receipt_pdf_bytes
+    """Issue the receipt: institution facts updated (or terminated) and the gap-free receipt number
+    stored; the receipt and notice PDFs are rendered by Celery once this commits (``receipt_status``
+    pending → ready), so a slow render never holds the sequence lock or the reviewer's request."""
+    from .receipts import enqueue_documents
 
     filing, expected = _locked_for_transition(filing_id, expected_version)
     t = ensure_transition(filing, FilingAction.ACCEPT, actor, expected_version=expected)
@@ -205,13 +206,9 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
             institution.filed_on = timezone.localdate(now)
         inst_fields += [*INSTITUTION_FACTS, "kind", "current_filing", "receipt_no", "filed_on"]
     if filing.kind != FilingKind.TERMINATION:
-        # Written inside the transaction: a rolled-back accept leaves at most an orphan file, never a
-        # filing that points at a missing one (and never burns a receipt number).
-        filing.receipt_pdf.save(f"{filing.receipt_no}-receipt.pdf", ContentFile(receipt_pdf_bytes(filing=filing)),
-                                save=False)
-        filing.notice_pdf.save(f"{filing.receipt_no}-notice.pdf", ContentFile(notice_pdf_bytes(filing=filing)),
-                               save=False)
-        fields += ["receipt_pdf", "notice_pdf"]
+        filing.receipt_status = ReceiptStatus.PENDING
+        fields.append("receipt_status")
+        enqueue_documents(filing.pk)  # on commit: a rolled-back accept renders nothing
     previous = apply(filing, t, update_fields=fields)
     institution.save(update_fields=inst_fields)
     if filing.kind != FilingKind.TERMINATION:

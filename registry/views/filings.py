@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.roles import COMMISSION_STAFF
+from accounts.roles import COMMISSION_STAFF, REVIEWERS
 from core.errors import DomainError, NotFound
 from registry import rules
 from registry.forms import (
@@ -23,8 +23,8 @@ from registry.forms import (
     FilingTerminationForm,
     apply_domain_error,
 )
-from registry.models import FilingKind
-from registry.selectors.filings import filing_get, pending_termination
+from registry.models import FilingKind, ReceiptStatus
+from registry.selectors.filings import filing_get, pending_termination, receipt_state
 from registry.selectors.institutions import document_get
 from registry.services.documents import document_delete, document_upload
 from registry.services.filings import (
@@ -36,7 +36,6 @@ from registry.services.filings import (
     filing_update_form,
     filing_withdraw,
 )
-from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes
 
 from .common import (
     active_role,
@@ -234,27 +233,42 @@ def filing_detail(request, filing_id: int):
     filing = _get(request, filing_id)
     context = filing_context(filing)
     context.update(steps=steps_for(filing), editable=filing.status in EDITABLE,
-                   pending_termination=pending_termination(filing=filing))
+                   pending_termination=pending_termination(filing=filing), can_rerender=False)
     return render(request, "registry/filing/detail.html", context)
 
 
 @login_required
 def filing_pdf(request, filing_id: int, which: str):
+    """The stored receipt or notice. Never rendered here: until the Celery task has stored it the
+    page it came from says 回执生成中 (or 生成失败), and so does this URL."""
     filing = _get(request, filing_id)
     if not filing.receipt_no:
         raise Http404("该备案尚未出具回执。")
+    state = receipt_state(filing)
+    if state != ReceiptStatus.READY:
+        messages.info(request, RECEIPT_STATE_MESSAGES[state])
+        return redirect("registry:filing_detail", filing.pk)
     stored = filing.receipt_pdf if which == "receipt" else filing.notice_pdf
     name = f"{'备案回执' if which == 'receipt' else '基本条件告知书'}-{filing.receipt_no}.pdf"
-    if stored:
-        response = FileResponse(stored.open("rb"), content_type="application/pdf", as_attachment=True,
-                                filename=name)
-    else:
-        data = receipt_pdf_bytes(filing=filing) if which == "receipt" else notice_pdf_bytes(filing=filing)
-        response = HttpResponse(data, content_type="application/pdf")
-        from django.utils.http import content_disposition_header
+    return FileResponse(stored.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
 
-        response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+
+RECEIPT_STATE_MESSAGES = {
+    ReceiptStatus.PENDING: "回执生成中，请稍候片刻再下载。",
+    ReceiptStatus.FAILED: "回执生成失败，请联系审核人员重新生成。",
+}
+
+
+def receipt_context(request, filing) -> dict:
+    return {"filing": filing, "receipt_state": receipt_state(filing),
+            "can_rerender": active_role(request) in REVIEWERS}
+
+
+@login_required
+def filing_receipt_state(request, filing_id: int):
+    """htmx: the receipt panel of the status and review pages; polled every 2 s while pending."""
+    filing = _get(request, filing_id)
+    return render(request, "registry/filing/_receipt.html", receipt_context(request, filing))
 
 
 @login_required

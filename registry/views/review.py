@@ -21,6 +21,7 @@ from registry.selectors.filings import (
     staff_snapshot_rows,
 )
 from registry.services.filings import filing_accept, filing_return, filing_run_checks
+from registry.services.receipts import filing_rerender_documents
 
 from .common import fail, filing_context, post_version, role_required
 from .filings import _get
@@ -68,6 +69,7 @@ def review_detail(request, filing_id: int):
         "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEWABLE else [],
         "pending_termination": pending_termination(filing=filing),
         "show_commitment_ip": True,
+        "can_rerender": request.assignment.role in REVIEWERS,
     })
     return render(request, "registry/review/detail.html", context)
 
@@ -89,7 +91,7 @@ def review_accept(request, filing_id: int):
 
 def _accepted_message(filing) -> str:
     if filing.receipt_no:
-        return f"已通过备案，回执编号 {filing.receipt_no}。"
+        return f"已通过备案，回执编号 {filing.receipt_no}。备案回执和基本条件告知书正在生成，完成后即可下载。"
     pending = pending_termination(filing=filing)
     if pending:
         return f"终止备案已通过，机构将于 {pending:%Y年%m月%d日} 终止，届时自动变更为已终止。"
@@ -110,3 +112,15 @@ def review_return(request, filing_id: int):
         return fail(request, exc, "registry:review_detail", filing_id)
     messages.success(request, "已退回补正，并一次性告知了全部补正事项。")
     return redirect("registry:review_queue")
+
+
+@role_required(REVIEWERS)
+@require_POST
+def review_rerender(request, filing_id: int):
+    """Render a receipt again after the task gave up (or for a receipt stored nowhere)."""
+    try:
+        filing_rerender_documents(actor=request.user, filing_id=filing_id)
+    except DomainError as exc:
+        return fail(request, exc, "registry:review_detail", filing_id)
+    messages.success(request, "已重新提交回执生成，请稍候。")
+    return redirect("registry:review_detail", filing_id)

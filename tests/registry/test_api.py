@@ -278,7 +278,7 @@ def test_conflict_visible_to_both_districts(op, xihu, gongshu, make_account, rev
 
 # --- filings, documents, receipts -------------------------------------------------------------------
 
-def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
+def test_filing_lifecycle_through_api(op, xihu, reviewer, media, django_capture_on_commit_callbacks):
     with scopes_disabled():
         make_roster(xihu)
     client = api(op)
@@ -342,9 +342,17 @@ def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
     # … and the reviewer accepts the resubmission (the pre-return version is stale by now).
     assert rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": submitted.json()["version"]},
                     format="json").status_code == 409
-    accepted = rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": resubmitted.json()["version"]},
-                        format="json")
+    with django_capture_on_commit_callbacks() as callbacks:
+        accepted = rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": resubmitted.json()["version"]},
+                            format="json")
     assert accepted.status_code == 200 and accepted.json()["receipt_no"]
+    # The number is issued with the accept; the PDFs are rendered by Celery once it commits.
+    assert accepted.json()["receipt_status"] == "pending"
+    early = rev.get(f"/api/v1/filings/{fid}/receipt.pdf")
+    assert early.status_code == 409 and early.json()["code"] == "receipt_pending"
+    for callback in callbacks:  # the commit: the render task runs (eagerly in tests), then the notices
+        callback()
+    assert rev.get(f"/api/v1/filings/{fid}/").json()["receipt_status"] == "ready"
     pdf = rev.get(f"/api/v1/filings/{fid}/receipt.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")

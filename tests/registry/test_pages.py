@@ -194,7 +194,7 @@ def fill_steps(c, filing_id: int):
     assert r.status_code == 302, text(r)
 
 
-def test_filing_lifecycle_through_pages(client, institution, operator, reviewer):
+def test_filing_lifecycle_through_pages(client, institution, operator, reviewer, django_capture_on_commit_callbacks):
     with scopes_disabled():
         make_roster(institution)
     op = client_for(type(client), operator)
@@ -266,12 +266,26 @@ def test_filing_lifecycle_through_pages(client, institution, operator, reviewer)
     filing.refresh_from_db()
     assert filing.status == FilingStatus.RESUBMITTED, messages_of(r)
 
-    r = rv.post(reverse("registry:review_accept", args=[filing.pk]), {"version": filing.version}, follow=True)
+    with django_capture_on_commit_callbacks() as committed:
+        r = rv.post(reverse("registry:review_accept", args=[filing.pk]), {"version": filing.version}, follow=True)
     filing.refresh_from_db()
     assert filing.status == FilingStatus.ACCEPTED and filing.receipt_no
     assert filing.receipt_no in text(r)
     with scopes_disabled():
         assert Institution.objects.get(pk=institution.pk).status == InstitutionStatus.FILED
+    # The number is there at once; the PDFs are rendered by Celery after the commit. Until then both
+    # pages say so (and poll), and the download link is not offered.
+    assert 'data-state="pending"' in text(r) and "回执生成中" in text(r)
+    pending = text(op.get(reverse("registry:filing_detail", args=[filing.pk])))
+    assert "回执生成中" in pending and 'data-testid="download-receipt"' not in pending
+    early = op.get(reverse("registry:filing_receipt", args=[filing.pk]), follow=True)
+    assert "回执生成中，请稍候片刻再下载。" in text(early)
+    poll = op.get(reverse("registry:filing_receipt_state", args=[filing.pk]))
+    assert 'hx-trigger="every 2s"' in text(poll)
+    for callback in committed:  # the commit: the render task runs (eagerly in tests)
+        callback()
+    ready = text(op.get(reverse("registry:filing_receipt_state", args=[filing.pk])))
+    assert 'data-state="ready"' in ready and "hx-trigger" not in ready and 'data-testid="download-receipt"' in ready
 
     detail = op.get(reverse("registry:filing_detail", args=[filing.pk]))
     assert "补正后重新提交" in text(detail) and "通过备案" in text(detail)  # history
