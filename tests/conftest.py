@@ -72,6 +72,14 @@ def login(client):
 
 
 @pytest.fixture(autouse=True)
+def rate_limits_cleared():
+    """Every test starts with no request counted (the counters live in Redis, beyond the test DB)."""
+    from core.ratelimit import clear
+
+    clear()
+
+
+@pytest.fixture(autouse=True)
 def celery_eager():
     """Tasks that code under test sends (receipt rendering, notification emails, after commit) run at
     once in the sending thread, so a test sees their effect. A test that starts a real worker

@@ -206,11 +206,15 @@ def compute_changes(filing: Filing) -> dict[str, list]:
 
 
 def public_receipt_lookup(*, receipt_no: str) -> dict | None:
-    """Cross-tenant, public: what a receipt's QR code proves. No personal data.
+    """Cross-tenant, public: what a receipt's QR code proves, and nothing the public registry of filed
+    institutions would not show. No personal data.
 
     Status: ``valid`` (the institution's current filing), ``superseded`` (a later change filing
     replaced it), ``suspended``, ``terminating`` (an accepted termination not yet in effect),
-    ``terminated``.
+    ``terminated``. Only a receipt that is the institution's current one shows the filed facts
+    (address, slots, date): a superseded or terminated receipt shows that it was real, the
+    institution's current name and code and the commission, never the facts of an old filing.
+    A home daycare point is a private home: only its district and township are shown.
     """
     with scopes_disabled():
         filing = (Filing.objects.filter(receipt_no=receipt_no, status=FilingStatus.ACCEPTED)
@@ -219,33 +223,38 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
             return None
         institution = filing.institution
         ends_on = pending_termination_date(institution_id=institution.pk)
-        if institution.status == InstitutionStatus.TERMINATED:
-            status, label = "terminated", "已终止"
-        elif institution.current_filing_id != filing.pk:
-            status, label = "superseded", "已变更（以最新回执为准）"
-        elif institution.status == InstitutionStatus.SUSPENDED:
-            status, label = "suspended", "暂停服务"
-        elif ends_on is not None:
-            status, label = "terminating", f"有效（将于 {ends_on:%Y年%m月%d日} 终止）"
-        else:
-            status, label = "valid", "有效"
-        # A home daycare point is a private home: only its district and township are public.
+    if institution.status == InstitutionStatus.TERMINATED:
+        status, label = "terminated", "已终止"
+    elif institution.current_filing_id != filing.pk:
+        status, label = "superseded", "已变更（以最新回执为准）"
+    elif institution.status == InstitutionStatus.SUSPENDED:
+        status, label = "suspended", "暂停服务"
+    elif ends_on is not None:
+        status, label = "terminating", f"有效（将于 {ends_on:%Y年%m月%d日} 终止）"
+    else:
+        status, label = "valid", "有效"
+    result = {
+        "receipt_no": filing.receipt_no,
+        "name": institution.name,
+        "uscc": institution.uscc,
+        "status": status,
+        "status_label": label,
+        "ends_on": ends_on,
+        "commission": f"{filing.district.name}卫生健康局",
+        "current": status in ("valid", "suspended", "terminating"),
+    }
+    if result["current"]:
         is_home = filing.institution_kind == InstitutionKind.HOME_DAYCARE
         if is_home:
             address = filing.district.name + (filing.region.name if filing.region_id != filing.district_id else "")
         else:
             address = filing.address
-        return {
-            "receipt_no": filing.receipt_no,
+        result.update({
             "name": filing.name,
-            "uscc": institution.uscc,
             "address": address,
             "is_home_daycare": is_home,
             "kind": filing.get_kind_display(),
             "filed_on": timezone.localtime(filing.decided_at).date() if filing.decided_at else None,
             "total_slots": filing.total_slots,
-            "status": status,
-            "status_label": label,
-            "ends_on": ends_on,
-            "commission": f"{filing.district.name}卫生健康局",
-        }
+        })
+    return result
