@@ -97,7 +97,7 @@ def measure(name: str, scope_label: str, target_ms: float | None, scope, fn: Cal
 
 def describe(out) -> str:
     if isinstance(out, dict) and "stats" in out:
-        return ", ".join(f"{s['key']}={s['value']}" for s in out["stats"]) + f"; {len(out.get('by_district', []))} districts"
+        return ", ".join(f"{s['key']}={s['value']}" for s in out["stats"]) + f"; {len(out.get('by_region', []))} regions"
     if isinstance(out, list | tuple):
         return f"{len(out)} rows"
     if isinstance(out, dict):

@@ -10,7 +10,8 @@ from accounts.roles import ADMIN_SITE_ROLES, COMMISSION_STAFF, REVIEWERS, Role
 NAV_ITEMS: list[tuple[str, str, frozenset | None]] = [
     ("首页", "core:home", None),
     ("我的机构", "registry:operator_home", frozenset({Role.OPERATOR})),
-    ("备案审核", "registry:review_queue", REVIEWERS | {Role.CITY_VIEWER}),
+    ("备案审核", "registry:review_queue", REVIEWERS),
+    ("待审备案", "registry:review_queue", frozenset({Role.CITY_VIEWER})),  # read-only: no 审核
     ("机构名录", "registry:institution_list", COMMISSION_STAFF),
     ("从业人员预警", "registry:staff_conflicts", COMMISSION_STAFF),
     ("认领确认", "registry:claim_list", REVIEWERS),

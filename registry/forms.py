@@ -371,16 +371,22 @@ class SelectorFilterSet(django_filters.FilterSet):
 
 
 class TownshipFilterSet(SelectorFilterSet):
-    """A filter form with a township choice: the district's townships, or none above district level."""
+    """A filter form with region choices: the district's townships (district level), or the filing
+    districts below a city or province (``districts``, when the form declares a district filter)."""
 
     township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
 
-    def __init__(self, *args, townships=(), selector=None, **kwargs):
+    def __init__(self, *args, townships=(), districts=(), selector=None, **kwargs):
         super().__init__(*args, selector=selector, **kwargs)
         if townships:
             self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
         else:
             del self.filters["township"]
+        if "district" in self.filters:
+            if districts:
+                self.filters["district"].extra["choices"] = [(r.code, r.name) for r in districts]
+            else:
+                del self.filters["district"]
 
 
 class ReviewQueueFilter(TownshipFilterSet):
@@ -399,6 +405,7 @@ class ReviewQueueFilter(TownshipFilterSet):
 
 class InstitutionFilter(TownshipFilterSet):
     q = django_filters.CharFilter(label="名称或信用代码", method="noop")
+    district = django_filters.ChoiceFilter(label="区县", choices=[], method="noop", empty_label="全部")
     status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
     kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
     nature = django_filters.ChoiceFilter(label="机构性质", choices=InstitutionNature.choices, method="noop",

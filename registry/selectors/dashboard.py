@@ -6,7 +6,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.tenancy import TenantScope
-from regions.models import Region
+from regions.models import Region, RegionLevel
+from regions.selectors import filing_districts
 from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
 
 OPEN_FILING_STATUSES = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
@@ -39,13 +40,7 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
     upcoming = list(open_filings.order_by("due_at").only("id", "name", "kind", "status", "due_at")[:10])
     for f in upcoming:
         f.is_overdue = f.due_at is not None and f.due_at < now
-    by_district = list(
-        institutions.values("district_id", "district__name")
-        .annotate(filed=Count("id", filter=Q(status=InstitutionStatus.FILED)),
-                  unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
-                  slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)))
-        .order_by("district_id")
-    )
+    level_label, by_region = region_rollup(scope=scope, institutions=institutions)
     return {
         "scope_name": scope_name(scope),
         "stats": [
@@ -57,8 +52,38 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
             {"key": "notice_overdue", "label": "超过告知期限", "value": waiting["notice_overdue"]},
         ],
         "upcoming": upcoming,
-        "by_district": by_district,
+        "by_region": by_region,
+        "by_region_label": level_label,
     }
+
+
+# The level one down from the scope, listed on the dashboard: (rows' key on Institution, label, regions).
+_CHILDREN = {
+    "district": ("district_id", "区县", lambda code: Region.objects.filter(code=code)),
+    # A city's filing districts: its counties, or its townships in a city without counties.
+    "city": ("district_id", "区县", lambda code: filing_districts(region=Region.objects.get(code=code))),
+    "province": ("city_id", "市", lambda code: Region.objects.filter(province_id=code, level=RegionLevel.CITY)),
+    "country": ("province_id", "省", lambda code: Region.objects.filter(level=RegionLevel.PROVINCE)),
+}
+
+
+def region_rollup(*, scope: TenantScope, institutions) -> tuple[str, list[dict]]:
+    """Filed / slots / unfiled for every region one level below the scope, zeros included (a
+    district with no institution is a finding, not an absence): two queries."""
+    key, label, regions = _CHILDREN.get(scope.level, _CHILDREN["district"])
+    counts = {row[key]: row for row in institutions.values(key).annotate(
+        filed=Count("id", filter=Q(status=InstitutionStatus.FILED)),
+        unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
+        slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)))}
+    rows = []
+    for region in regions(scope.region_code).order_by("code").only("code", "name"):
+        found = counts.pop(region.code, {})
+        rows.append({"code": region.code, "name": region.name, "filed": found.get("filed", 0),
+                     "slots": found.get("slots") or 0, "unfiled": found.get("unfiled", 0)})
+    for code, found in sorted(counts.items(), key=lambda item: item[0] or ""):  # rows under no listed region
+        rows.append({"code": code, "name": "其他" if code else "未归属", "filed": found["filed"],
+                     "slots": found["slots"] or 0, "unfiled": found["unfiled"]})
+    return label, rows
 
 
 def operator_dashboard(*, institution_id: int) -> dict:

@@ -49,7 +49,8 @@ def queue(request):
     query.pop("page", None)
     # Filters changed in the page (htmx): only the table and its pagination are sent back.
     template = "registry/review/_queue_results.html" if request.htmx else "registry/review/queue.html"
-    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode(),
+                                      "can_review": assignment.role in REVIEWERS})
 
 
 @role_required(*QUEUE_ROLES)
