@@ -264,6 +264,14 @@ FORM_FIELDS = ["name", "institution_kind", "address", "latitude", "longitude", "
                "hygiene_evaluation_passed", "termination_date", "placement_plan"]
 
 
+class SnapshotQualificationSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    label = serializers.CharField()
+    number = serializers.CharField(allow_blank=True)
+    expires_on = serializers.DateField(allow_null=True)
+    expired = serializers.BooleanField()
+
+
 class SnapshotStaffSerializer(serializers.Serializer):
     """One person of the roster as submitted: masked ID only (never the full number or its index)."""
 
@@ -274,6 +282,10 @@ class SnapshotStaffSerializer(serializers.Serializer):
     education = serializers.CharField(allow_blank=True)
     years_experience = serializers.IntegerField(allow_null=True)
     health_certificate_date = serializers.DateField(allow_null=True)
+    criminal_record_checked = serializers.BooleanField(allow_null=True,
+                                                       help_text="无犯罪记录证明；null：提交时尚未记录此项")
+    criminal_record_checked_on = serializers.DateField(allow_null=True)
+    qualifications = SnapshotQualificationSerializer(many=True)
 
 
 class FilingSerializer(FilingListSerializer):

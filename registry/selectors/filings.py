@@ -19,6 +19,7 @@ from ..models import (
     FilingStatus,
     InstitutionKind,
     InstitutionStatus,
+    QualificationType,
     ReceiptStatus,
     ServiceType,
     Staff,
@@ -122,15 +123,29 @@ def _iso_date(value) -> dt.date | None:
         return None
 
 
-def staff_snapshot_rows(*, filing: Filing) -> list[dict]:
-    """The roster as submitted, for display: the masked ID only, never the stored blind-index hash."""
-    roles = dict(StaffRole.choices)
-    return [{"name": row.get("name", ""), "role": row.get("role", ""),
-             "role_label": roles.get(row.get("role"), row.get("role", "")),
-             "id_number_masked": row.get("id_number_masked", ""), "education": row.get("education", ""),
-             "years_experience": row.get("years_experience"),
-             "health_certificate_date": _iso_date(row.get("health_certificate_date"))}
-            for row in filing.staff_snapshot or []]
+def staff_snapshot_rows(*, filing: Filing, today: dt.date | None = None) -> list[dict]:
+    """The roster as submitted, for display: the masked ID only, never the stored blind-index hash;
+    each person's certificates (expired ones marked, as of today) and criminal-record check.
+    ``criminal_record_checked`` is None for snapshots taken before it was recorded."""
+    today = today or timezone.localdate()
+    roles, types = dict(StaffRole.choices), dict(QualificationType.choices)
+    rows = []
+    for row in filing.staff_snapshot or []:
+        certificates = []
+        for q in row.get("qualifications") or []:
+            expires = _iso_date(q.get("expires_on"))
+            certificates.append({"type": q.get("type", ""), "label": types.get(q.get("type"), q.get("type", "")),
+                                 "number": q.get("number", ""), "expires_on": expires,
+                                 "expired": expires is not None and expires < today})
+        rows.append({"name": row.get("name", ""), "role": row.get("role", ""),
+                     "role_label": roles.get(row.get("role"), row.get("role", "")),
+                     "id_number_masked": row.get("id_number_masked", ""), "education": row.get("education", ""),
+                     "years_experience": row.get("years_experience"),
+                     "health_certificate_date": _iso_date(row.get("health_certificate_date")),
+                     "criminal_record_checked": row.get("criminal_record_checked"),
+                     "criminal_record_checked_on": _iso_date(row.get("criminal_record_checked_on")),
+                     "qualifications": certificates})
+    return rows
 
 
 def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None) -> list[str]:

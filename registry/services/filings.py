@@ -117,10 +117,20 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
     return filing
 
 
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _staff_snapshot(filing: Filing) -> list[dict]:
+    """The roster as submitted: what the reviewer checks (certificates, criminal-record check, health
+    certificate), masked ID and blind index only."""
     return [{"name": s.name, "role": s.role, "id_number_masked": s.id_number_masked,
              "id_number_hash": s.id_number_hash, "education": s.education, "years_experience": s.years_experience,
-             "health_certificate_date": s.health_certificate_date.isoformat() if s.health_certificate_date else None}
+             "health_certificate_date": _iso(s.health_certificate_date),
+             "criminal_record_checked": s.criminal_record_checked,
+             "criminal_record_checked_on": _iso(s.criminal_record_checked_on),
+             "qualifications": [{"type": q.type, "number": q.number, "expires_on": _iso(q.expires_on)}
+                                for q in sorted(s.qualifications.all(), key=lambda q: q.pk)]}
             for s in _active_staff(filing.institution_id, timezone.localdate())]
 
 
