@@ -394,7 +394,8 @@ def test_filing_detail_shows_commitment_and_masked_roster_snapshot(op, xihu, rev
     snapshot = body["staff_snapshot"]
     assert len(snapshot) == 7 and {p["role"] for p in snapshot} >= {"principal", "caregiver", "security_guard"}
     assert all(set(p) == {"name", "role", "role_label", "id_number_masked", "education", "years_experience",
-                          "health_certificate_date"} for p in snapshot)
+                          "health_certificate_date", "criminal_record_checked", "criminal_record_checked_on",
+                          "qualifications"} for p in snapshot)  # never the blind index
     assert all(p["id_number_masked"][6:14] == "********" for p in snapshot)
     text = response.content.decode()
     assert not any(raw in text for raw in raw_ids)  # never the full ID number
