@@ -12,8 +12,12 @@ def home_context(request) -> dict:
     role = assignment.role
     if role == Role.OPERATOR:
         from registry.selectors.dashboard import operator_dashboard
+        from registry.views.operator import next_steps
 
-        return {"template": "core/home_operator.html", **operator_dashboard(institution_id=assignment.institution_id)}
+        context = operator_dashboard(institution_id=assignment.institution_id)
+        return {"template": "core/home_operator.html", **context,
+                **next_steps(institution_id=assignment.institution_id, filings=context["filings"],
+                             institution=context["institution"])}
     if role in ADMIN_SITE_ROLES or role == Role.REGISTRATION_AUTHORITY:
         from registry.selectors.dashboard import scope_dashboard
 

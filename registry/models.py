@@ -327,6 +327,9 @@ class Filing(ConcurrentTransitionMixin, TenantModel):
     commitment_signer = models.CharField("承诺人", max_length=64, blank=True)
     commitment_accepted_at = models.DateTimeField("承诺时间", null=True, blank=True)
     commitment_ip = models.GenericIPAddressField("承诺IP", null=True, blank=True)
+    # Why an earlier signature no longer counts (the edit that voided it), shown on the commitment step.
+    commitment_voided_at = models.DateTimeField("承诺失效时间", null=True, blank=True)
+    commitment_voided_reason = models.CharField("承诺失效原因", max_length=300, blank=True, db_default="")
 
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     due_at = models.DateTimeField("审核期限", null=True, blank=True, db_index=True)

@@ -50,10 +50,12 @@ def current_q(today: dt.date | None = None) -> Q:
     return Q(end_date__isnull=True) | Q(end_date__gte=today)
 
 
-def staff_roster(*, institution_id: int, include_ended: bool = True) -> list[Staff]:
+def staff_roster(*, institution_id: int, include_ended: bool = True, institution=None) -> list[Staff]:
     """An institution's roster for the pages, each row with ``is_current``, ``health_expires_on``,
-    ``health_expired``, ``qualification_rows`` (each with ``expired``) and ``has_conflict``."""
-    institution = institution_get(institution_id=institution_id)  # 404 outside scope
+    ``health_expired``, ``qualification_rows`` (each with ``expired``) and ``has_conflict``.
+    ``institution``: the row when the caller has already read it in scope (saves the lookup)."""
+    if institution is None or institution.pk != institution_id:
+        institution = institution_get(institution_id=institution_id)  # 404 outside scope
     today = timezone.localdate()
     months = health_certificate_valid_months(institution.region)
     qs = _staff_qs().filter(institution_id=institution_id)

@@ -72,11 +72,11 @@ def validate_upload(uploaded_file) -> tuple[str, str]:
     return kind
 
 
-def _content_changed(filing) -> None:
+def _content_changed(filing, reason: str) -> None:
     """The documents are part of what the commitment covers: a change voids the signature."""
     from .filings import void_commitment
 
-    voided = void_commitment(filing)
+    voided = void_commitment(filing, reason)
     if voided:
         filing.version += 1
         filing.save(update_fields=[*voided, "version", "updated_at"])
@@ -104,7 +104,7 @@ def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file
     try:
         with transaction.atomic():
             doc.save()
-            _content_changed(filing)
+            _content_changed(filing, f"上传了材料「{doc.get_doc_type_display()}」")
     except Exception:
         doc.file.storage.delete(doc.file.name)
         raise
@@ -124,8 +124,9 @@ def document_delete(*, actor: User, document_id: int) -> None:
     filing = Filing.objects.locked().get(pk=doc.filing_id)  # the signature and version change with it
     ensure_editable(filing, actor)
     name, storage = doc.file.name, doc.file.storage
+    label = doc.get_doc_type_display()
     doc.delete()
-    _content_changed(filing)
+    _content_changed(filing, f"删除了材料「{label}」")
     transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
 

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.roles import COMMISSION_STAFF, REVIEWERS
@@ -27,6 +29,7 @@ from registry.models import FilingKind, ReceiptStatus
 from registry.selectors.filings import filing_get, pending_termination, receipt_state
 from registry.selectors.institutions import document_get
 from registry.services.documents import document_delete, document_upload
+from registry.services.filing_checks import document_requirements
 from registry.services.filings import (
     filing_create,
     filing_run_checks,
@@ -154,7 +157,10 @@ def _flatten(fields: dict) -> list[str]:
 
 
 def _documents_step(request, filing):
-    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    required = document_requirements(filing=filing)
+    missing = [r["code"] for r in required if not r["uploaded"]]
+    form = DocumentUploadForm(request.POST or None, request.FILES or None,
+                              initial={"doc_type": missing[0]} if missing else None)
     if request.method == "POST" and form.is_valid():
         try:
             document_upload(actor=request.user, filing_id=filing.pk, doc_type=form.cleaned_data["doc_type"],
@@ -164,7 +170,8 @@ def _documents_step(request, filing):
         else:
             messages.success(request, "材料已上传。")
             return redirect("registry:filing_step", filing.pk, "documents"), {}
-    return None, {"form": form, "documents": list(filing.documents.all())}
+    return None, {"form": form, "documents": list(filing.documents.all()), "required": required,
+                  "missing_count": len(missing)}
 
 
 def _commitment_step(request, filing):
@@ -180,12 +187,65 @@ def _commitment_step(request, filing):
             apply_domain_error(form, exc)
         else:
             return _done(request, filing, "commitment"), {}
-    return None, {"form": form}
+    from registry.commitment import commitment_text
+    from registry.services.receipts import commission_name
+
+    letter = commitment_text(institution_name=filing.name, uscc=filing.institution.uscc,
+                             commission=commission_name(filing), kind=filing.kind,
+                             kind_label=filing.get_kind_display())
+    signed = bool(filing.commitment_signer and filing.commitment_accepted_at)
+    return None, {"form": form, "letter": letter, "signed": signed,
+                  "voided": not signed and filing.commitment_voided_at is not None}
 
 
 def _checklist_step(request, filing):
     checks = filing_run_checks(filing=filing)
-    return None, {"checks": checks, "all_passed": all(c["passed"] for c in checks)}
+    return None, {"checks": checklist_rows(checks, filing, links=True), "all_passed": all(c["passed"] for c in checks),
+                  "failed_count": sum(1 for c in checks if not c["passed"])}
+
+
+ROSTER = "roster"
+# Where the operator fixes a failed check: a step of the filing, or the staff roster. A check not
+# named here (rules added later) is placed by its code's prefix; none matching: no link.
+FIX_AT = {
+    "changes": "basic", "total_slots": "classes", "classes_present": "classes", "class_type": "classes",
+    "class_size": "classes", "class_ratio": "classes", "mixed_min_age": "classes",
+    "home_daycare_size": "classes", "home_daycare_ratio": "classes",
+    "caregivers_on_roster": ROSTER, "principal": ROSTER, "health_staff": ROSTER, "security_guard": ROSTER,
+    "health_certificates": ROSTER, "premises": "premises", "hygiene": "premises", "documents": "documents",
+    "commitment": "commitment", "termination_date": "termination", "placement_plan": "termination",
+}
+FIX_AT_PREFIX = (("class", "classes"), ("age", "classes"), ("lease", "premises"), ("premises", "premises"),
+                 ("staff", ROSTER), ("criminal", ROSTER), ("qualification", ROSTER), ("carer", ROSTER),
+                 ("health", ROSTER), ("business_scope", "basic"), ("service", "basic"), ("document", "documents"),
+                 ("termination", "termination"), ("placement", "termination"), ("settlement", "termination"))
+
+
+def _fix_link(code: str, filing) -> tuple[str, str] | None:
+    target = FIX_AT.get(code) or next((t for prefix, t in FIX_AT_PREFIX if code.startswith(prefix)), None)
+    if target == ROSTER:
+        return reverse("registry:staff_list"), "去从业人员名册修改"
+    steps = dict(steps_for(filing))
+    if target in steps:
+        return reverse("registry:filing_step", args=[filing.pk, target]), f"去「{steps[target]}」修改"
+    return None
+
+
+def checklist_rows(checks: list[dict], filing, *, links: bool) -> list[dict]:
+    """The checklist as the pages show it: failures first (in the rules' order), then passes; with
+    ``links`` (the operator's own pages), each failure links to the step or page that fixes it."""
+    rows = []
+    for c in sorted(checks, key=lambda c: c["passed"]):
+        row = dict(c)
+        if not c["passed"]:
+            if c["code"] == "commitment" and filing.commitment_voided_reason and filing.commitment_voided_at:
+                row["reason"] = (f"{c['reason']}。此前的签署已于 {timezone.localtime(filing.commitment_voided_at):%Y-%m-%d %H:%M} "
+                                 f"因{filing.commitment_voided_reason}而失效")
+            link = _fix_link(c["code"], filing) if links else None
+            if link:
+                row["fix_url"], row["fix_label"] = link
+        rows.append(row)
+    return rows
 
 
 STEP_HANDLERS = {

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
@@ -13,7 +14,7 @@ from core.errors import DomainError
 from regions.selectors import region_children
 from registry.forms import ClaimFactsForm, ClaimForm, ContactForm, SignupForm, apply_domain_error
 from registry.models import FilingKind, InstitutionStatus
-from registry.selectors.dashboard import claims_of_user, operator_dashboard
+from registry.selectors.dashboard import claims_of_user, operator_dashboard, operator_next_steps
 from registry.selectors.institutions import claim_lookup
 from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
 
@@ -121,8 +122,18 @@ def operator_home(request):
     return render(request, "registry/operator/home.html", _home_context(request))
 
 
+def next_steps(*, institution_id: int, filings: list | None = None, institution=None) -> dict:
+    """The home pages' 下一步 panel: the one action to take (its URL resolved) and what is due."""
+    data = operator_next_steps(institution_id=institution_id, filings=filings, institution=institution)
+    if data["action"] is not None:
+        data["action"]["href"] = reverse(data["action"]["url"], args=data["action"]["args"])
+    return {"next": data}
+
+
 def _home_context(request, contact_form: ContactForm | None = None) -> dict:
     context = operator_dashboard(institution_id=request.assignment.institution_id)
+    context.update(next_steps(institution_id=request.assignment.institution_id, filings=context["filings"],
+                              institution=context["institution"]))
     institution = context["institution"]
     open_filing = next((f for f in context["filings"] if f.status in ("draft", "submitted", "returned",
                                                                         "resubmitted")), None)

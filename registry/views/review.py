@@ -24,7 +24,7 @@ from registry.services.filings import filing_accept, filing_return, filing_run_c
 from registry.services.receipts import filing_rerender_documents
 
 from .common import fail, filing_context, post_version, role_required
-from .filings import _get
+from .filings import _get, checklist_rows
 
 QUEUE_ROLES = (REVIEWERS, Role.CITY_VIEWER)
 REVIEWABLE = ("submitted", "resubmitted")
@@ -61,7 +61,7 @@ def review_detail(request, filing_id: int):
     failed_lines = [f"{c['label']}：{c['reason']}" for c in checks if not c["passed"]]
     context = filing_context(filing)
     context.update({
-        "checks": checks,
+        "checks": checklist_rows(checks, filing, links=False),
         "can_decide": can_decide,
         "accept_form": VersionForm(initial={"version": filing.version}),
         "return_form": ReturnForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)}),
