@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from core.validators import validate_id_number, validate_mobile, validate_uscc
 from registry.models import (
+    ClaimEvidenceKind,
     ClassType,
     DocumentType,
     Education,
@@ -72,6 +73,16 @@ class ClaimForm(forms.Form):
 
     def clean_uscc(self):
         return validate_uscc(self.cleaned_data["uscc"])
+
+
+class ClaimEvidenceForm(forms.Form):
+    """What shows the district that the claimant may act for the institution (required with a claim)."""
+
+    evidence_kind = forms.ChoiceField(label="证明材料类型", choices=ClaimEvidenceKind.choices, widget=forms.RadioSelect)
+    evidence = forms.FileField(
+        label="证明材料扫描件（PDF、JPG 或 PNG）",
+        help_text="代为办理的，上传法定代表人签字并加盖公章的授权委托书；法定代表人本人办理的，上传签字并加盖公章的"
+                  "法定代表人确认书。仅所在区县卫生健康部门审核人员可以查看。")
 
 
 def _region_choices(parent_code: str | None, *, tenants_only: bool = False) -> list[tuple[str, str]]:

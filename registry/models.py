@@ -149,6 +149,12 @@ class InstitutionClaim(TenantModel):
                              verbose_name="申请人")
     status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     note = models.CharField("说明", max_length=300, blank=True)
+    evidence_kind = models.CharField("证明材料类型", max_length=24, choices=ClaimEvidenceKind.choices, blank=True)
+    evidence_file = models.FileField("证明材料", upload_to="claims/%Y/%m/", blank=True)
+    evidence_name = models.CharField("证明材料原文件名", max_length=200, blank=True)
+    evidence_content_type = models.CharField("证明材料文件类型", max_length=40, blank=True)
+    evidence_size = models.PositiveIntegerField("证明材料大小（字节）", null=True, blank=True)
+    evidence_sha256 = models.CharField("证明材料SHA-256", max_length=64, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="处理人")
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)

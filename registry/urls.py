@@ -8,6 +8,7 @@ urlpatterns = [
     path("signup/", operator.signup, name="operator_signup"),
     path("claim/", operator.claim, name="claim"),
     path("claim/regions/", operator.claim_region_options, name="claim_regions"),
+    path("claims/<int:claim_id>/evidence/", operator.claim_evidence, name="claim_evidence"),
     path("my/contact/", operator.contact_update, name="contact_update"),
     path("", operator.operator_home, name="operator_home"),
     # Operator: staff roster.

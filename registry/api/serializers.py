@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.validators import validate_id_number, validate_uscc
 
 from ..models import (
+    ClaimEvidenceKind,
     ClassType,
     DocumentType,
     Education,
@@ -140,17 +141,28 @@ class ClaimRejectSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, help_text="驳回原因")
 
 
+class ClaimEvidenceSerializer(serializers.Serializer):
+    evidence_kind = serializers.ChoiceField(choices=ClaimEvidenceKind.choices,
+                                            help_text="authorisation_letter 授权委托书；legal_representative 法定代表人确认书")
+    evidence = serializers.FileField(help_text="扫描件：PDF、JPEG 或 PNG（按文件内容判断）")
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
     user_name = serializers.CharField(source="user.__str__", read_only=True)
+    has_evidence = serializers.SerializerMethodField(help_text="是否已上传证明材料（确认认领的前提）")
 
     class Meta:
         model = InstitutionClaim
         fields = ["id", "institution", "institution_name", "institution_uscc", "user", "user_name", "status",
-                  "status_label", "note", "decided_by", "decided_at", "created_at"]
+                  "status_label", "note", "has_evidence", "evidence_kind", "evidence_name", "evidence_content_type",
+                  "evidence_size", "decided_by", "decided_at", "created_at"]
         read_only_fields = fields
+
+    def get_has_evidence(self, obj) -> bool:
+        return bool(obj.evidence_file)
 
 
 # --- staff ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import Role
+from accounts.roles import REVIEWERS, Role
 from core.api import TenantScopedMixin
 from core.audit import client_ip
 from core.errors import DomainError
@@ -216,7 +216,30 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
                 pk=claim.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(tags=["claims"], summary="确认认领（授予举办者账号）", request=None,
+    @extend_schema(tags=["claims"], summary="认领证明材料：GET 查看（本辖区审核人员或申请人本人）；"
+                                            "POST 上传或更换（申请人本人，multipart：evidence_kind, evidence）",
+                   request={"multipart/form-data": s.ClaimEvidenceSerializer},
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 201: s.ClaimSerializer,
+                              **errors(400, 404, 409)})
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def evidence(self, request, pk=None):
+        if request.method == "POST":
+            data = s.ClaimEvidenceSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            claim = institution_services.claim_attach_evidence(
+                actor=request.user, claim_id=int(pk), evidence_kind=data.validated_data["evidence_kind"],
+                evidence=data.validated_data["evidence"])
+            return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+        assignment = getattr(request, "assignment", None)
+        claim = selectors.claim_evidence_get(claim_id=int(pk), user=request.user,
+                                             as_reviewer=assignment is not None and assignment.role in REVIEWERS)
+        response = FileResponse(claim.evidence_file.open("rb"), content_type=claim.evidence_content_type,
+                                as_attachment=True, filename=claim.evidence_name or "evidence")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(tags=["claims"], summary="确认认领（授予举办者账号；须已上传证明材料）", request=None,
                    responses={200: s.ClaimSerializer, **errors(403, 404, 409)})
     @action(detail=True, methods=["post"], filterset_class=None)
     def confirm(self, request, pk=None):

@@ -42,7 +42,7 @@ def _read_head(uploaded_file, n: int = 16) -> bytes:
     return head
 
 
-def _sha256(uploaded_file) -> str:
+def sha256_of(uploaded_file) -> str:
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else iter(
@@ -93,9 +93,8 @@ def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file
     if doc_type not in DocumentType.values:
         raise DomainError("doc_type_invalid", "材料类型无效。", fields={"doc_type": ["材料类型无效。"]})
     content_type, ext = validate_upload(uploaded_file)
-    original = (getattr(uploaded_file, "name", "") or f"upload.{ext}").replace("\\", "/").rsplit("/", 1)[-1]
-    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=original[:200],
-                         content_type=content_type, size=uploaded_file.size, sha256=_sha256(uploaded_file),
+    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=upload_name(uploaded_file, ext),
+                         content_type=content_type, size=uploaded_file.size, sha256=sha256_of(uploaded_file),
                          uploaded_by=actor)
     doc.region_id, doc.province_id = filing.region_id, filing.province_id
     doc.city_id, doc.district_id = filing.city_id, filing.district_id
@@ -130,4 +129,9 @@ def document_delete(*, actor: User, document_id: int) -> None:
     transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
 
-__all__ = ["document_delete", "document_upload", "sniff", "validate_upload"]
+def upload_name(uploaded_file, ext: str) -> str:
+    """The user's file name, for display only (never a path on disk): last path part, ≤ 200 chars."""
+    return (getattr(uploaded_file, "name", "") or f"upload.{ext}").replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
+__all__ = ["document_delete", "document_upload", "sha256_of", "sniff", "upload_name", "validate_upload"]

@@ -198,15 +198,30 @@ def test_suspend_and_resume_through_api(reviewer, other_reviewer, op, xihu, djan
 
 # --- claims ---------------------------------------------------------------------------------------
 
-def test_claim_flow_through_api(authority, reviewer, other_reviewer):
+def test_claim_flow_through_api(authority, reviewer, other_reviewer, media):
     institution_id = api(authority, token=True).post("/api/v1/registrations/", push_body(), format="json").json()["id"]
     user = operator_signup(username="new_op", password="Str0ng!pass#2026", display_name="陈静", phone="13900139000")
     client = api(user)
     r = client.post("/api/v1/claims/", {"uscc": push_body()["uscc"]}, format="json")
     assert r.status_code == 201, r.json()
     claim_id = r.json()["id"]
+    assert r.json()["has_evidence"] is False
     assert [c["id"] for c in client.get("/api/v1/claims/").json()["results"]] == [claim_id]
     assert api(other_reviewer).post(f"/api/v1/claims/{claim_id}/confirm/").status_code == 404
+    # No evidence yet: the district cannot confirm.
+    early = api(reviewer).post(f"/api/v1/claims/{claim_id}/confirm/")
+    assert early.status_code == 409 and early.json()["code"] == "evidence_required"
+    bad = client.post(f"/api/v1/claims/{claim_id}/evidence/", {"evidence_kind": "authorisation_letter",
+                                                               "evidence": _file("委托书.txt", b"not a scan")},
+                      format="multipart")
+    assert bad.status_code == 400 and bad.json()["code"] == "document_type_not_allowed"
+    assert "evidence" in bad.json()["fields"]
+    up = client.post(f"/api/v1/claims/{claim_id}/evidence/", {"evidence_kind": "authorisation_letter",
+                                                              "evidence": _file("委托书.pdf", PDF)}, format="multipart")
+    assert up.status_code == 201 and up.json()["has_evidence"] is True and up.json()["evidence_name"] == "委托书.pdf"
+    seen = api(reviewer).get(f"/api/v1/claims/{claim_id}/evidence/")
+    assert seen.status_code == 200 and b"".join(seen.streaming_content).startswith(b"%PDF-")
+    assert api(other_reviewer).get(f"/api/v1/claims/{claim_id}/evidence/").status_code == 404
     confirm = api(reviewer).post(f"/api/v1/claims/{claim_id}/confirm/")
     assert confirm.status_code == 200 and confirm.json()["status"] == "confirmed"
     assert api(reviewer).post(f"/api/v1/claims/{claim_id}/confirm/").status_code == 409

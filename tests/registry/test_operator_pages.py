@@ -289,3 +289,66 @@ def test_a_termination_signs_the_termination_letter(client, operator, institutio
     as_user(client, operator)
     letter = client.get(reverse("registry:filing_step", args=[filing.pk, "commitment"])).content.decode()
     assert "现申请办理终止备案" in letter and "妥善安置在托婴幼儿" in letter and "视频监控" not in letter
+
+
+# --- claim: the claimant's evidence, seen by the district's reviewers only ---------------------------------
+
+def test_the_reviewer_sees_the_claimants_evidence_before_confirming(client, institution, reviewer, other_reviewer,
+                                                                    django_user_model, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from registry.models import InstitutionClaim
+    from tests.e2e.data import png_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    claimant = django_user_model.objects.create_user("claimant_ev", password="Passw0rd!2026")
+    as_user(client, claimant)
+    page = client.post(reverse("registry:claim"), {"step": "lookup", "uscc": institution.uscc}).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="evidence_kind"' in page and "授权委托书" in page
+    r = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc,
+                                                "evidence_kind": "authorisation_letter",
+                                                "evidence": SimpleUploadedFile("授权委托书.png", png_bytes())})
+    assert r.status_code == 302
+    with scopes_disabled():
+        claim = InstitutionClaim.objects.get(user=claimant)
+    evidence_url = reverse("registry:claim_evidence", args=[claim.pk])
+    assert evidence_url in client.get(reverse("registry:claim")).content.decode()  # "my claims" links it
+
+    rv = Client()
+    rv.force_login(reviewer)
+    listing = rv.get(reverse("registry:claim_list")).content.decode()
+    row = listing.split('data-testid="claim-row"', 1)[1].split("</tr>", 1)[0]
+    assert "授权委托书（法定代表人签字并加盖公章）" in row and evidence_url in row and 'data-testid="evidence-image"' in row
+    assert "/media/" not in listing
+    shown = rv.get(evidence_url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert shown["Content-Disposition"].startswith("inline") and shown["Cache-Control"] == "private, no-store"
+    assert b"".join(shown.streaming_content).startswith(b"\x89PNG")
+    assert client.get(evidence_url).status_code == 200  # the claimant's own
+    # Nobody else: another district's reviewer, another signed-up user.
+    other = Client()
+    other.force_login(other_reviewer)
+    assert other.get(evidence_url).status_code == 404
+    stranger = Client()
+    stranger.force_login(django_user_model.objects.create_user("stranger_ev", password="Passw0rd!2026"))
+    assert stranger.get(evidence_url).status_code == 404
+    assert rv.post(reverse("registry:claim_confirm", args=[claim.pk])).status_code == 302
+    with scopes_disabled():
+        assert InstitutionClaim.objects.get(pk=claim.pk).status == "confirmed"
+
+
+def test_a_claim_without_evidence_offers_no_confirm_button(client, institution, reviewer, django_user_model):
+    from registry.models import InstitutionClaim
+
+    with scopes_disabled():
+        claim = InstitutionClaim(institution=institution,
+                                 user=django_user_model.objects.create_user("no_ev", password="Passw0rd!2026"))
+        claim.set_region(institution.region)
+        claim.save()
+    as_user(client, reviewer)
+    row = client.get(reverse("registry:claim_list")).content.decode().split('data-testid="claim-row"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert "未上传" in row and "待申请人上传证明材料" in row and ">确认</button>" not in row
+    r = client.post(reverse("registry:claim_confirm", args=[claim.pk]), follow=True)
+    assert "申请人尚未上传授权委托书或法定代表人确认书" in r.content.decode()
