@@ -127,3 +127,10 @@ def test_a_failing_render_is_retried_then_failed_and_keeps_the_accept(celery_wor
     assert stored.status == FilingStatus.ACCEPTED and stored.receipt_no.endswith("-00001")
     assert stored.receipt_status == "failed" and not stored.receipt_pdf and not stored.notice_pdf
     assert calls == [filing.pk] * (tasks.RENDER_MAX_RETRIES + 1)  # the first run and every retry
+    # The district's reviewers are told to render it again (once the failure has committed).
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(user=reviewer, verb="receipt_failed", title__contains=stored.receipt_no)
+    while not told.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert told.exists()
