@@ -97,7 +97,7 @@ def measure(name: str, scope_label: str, target_ms: float | None, scope, fn: Cal
 
 def describe(out) -> str:
     if isinstance(out, dict) and "stats" in out:
-        return ", ".join(f"{s['key']}={s['value']}" for s in out["stats"]) + f"; {len(out.get('by_district', []))} districts"
+        return ", ".join(f"{s['key']}={s['value']}" for s in out["stats"]) + f"; {len(out.get('by_region', []))} regions"
     if isinstance(out, list | tuple):
         return f"{len(out)} rows"
     if isinstance(out, dict):
@@ -181,6 +181,203 @@ def receipt_contention(*, threads: int, per_thread: int, district: str) -> Resul
     return result
 
 
+PAGE_TARGET_MS = 300  # every page a reviewer uses, p95, through the whole Django request stack
+BENCH_PASSWORD = "Bench!Passw0rd-2026"
+
+
+def _bench_filing(district: str = BIG_DISTRICT):
+    """A filing that passes every check, submitted in ``district``, with its reviewer and operator
+    (call inside a transaction that is rolled back: nothing stays in the bench data set)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from accounts.services import account_create_or_grant
+    from core import crypto
+    from core.tenancy import TenantScope, scopes_disabled, tenant_scope
+    from core.validators import mask_id_number, uscc_check_char
+    from regions.models import Region
+    from registry.models import (
+        Filing,
+        FilingClass,
+        FilingDocument,
+        Institution,
+        InstitutionStatus,
+        Staff,
+        StaffQualification,
+    )
+    from registry.services.filings import filing_submit
+
+    today = timezone.localdate()
+    township = Region.objects.filter(parent_id=district).order_by("code").first() or Region.objects.get(code=district)
+    body = "92" + district + "BENCH0001"
+    body = body[:17]
+    with scopes_disabled():
+        institution = Institution(uscc=body + uscc_check_char(body), name="基准测试审核页托育园",
+                                  nature="enterprise", status=InstitutionStatus.FILING, address="深圳市宝安区基准路 1 号",
+                                  principal_name="王园长", registered_on=today - dt.timedelta(days=60))
+        institution.set_region(township)
+        institution.save()
+
+        def person(n, role, **extra):
+            number = f"110105199005{n:02d}{n:03d}"[:17]
+            from core.validators import id_check_char
+
+            number += id_check_char(number)
+            s = Staff(institution=institution, name=f"基准{n}", role=role, start_date=today - dt.timedelta(days=200),
+                      health_certificate_date=today - dt.timedelta(days=30), criminal_record_checked=True,
+                      criminal_record_checked_on=today - dt.timedelta(days=30), id_number_encrypted=crypto.encrypt(number),
+                      id_number_hash=crypto.blind_index(number), id_number_masked=mask_id_number(number), **extra)
+            s.set_region(township)
+            s.save()
+            return s
+
+        person(1, "principal", education="bachelor", years_experience=6)
+        for n in range(2, 6):
+            person(n, "caregiver")
+        person(6, "health_part_time")
+        guard = person(7, "security_guard")
+        q = StaffQualification(staff=guard, type="security", number="BA-BENCH", expires_on=today + dt.timedelta(days=700))
+        q.set_region(township)
+        q.save()
+        filing = Filing(institution=institution, name=institution.name, address=institution.address,
+                        principal_name="王园长", service_types=["full_day"], total_slots=10, premises_type="owned",
+                        hygiene_evaluation_passed=True, commitment_signer="王园长", commitment_accepted_at=timezone.now())
+        filing.set_region(township)
+        filing.save()
+        c = FilingClass(filing=filing, name="小一班", class_type="infant", planned_children=10, carers=4)
+        c.set_region(township)
+        c.save()
+        pdf = b"%PDF-1.4\n%bench scan\n" + b"0" * 200_000  # a scan of a realistic size
+        documents = []
+        for doc_type in ("business_licence", "premises_proof", "staff_certificates", "hygiene_report", "fire_safety"):
+            d = FilingDocument(filing=filing, doc_type=doc_type, original_name=f"{doc_type}.pdf",
+                               content_type="application/pdf", size=len(pdf), sha256="0" * 64)
+            d.file.save(f"bench-{doc_type}.pdf", ContentFile(pdf), save=False)
+            d.set_region(township)
+            d.save()
+            documents.append(d)
+        reviewer, _, _ = account_create_or_grant(actor=None, username="bench_reviewer", password=BENCH_PASSWORD,
+                                                 role="district_reviewer", scope=district)
+        operator, _, _ = account_create_or_grant(actor=None, username="bench_operator", password=BENCH_PASSWORD,
+                                                 role="operator", scope=institution.uscc)
+    with tenant_scope(TenantScope.for_institutions([institution.pk])):
+        filing_submit(actor=operator, filing_id=filing.pk)
+    return filing, reviewer, documents[0]
+
+
+def reviewer_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result]:
+    """Every page a district reviewer uses, timed through Django's whole request stack in this process
+    (middleware, session, tenant scope, view, template; no network), on a filing in the big district that
+    passes every check. The accept runs in a savepoint rolled back each time (a new number, the
+    institution updated, the render queued on commit, which never comes: the render is the worker's)."""
+    import shutil
+    import tempfile
+
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    media, saved_media = tempfile.mkdtemp(prefix="bench-media-"), settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = media
+    results: list[Result] = []
+
+    def timed(name: str, call, *, target=PAGE_TARGET_MS, n=runs, note="") -> Result:
+        result = Result(name, "district", target, note=note)
+        for _ in range(2):
+            call()
+        with CaptureQueriesContext(connection) as ctx:
+            response = call()
+        result.queries = len(ctx.captured_queries)
+        slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
+        if slowest:
+            result.slowest_sql, result.slowest_ms = slowest["sql"], float(slowest["time"]) * 1000
+        status = getattr(response, "status_code", "")
+        result.rows = f"HTTP {status}" if status else describe(response)
+        for _ in range(n):
+            started = time.perf_counter()
+            call()
+            result.times_ms.append((time.perf_counter() - started) * 1000)
+        print(f"  {result.name:<42} {result.scope:<9} median {result.median:8.1f} ms  p95 {result.p95:8.1f} ms  "
+              f"{result.queries:>3} q  {result.verdict}  {result.rows}", flush=True)
+        return result
+
+    def rolled_back_request(fn):
+        def run():
+            with transaction.atomic():
+                response = fn()
+                transaction.set_rollback(True)
+            return response
+        return run
+
+    try:
+        with transaction.atomic():
+            filing, reviewer, document = _bench_filing(district)
+            client = Client()
+            client.force_login(reviewer)
+            institution_id = filing.institution_id
+            pages = [
+                ("page: home (district dashboard)", "/"),
+                ("page: review queue", reverse("registry:review_queue")),
+                ("page: review queue, overdue filter", reverse("registry:review_queue") + "?overdue=1"),
+                ("page: review of a filing", reverse("registry:review_detail", args=[filing.pk])),
+                ("page: a document preview (PDF)", reverse("registry:document_file", args=[document.pk])),
+                ("page: institution list", reverse("registry:institution_list")),
+                ("page: institution detail", reverse("registry:institution_detail", args=[institution_id])),
+                ("page: claims to confirm", reverse("registry:claim_list")),
+                ("page: staff 挂靠 warnings", reverse("registry:staff_conflicts")),
+            ]
+            for name, path in pages:
+                def get(path=path):
+                    response = client.get(path)
+                    if response.streaming:
+                        b"".join(response.streaming_content)
+                    assert response.status_code == 200, (path, response.status_code)
+                    return response
+                results.append(timed(name, get))
+            accept_url = reverse("registry:review_accept", args=[filing.pk])
+
+            def accept():
+                response = client.post(accept_url)
+                assert response.status_code == 302, response.status_code
+                return response
+            results.append(timed("POST accept (number issued, render queued)", rolled_back_request(accept)))
+            return_url = reverse("registry:review_return", args=[filing.pk])
+            results.append(timed("POST return with reasons", rolled_back_request(
+                lambda: client.post(return_url, {"reasons": "消防安全检查合格证明不清晰"}))))
+
+            login = Client()
+
+            def log_in():
+                response = login.post(reverse("accounts:login"), {"username": "bench_reviewer",
+                                                                  "password": BENCH_PASSWORD})
+                assert response.status_code == 302, response.status_code
+                login.logout()
+                return response
+            results.append(timed("POST login (password hash)", rolled_back_request(log_in), n=max(5, runs // 3)))
+
+            # What moved out of the request: the worker's render of the receipt and notice (info).
+            from core.tenancy import TenantScope, tenant_scope
+            from regions.models import Region
+            from registry.services import filings as filing_services
+            from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes
+
+            with transaction.atomic(), tenant_scope(TenantScope.for_region(Region.objects.get(code=district))):
+                accepted = filing_services.filing_accept(actor=reviewer, filing_id=filing.pk)
+                results.append(timed("worker: render receipt + notice (info)",
+                                     lambda: (receipt_pdf_bytes(filing=accepted), notice_pdf_bytes(filing=accepted)),
+                                     target=None, n=5))
+                transaction.set_rollback(True)
+            transaction.set_rollback(True)
+    finally:
+        settings.MEDIA_ROOT = saved_media
+        shutil.rmtree(media, ignore_errors=True)
+    return results
+
+
 def explain(sql: str) -> str:
     from django.db import connection
 
@@ -189,7 +386,7 @@ def explain(sql: str) -> str:
         return "\n".join(r[0] for r in cur.fetchall())
 
 
-def run(runs: int, threads: int, per_thread: int) -> list[Result]:
+def run(runs: int, threads: int, per_thread: int, pages: bool = True) -> list[Result]:
     from django_scopes import scopes_disabled
 
     from core.tenancy import TenantScope
@@ -243,6 +440,8 @@ def run(runs: int, threads: int, per_thread: int) -> list[Result]:
         print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
               f"{res.queries:>3} q  {res.verdict}", flush=True)
         results.append(res)
+    if pages:
+        results += reviewer_pages(runs=runs)
     if threads > 0:
         res = receipt_contention(threads=threads, per_thread=per_thread, district=BIG_DISTRICT)
         print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
@@ -294,6 +493,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=8, help="concurrent receipt issuers (0: skip)")
     parser.add_argument("--per-thread", type=int, default=25)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-pages", action="store_true",
+                        help="skip the reviewer's pages (full request stack: review page, accept, login, ...)")
     parser.add_argument("--with-recommended-indexes", action="store_true",
                         help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
     args = parser.parse_args(argv)
@@ -307,7 +508,7 @@ def main(argv: list[str] | None = None) -> None:
             cur.execute("ANALYZE registry_filing")
     shape = data_shape()
     print("data: " + ", ".join(f"{k}={v:,}" for k, v in shape.items()))
-    results = run(args.runs, args.threads, args.per_thread)
+    results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages)
     suffix = "-indexed" if args.with_recommended_indexes else ""
     out = args.out or ROOT / "bench" / f"results-{today():%Y-%m-%d}{suffix}.md"
     write_markdown(results, shape, out, args.runs, indexed=args.with_recommended_indexes)

@@ -190,6 +190,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Fonts for PDFs (receipts, notices): a CJK TrueType/OpenType file.
 CJK_FONT_PATH = env("CJK_FONT_PATH", "")
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Public receipt verification (/verify/<no>/), per client IP: receipt numbers are sequential, so the
+# page must not be walkable. (max requests, window seconds) pairs; a person scanning QR codes stays
+# far below them.
+VERIFY_RATE_LIMITS = ((int(env("VERIFY_RATE_PER_MINUTE", "20")), 60), (int(env("VERIFY_RATE_PER_DAY", "300")), 86400))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -22,7 +22,8 @@ class NotificationType(models.TextChoices):
 
 
 class Notification(models.Model):
-    """An in-app notification for one user (the notification centre); email is sent alongside."""
+    """An in-app notification for one user (the notification centre); its email is sent by a Celery task
+    once the transaction that created it commits (``notifications.tasks.send_emails``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                              verbose_name="接收人")
@@ -31,6 +32,8 @@ class Notification(models.Model):
     body = models.TextField("内容", blank=True)
     link = models.CharField("链接", max_length=300, blank=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    # Set when the email goes out (by the Celery task): a redelivered task never sends it twice.
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:

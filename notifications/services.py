@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,12 +34,42 @@ def absolute_link(link: str) -> str:
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/{link.lstrip('/')}"
 
 
-def _send_emails(rows: list[Notification]) -> None:
+def _message(n: Notification) -> EmailMessage:
     """One message per recipient (never a shared To list: recipients must not see each other)."""
-    messages = [EmailMessage(subject=n.title, body="\n\n".join(p for p in (n.body, absolute_link(n.link)) if p),
-                             to=[n.user.email]) for n in rows if n.user.email]
-    if messages:
-        get_connection(fail_silently=True).send_messages(messages)
+    return EmailMessage(subject=n.title, body="\n\n".join(p for p in (n.body, absolute_link(n.link)) if p),
+                        to=[n.user.email])
+
+
+def notification_send_emails(*, notification_ids: list[int]) -> int:
+    """Email each notification not emailed yet; returns how many went out. Run by the Celery task.
+
+    The rows are claimed first (``emailed_at`` set, one statement), so a task run twice (a
+    redelivery, a retry, two workers) never sends one twice; if a send fails, the rows not sent yet
+    are released and the error raised, so the task's retry sends just those. Two queries however
+    many recipients.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE notifications_notification SET emailed_at = now() "
+            "WHERE id = ANY(%s) AND emailed_at IS NULL RETURNING id", [list(notification_ids)])
+        claimed = [row[0] for row in cursor.fetchall()]
+    rows = list(Notification.objects.filter(pk__in=claimed).select_related("user").order_by("id"))
+    mailer = get_connection()
+    for i, n in enumerate(rows):
+        if not n.user.email:
+            continue
+        try:
+            mailer.send_messages([_message(n)])
+        except Exception:
+            Notification.objects.filter(pk__in=[r.pk for r in rows[i:]]).update(emailed_at=None)
+            raise
+    return sum(1 for n in rows if n.user.email)
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    from .tasks import send_emails
+
+    send_emails.delay(ids)
 
 
 def _kind(kind: str) -> str:
@@ -48,14 +78,20 @@ def _kind(kind: str) -> str:
     return str(kind)
 
 
+def _email_on_commit(rows: list[Notification]) -> None:
+    """After commit, a Celery task emails the recipients of ``rows`` that have an address."""
+    ids = [n.pk for n in rows if n.user.email]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(ids))
+
+
 def notify_each(notices: Iterable) -> list[Notification]:
     """Store one row per notice (``user, kind, title, body, link``) in one insert, in the caller's
-    transaction, and email each recipient once it commits."""
+    transaction; once it commits, a Celery task emails each recipient."""
     rows = Notification.objects.bulk_create([
         Notification(user=n.user, kind=_kind(n.kind), title=n.title, body=n.body, link=n.link)
         for n in notices if n.user is not None])
-    if rows:
-        transaction.on_commit(lambda: _send_emails(rows))
+    _email_on_commit(rows)
     return rows
 
 
@@ -83,7 +119,7 @@ def notify_on_commit(*, kind: str, recipients: Callable[[], Iterable] | Iterable
         with transaction.atomic():
             rows = Notification.objects.bulk_create([Notification(user=u, kind=kind, title=title, body=body, link=link)
                                                      for u in users])
-        _send_emails(rows)
+            _email_on_commit(rows)
 
     transaction.on_commit(send)
 

@@ -1,15 +1,29 @@
-"""Public pages (no login). Receipt verification: what a receipt's QR code links to."""
+"""Public pages (no login). Receipt verification: what a receipt's QR code links to.
+
+Receipt numbers are sequential per district and year, so the page is limited per client IP
+(``settings.VERIFY_RATE_LIMITS``, counted in Redis): past the limit it answers 429 with a Chinese
+page and ``Retry-After``. It shows only what the public registry publishes (the selector decides).
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.audit import client_ip
+from core.ratelimit import hit
 from registry.selectors.filings import public_receipt_lookup
 
 
 @require_GET
 def verify_receipt(request, receipt_no: str):
+    verdict = hit("verify", client_ip(request), limits=settings.VERIFY_RATE_LIMITS)
+    if not verdict.allowed:
+        minutes = max(1, -(-verdict.retry_after // 60))
+        response = render(request, "portal/rate_limited.html", {"minutes": minutes}, status=429)
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
     result = public_receipt_lookup(receipt_no=receipt_no[:32])
     if result is None:
         return render(request, "portal/verify_not_found.html", {"receipt_no": receipt_no[:32]}, status=404)

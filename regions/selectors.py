@@ -26,6 +26,14 @@ def region_children(*, parent_code: str | None) -> QuerySet[Region]:
     return Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code")
 
 
+def filing_districts(*, region: Region) -> QuerySet[Region]:
+    """The filing districts (tenants) at or below ``region``: counties, and the townships of cities
+    without counties (Dongguan, Zhongshan, ...), by code."""
+    if region.tenant_district_id == region.code:
+        return Region.objects.filter(code=region.code)
+    return Region.objects.filter(descendants_q(region), tenant_district_id=F("code")).order_by("code")
+
+
 def region_get(code: str) -> Region | None:
     return Region.objects.filter(code=code).first()
 

@@ -13,7 +13,8 @@ class RegistryConfig(AppConfig):
         from .home import operator_home, scope_home
 
         register_nav("我的机构", "registry:operator_home", roles={Role.OPERATOR}, order=10)
-        register_nav("备案审核", "registry:review_queue", roles=REVIEWERS | {Role.CITY_VIEWER}, order=20)
+        register_nav("备案审核", "registry:review_queue", roles=REVIEWERS, order=20)
+        register_nav("待审备案", "registry:review_queue", roles={Role.CITY_VIEWER}, order=21)  # read-only: no 审核
         register_nav("机构名录", "registry:institution_list", roles=COMMISSION_STAFF, order=30)
         register_nav("从业人员预警", "registry:staff_conflicts", roles=COMMISSION_STAFF, order=40)
         register_nav("认领确认", "registry:claim_list", roles=REVIEWERS, order=50)

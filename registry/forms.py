@@ -17,6 +17,7 @@ from core.validators import validate_mobile, validate_uscc
 from registry import inputs
 from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from registry.models import (
+    ClaimEvidenceKind,
     ClassType,
     DocumentType,
     Education,
@@ -79,6 +80,16 @@ class ClaimForm(forms.Form):
 
     def clean_uscc(self):
         return validate_uscc(self.cleaned_data["uscc"])
+
+
+class ClaimEvidenceForm(forms.Form):
+    """What shows the district that the claimant may act for the institution (required with a claim)."""
+
+    evidence_kind = forms.ChoiceField(label="证明材料类型", choices=ClaimEvidenceKind.choices, widget=forms.RadioSelect)
+    evidence = forms.FileField(
+        label="证明材料扫描件（PDF、JPG 或 PNG）",
+        help_text="代为办理的，上传法定代表人签字并加盖公章的授权委托书；法定代表人本人办理的，上传签字并加盖公章的"
+                  "法定代表人确认书。仅所在区县卫生健康部门审核人员可以查看。")
 
 
 def _region_choices(parent_code: str | None, *, tenants_only: bool = False) -> list[tuple[str, str]]:
@@ -279,8 +290,11 @@ class FilingBasicForm(forms.Form):
 
 
 class FilingClassForm(forms.Form):
+    """One class row. The class type starts blank ("—"), so the extra row the page always offers is
+    posted exactly as it was shown and counts as unchanged: an empty row is ignored, never an error."""
+
     name = forms.CharField(label="班级名称", max_length=64, required=False)
-    class_type = forms.ChoiceField(label="班型", choices=ClassType.choices)
+    class_type = forms.ChoiceField(label="班型", choices=[("", "—"), *ClassType.choices])
     planned_children = forms.IntegerField(label="计划收托人数", min_value=1)
     carers = forms.IntegerField(label="保育人员数", min_value=0)
     min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False,
@@ -289,8 +303,20 @@ class FilingClassForm(forms.Form):
                                         help_text="收托婴幼儿不满多少个月，如乳儿班填 12。")
 
 
-FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=MAX_CLASSES,
-                                           validate_max=True, absolute_max=MAX_CLASSES + 1)
+class BaseFilingClassFormSet(forms.BaseFormSet):
+    def kept_rows(self) -> list[dict]:
+        """The classes to save: filled rows not marked for deletion (empty extra rows are skipped)."""
+        rows = []
+        for form in self.forms:
+            data = dict(form.cleaned_data or {})
+            if not data or data.pop("DELETE", False):
+                continue
+            rows.append(data)
+        return rows
+
+
+FilingClassFormSet = forms.formset_factory(FilingClassForm, formset=BaseFilingClassFormSet, extra=1,
+                                           can_delete=True, max_num=MAX_CLASSES, validate_max=True, absolute_max=MAX_CLASSES + 1)
 
 
 # The page takes fees in yuan (the API in fen): up to FEE_MAX_FEN, two decimals.
@@ -392,16 +418,22 @@ class SelectorFilterSet(django_filters.FilterSet):
 
 
 class TownshipFilterSet(SelectorFilterSet):
-    """A filter form with a township choice: the district's townships, or none above district level."""
+    """A filter form with region choices: the district's townships (district level), or the filing
+    districts below a city or province (``districts``, when the form declares a district filter)."""
 
     township = django_filters.ChoiceFilter(label="乡镇街道", choices=[], method="noop", empty_label="全部")
 
-    def __init__(self, *args, townships=(), selector=None, **kwargs):
+    def __init__(self, *args, townships=(), districts=(), selector=None, **kwargs):
         super().__init__(*args, selector=selector, **kwargs)
         if townships:
             self.filters["township"].extra["choices"] = [(r.code, r.name) for r in townships]
         else:
             del self.filters["township"]
+        if "district" in self.filters:
+            if districts:
+                self.filters["district"].extra["choices"] = [(r.code, r.name) for r in districts]
+            else:
+                del self.filters["district"]
 
 
 class ReviewQueueFilter(TownshipFilterSet):
@@ -420,6 +452,7 @@ class ReviewQueueFilter(TownshipFilterSet):
 
 class InstitutionFilter(TownshipFilterSet):
     q = django_filters.CharFilter(label="名称或信用代码", method="noop")
+    district = django_filters.ChoiceFilter(label="区县", choices=[], method="noop", empty_label="全部")
     status = django_filters.ChoiceFilter(label="状态", choices=InstitutionStatus.choices, method="noop", empty_label="全部")
     kind = django_filters.ChoiceFilter(label="机构类型", choices=InstitutionKind.choices, method="noop", empty_label="全部")
     nature = django_filters.ChoiceFilter(label="机构性质", choices=InstitutionNature.choices, method="noop",

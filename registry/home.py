@@ -7,7 +7,12 @@ from .selectors.dashboard import operator_dashboard, scope_dashboard
 
 
 def operator_home(request) -> dict:
-    return operator_dashboard(institution_id=request.assignment.institution_id)
+    from .views.operator import next_steps
+
+    institution_id = request.assignment.institution_id
+    context = operator_dashboard(institution_id=institution_id)
+    return {**context, **next_steps(institution_id=institution_id, filings=context["filings"],
+                                    institution=context["institution"])}
 
 
 def scope_home(request) -> dict:

@@ -140,10 +140,18 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", "已驳回"
 
 
+class ClaimEvidenceKind(models.TextChoices):
+    """What the claimant shows the district to prove they may act for the institution."""
+
+    AUTHORISATION_LETTER = "authorisation_letter", "授权委托书（法定代表人签字并加盖公章）"
+    LEGAL_REPRESENTATIVE = "legal_representative", "法定代表人确认书（法定代表人本人申请，签字并加盖公章）"
+
+
 @track()
 class InstitutionClaim(WorkflowModel, TenantModel):
-    """An operator's claim to run an institution (by credit code); the district confirms or rejects
-    it through ``registry.workflow.CLAIM`` (protected status)."""
+    """An operator's claim to run an institution (by credit code); the district confirms it after
+    looking at the claimant's evidence (a scan, served only through the scoped claim view), through
+    ``registry.workflow.CLAIM`` (protected status)."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="claims",
                                     verbose_name="机构")
@@ -151,6 +159,12 @@ class InstitutionClaim(WorkflowModel, TenantModel):
                              verbose_name="申请人")
     status = status_field(ClaimStatus, default=ClaimStatus.PENDING)
     note = models.CharField("说明", max_length=300, blank=True)
+    evidence_kind = models.CharField("证明材料类型", max_length=24, choices=ClaimEvidenceKind.choices, blank=True)
+    evidence_file = models.FileField("证明材料", upload_to="claims/%Y/%m/", blank=True)
+    evidence_name = models.CharField("证明材料原文件名", max_length=200, blank=True)
+    evidence_content_type = models.CharField("证明材料文件类型", max_length=40, blank=True)
+    evidence_size = models.PositiveIntegerField("证明材料大小（字节）", null=True, blank=True)
+    evidence_sha256 = models.CharField("证明材料SHA-256", max_length=64, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="处理人")
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
@@ -329,6 +343,16 @@ class FilingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
+class ReceiptStatus(models.TextChoices):
+    """The receipt and notice PDFs of an accepted filing, rendered by a Celery task after the accept
+    commits (the receipt number itself is issued inside the accept transaction)."""
+
+    NONE = "none", "不出具回执"
+    PENDING = "pending", "回执生成中"
+    READY = "ready", "回执已生成"
+    FAILED = "failed", "回执生成失败"
+
+
 class PremisesType(models.TextChoices):
     OWNED = "owned", "自有产权"
     LEASED = "leased", "租赁"
@@ -384,6 +408,9 @@ class Filing(WorkflowModel, TenantModel):
     commitment_signer = models.CharField("承诺人", max_length=64, blank=True)
     commitment_accepted_at = models.DateTimeField("承诺时间", null=True, blank=True)
     commitment_ip = models.GenericIPAddressField("承诺IP", null=True, blank=True)
+    # Why an earlier signature no longer counts (the edit that voided it), shown on the commitment step.
+    commitment_voided_at = models.DateTimeField("承诺失效时间", null=True, blank=True)
+    commitment_voided_reason = models.CharField("承诺失效原因", max_length=300, blank=True, db_default="")
 
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     due_at = models.DateTimeField("审核期限", null=True, blank=True, db_index=True)
@@ -395,6 +422,8 @@ class Filing(WorkflowModel, TenantModel):
     receipt_no = models.CharField("备案回执编号", max_length=32, blank=True, db_index=True)
     receipt_pdf = models.FileField("备案回执", upload_to="receipts/%Y/", blank=True)
     notice_pdf = models.FileField("基本条件告知书", upload_to="notices/%Y/", blank=True)
+    receipt_status = models.CharField("回执生成状态", max_length=8, choices=ReceiptStatus.choices,
+                                      default=ReceiptStatus.NONE, db_default=ReceiptStatus.NONE)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="填报人")

@@ -71,6 +71,40 @@ def login(client):
     return do
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_cleared():
+    """Every test starts with no request counted (the counters live in Redis, beyond the test DB)."""
+    from core.ratelimit import clear
+
+    clear()
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Tasks that code under test sends (receipt rendering, notification emails, after commit) run at
+    once in the sending thread, so a test sees their effect. A test that starts a real worker
+    (``celery_worker_app``) turns this off for its own duration."""
+    from childcare.celery import app
+
+    keys = ("task_always_eager", "task_eager_propagates")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(saved)
+
+
+def _drop_cached_connections(app) -> None:
+    """Forget the broker pool and result backend the app built for its previous URLs (sending a task
+    eagerly still opens a producer on the configured broker), so what follows uses the new ones."""
+    app._pool = None  # not closed: kombu keeps pools per URL, and the next user of this URL reuses it
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    app._backend_cache = None
+    if hasattr(app._local, "backend"):
+        del app._local.backend
+
+
 @pytest.fixture
 def celery_worker_app(settings):
     """A real Celery worker thread (solo pool) consuming from Redis, as the production worker does.
@@ -90,9 +124,11 @@ def celery_worker_app(settings):
     saved = {key: app.conf[key] for key in keys}
     settings.REDIS_URL = url
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False, task_default_queue=queue)
+    _drop_cached_connections(app)
     try:
         with start_worker(app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10):
             yield app
     finally:
         app.conf.update(saved)
+        _drop_cached_connections(app)
         redis.Redis.from_url(url).delete(queue)  # anything the test sent but never waited for

@@ -13,6 +13,7 @@ from core.validators import validate_id_number, validate_uscc
 from .. import inputs
 from ..limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from ..models import (
+    ClaimEvidenceKind,
     ClassType,
     DocumentType,
     Education,
@@ -25,6 +26,7 @@ from ..models import (
     InstitutionClaim,
     InstitutionNature,
     QualificationType,
+    ReceiptStatus,
     Registration,
     Staff,
     StaffConflictFlag,
@@ -156,17 +158,28 @@ class ClaimRejectSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, help_text="驳回原因")
 
 
+class ClaimEvidenceSerializer(serializers.Serializer):
+    evidence_kind = serializers.ChoiceField(choices=ClaimEvidenceKind.choices,
+                                            help_text="authorisation_letter 授权委托书；legal_representative 法定代表人确认书")
+    evidence = serializers.FileField(help_text="扫描件：PDF、JPEG 或 PNG（按文件内容判断）")
+
+
 class ClaimSerializer(ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
     user_name = serializers.CharField(source="user.__str__", read_only=True)
+    has_evidence = serializers.SerializerMethodField(help_text="是否已上传证明材料（确认认领的前提）")
 
     class Meta:
         model = InstitutionClaim
         fields = ["id", "institution", "institution_name", "institution_uscc", "user", "user_name", "status",
-                  "status_label", "note", "decided_by", "decided_at", "created_at"]
+                  "status_label", "note", "has_evidence", "evidence_kind", "evidence_name", "evidence_content_type",
+                  "evidence_size", "decided_by", "decided_at", "created_at"]
         read_only_fields = fields
+
+    def get_has_evidence(self, obj) -> bool:
+        return bool(obj.evidence_file)
 
 
 # --- staff ---------------------------------------------------------------------------------------------
@@ -263,16 +276,32 @@ class FilingListSerializer(ModelSerializer):
     institution_uscc = serializers.CharField(source="institution.uscc", read_only=True)
     # Declared: the model's conditional unique constraint would make DRF query outside any scope.
     receipt_no = serializers.CharField(read_only=True)
+    receipt_status = serializers.SerializerMethodField(
+        help_text="备案回执和基本条件告知书：none 无回执（未通过或终止备案）、pending 生成中、ready 可下载、failed 生成失败")
 
     class Meta:
         model = Filing
         fields = ["id", "institution", "institution_name", "institution_uscc", "kind", "kind_label", "status",
                   "status_label", "version", "name", "institution_kind", "region", "total_slots", "submitted_at",
-                  "due_at", "decided_at", "receipt_no", "created_at", "updated_at"]
+                  "due_at", "decided_at", "receipt_no", "receipt_status", "created_at", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ReceiptStatus.values))
+    def get_receipt_status(self, obj) -> str:
+        from ..selectors.filings import receipt_state
+
+        return str(receipt_state(obj))
 
 
 FORM_FIELDS = list(inputs.FILING_FORM)  # the filing form's fields, in the form's order
+
+
+class SnapshotQualificationSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    label = serializers.CharField()
+    number = serializers.CharField(allow_blank=True)
+    expires_on = serializers.DateField(allow_null=True)
+    expired = serializers.BooleanField()
 
 
 class SnapshotStaffSerializer(serializers.Serializer):
@@ -285,6 +314,10 @@ class SnapshotStaffSerializer(serializers.Serializer):
     education = serializers.CharField(allow_blank=True)
     years_experience = serializers.IntegerField(allow_null=True)
     health_certificate_date = serializers.DateField(allow_null=True)
+    criminal_record_checked = serializers.BooleanField(allow_null=True,
+                                                       help_text="无犯罪记录证明；null：提交时尚未记录此项")
+    criminal_record_checked_on = serializers.DateField(allow_null=True)
+    qualifications = SnapshotQualificationSerializer(many=True)
 
 
 class FilingSerializer(FilingListSerializer):

@@ -6,7 +6,6 @@ outside it answer 404. Errors: ``{"code", "message", "fields"}`` (core.api.excep
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -16,7 +15,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import Role
+from accounts.roles import REVIEWERS, Role
 from core.api import TenantScopedMixin
 from core.audit import client_ip
 from core.errors import DomainError
@@ -27,6 +26,7 @@ from ..models import (
     FilingStatus,
     Institution,
     InstitutionClaim,
+    ReceiptStatus,
     Registration,
     Staff,
     StaffConflictFlag,
@@ -217,7 +217,30 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         (own,) = selectors.claims_of_user(user=request.user, claim_id=claim.pk)
         return Response(s.ClaimSerializer(own).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(tags=["claims"], summary="确认认领（授予举办者账号）", request=None,
+    @extend_schema(tags=["claims"], summary="认领证明材料：GET 查看（本辖区审核人员或申请人本人）；"
+                                            "POST 上传或更换（申请人本人，multipart：evidence_kind, evidence）",
+                   request={"multipart/form-data": s.ClaimEvidenceSerializer},
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 201: s.ClaimSerializer,
+                              **errors(400, 404, 409)})
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def evidence(self, request, pk=None):
+        if request.method == "POST":
+            data = s.ClaimEvidenceSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            claim = institution_services.claim_attach_evidence(
+                actor=request.user, claim_id=int(pk), evidence_kind=data.validated_data["evidence_kind"],
+                evidence=data.validated_data["evidence"])
+            return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+        assignment = getattr(request, "assignment", None)
+        claim = selectors.claim_evidence_get(claim_id=int(pk), user=request.user,
+                                             as_reviewer=assignment is not None and assignment.role in REVIEWERS)
+        response = FileResponse(claim.evidence_file.open("rb"), content_type=claim.evidence_content_type,
+                                as_attachment=True, filename=claim.evidence_name or "evidence")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(tags=["claims"], summary="确认认领（授予举办者账号；须已上传证明材料）", request=None,
                    responses={200: s.ClaimSerializer, **errors(403, 404, 409)})
     @action(detail=True, methods=["post"], filterset_class=None)
     def confirm(self, request, pk=None):
@@ -455,8 +478,11 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
 
 class _PdfView(TenantScopedMixin, APIView):
+    """A stored receipt or notice. Rendered by Celery after the accept (the filing's
+    ``receipt_status``): while pending or failed this answers 409 ``receipt_pending`` /
+    ``receipt_failed``, never a render inside the request."""
+
     field = ""
-    builder = None
     title = ""
 
     def get(self, request, pk: int):
@@ -465,22 +491,20 @@ class _PdfView(TenantScopedMixin, APIView):
             raise DomainError("not_issued", f"该备案尚未通过，没有{self.title}。", status_code=409)
         if not filing.receipt_no:  # an accepted termination: nothing is issued
             raise DomainError("no_receipt", f"该备案没有{self.title}（终止备案不出具回执）。", status_code=404)
-        stored = getattr(filing, self.field)
-        content = stored.open("rb").read() if stored else type(self).builder(filing=filing)
-        response = FileResponse(ContentFile(content), content_type="application/pdf",
-                                filename=f"{filing.receipt_no or filing.pk}-{self.field}.pdf")
+        state = filing_selectors.receipt_state(filing)
+        if state == ReceiptStatus.PENDING:
+            raise DomainError("receipt_pending", f"{self.title}生成中，请稍后再试（receipt_status 变为 ready 后可下载）。",
+                              status_code=409)
+        if state != ReceiptStatus.READY:
+            raise DomainError("receipt_failed", f"{self.title}生成失败，请联系审核人员重新生成。", status_code=409)
+        response = FileResponse(getattr(filing, self.field).open("rb"), content_type="application/pdf",
+                                filename=f"{filing.receipt_no}-{self.field}.pdf")
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
 
 class ReceiptPdfView(_PdfView):
     field, title = "receipt_pdf", "备案回执"
-
-    @staticmethod
-    def builder(*, filing):
-        from ..services.receipts import receipt_pdf_bytes
-
-        return receipt_pdf_bytes(filing=filing)
 
     @extend_schema(tags=["filings"], summary="备案回执（PDF）",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})
@@ -490,12 +514,6 @@ class ReceiptPdfView(_PdfView):
 
 class NoticePdfView(_PdfView):
     field, title = "notice_pdf", "基本条件告知书"
-
-    @staticmethod
-    def builder(*, filing):
-        from ..services.receipts import notice_pdf_bytes
-
-        return notice_pdf_bytes(filing=filing)
 
     @extend_schema(tags=["filings"], summary="基本条件告知书（PDF）",
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})

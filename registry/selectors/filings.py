@@ -20,6 +20,8 @@ from ..models import (
     FilingStatus,
     InstitutionKind,
     InstitutionStatus,
+    QualificationType,
+    ReceiptStatus,
     ServiceType,
     Staff,
     StaffRole,
@@ -91,6 +93,19 @@ def filing_calendar_warning(filing: Filing) -> str | None:
     return calendar_warning(filing.submitted_at, filing.due_at, filing.notice_due_at)
 
 
+def receipt_state(filing: Filing) -> str:
+    """What the pages and the API say of a filing's receipt and notice PDFs: ``none`` (no receipt:
+    not accepted, or a termination), ``pending`` (rendering after the accept), ``ready`` (stored),
+    ``failed`` (the task gave up, or a receipt number without stored documents)."""
+    if not filing.receipt_no:
+        return ReceiptStatus.NONE
+    if filing.receipt_status == ReceiptStatus.PENDING:
+        return ReceiptStatus.PENDING
+    if filing.receipt_status == ReceiptStatus.READY and filing.receipt_pdf and filing.notice_pdf:
+        return ReceiptStatus.READY
+    return ReceiptStatus.FAILED
+
+
 def pending_termination(*, filing: Filing, today: dt.date | None = None) -> dt.date | None:
     """The date an accepted termination filing still has to take effect (None once it has)."""
     today = today or timezone.localdate()
@@ -116,15 +131,29 @@ def _iso_date(value) -> dt.date | None:
         return None
 
 
-def staff_snapshot_rows(*, filing: Filing) -> list[dict]:
-    """The roster as submitted, for display: the masked ID only, never the stored blind-index hash."""
-    roles = dict(StaffRole.choices)
-    return [{"name": row.get("name", ""), "role": row.get("role", ""),
-             "role_label": roles.get(row.get("role"), row.get("role", "")),
-             "id_number_masked": row.get("id_number_masked", ""), "education": row.get("education", ""),
-             "years_experience": row.get("years_experience"),
-             "health_certificate_date": _iso_date(row.get("health_certificate_date"))}
-            for row in filing.staff_snapshot or []]
+def staff_snapshot_rows(*, filing: Filing, today: dt.date | None = None) -> list[dict]:
+    """The roster as submitted, for display: the masked ID only, never the stored blind-index hash;
+    each person's certificates (expired ones marked, as of today) and criminal-record check.
+    ``criminal_record_checked`` is None for snapshots taken before it was recorded."""
+    today = today or timezone.localdate()
+    roles, types = dict(StaffRole.choices), dict(QualificationType.choices)
+    rows = []
+    for row in filing.staff_snapshot or []:
+        certificates = []
+        for q in row.get("qualifications") or []:
+            expires = _iso_date(q.get("expires_on"))
+            certificates.append({"type": q.get("type", ""), "label": types.get(q.get("type"), q.get("type", "")),
+                                 "number": q.get("number", ""), "expires_on": expires,
+                                 "expired": expires is not None and expires < today})
+        rows.append({"name": row.get("name", ""), "role": row.get("role", ""),
+                     "role_label": roles.get(row.get("role"), row.get("role", "")),
+                     "id_number_masked": row.get("id_number_masked", ""), "education": row.get("education", ""),
+                     "years_experience": row.get("years_experience"),
+                     "health_certificate_date": _iso_date(row.get("health_certificate_date")),
+                     "criminal_record_checked": row.get("criminal_record_checked"),
+                     "criminal_record_checked_on": _iso_date(row.get("criminal_record_checked_on")),
+                     "qualifications": certificates})
+    return rows
 
 
 def filing_effective_day(filing: Filing, today: dt.date | None = None) -> dt.date:
@@ -219,11 +248,15 @@ def compute_changes(filing: Filing) -> dict[str, list]:
 
 
 def public_receipt_lookup(*, receipt_no: str) -> dict | None:
-    """Cross-tenant, public: what a receipt's QR code proves. No personal data.
+    """Cross-tenant, public: what a receipt's QR code proves, and nothing the public registry of filed
+    institutions would not show. No personal data.
 
     Status: ``valid`` (the institution's current filing), ``superseded`` (a later change filing
     replaced it), ``suspended``, ``terminating`` (an accepted termination not yet in effect),
-    ``terminated``.
+    ``terminated``. Only a receipt that is the institution's current one shows the filed facts
+    (address, slots, date): a superseded or terminated receipt shows that it was real, the
+    institution's current name and code and the commission, never the facts of an old filing.
+    A home daycare point is a private home: only its district and township are shown.
     """
     with scopes_disabled():
         filing = (Filing.objects.filter(receipt_no=receipt_no, status=FilingStatus.ACCEPTED)
@@ -232,33 +265,38 @@ def public_receipt_lookup(*, receipt_no: str) -> dict | None:
             return None
         institution = filing.institution
         ends_on = pending_termination_date(institution_id=institution.pk)
-        if institution.status == InstitutionStatus.TERMINATED:
-            status, label = "terminated", "已终止"
-        elif institution.current_filing_id != filing.pk:
-            status, label = "superseded", "已变更（以最新回执为准）"
-        elif institution.status == InstitutionStatus.SUSPENDED:
-            status, label = "suspended", "暂停服务"
-        elif ends_on is not None:
-            status, label = "terminating", f"有效（将于 {ends_on:%Y年%m月%d日} 终止）"
-        else:
-            status, label = "valid", "有效"
-        # A home daycare point is a private home: only its district and township are public.
+    if institution.status == InstitutionStatus.TERMINATED:
+        status, label = "terminated", "已终止"
+    elif institution.current_filing_id != filing.pk:
+        status, label = "superseded", "已变更（以最新回执为准）"
+    elif institution.status == InstitutionStatus.SUSPENDED:
+        status, label = "suspended", "暂停服务"
+    elif ends_on is not None:
+        status, label = "terminating", f"有效（将于 {ends_on:%Y年%m月%d日} 终止）"
+    else:
+        status, label = "valid", "有效"
+    result = {
+        "receipt_no": filing.receipt_no,
+        "name": institution.name,
+        "uscc": institution.uscc,
+        "status": status,
+        "status_label": label,
+        "ends_on": ends_on,
+        "commission": f"{filing.district.name}卫生健康局",
+        "current": status in ("valid", "suspended", "terminating"),
+    }
+    if result["current"]:
         is_home = filing.institution_kind == InstitutionKind.HOME_DAYCARE
         if is_home:
             address = filing.district.name + (filing.region.name if filing.region_id != filing.district_id else "")
         else:
             address = filing.address
-        return {
-            "receipt_no": filing.receipt_no,
+        result.update({
             "name": filing.name,
-            "uscc": institution.uscc,
             "address": address,
             "is_home_daycare": is_home,
             "kind": filing.get_kind_display(),
             "filed_on": timezone.localtime(filing.decided_at).date() if filing.decided_at else None,
             "total_slots": filing.total_slots,
-            "status": status,
-            "status_label": label,
-            "ends_on": ends_on,
-            "commission": f"{filing.district.name}卫生健康局",
-        }
+        })
+    return result

@@ -139,6 +139,18 @@ def is_home_daycare(*, uscc: str) -> bool:
             or Filing.objects.filter(institution__uscc=uscc, institution_kind=InstitutionKind.HOME_DAYCARE).exists())
 
 
+def claim_evidence_get(*, claim_id: int, user, as_reviewer: bool) -> InstitutionClaim:
+    """A claim whose evidence ``user`` may see: a reviewer's, in the active scope; or the claimant's
+    own (a named cross-tenant read: the claimant holds no scope over the institution yet)."""
+    claim = claim_list().filter(pk=claim_id).first() if as_reviewer else None
+    if claim is None:
+        with scopes_disabled():
+            claim = InstitutionClaim.objects.filter(pk=claim_id, user=user).first()
+    if claim is None or not claim.evidence_file:
+        raise NotFound("证明材料不存在或无权查看。")
+    return claim
+
+
 def claim_get(*, claim_id: int) -> InstitutionClaim:
     claim = claim_list().filter(pk=claim_id).first()
     if claim is None:
@@ -197,5 +209,5 @@ def document_get(*, document_id: int, filing_id: int | None = None) -> FilingDoc
     return doc
 
 
-__all__ = ["claim_get", "claim_list", "claim_lookup", "claims_of_user", "document_get", "document_list", "institution_get", "institution_list",
+__all__ = ["claim_evidence_get", "claim_get", "claim_list", "claim_lookup", "claims_of_user", "document_get", "document_list", "institution_get", "institution_list",
            "registration_list", "staff_conflict_list", "staff_get", "staff_list", "unfiled_institutions"]

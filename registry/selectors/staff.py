@@ -44,12 +44,14 @@ def health_certificate_expired_q(*, regions: Iterable, today: dt.date | None = N
     return q
 
 
-def staff_roster(*, institution_id: int, status: str | None = None) -> list[Staff]:
+def staff_roster(*, institution_id: int, status: str | None = None, institution=None) -> list[Staff]:
     """An institution's roster for the pages: every row, or those with one ``StaffStatus`` today
     (``on_duty``, ``upcoming``, ``ended``; ``Staff.objects.on_duty`` defines them). Each row comes
     with ``duty_status`` and ``duty_label``, ``health_expires_on``, ``health_expired``,
-    ``qualification_rows`` (each with ``expired``) and ``has_conflict``."""
-    institution = institution_get(institution_id=institution_id)  # 404 outside scope
+    ``qualification_rows`` (each with ``expired``) and ``has_conflict``.
+    ``institution``: the row when the caller has already read it in scope (saves the lookup)."""
+    if institution is None or institution.pk != institution_id:
+        institution = institution_get(institution_id=institution_id)  # 404 outside scope
     today = timezone.localdate()
     months = health_certificate_valid_months(institution.region)
     qs = _staff_qs().filter(institution_id=institution_id)

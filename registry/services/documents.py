@@ -44,7 +44,7 @@ def _read_head(uploaded_file, n: int = 16) -> bytes:
     return head
 
 
-def _sha256(uploaded_file) -> str:
+def sha256_of(uploaded_file) -> str:
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else iter(
@@ -74,11 +74,11 @@ def validate_upload(uploaded_file) -> tuple[str, str]:
     return kind
 
 
-def _content_changed(filing) -> None:
+def _content_changed(filing, reason: str) -> None:
     """The documents are part of what the commitment covers: a change voids the signature."""
     from .filings import void_commitment
 
-    voided = void_commitment(filing)
+    voided = void_commitment(filing, reason)
     if voided:
         filing.version += 1
         filing.save(update_fields=[*voided, "version", "updated_at"])
@@ -98,16 +98,15 @@ def document_upload(*, actor: User, filing_id: int, doc_type: str, uploaded_file
     if FilingDocument.objects.filter(filing_id=filing.pk).count() >= MAX_DOCUMENTS_PER_FILING:
         raise DomainError("too_many_documents", f"一份备案最多上传 {MAX_DOCUMENTS_PER_FILING} 个材料文件，请先删除不需要的文件。",
                           fields={"file": [("too_many_documents", f"最多 {MAX_DOCUMENTS_PER_FILING} 个文件。")]})
-    original = clean_file_name(getattr(uploaded_file, "name", ""), default=f"upload.{ext}")
-    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=original,
-                         content_type=content_type, size=uploaded_file.size, sha256=_sha256(uploaded_file),
+    doc = FilingDocument(filing=filing, doc_type=doc_type, original_name=upload_name(uploaded_file, ext),
+                         content_type=content_type, size=uploaded_file.size, sha256=sha256_of(uploaded_file),
                          uploaded_by=actor)
     # Stored under a random name: the user's file name never reaches the file system.
     doc.file.save(f"{uuid.uuid4().hex}.{ext}", uploaded_file, save=False)
     try:
         with transaction.atomic():
             doc.save()
-            _content_changed(filing)
+            _content_changed(filing, f"上传了材料「{doc.get_doc_type_display()}」")
     except Exception:
         doc.file.storage.delete(doc.file.name)
         raise
@@ -127,9 +126,16 @@ def document_delete(*, actor: User, document_id: int) -> None:
     filing = Filing.objects.locked().get(pk=doc.filing_id)  # the signature and version change with it
     ensure_editable(filing, actor)
     name, storage = doc.file.name, doc.file.storage
+    label = doc.get_doc_type_display()
     doc.delete()
-    _content_changed(filing)
+    _content_changed(filing, f"删除了材料「{label}」")
     transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
 
-__all__ = ["document_delete", "document_upload", "sniff", "validate_upload"]
+def upload_name(uploaded_file, ext: str) -> str:
+    """The user's file name, for display only (never a path on disk): last path part, no control or
+    bidirectional-override characters, ≤ 200 chars."""
+    return clean_file_name(getattr(uploaded_file, "name", ""), default=f"upload.{ext}")
+
+
+__all__ = ["document_delete", "document_upload", "sha256_of", "sniff", "upload_name", "validate_upload"]

@@ -65,6 +65,16 @@ def filing_run_checks(*, filing: Filing) -> list[dict]:
     return [c.as_dict() for c in rules.run_checks(build_facts(filing), policy_for(filing))]
 
 
+def document_requirements(*, filing: Filing) -> list[dict]:
+    """The materials the filing must carry (``rules.required_documents``, in the order of the 备案办法's
+    list), each ``{"code", "label", "uploaded"}``. Pure read; nothing required for a termination."""
+    if filing.kind == FilingKind.TERMINATION:
+        return []
+    facts = build_facts(filing)
+    return [{"code": code, "label": rules.DOC_LABELS.get(code, code), "uploaded": code in facts.documents}
+            for code in rules.required_documents(facts)]
+
+
 def _raise_if_failed(checks: list[dict]) -> None:
     bad = rules.failed(checks)
     if bad:

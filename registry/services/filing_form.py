@@ -67,7 +67,8 @@ def filing_update_form(*, actor, filing_id: int, data: dict) -> Filing:
     for k in changed:
         setattr(filing, k, data[k])
     filing.version += 1
-    filing.save(update_fields=[*changed, *void_commitment(filing), "version", "updated_at"])
+    filing.save(update_fields=[*changed, *void_commitment(filing, edited_fields_reason(changed)), "version",
+                               "updated_at"])
     return filing
 
 
@@ -92,20 +93,30 @@ def filing_set_classes(*, actor, filing_id: int, classes: list[dict]) -> Filing:
     FilingClass.objects.filter(filing=filing).delete()
     FilingClass.objects.bulk_create(rows)
     filing.version += 1
-    filing.save(update_fields=[*void_commitment(filing), "version", "updated_at"])
+    filing.save(update_fields=[*void_commitment(filing, "修改了班级设置"), "version", "updated_at"])
     return filing
 
 
 COMMITMENT_FIELDS = ["commitment_signer", "commitment_accepted_at", "commitment_ip"]
+VOIDED_FIELDS = ["commitment_voided_at", "commitment_voided_reason"]
 
 
-def void_commitment(filing: Filing) -> list[str]:
+def void_commitment(filing: Filing, reason: str = "") -> list[str]:
     """A signature covers the content as it was signed: any later edit voids it, so the operator
-    signs again before (re)submitting. Returns the fields to save."""
+    signs again before (re)submitting. ``reason`` says which edit (shown on the commitment step).
+    Returns the fields to save."""
     if filing.commitment_accepted_at is None and not filing.commitment_signer:
         return []
     filing.commitment_signer, filing.commitment_accepted_at, filing.commitment_ip = "", None, None
-    return list(COMMITMENT_FIELDS)
+    filing.commitment_voided_at = timezone.now()
+    filing.commitment_voided_reason = (reason or "修改了备案内容")[:300]
+    return [*COMMITMENT_FIELDS, *VOIDED_FIELDS]
+
+
+def edited_fields_reason(fields) -> str:
+    """"修改了机构名称、托位数": the edit that voided a signature, in the form's words."""
+    labels = {f.name: str(f.verbose_name) for f in Filing._meta.fields}
+    return "修改了" + "、".join(labels.get(name, name) for name in fields)
 
 
 @transaction.atomic
@@ -118,7 +129,7 @@ def filing_sign_commitment(*, actor, filing_id: int, signer: str, ip: str | None
     filing.commitment_signer = signer
     filing.commitment_accepted_at = timezone.now()
     filing.commitment_ip = ip or None
+    filing.commitment_voided_at, filing.commitment_voided_reason = None, ""
     filing.version += 1
-    filing.save(update_fields=["commitment_signer", "commitment_accepted_at", "commitment_ip", "version",
-                               "updated_at"])
+    filing.save(update_fields=[*COMMITMENT_FIELDS, *VOIDED_FIELDS, "version", "updated_at"])
     return filing

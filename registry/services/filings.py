@@ -29,6 +29,7 @@ from ..models import (
     Institution,
     InstitutionStatus,
     ReceiptSequence,
+    ReceiptStatus,
 )
 from ..selectors.filings import compute_changes, filing_roster, pending_termination_date
 from ..workflow import (
@@ -125,11 +126,20 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
     return filing
 
 
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _staff_snapshot(filing: Filing) -> list[dict]:
-    """The roster the filing presents: the staff on duty on the day it takes effect, as its checks count them."""
+    """The roster as submitted (the staff on duty on the day the filing takes effect): what the reviewer checks (certificates, criminal-record check, health
+    certificate), masked ID and blind index only."""
     return [{"name": s.name, "role": s.role, "id_number_masked": s.id_number_masked,
              "id_number_hash": s.id_number_hash, "education": s.education, "years_experience": s.years_experience,
-             "health_certificate_date": s.health_certificate_date.isoformat() if s.health_certificate_date else None}
+             "health_certificate_date": _iso(s.health_certificate_date),
+             "criminal_record_checked": s.criminal_record_checked,
+             "criminal_record_checked_on": _iso(s.criminal_record_checked_on),
+             "qualifications": [{"type": q.type, "number": q.number, "expires_on": _iso(q.expires_on)}
+                                for q in sorted(s.qualifications.all(), key=lambda q: q.pk)]}
             for s in filing_roster(filing=filing)]
 
 
@@ -176,10 +186,10 @@ def next_receipt_no(*, district_id: str, year: int) -> str:
 
 @transaction.atomic
 def filing_accept(*, actor, filing_id: int, expected_version: int | None = None) -> Filing:
-    """Issue the receipt: institution facts updated (or terminated), receipt number and PDFs stored."""
-    from django.core.files.base import ContentFile
-
-    from .receipts import notice_pdf_bytes, receipt_pdf_bytes
+    """Issue the receipt: institution facts updated (or terminated) and the gap-free receipt number
+    stored; the receipt and notice PDFs are rendered by Celery once this commits (``receipt_status``
+    pending → ready), so a slow render never holds the sequence lock or the reviewer's request."""
+    from .receipts import enqueue_documents
 
     filing, expected = _locked_for_transition(filing_id, expected_version)
     t = ensure_transition(filing, FilingAction.ACCEPT, actor, expected_version=expected)
@@ -215,13 +225,9 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
             institution.filed_on = timezone.localdate(now)
         inst_fields += [*INSTITUTION_FACTS, "kind", "current_filing", "receipt_no", "filed_on"]
     if filing.kind != FilingKind.TERMINATION:
-        # Written inside the transaction: a rolled-back accept leaves at most an orphan file, never a
-        # filing that points at a missing one (and never burns a receipt number).
-        filing.receipt_pdf.save(f"{filing.receipt_no}-receipt.pdf", ContentFile(receipt_pdf_bytes(filing=filing)),
-                                save=False)
-        filing.notice_pdf.save(f"{filing.receipt_no}-notice.pdf", ContentFile(notice_pdf_bytes(filing=filing)),
-                               save=False)
-        fields += ["receipt_pdf", "notice_pdf"]
+        filing.receipt_status = ReceiptStatus.PENDING
+        fields.append("receipt_status")
+        enqueue_documents(filing.pk)  # on commit: a rolled-back accept renders nothing
     if filing.kind != FilingKind.TERMINATION:
         reason = f"备案回执编号 {filing.receipt_no}"
         title = f"{filing.name}的{filing.get_kind_display()}已通过，回执编号 {filing.receipt_no}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 import pghistory
@@ -24,7 +25,7 @@ from accounts.models import Assignment, User
 from accounts.roles import Role
 from accounts.selectors import operators_of, reviewers_of, role_conflict, scope_of
 from accounts.services import assignment_grant
-from core.errors import DomainError, FieldError, NotFound, PermissionDenied
+from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
 from core.permissions import acting_assignments, require_role
 from core.validators import validate_mobile, validate_uscc
 from notifications.models import NotificationType
@@ -32,6 +33,7 @@ from notifications.services import notify_on_commit
 from regions.models import Region
 
 from ..models import (
+    ClaimEvidenceKind,
     ClaimStatus,
     Institution,
     InstitutionClaim,
@@ -267,13 +269,48 @@ def operator_signup(*, username: str, password: str, display_name: str, phone: s
     return user
 
 
+def _clean_evidence(kind: str | None, uploaded_file) -> tuple[str, str, str]:
+    """(kind, content type, extension) of a claim's evidence, or DomainError on field ``evidence``."""
+    from .documents import validate_upload
+
+    if kind not in ClaimEvidenceKind.values:
+        raise DomainError("evidence_kind_invalid", "请选择证明材料类型：授权委托书，或法定代表人确认书。",
+                          fields={"evidence_kind": [("evidence_kind_invalid", "请选择证明材料类型。")]})
+    if uploaded_file is None:
+        raise DomainError("evidence_required", "请上传证明材料：授权委托书或法定代表人确认书的扫描件（PDF、JPG 或 PNG）。",
+                          fields={"evidence": [("evidence_required", "请上传证明材料。")]})
+    try:
+        content_type, ext = validate_upload(uploaded_file)
+    except DomainError as exc:  # the same checks as filing documents, reported on this field
+        raise DomainError(exc.code, exc.message, fields={"evidence": [(exc.code, exc.message)]}) from None
+    return kind, content_type, ext
+
+
+def _store_evidence(claim: InstitutionClaim, kind: str, content_type: str, ext: str, uploaded_file) -> None:
+    """Put the evidence on the (unsaved or locked) claim; the file under a random name, never the user's."""
+    from .documents import sha256_of, upload_name
+
+    claim.evidence_kind, claim.evidence_content_type = kind, content_type
+    claim.evidence_name, claim.evidence_size = upload_name(uploaded_file, ext), uploaded_file.size
+    claim.evidence_sha256 = sha256_of(uploaded_file)
+    claim.evidence_file.save(f"{uuid.uuid4().hex}.{ext}", uploaded_file, save=False)
+
+
+EVIDENCE_FIELDS = ["evidence_kind", "evidence_file", "evidence_name", "evidence_content_type", "evidence_size",
+                   "evidence_sha256"]
+
+
 @transaction.atomic
-def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> InstitutionClaim:
+def institution_claim(*, actor: User, uscc: str, facts: dict | None = None, evidence_kind: str | None = None,
+                      evidence=None) -> InstitutionClaim:
     """Claim the institution with this credit code (pending until the district confirms).
 
     When no institution exists yet (no registration pushed), ``facts`` — the registration facts of
     the push contract (name, nature, legal_representative, address, district, registered_on,
     business_scope) — create it in status "registered"; without them the claim is refused.
+    ``evidence`` (with ``evidence_kind``): the scan that shows the claimant may act for the
+    institution; the district confirms only a claim that carries it (given here or attached later
+    with ``claim_attach_evidence``).
     """
     conflict = role_conflict(user=actor, role=Role.OPERATOR)  # commission and machine accounts never claim
     if conflict is not None:
@@ -283,6 +320,7 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
     except ValidationError as exc:
         code = exc.code or "uscc_invalid"
         raise DomainError(code, exc.messages[0], fields={"uscc": [(code, exc.messages[0])]}) from None
+    checked = _clean_evidence(evidence_kind, evidence) if evidence is not None or evidence_kind else None
     # The operator has no scope over the institution yet: finding it by code crosses tenants.
     with scopes_disabled():
         institution = Institution.objects.filter(uscc=code).first()
@@ -303,9 +341,19 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
         existing = InstitutionClaim.objects.filter(institution=institution, user=actor,
                                                    status=ClaimStatus.PENDING).first()
         if existing is not None:
+            if checked is not None and not existing.evidence_file:
+                return claim_attach_evidence(actor=actor, claim_id=existing.pk, evidence_kind=evidence_kind,
+                                             evidence=evidence)
             return existing
         claim = InstitutionClaim(institution=institution, user=actor)
-        claim.save()
+        if checked is not None:
+            _store_evidence(claim, *checked, evidence)
+        try:
+            claim.save()
+        except Exception:
+            if claim.evidence_file:
+                claim.evidence_file.storage.delete(claim.evidence_file.name)
+            raise
     district_id = institution.district_id
     notify_on_commit(kind=NotificationType.CLAIM_SUBMITTED, recipients=lambda: reviewers_of(district_id),
                      title=f"机构认领待确认：{institution.name}",
@@ -323,12 +371,38 @@ def _locked_claim(claim_id: int) -> InstitutionClaim:
 
 
 @transaction.atomic
+def claim_attach_evidence(*, actor: User, claim_id: int, evidence_kind: str, evidence) -> InstitutionClaim:
+    """The claimant adds (or replaces) the evidence of their own pending claim."""
+    with scopes_disabled():  # the claimant holds no scope over the institution yet
+        claim = (InstitutionClaim.objects.select_for_update(of=("self",)).select_related("institution")
+                 .filter(pk=claim_id, user=actor).first())
+        if claim is None:
+            raise NotFound("认领申请不存在。")
+        if claim.status != ClaimStatus.PENDING:
+            raise InvalidTransition(f"该认领申请已{claim.get_status_display()}，不能再更换证明材料。")
+        checked = _clean_evidence(evidence_kind, evidence)
+        old_name, storage = claim.evidence_file.name, claim.evidence_file.storage
+        _store_evidence(claim, *checked, evidence)
+        try:
+            claim.save(update_fields=EVIDENCE_FIELDS)
+        except Exception:
+            storage.delete(claim.evidence_file.name)
+            raise
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name) if storage.exists(old_name) else None)
+    return claim
+
+
+@transaction.atomic
 def claim_confirm(*, actor: User, claim_id: int) -> InstitutionClaim:
     """pending → confirmed (``registry.workflow.CLAIM``): the claimant becomes the institution's operator."""
     claim = _locked_claim(claim_id)
     t = CLAIM.ensure_transition(claim, ClaimAction.CONFIRM, actor)
     if claim.user_id == actor.pk:
         raise PermissionDenied("不能确认本人提交的认领申请，请由本辖区其他审核人员处理。", code="own_claim")
+    if not claim.evidence_file:
+        raise DomainError("evidence_required", "申请人尚未上传授权委托书或法定代表人确认书，不能确认认领；"
+                                               "可驳回并说明需补充的材料。", status_code=409)
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     CLAIM.apply(claim, t, actor=actor, update_fields=["decided_by", "decided_at"])
@@ -421,5 +495,5 @@ def institution_resume(*, actor: User, institution_id: int, reason: str) -> Inst
                         body="所在区县卫生健康部门已恢复本机构的托育服务。")
 
 
-__all__ = ["claim_confirm", "claim_reject", "clean_registration", "institution_claim", "institution_resume",
+__all__ = ["claim_attach_evidence", "claim_confirm", "claim_reject", "clean_registration", "institution_claim", "institution_resume",
            "institution_suspend", "institution_update_contact", "operator_signup", "registration_push"]

@@ -1,6 +1,11 @@
 """Documents the commission issues on filing: the receipt (备案回执) and the basic-conditions notice
 (基本条件告知书), rendered with fpdf2 and a CJK font; the receipt carries a QR code to the public
 verification page.
+
+Rendering takes seconds (font subsetting), so it never runs inside a request: ``filing_accept``
+issues the gap-free number in its transaction, sets ``receipt_status`` to pending and, once it
+commits, ``enqueue_documents`` hands the filing to the Celery task ``registry.tasks.render_filing_documents``,
+which calls ``filing_render_documents`` (idempotent; retried, then ``failed``).
 """
 
 from __future__ import annotations
@@ -14,11 +19,17 @@ from pathlib import Path
 import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from fpdf import FPDF
 
+from accounts.roles import REVIEWERS
+from core.errors import DomainError, NotFound
+from core.permissions import require_role
+
 from .. import rules
-from ..models import Filing, FilingKind, ServiceType
+from ..models import Filing, FilingKind, ReceiptStatus, ServiceType
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
@@ -147,3 +158,87 @@ def notice_pdf_bytes(*, filing: Filing) -> bytes:
     pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, _date_text(filing), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+# --- rendering after the accept commits (Celery) -------------------------------------------------------
+
+def enqueue_documents(filing_id: int) -> None:
+    """Render the filing's receipt and notice in Celery once the current transaction commits."""
+
+    def send():
+        from ..tasks import render_filing_documents
+
+        render_filing_documents.delay(filing_id)
+
+    transaction.on_commit(send)
+
+
+def _has_documents(filing: Filing) -> bool:
+    return bool(filing.receipt_pdf and filing.notice_pdf)
+
+
+def filing_render_documents(*, filing_id: int) -> str:
+    """Render and store the receipt and notice of an accepted filing; returns the receipt status.
+
+    Idempotent: a filing whose documents are stored is left alone, and of two runs at once the
+    second to take the row lock discards its work. The PDFs are rendered outside any transaction
+    (seconds of CPU, no lock held); the files and the status are stored under the row lock.
+    """
+    filing = Filing.objects.select_related("institution", "district", "region").filter(pk=filing_id).first()
+    if filing is None or not filing.receipt_no:
+        return ReceiptStatus.NONE
+    if filing.receipt_status == ReceiptStatus.READY and _has_documents(filing):
+        return ReceiptStatus.READY
+    receipt, notice = receipt_pdf_bytes(filing=filing), notice_pdf_bytes(filing=filing)
+    written: list = []
+    try:
+        with transaction.atomic():
+            locked = Filing.objects.locked().get(pk=filing_id)
+            if locked.receipt_status == ReceiptStatus.READY and _has_documents(locked):
+                return ReceiptStatus.READY
+            locked.receipt_pdf.save(f"{locked.receipt_no}-receipt.pdf", ContentFile(receipt), save=False)
+            written.append(locked.receipt_pdf)
+            locked.notice_pdf.save(f"{locked.receipt_no}-notice.pdf", ContentFile(notice), save=False)
+            written.append(locked.notice_pdf)
+            locked.receipt_status = ReceiptStatus.READY
+            locked.save(update_fields=["receipt_pdf", "notice_pdf", "receipt_status", "updated_at"])
+    except Exception:
+        for stored in written:  # nothing half-stored: the row does not point at them
+            stored.storage.delete(stored.name)
+        raise
+    return ReceiptStatus.READY
+
+
+@transaction.atomic
+def filing_documents_failed(*, filing_id: int) -> None:
+    """The task gave up (retries exhausted): the pages say so, and the district's reviewers are told
+    to render it again (重新生成 on the review page)."""
+    from .filing_notifications import _notify_on_commit, _reviewers_of, filing_link
+
+    marked = Filing.objects.filter(pk=filing_id, receipt_status=ReceiptStatus.PENDING).update(
+        receipt_status=ReceiptStatus.FAILED, updated_at=timezone.now())
+    filing = Filing.objects.filter(pk=filing_id).first() if marked else None
+    if filing is not None:
+        district_id = filing.district_id
+        _notify_on_commit(recipients=lambda: _reviewers_of(district_id), verb="receipt_failed",
+                          title=f"{filing.name}的备案回执生成失败（{filing.receipt_no}）",
+                          body="回执编号已出具，回执和基本条件告知书未能生成。请在审核页面点击“重新生成回执”。",
+                          link=filing_link(filing, for_reviewer=True))
+
+
+@transaction.atomic
+def filing_rerender_documents(*, actor, filing_id: int) -> Filing:
+    """A reviewer asks for a receipt that failed (or was never stored) to be rendered again."""
+    filing = Filing.objects.locked().filter(pk=filing_id).first()
+    if filing is None:
+        raise NotFound("备案不存在或不在您的管辖范围内。")
+    require_role(actor, REVIEWERS, filing)
+    if not filing.receipt_no:
+        raise DomainError("no_receipt", "该备案没有备案回执（终止备案不出具回执）。", status_code=404)
+    if filing.receipt_status == ReceiptStatus.READY and _has_documents(filing):
+        return filing
+    if filing.receipt_status != ReceiptStatus.PENDING:
+        filing.receipt_status = ReceiptStatus.PENDING
+        filing.save(update_fields=["receipt_status", "updated_at"])
+    enqueue_documents(filing.pk)
+    return filing

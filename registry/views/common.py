@@ -62,7 +62,7 @@ def post_version(request) -> int | None:
 def filing_context(filing) -> dict:
     """What the status page and the review page show of a filing (all read here, none in templates)."""
     from registry.models import SWEEP_EVENT_LABELS, FilingKind, FilingStatus, ServiceType
-    from registry.selectors.filings import filing_calendar_warning, filing_diff, filing_history
+    from registry.selectors.filings import filing_calendar_warning, filing_diff, filing_history, receipt_state
     from registry.workflow import FilingAction
 
     actions, statuses, services = dict(FilingAction.choices), dict(FilingStatus.choices), dict(ServiceType.choices)
@@ -81,4 +81,5 @@ def filing_context(filing) -> dict:
         "diff": filing_diff(filing=filing) if filing.kind == FilingKind.CHANGE else [],
         "service_type_labels": [services.get(v, v) for v in filing.service_types or []],
         "fee_rows": [{"label": services.get(k, k), "yuan": f"{int(v) / 100:.2f}"} for k, v in (filing.fees or {}).items()],
+        "receipt_state": receipt_state(filing),
     }

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.roles import COMMISSION_STAFF
+from accounts.roles import COMMISSION_STAFF, REVIEWERS
 from core.errors import DomainError, NotFound
 from registry import rules
 from registry.forms import (
@@ -23,10 +25,11 @@ from registry.forms import (
     FilingTerminationForm,
     apply_domain_error,
 )
-from registry.models import FilingKind
-from registry.selectors.filings import filing_get, pending_termination
+from registry.models import FilingKind, ReceiptStatus
+from registry.selectors.filings import filing_get, pending_termination, receipt_state
 from registry.selectors.institutions import document_get
 from registry.services.documents import document_delete, document_upload
+from registry.services.filing_checks import document_requirements
 from registry.services.filings import (
     filing_create,
     filing_run_checks,
@@ -36,7 +39,6 @@ from registry.services.filings import (
     filing_update_form,
     filing_withdraw,
 )
-from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes
 from registry.workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
 from .common import (
@@ -137,12 +139,8 @@ def _classes_step(request, filing):
                for c in filing.classes.all()]
     formset = FilingClassFormSet(request.POST or None, initial=initial, prefix="classes")
     if request.method == "POST" and formset.is_valid():
-        classes = [f.cleaned_data for f in formset.forms
-                   if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        for c in classes:
-            c.pop("DELETE", None)
         try:
-            filing_set_classes(actor=request.user, filing_id=filing.pk, classes=classes)
+            filing_set_classes(actor=request.user, filing_id=filing.pk, classes=formset.kept_rows())
         except DomainError as exc:
             formset._non_form_errors = formset.error_class([exc.message, *_flatten(exc.fields)])
         else:
@@ -159,7 +157,10 @@ def _flatten(fields: dict) -> list[str]:
 
 
 def _documents_step(request, filing):
-    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    required = document_requirements(filing=filing)
+    missing = [r["code"] for r in required if not r["uploaded"]]
+    form = DocumentUploadForm(request.POST or None, request.FILES or None,
+                              initial={"doc_type": missing[0]} if missing else None)
     if request.method == "POST" and form.is_valid():
         try:
             document_upload(actor=request.user, filing_id=filing.pk, doc_type=form.cleaned_data["doc_type"],
@@ -169,7 +170,8 @@ def _documents_step(request, filing):
         else:
             messages.success(request, "材料已上传。")
             return redirect("registry:filing_step", filing.pk, "documents"), {}
-    return None, {"form": form, "documents": list(filing.documents.all())}
+    return None, {"form": form, "documents": list(filing.documents.all()), "required": required,
+                  "missing_count": len(missing)}
 
 
 def _commitment_step(request, filing):
@@ -185,12 +187,65 @@ def _commitment_step(request, filing):
             apply_domain_error(form, exc)
         else:
             return _done(request, filing, "commitment"), {}
-    return None, {"form": form}
+    from registry.commitment import commitment_text
+    from registry.services.receipts import commission_name
+
+    letter = commitment_text(institution_name=filing.name, uscc=filing.institution.uscc,
+                             commission=commission_name(filing), kind=filing.kind,
+                             kind_label=filing.get_kind_display())
+    signed = bool(filing.commitment_signer and filing.commitment_accepted_at)
+    return None, {"form": form, "letter": letter, "signed": signed,
+                  "voided": not signed and filing.commitment_voided_at is not None}
 
 
 def _checklist_step(request, filing):
     checks = filing_run_checks(filing=filing)
-    return None, {"checks": checks, "all_passed": all(c["passed"] for c in checks)}
+    return None, {"checks": checklist_rows(checks, filing, links=True), "all_passed": all(c["passed"] for c in checks),
+                  "failed_count": sum(1 for c in checks if not c["passed"])}
+
+
+ROSTER = "roster"
+# Where the operator fixes a failed check: a step of the filing, or the staff roster. A check not
+# named here (rules added later) is placed by its code's prefix; none matching: no link.
+FIX_AT = {
+    "changes": "basic", "total_slots": "classes", "classes_present": "classes", "class_type": "classes",
+    "class_size": "classes", "class_ratio": "classes", "mixed_min_age": "classes",
+    "home_daycare_size": "classes", "home_daycare_ratio": "classes",
+    "caregivers_on_roster": ROSTER, "principal": ROSTER, "health_staff": ROSTER, "security_guard": ROSTER,
+    "health_certificates": ROSTER, "premises": "premises", "hygiene": "premises", "documents": "documents",
+    "commitment": "commitment", "termination_date": "termination", "placement_plan": "termination",
+}
+FIX_AT_PREFIX = (("class", "classes"), ("age", "classes"), ("lease", "premises"), ("premises", "premises"),
+                 ("staff", ROSTER), ("criminal", ROSTER), ("qualification", ROSTER), ("carer", ROSTER),
+                 ("health", ROSTER), ("business_scope", "basic"), ("service", "basic"), ("document", "documents"),
+                 ("termination", "termination"), ("placement", "termination"), ("settlement", "termination"))
+
+
+def _fix_link(code: str, filing) -> tuple[str, str] | None:
+    target = FIX_AT.get(code) or next((t for prefix, t in FIX_AT_PREFIX if code.startswith(prefix)), None)
+    if target == ROSTER:
+        return reverse("registry:staff_list"), "去从业人员名册修改"
+    steps = dict(steps_for(filing))
+    if target in steps:
+        return reverse("registry:filing_step", args=[filing.pk, target]), f"去「{steps[target]}」修改"
+    return None
+
+
+def checklist_rows(checks: list[dict], filing, *, links: bool) -> list[dict]:
+    """The checklist as the pages show it: failures first (in the rules' order), then passes; with
+    ``links`` (the operator's own pages), each failure links to the step or page that fixes it."""
+    rows = []
+    for c in sorted(checks, key=lambda c: c["passed"]):
+        row = dict(c)
+        if not c["passed"]:
+            if c["code"] == "commitment" and filing.commitment_voided_reason and filing.commitment_voided_at:
+                row["reason"] = (f"{c['reason']}。此前的签署已于 {timezone.localtime(filing.commitment_voided_at):%Y-%m-%d %H:%M} "
+                                 f"因{filing.commitment_voided_reason}而失效")
+            link = _fix_link(c["code"], filing) if links else None
+            if link:
+                row["fix_url"], row["fix_label"] = link
+        rows.append(row)
+    return rows
 
 
 STEP_HANDLERS = {
@@ -239,27 +294,42 @@ def filing_detail(request, filing_id: int):
     context = filing_context(filing)
     context.update(steps=steps_for(filing), editable=filing.status in EDITABLE_STATES,
                    awaiting_review=filing.status in REVIEW_QUEUE_STATES,
-                   pending_termination=pending_termination(filing=filing))
+                   pending_termination=pending_termination(filing=filing), can_rerender=False)
     return render(request, "registry/filing/detail.html", context)
 
 
 @login_required
 def filing_pdf(request, filing_id: int, which: str):
+    """The stored receipt or notice. Never rendered here: until the Celery task has stored it the
+    page it came from says 回执生成中 (or 生成失败), and so does this URL."""
     filing = _get(request, filing_id)
     if not filing.receipt_no:
         raise Http404("该备案尚未出具回执。")
+    state = receipt_state(filing)
+    if state != ReceiptStatus.READY:
+        messages.info(request, RECEIPT_STATE_MESSAGES[state])
+        return redirect("registry:filing_detail", filing.pk)
     stored = filing.receipt_pdf if which == "receipt" else filing.notice_pdf
     name = f"{'备案回执' if which == 'receipt' else '基本条件告知书'}-{filing.receipt_no}.pdf"
-    if stored:
-        response = FileResponse(stored.open("rb"), content_type="application/pdf", as_attachment=True,
-                                filename=name)
-    else:
-        data = receipt_pdf_bytes(filing=filing) if which == "receipt" else notice_pdf_bytes(filing=filing)
-        response = HttpResponse(data, content_type="application/pdf")
-        from django.utils.http import content_disposition_header
+    return FileResponse(stored.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
 
-        response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+
+RECEIPT_STATE_MESSAGES = {
+    ReceiptStatus.PENDING: "回执生成中，请稍候片刻再下载。",
+    ReceiptStatus.FAILED: "回执生成失败，请联系审核人员重新生成。",
+}
+
+
+def receipt_context(request, filing) -> dict:
+    return {"filing": filing, "receipt_state": receipt_state(filing),
+            "can_rerender": active_role(request) in REVIEWERS}
+
+
+@login_required
+def filing_receipt_state(request, filing_id: int):
+    """htmx: the receipt panel of the status and review pages; polled every 2 s while pending."""
+    filing = _get(request, filing_id)
+    return render(request, "registry/filing/_receipt.html", receipt_context(request, filing))
 
 
 @login_required

@@ -12,7 +12,7 @@ from accounts.roles import COMMISSION_STAFF, MAY_REVEAL_PERSONAL, REVIEWERS
 from core.errors import DomainError, NotFound
 from core.validators import MOBILE_RE, mask_mobile
 from regions.models import RegionLevel
-from regions.selectors import region_children
+from regions.selectors import filing_districts, region_children
 from registry.forms import ClaimRejectForm, InstitutionFilter, ReasonForm
 from registry.models import ClaimStatus, InstitutionStatus, ServiceType
 from registry.selectors.institutions import (
@@ -44,10 +44,17 @@ def _townships(request) -> list:
     return list(region_children(parent_code=district.code)) if district else []
 
 
+def _districts(request) -> list:
+    """Above district level (a city viewer): the filing districts of the scope, for the district filter."""
+    region = request.assignment.region
+    return list(filing_districts(region=region)) if region is not None and not region.is_tenant else []
+
+
 @role_required(COMMISSION_STAFF)
 def institution_list_view(request):
     filterset = InstitutionFilter(request.GET or None, queryset=institution_list(filters={}),
-                                  townships=_townships(request), selector=institution_list)
+                                  townships=_townships(request), districts=_districts(request),
+                                  selector=institution_list)
     qs = filterset.qs if filterset.is_bound else institution_list(filters={})
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     waiting = None

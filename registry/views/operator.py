@@ -5,16 +5,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.roles import Role
-from core.errors import DomainError
+from accounts.roles import REVIEWERS, Role
+from core.errors import DomainError, NotFound
 from regions.selectors import region_children
-from registry.forms import ClaimFactsForm, ClaimForm, ContactForm, SignupForm, apply_domain_error
+from registry.forms import (
+    ClaimEvidenceForm,
+    ClaimFactsForm,
+    ClaimForm,
+    ContactForm,
+    SignupForm,
+    apply_domain_error,
+)
 from registry.models import FilingKind, InstitutionStatus
-from registry.selectors.dashboard import operator_dashboard
-from registry.selectors.institutions import claim_lookup, claims_of_user
+from registry.selectors.dashboard import operator_dashboard, operator_next_steps
+from registry.selectors.institutions import claim_evidence_get, claim_lookup, claims_of_user
 from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
 from registry.workflow import OPEN_STATES
 
@@ -47,11 +57,15 @@ def _claimed(request, claim):
 @login_required
 def claim(request):
     """Claim in two steps: the credit code, then either confirm the pushed registration's facts
-    (``step=confirm``) or, when none has been pushed, fill them in (``step=facts``)."""
+    (``step=confirm``) or, when none has been pushed, fill them in (``step=facts``); both with the
+    evidence (an authorisation letter or the legal representative's confirmation, uploaded)."""
     step = request.POST.get("step", "lookup") if request.method == "POST" else "lookup"
     context: dict = {"step": "lookup", "claims": claims_of_user(user=request.user, limit=20)}
-    form = ClaimForm(request.POST if step in ("lookup", "confirm") else None,
-                     initial={"uscc": request.GET.get("uscc", "")})
+    # Bound only to a POST of its own step: a first visit (GET) shows an empty form, not
+    # "该字段是必填项。" (an empty QueryDict still binds a form).
+    posted = request.method == "POST" and step in ("lookup", "confirm")
+    form = ClaimForm(request.POST if posted else None, initial={"uscc": request.GET.get("uscc", "")})
+    evidence_form = ClaimEvidenceForm(request.POST, request.FILES) if step in ("confirm", "facts") else ClaimEvidenceForm()
     if step == "lookup" and form.is_bound and form.is_valid():
         uscc = form.cleaned_data["uscc"]
         facts = claim_lookup(uscc=uscc)
@@ -60,21 +74,46 @@ def claim(request):
         else:
             context.update(step="facts", facts_form=ClaimFactsForm(initial={"uscc": uscc}), uscc=uscc)
     elif step == "confirm" and form.is_valid():
-        try:
-            return _claimed(request, institution_claim(actor=request.user, uscc=form.cleaned_data["uscc"]))
-        except DomainError as exc:
-            apply_domain_error(form, exc)
+        if evidence_form.is_valid():
+            try:
+                return _claimed(request, institution_claim(
+                    actor=request.user, uscc=form.cleaned_data["uscc"], **_evidence(evidence_form)))
+            except DomainError as exc:
+                apply_domain_error(evidence_form, exc)
+        facts = claim_lookup(uscc=form.cleaned_data["uscc"])
+        if facts is not None:
+            context.update(step="confirm", facts=facts)
     elif step == "facts":
         facts_form = ClaimFactsForm(request.POST)
-        if facts_form.is_valid():
+        if facts_form.is_valid() and evidence_form.is_valid():
             try:
                 return _claimed(request, institution_claim(actor=request.user, uscc=facts_form.cleaned_data["uscc"],
-                                                           facts=facts_form.facts()))
+                                                           facts=facts_form.facts(), **_evidence(evidence_form)))
             except DomainError as exc:
-                apply_domain_error(facts_form, exc)
+                apply_domain_error(evidence_form if "evidence" in (exc.fields or {}) else facts_form, exc)
         context.update(step="facts", facts_form=facts_form, uscc=request.POST.get("uscc", ""))
-    context["form"] = form
+    context.update(form=form, evidence_form=evidence_form)
     return render(request, "registry/operator/claim.html", context)
+
+
+def _evidence(form: ClaimEvidenceForm) -> dict:
+    return {"evidence_kind": form.cleaned_data["evidence_kind"], "evidence": form.cleaned_data["evidence"]}
+
+
+@login_required
+def claim_evidence(request, claim_id: int):
+    """A claim's evidence, inline: to the district's reviewers (scoped lookup) and to the claimant,
+    nobody else (404); never a public media URL."""
+    try:
+        claim = claim_evidence_get(claim_id=claim_id, user=request.user,
+                                   as_reviewer=active_role(request) in REVIEWERS)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(claim.evidence_file.open("rb"), content_type=claim.evidence_content_type)
+    response["Content-Disposition"] = content_disposition_header(False, claim.evidence_name or "evidence")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
@@ -120,8 +159,18 @@ def operator_home(request):
     return render(request, "registry/operator/home.html", _home_context(request))
 
 
+def next_steps(*, institution_id: int, filings: list | None = None, institution=None) -> dict:
+    """The home pages' 下一步 panel: the one action to take (its URL resolved) and what is due."""
+    data = operator_next_steps(institution_id=institution_id, filings=filings, institution=institution)
+    if data["action"] is not None:
+        data["action"]["href"] = reverse(data["action"]["url"], args=data["action"]["args"])
+    return {"next": data}
+
+
 def _home_context(request, contact_form: ContactForm | None = None) -> dict:
     context = operator_dashboard(institution_id=request.assignment.institution_id)
+    context.update(next_steps(institution_id=request.assignment.institution_id, filings=context["filings"],
+                              institution=context["institution"]))
     institution = context["institution"]
     open_filing = next((f for f in context["filings"] if f.status in OPEN_STATES), None)
     context.update(

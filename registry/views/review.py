@@ -21,10 +21,11 @@ from registry.selectors.filings import (
     staff_snapshot_rows,
 )
 from registry.services.filings import filing_accept, filing_return, filing_run_checks
+from registry.services.receipts import filing_rerender_documents
 from registry.workflow import REVIEW_QUEUE_STATES
 
 from .common import fail, filing_context, post_version, role_required
-from .filings import _get
+from .filings import _get, checklist_rows
 
 QUEUE_ROLES = (REVIEWERS, Role.CITY_VIEWER)
 
@@ -48,7 +49,8 @@ def queue(request):
     query.pop("page", None)
     # Filters changed in the page (htmx): only the table and its pagination are sent back.
     template = "registry/review/_queue_results.html" if request.htmx else "registry/review/queue.html"
-    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode(),
+                                      "can_review": assignment.role in REVIEWERS})
 
 
 @role_required(*QUEUE_ROLES)
@@ -59,7 +61,7 @@ def review_detail(request, filing_id: int):
     failed_lines = [f"{c['label']}：{c['reason']}" for c in checks if not c["passed"]]
     context = filing_context(filing)
     context.update({
-        "checks": checks,
+        "checks": checklist_rows(checks, filing, links=False),
         "can_decide": can_decide,
         "accept_form": VersionForm(initial={"version": filing.version}),
         "return_form": ReturnForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)}),
@@ -68,6 +70,7 @@ def review_detail(request, filing_id: int):
         "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEW_QUEUE_STATES else [],
         "pending_termination": pending_termination(filing=filing),
         "show_commitment_ip": True,
+        "can_rerender": request.assignment.role in REVIEWERS,
     })
     return render(request, "registry/review/detail.html", context)
 
@@ -89,7 +92,7 @@ def review_accept(request, filing_id: int):
 
 def _accepted_message(filing) -> str:
     if filing.receipt_no:
-        return f"已通过备案，回执编号 {filing.receipt_no}。"
+        return f"已通过备案，回执编号 {filing.receipt_no}。备案回执和基本条件告知书正在生成，完成后即可下载。"
     pending = pending_termination(filing=filing)
     if pending:
         return f"终止备案已通过，机构将于 {pending:%Y年%m月%d日} 终止，届时自动变更为已终止。"
@@ -110,3 +113,15 @@ def review_return(request, filing_id: int):
         return fail(request, exc, "registry:review_detail", filing_id)
     messages.success(request, "已退回补正，并一次性告知了全部补正事项。")
     return redirect("registry:review_queue")
+
+
+@role_required(REVIEWERS)
+@require_POST
+def review_rerender(request, filing_id: int):
+    """Render a receipt again after the task gave up (or for a receipt stored nowhere)."""
+    try:
+        filing_rerender_documents(actor=request.user, filing_id=filing_id)
+    except DomainError as exc:
+        return fail(request, exc, "registry:review_detail", filing_id)
+    messages.success(request, "已重新提交回执生成，请稍候。")
+    return redirect("registry:review_detail", filing_id)

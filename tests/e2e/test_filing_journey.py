@@ -1,11 +1,13 @@
 """Registry journey in a real browser: an operator files in steps and uploads real PDF/PNG scans, a
 reviewer returns it with itemised reasons, the operator sees them, fixes and resubmits, the reviewer
-accepts, the receipt PDF downloads with its number and its QR page verifies it."""
+accepts (the page says 回执生成中 until a real Celery worker has rendered the receipt, then offers
+it), the receipt PDF downloads with its number and its QR page verifies it."""
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
@@ -32,8 +34,19 @@ def upload(page, doc_type: str, name: str, content: bytes, mime: str):
 
 
 def test_operator_files_reviewer_returns_then_accepts(new_page, shot, browser_login, make_account, reviewer,
-                                                      settings, tmp_path):
+                                                      settings, tmp_path, celery_worker_app, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
+    # The receipt is rendered by the real worker after the accept; held until the page has shown 回执生成中.
+    from registry.services import receipts
+
+    release = threading.Event()
+    real_render = receipts.receipt_pdf_bytes
+
+    def held_render(*, filing):
+        assert release.wait(60), "the journey never released the render"
+        return real_render(filing=filing)
+
+    monkeypatch.setattr(receipts, "receipt_pdf_bytes", held_render)
     with scopes_disabled():
         institution = InstitutionFactory(name="西湖区小星星托育园", service_types=["full_day"], total_slots=10)
         make_roster(institution)
@@ -141,6 +154,14 @@ def test_operator_files_reviewer_returns_then_accepts(new_page, shot, browser_lo
     receipt_no = rv.get_by_test_id("receipt-no").inner_text()
     assert re.fullmatch(r"330106-\d{4}-\d{5}", receipt_no)
     assert rv.get_by_test_id("filing-status").inner_text() == "已通过（已备案）"
+    # The number is issued at once; the PDFs come from the worker: the page says so and polls.
+    assert rv.get_by_test_id("receipt-state").get_attribute("data-state") == "pending"
+    assert "回执生成中" in rv.get_by_test_id("receipt-state").inner_text()
+    assert rv.get_by_test_id("download-receipt").count() == 0
+    shot(rv, "accepted-receipt-pending")
+    release.set()
+    rv.get_by_test_id("download-receipt").wait_for(timeout=30_000)  # swapped in by the htmx poll
+    assert rv.get_by_test_id("receipt-state").get_attribute("data-state") == "ready"
     shot(rv, "accepted")
 
     # --- operator downloads the receipt; its QR page verifies it -------------------------------------------

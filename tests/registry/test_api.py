@@ -193,15 +193,30 @@ def test_suspend_and_resume_through_api(reviewer, other_reviewer, op, xihu, djan
 
 # --- claims ---------------------------------------------------------------------------------------
 
-def test_claim_flow_through_api(authority, reviewer, other_reviewer):
+def test_claim_flow_through_api(authority, reviewer, other_reviewer, media):
     institution_id = api(authority, token=True).post("/api/v1/registrations/", push_body(), format="json").json()["id"]
     user = operator_signup(username="new_op", password="Str0ng!pass#2026", display_name="陈静", phone="13900139000")
     client = api(user)
     r = client.post("/api/v1/claims/", {"uscc": push_body()["uscc"]}, format="json")
     assert r.status_code == 201, r.json()
     claim_id = r.json()["id"]
+    assert r.json()["has_evidence"] is False
     assert [c["id"] for c in client.get("/api/v1/claims/").json()["results"]] == [claim_id]
     assert api(other_reviewer).post(f"/api/v1/claims/{claim_id}/confirm/").status_code == 404
+    # No evidence yet: the district cannot confirm.
+    early = api(reviewer).post(f"/api/v1/claims/{claim_id}/confirm/")
+    assert early.status_code == 409 and early.json()["code"] == "evidence_required"
+    bad = client.post(f"/api/v1/claims/{claim_id}/evidence/", {"evidence_kind": "authorisation_letter",
+                                                               "evidence": _file("委托书.txt", b"not a scan")},
+                      format="multipart")
+    assert bad.status_code == 400 and bad.json()["code"] == "document_type_not_allowed"
+    assert "evidence" in bad.json()["fields"]
+    up = client.post(f"/api/v1/claims/{claim_id}/evidence/", {"evidence_kind": "authorisation_letter",
+                                                              "evidence": _file("委托书.pdf", PDF)}, format="multipart")
+    assert up.status_code == 201 and up.json()["has_evidence"] is True and up.json()["evidence_name"] == "委托书.pdf"
+    seen = api(reviewer).get(f"/api/v1/claims/{claim_id}/evidence/")
+    assert seen.status_code == 200 and b"".join(seen.streaming_content).startswith(b"%PDF-")
+    assert api(other_reviewer).get(f"/api/v1/claims/{claim_id}/evidence/").status_code == 404
     confirm = api(reviewer).post(f"/api/v1/claims/{claim_id}/confirm/")
     assert confirm.status_code == 200 and confirm.json()["status"] == "confirmed"
     assert api(reviewer).post(f"/api/v1/claims/{claim_id}/confirm/").status_code == 409
@@ -296,7 +311,7 @@ def test_conflict_visible_to_both_districts(op, xihu, gongshu, make_account, rev
 
 # --- filings, documents, receipts -------------------------------------------------------------------
 
-def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
+def test_filing_lifecycle_through_api(op, xihu, reviewer, media, django_capture_on_commit_callbacks):
     with scopes_disabled():
         make_roster(xihu)
     client = api(op)
@@ -363,9 +378,17 @@ def test_filing_lifecycle_through_api(op, xihu, reviewer, media):
     # … and the reviewer accepts the resubmission (the pre-return version is stale by now).
     assert rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": submitted.json()["version"]},
                     format="json").status_code == 409
-    accepted = rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": resubmitted.json()["version"]},
-                        format="json")
+    with django_capture_on_commit_callbacks() as callbacks:
+        accepted = rev.post(f"/api/v1/filings/{fid}/accept/", {"expected_version": resubmitted.json()["version"]},
+                            format="json")
     assert accepted.status_code == 200 and accepted.json()["receipt_no"]
+    # The number is issued with the accept; the PDFs are rendered by Celery once it commits.
+    assert accepted.json()["receipt_status"] == "pending"
+    early = rev.get(f"/api/v1/filings/{fid}/receipt.pdf")
+    assert early.status_code == 409 and early.json()["code"] == "receipt_pending"
+    for callback in callbacks:  # the commit: the render task runs (eagerly in tests), then the notices
+        callback()
+    assert rev.get(f"/api/v1/filings/{fid}/").json()["receipt_status"] == "ready"
     pdf = rev.get(f"/api/v1/filings/{fid}/receipt.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
@@ -407,7 +430,8 @@ def test_filing_detail_shows_commitment_and_masked_roster_snapshot(op, xihu, rev
     snapshot = body["staff_snapshot"]
     assert len(snapshot) == 7 and {p["role"] for p in snapshot} >= {"principal", "caregiver", "security_guard"}
     assert all(set(p) == {"name", "role", "role_label", "id_number_masked", "education", "years_experience",
-                          "health_certificate_date"} for p in snapshot)
+                          "health_certificate_date", "criminal_record_checked", "criminal_record_checked_on",
+                          "qualifications"} for p in snapshot)  # never the blind index
     assert all(p["id_number_masked"][6:14] == "********" for p in snapshot)
     text = response.content.decode()
     assert not any(raw in text for raw in raw_ids)  # never the full ID number

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -71,20 +73,59 @@ def test_accept_and_return_at_once_one_wins(regions, reviewer, make_account):
 
 
 def test_rolled_back_accept_does_not_burn_a_number(regions, reviewer, monkeypatch):
+    """An accept that fails after its number was drawn rolls the number back with everything else."""
     with scopes_disabled():
         first = make_ready_filing(InstitutionFactory(), status=FilingStatus.SUBMITTED)
         second = make_ready_filing(InstitutionFactory(), status=FilingStatus.SUBMITTED)
-    real = receipts.receipt_pdf_bytes
+    real = svc._record
 
-    def broken(*, filing):
-        raise DomainError("pdf_failed", "回执生成失败")
+    def broken(filing, **kwargs):
+        raise DomainError("event_failed", "记录失败")
 
-    monkeypatch.setattr(receipts, "receipt_pdf_bytes", broken)
+    monkeypatch.setattr(svc, "_record", broken)
     with tenant_scope(TenantScope.for_region(regions["330106"])):
         with pytest.raises(DomainError):
             svc.filing_accept(actor=reviewer, filing_id=first.pk)
-        monkeypatch.setattr(receipts, "receipt_pdf_bytes", real)
+        monkeypatch.setattr(svc, "_record", real)
         assert svc.filing_accept(actor=reviewer, filing_id=second.pk).receipt_no.endswith("-00001")
         assert svc.filing_accept(actor=reviewer, filing_id=first.pk).receipt_no.endswith("-00002")
     with scopes_disabled():
         assert Filing.objects.get(pk=first.pk).status == FilingStatus.ACCEPTED
+
+
+@pytest.mark.worker
+def test_a_failing_render_is_retried_then_failed_and_keeps_the_accept(celery_worker_app, regions, reviewer,
+                                                                       monkeypatch):
+    """The PDFs are rendered by a real worker after the accept commits: a render that keeps failing is
+    retried, then the receipt status becomes failed; the filing stays accepted with its number."""
+    from registry import tasks
+
+    with scopes_disabled():
+        filing = make_ready_filing(InstitutionFactory(), status=FilingStatus.SUBMITTED)
+    calls = []
+
+    def broken(*, filing):
+        calls.append(filing.pk)
+        raise OSError("font file unreadable")
+
+    monkeypatch.setattr(receipts, "receipt_pdf_bytes", broken)
+    monkeypatch.setattr(tasks, "RENDER_RETRY_SECONDS", 0.05)
+    with tenant_scope(TenantScope.for_region(regions["330106"])):
+        assert svc.filing_accept(actor=reviewer, filing_id=filing.pk).receipt_no.endswith("-00001")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with scopes_disabled():
+            stored = Filing.objects.get(pk=filing.pk)
+        if stored.receipt_status == "failed":
+            break
+        time.sleep(0.1)
+    assert stored.status == FilingStatus.ACCEPTED and stored.receipt_no.endswith("-00001")
+    assert stored.receipt_status == "failed" and not stored.receipt_pdf and not stored.notice_pdf
+    assert calls == [filing.pk] * (tasks.RENDER_MAX_RETRIES + 1)  # the first run and every retry
+    # The district's reviewers are told to render it again (once the failure has committed).
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(user=reviewer, verb="receipt_failed", title__contains=stored.receipt_no)
+    while not told.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert told.exists()

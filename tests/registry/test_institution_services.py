@@ -14,7 +14,7 @@ from core.errors import DomainError, InvalidTransition, NotFound, PermissionDeni
 from core.tenancy import TenantScope, tenant_scope
 from notifications.models import Notification
 from regions.models import Region
-from registry.models import ClaimStatus, Institution, InstitutionStatus, Registration
+from registry.models import ClaimStatus, Institution, InstitutionClaim, InstitutionStatus, Registration
 from registry.selectors.institutions import claim_list, unfiled_institutions
 from registry.services.institutions import (
     claim_confirm,
@@ -160,13 +160,22 @@ def _operator(regions):
                            phone="13800138000")
 
 
-def test_claim_confirm_grants_operator(authority, reviewer, regions, django_capture_on_commit_callbacks):
+def evidence_scan(name="授权委托书.pdf", content=b"%PDF-1.4\n%authorisation letter\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def test_claim_confirm_grants_operator(authority, reviewer, regions, django_capture_on_commit_callbacks, settings,
+                                       tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     registration, _ = push(authority)
     op = _operator(regions)
     with tenant_scope(TenantScope.nothing()):
         claim = institution_claim(actor=op, uscc=registration.uscc.lower())
-        # Claiming twice returns the pending claim.
-        assert institution_claim(actor=op, uscc=registration.uscc).pk == claim.pk
+        # Claiming twice returns the pending claim; the evidence given the second time is attached.
+        assert institution_claim(actor=op, uscc=registration.uscc, evidence_kind="authorisation_letter",
+                                 evidence=evidence_scan()).pk == claim.pk
     with tenant_scope(TenantScope.for_region(regions["330106"])), django_capture_on_commit_callbacks(execute=True):
         assert [c.pk for c in claim_list(status="pending")] == [claim.pk]
         claim_confirm(actor=reviewer, claim_id=claim.pk)
@@ -394,3 +403,73 @@ def test_suspend_other_district_404_and_roles(filed, other_reviewer, make_accoun
         institution_suspend(actor=operator, institution_id=institution_id, reason="自己暂停")
     with scopes_disabled():
         assert Institution.objects.get(pk=institution_id).status == InstitutionStatus.FILED
+
+
+# --- claim evidence ---------------------------------------------------------------------------------------
+
+def test_a_claim_without_evidence_cannot_be_confirmed(authority, reviewer, regions):
+    registration, _ = push(authority)
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()):
+        claim = institution_claim(actor=op, uscc=registration.uscc)
+    with tenant_scope(TenantScope.for_region(regions["330106"])), pytest.raises(DomainError) as info:
+        claim_confirm(actor=reviewer, claim_id=claim.pk)
+    assert info.value.code == "evidence_required" and info.value.status_code == 409
+    assert not Assignment.objects.filter(user=op, role="operator").exists()
+
+
+@pytest.mark.parametrize(("name", "content", "code"), [
+    ("委托书.exe", b"MZ\x90\x00 program", "document_type_not_allowed"),
+    ("委托书.pdf", b"", "document_empty"),
+    ("委托书.pdf", b"plain text pretending", "document_type_not_allowed"),
+])
+def test_claim_evidence_is_judged_like_filing_documents(authority, regions, settings, tmp_path, name, content, code):
+    settings.MEDIA_ROOT = tmp_path
+    registration, _ = push(authority)
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()), pytest.raises(DomainError) as info:
+        institution_claim(actor=op, uscc=registration.uscc, evidence_kind="authorisation_letter",
+                          evidence=evidence_scan(name, content))
+    assert info.value.code == code and "evidence" in info.value.fields
+    with scopes_disabled():
+        assert not InstitutionClaim.objects.exists()
+    assert not any(tmp_path.rglob("*.*"))  # nothing stored
+
+
+def test_claim_evidence_needs_a_kind_and_a_file(authority, regions, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    registration, _ = push(authority)
+    op = _operator(regions)
+    with tenant_scope(TenantScope.nothing()):
+        with pytest.raises(DomainError) as info:
+            institution_claim(actor=op, uscc=registration.uscc, evidence_kind="selfie", evidence=evidence_scan())
+        assert info.value.code == "evidence_kind_invalid"
+        with pytest.raises(DomainError) as info:
+            institution_claim(actor=op, uscc=registration.uscc, evidence_kind="legal_representative")
+        assert info.value.code == "evidence_required"
+
+
+def test_claim_evidence_is_stored_under_a_random_name_and_replaced_by_the_claimant_only(
+        authority, regions, settings, tmp_path, django_capture_on_commit_callbacks):
+    from registry.services.institutions import claim_attach_evidence
+
+    settings.MEDIA_ROOT = tmp_path
+    registration, _ = push(authority)
+    op = _operator(regions)
+    other = operator_signup(username="op_other", password="Str0ng!pass#2026", display_name="李四",
+                            phone="13900139000")
+    with tenant_scope(TenantScope.nothing()):
+        claim = institution_claim(actor=op, uscc=registration.uscc, evidence_kind="legal_representative",
+                                  evidence=evidence_scan("../../法定代表人确认书.pdf"))
+    assert claim.evidence_name == "法定代表人确认书.pdf" and "确认书" not in claim.evidence_file.name
+    assert claim.evidence_file.name.startswith("claims/") and claim.evidence_size > 0 and len(claim.evidence_sha256) == 64
+    first = claim.evidence_file.name
+    with tenant_scope(TenantScope.nothing()):
+        with pytest.raises(NotFound):
+            claim_attach_evidence(actor=other, claim_id=claim.pk, evidence_kind="authorisation_letter",
+                                  evidence=evidence_scan())
+        with django_capture_on_commit_callbacks(execute=True):
+            replaced = claim_attach_evidence(actor=op, claim_id=claim.pk, evidence_kind="authorisation_letter",
+                                             evidence=evidence_scan("委托书.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20))
+    assert replaced.evidence_kind == "authorisation_letter" and replaced.evidence_content_type == "image/png"
+    assert not (tmp_path / first).exists() and (tmp_path / replaced.evidence_file.name).exists()

@@ -30,6 +30,27 @@ from tests.factories import FilingFactory, InstitutionFactory, StaffFactory, mak
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def institution(regions):
+    with scopes_disabled():
+        return InstitutionFactory(name="西湖区小星星托育园", service_types=["full_day"], total_slots=10)
+
+
+@pytest.fixture
+def operator(make_account, institution):
+    return make_account("op_xihu", "operator", institution.uscc)
+
+
+def evidence(kind="authorisation_letter", name="授权委托书.pdf"):
+    """The claim's evidence fields, a fresh upload each call (a file is read once per request)."""
+    return {"evidence_kind": kind, "evidence": SimpleUploadedFile(name, pdf_bytes("authorisation letter"))}
+
+
 def client_for(client_class, user):
     c = client_class()
     c.force_login(user)
@@ -72,7 +93,14 @@ def test_signup_claim_and_confirm_through_pages(client, institution, reviewer, d
     assert "杭州市西湖区文三路 1 号" in facts and "北山街道" in facts
     with scopes_disabled():
         assert not InstitutionClaim.objects.filter(user=user).exists()
-    response = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc}, follow=True)
+    # Confirming without evidence is refused on the page, nothing is claimed.
+    refused = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc})
+    assert 'name="evidence"' in text(refused) and "该字段是必填项。" in text(refused)
+    assert 'data-testid="claim-facts"' in text(refused)  # still on the confirm step, facts shown
+    with scopes_disabled():
+        assert not InstitutionClaim.objects.filter(user=user).exists()
+    response = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc, **evidence()},
+                           follow=True)
     assert "已提交对“西湖区小星星托育园”的认领申请" in text(response)
     assert institution.legal_representative in text(response)  # in "my claims"
 
@@ -93,7 +121,7 @@ def test_signup_claim_and_confirm_through_pages(client, institution, reviewer, d
 def test_claim_reject_needs_a_reason(client, institution, reviewer, django_user_model):
     user = django_user_model.objects.create_user("lisi", password=PASSWORD)
     client.force_login(user)
-    client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc})
+    client.post(reverse("registry:claim"), {"step": "confirm", "uscc": institution.uscc, **evidence()})
     with scopes_disabled():
         claim = InstitutionClaim.objects.get(user=user)
     rc = client_for(type(client), reviewer)
@@ -179,7 +207,7 @@ def fill_steps(c, filing_id: int):
     assert r.status_code == 302, text(r)
 
 
-def test_filing_lifecycle_through_pages(client, institution, operator, reviewer):
+def test_filing_lifecycle_through_pages(client, institution, operator, reviewer, django_capture_on_commit_callbacks):
     with scopes_disabled():
         make_roster(institution)
     op = client_for(type(client), operator)
@@ -251,12 +279,26 @@ def test_filing_lifecycle_through_pages(client, institution, operator, reviewer)
     filing.refresh_from_db()
     assert filing.status == FilingStatus.RESUBMITTED, messages_of(r)
 
-    r = rv.post(reverse("registry:review_accept", args=[filing.pk]), {"version": filing.version}, follow=True)
+    with django_capture_on_commit_callbacks() as committed:
+        r = rv.post(reverse("registry:review_accept", args=[filing.pk]), {"version": filing.version}, follow=True)
     filing.refresh_from_db()
     assert filing.status == FilingStatus.ACCEPTED and filing.receipt_no
     assert filing.receipt_no in text(r)
     with scopes_disabled():
         assert Institution.objects.get(pk=institution.pk).status == InstitutionStatus.FILED
+    # The number is there at once; the PDFs are rendered by Celery after the commit. Until then both
+    # pages say so (and poll), and the download link is not offered.
+    assert 'data-state="pending"' in text(r) and "回执生成中" in text(r)
+    pending = text(op.get(reverse("registry:filing_detail", args=[filing.pk])))
+    assert "回执生成中" in pending and 'data-testid="download-receipt"' not in pending
+    early = op.get(reverse("registry:filing_receipt", args=[filing.pk]), follow=True)
+    assert "回执生成中，请稍候片刻再下载。" in text(early)
+    poll = op.get(reverse("registry:filing_receipt_state", args=[filing.pk]))
+    assert 'hx-trigger="every 2s"' in text(poll)
+    for callback in committed:  # the commit: the render task runs (eagerly in tests)
+        callback()
+    ready = text(op.get(reverse("registry:filing_receipt_state", args=[filing.pk])))
+    assert 'data-state="ready"' in ready and "hx-trigger" not in ready and 'data-testid="download-receipt"' in ready
 
     detail = op.get(reverse("registry:filing_detail", args=[filing.pk]))
     assert "补正后重新提交" in text(detail) and "通过备案" in text(detail)  # history
@@ -472,7 +514,9 @@ def test_claim_page_shows_pushed_registration_facts_to_confirm(client, make_acco
     assert "以下信息由登记机关推送" in page
     for fact in ("杭州晨曦婴幼儿照护服务中心", "社会服务机构", "刘洋", "杭州市西湖区古墩路 9 号", "西溪街道", "2025-03-01"):
         assert fact in page, fact
-    response = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": code}, follow=True)
+    response = client.post(reverse("registry:claim"), {"step": "confirm", "uscc": code,
+                                                       **evidence("legal_representative", "法定代表人确认书.pdf")},
+                           follow=True)
     assert "已提交对“杭州晨曦婴幼儿照护服务中心”的认领申请" in text(response)
     with scopes_disabled():
         assert InstitutionClaim.objects.get(user=user).institution.uscc == code
@@ -497,15 +541,16 @@ def test_claim_page_without_registration_takes_the_facts_with_region_picker(clie
              "legal_representative": "刘洋", "address": "杭州市西湖区文一路 9 号", "province": "330000",
              "city": "330100", "district": "330106", "township": "330106002",
              "registered_on": (timezone.localdate() - dt.timedelta(days=20)).isoformat(), "business_scope": "餐饮服务"}
-    bad = client.post(reverse("registry:claim"), facts)
+    bad = client.post(reverse("registry:claim"), {**facts, **evidence()})
     assert "企业的经营范围必须包含“托育服务”，否则不能作为托育机构登记备案。" in text(bad)
     assert 'value="杭州晨曦托育有限公司"' in text(bad)  # what was typed is kept
-    mismatched = client.post(reverse("registry:claim"), {**facts, "business_scope": "托育服务", "city": "330200"})
+    mismatched = client.post(reverse("registry:claim"), {**facts, "business_scope": "托育服务", "city": "330200",
+                                                         **evidence()})
     assert "district" in mismatched.context["facts_form"].errors  # 西湖区 is not under 宁波市
     with scopes_disabled():
         assert not Institution.objects.filter(uscc=code).exists()
 
-    done = client.post(reverse("registry:claim"), {**facts, "business_scope": "托育服务"}, follow=True)
+    done = client.post(reverse("registry:claim"), {**facts, "business_scope": "托育服务", **evidence()}, follow=True)
     assert "已提交对“杭州晨曦托育有限公司”的认领申请" in text(done)
     with scopes_disabled():
         claim = InstitutionClaim.objects.select_related("institution").get(user=user)
@@ -681,7 +726,7 @@ def test_review_page_shows_deadlines_roster_as_submitted_commitment_and_roster_c
     assert timezone.localtime(filing.notice_due_at).strftime("%Y-%m-%d %H:%M") in deadlines
     assert "overdue" not in deadlines
     table = re.search(r'data-testid="staff-snapshot">(.*?)</table>', page, re.S).group(1)
-    assert len(re.findall("<tr>", table)) == len(filing.staff_snapshot) + 1 == 8
+    assert len(re.findall("<tr[ >]", table)) == len(filing.staff_snapshot) + 1 == 8
     for person in filing.staff_snapshot:
         assert person["name"] in table and person["id_number_masked"] in table
         assert person["id_number_hash"] not in page

@@ -30,8 +30,9 @@ def text_of(data: bytes) -> str:
 
 
 @pytest.fixture
-def accepted(regions, reviewer, make_account):
-    """Submitted through the service (so the roster snapshot is stored), then accepted."""
+def accepted(regions, reviewer, make_account, django_capture_on_commit_callbacks):
+    """Submitted through the service (so the roster snapshot is stored), then accepted; the commit
+    runs the render task (eagerly in tests), which stores the PDFs."""
     with scopes_disabled():
         institution = InstitutionFactory(name="西湖区小橡树托育园", contact_phone="13800138000")
         filing = make_ready_filing(institution, service_types=["full_day", "hourly"], contact_phone="13800138000",
@@ -39,7 +40,7 @@ def accepted(regions, reviewer, make_account):
     operator = make_account("op_receipt", "operator", institution.uscc)
     with tenant_scope(TenantScope.for_institutions([institution.pk])):
         svc.filing_submit(actor=operator, filing_id=filing.pk)
-    with tenant_scope(TenantScope.for_region(regions["330106"])):
+    with tenant_scope(TenantScope.for_region(regions["330106"])), django_capture_on_commit_callbacks(execute=True):
         svc.filing_accept(actor=reviewer, filing_id=filing.pk)
     with scopes_disabled():
         return Filing.objects.select_related("institution", "district").get(pk=filing.pk)

@@ -190,6 +190,11 @@ class Command(BaseCommand):
                 filing_withdraw(actor=operator, filing_id=filing.pk)
             return username
         filing_accept(actor=reviewer, filing_id=filing.pk)
+        # The demo's receipts exist before its worker starts (the task queued on commit then finds
+        # them stored and does nothing more).
+        from registry.services.receipts import filing_render_documents
+
+        filing_render_documents(filing_id=filing.pk)
         if spec.target == "change_submitted":
             from registry.services.filings import filing_create, filing_update_form
 
