@@ -19,6 +19,7 @@ class NotificationType(models.TextChoices):
     CLAIM_SUBMITTED = "claim_submitted", "机构认领待确认"
     CLAIM_CONFIRMED = "claim_confirmed", "机构认领已确认"
     CLAIM_REJECTED = "claim_rejected", "机构认领被驳回"
+    RECEIPT_FAILED = "receipt_failed", "备案回执生成失败"
 
 
 class Notification(models.Model):

@@ -213,17 +213,17 @@ def filing_render_documents(*, filing_id: int) -> str:
 def filing_documents_failed(*, filing_id: int) -> None:
     """The task gave up (retries exhausted): the pages say so, and the district's reviewers are told
     to render it again (重新生成 on the review page)."""
-    from .filing_notifications import _notify_on_commit, _reviewers_of, filing_link
+    from notifications.models import NotificationType
+
+    from .filing_notifications import notify_reviewers
 
     marked = Filing.objects.filter(pk=filing_id, receipt_status=ReceiptStatus.PENDING).update(
         receipt_status=ReceiptStatus.FAILED, updated_at=timezone.now())
     filing = Filing.objects.filter(pk=filing_id).first() if marked else None
     if filing is not None:
-        district_id = filing.district_id
-        _notify_on_commit(recipients=lambda: _reviewers_of(district_id), verb="receipt_failed",
-                          title=f"{filing.name}的备案回执生成失败（{filing.receipt_no}）",
-                          body="回执编号已出具，回执和基本条件告知书未能生成。请在审核页面点击“重新生成回执”。",
-                          link=filing_link(filing, for_reviewer=True))
+        notify_reviewers(filing, kind=NotificationType.RECEIPT_FAILED,
+                         title=f"{filing.name}的备案回执生成失败（{filing.receipt_no}）",
+                         body="回执编号已出具，回执和基本条件告知书未能生成。请在审核页面点击“重新生成回执”。")
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ def test_emails_leave_after_the_commit_one_per_recipient_and_only_once(django_ca
 
 def test_a_failed_send_releases_the_rest_for_the_retry(monkeypatch):
     users = [UserFactory(username=f"mail_f{i}") for i in range(3)]
-    rows = Notification.objects.bulk_create(Notification(user=u, verb="test", title=f"第{i}条") for i, u in
+    rows = Notification.objects.bulk_create(Notification(user=u, kind="filing_accepted", title=f"第{i}条") for i, u in
                                             enumerate(users))
     from django.core.mail.backends.locmem import EmailBackend
 

@@ -125,7 +125,7 @@ def test_a_failing_render_is_retried_then_failed_and_keeps_the_accept(celery_wor
     # The district's reviewers are told to render it again (once the failure has committed).
     from notifications.models import Notification
 
-    told = Notification.objects.filter(user=reviewer, verb="receipt_failed", title__contains=stored.receipt_no)
+    told = Notification.objects.filter(user=reviewer, kind="receipt_failed", title__contains=stored.receipt_no)
     while not told.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert told.exists()
