@@ -71,7 +71,7 @@ def claim(request):
                 return _claimed(request, institution_claim(actor=request.user, uscc=facts_form.cleaned_data["uscc"],
                                                            facts=facts_form.facts()))
             except DomainError as exc:
-                apply_domain_error(facts_form, exc)
+                apply_domain_error(facts_form, exc, prefix="facts.")
         context.update(step="facts", facts_form=facts_form, uscc=request.POST.get("uscc", ""))
     context["form"] = form
     return render(request, "registry/operator/claim.html", context)
@@ -99,7 +99,8 @@ def claim_region_options(request):
 @operator_required
 @require_POST
 def contact_update(request):
-    """The contact phone (not a filed fact): validated by the service; errors shown on the home page."""
+    """The contact phone (not a filed fact): read by ``registry.inputs.CONTACT`` (the API's parser);
+    errors shown on the home page."""
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
