@@ -303,11 +303,29 @@ class FilingBasicForm(forms.Form):
 
 
 class FilingClassForm(forms.Form):
-    name = forms.CharField(label="班级名称", max_length=64, required=False)
-    class_type = forms.ChoiceField(label="班型", choices=ClassType.choices)
-    planned_children = forms.IntegerField(label="计划收托人数", min_value=1)
-    carers = forms.IntegerField(label="保育人员数", min_value=0)
-    min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False)
+    """One class row, read by ``registry.inputs.CLASS`` (the API's ``classes[i]``): the same codes.
+    A row whose cells are all empty is no class (the class-type select always sends a value)."""
+
+    C = inputs.CLASS
+    name = ParsedField(C["name"], label="班级名称", widget=forms.TextInput(attrs={"maxlength": 64}))
+    class_type = ParsedField(C["class_type"], label="班型", widget=_select(ClassType.choices, blank=False))
+    planned_children = ParsedField(C["planned_children"], label="计划收托人数",
+                                   widget=forms.NumberInput(attrs={"min": 1, "max": 100}))
+    carers = ParsedField(C["carers"], label="保育人员数", widget=forms.NumberInput(attrs={"min": 0, "max": 50}))
+    min_age_months = ParsedField(C["min_age_months"], label="最小月龄",
+                                 widget=forms.NumberInput(attrs={"min": 0, "max": 36}))
+    CELLS = ("name", "planned_children", "carers", "min_age_months")
+
+    def blank(self) -> bool:
+        return not any(str(self.data.get(self.add_prefix(k)) or "").strip() for k in self.CELLS)
+
+    def has_changed(self):
+        return not self.blank() and super().has_changed()
+
+    def _clean_fields(self):
+        if self.empty_permitted and self.blank():
+            return  # an untouched extra row: no class, nothing read
+        super()._clean_fields()
 
 
 FilingClassFormSet = forms.formset_factory(FilingClassForm, extra=1, can_delete=True, max_num=MAX_CLASSES,

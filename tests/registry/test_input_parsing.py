@@ -638,3 +638,38 @@ def test_no_page_hands_the_raw_post_to_a_service(spy, claimant, operator, review
         assert seen, url
         assert all(check(seen)), (url, seen)
         seen.clear()
+
+
+# --- the class page reads its rows with the API's parsers --------------------------------------------------
+
+@pytest.mark.parametrize(("cell", "value", "code"), [
+    ("class_type", "nursery", "choice_invalid"), ("planned_children", "0", "value_invalid"),
+    ("planned_children", "101", "value_invalid"), ("carers", "two", "value_invalid"), ("carers", "", "required"),
+    ("min_age_months", "37", "value_invalid"), ("name", "班" * 65, "too_long"),
+])
+def test_class_rows_same_code_on_api_and_page(operator, filing, client, cell, value, code):
+    row = {"name": "小一班", "class_type": "infant", "planned_children": "10", "carers": "4", cell: value}
+    r = api(operator).put(f"/api/v1/filings/{filing.pk}/classes/", {"classes": [row]}, format="json")
+    assert r.status_code == 400 and codes(r.json()) == {f"classes[0].{cell}": [code]}
+    client.force_login(operator)
+    post = {"classes-TOTAL_FORMS": "1", "classes-INITIAL_FORMS": "0",
+            **{f"classes-0-{k}": v for k, v in row.items()}}
+    page = client.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), post)
+    assert page.status_code == 200
+    [form] = page.context["formset"].forms
+    assert [(e.code, e.messages) for e in form.errors.as_data()[cell]] == [
+        (code, [r.json()["fields"][f"classes[0].{cell}"][0]["message"]])]
+    with scopes_disabled():
+        assert not Filing.objects.get(pk=filing.pk).classes.exists()
+
+
+def test_an_untouched_extra_class_row_is_no_class(operator, filing, client):
+    """The class-type select always sends a value: a row with every other cell empty is left out,
+    as the page says ("多余的空行可留空"), instead of failing as a half-filled class."""
+    client.force_login(operator)
+    post = {"classes-TOTAL_FORMS": "2", "classes-INITIAL_FORMS": "0", "classes-0-class_type": "infant",
+            "classes-0-planned_children": "10", "classes-0-carers": "4", "classes-1-class_type": "infant",
+            "classes-1-planned_children": "", "classes-1-carers": "", "save_only": "1"}
+    assert client.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), post).status_code == 302
+    with scopes_disabled():
+        assert list(Filing.objects.get(pk=filing.pk).classes.values_list("planned_children", flat=True)) == [10]

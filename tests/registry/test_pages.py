@@ -195,11 +195,13 @@ def test_filing_lifecycle_through_pages(client, institution, operator, reviewer)
     filing.refresh_from_db()
     assert filing.status == FilingStatus.DRAFT
 
-    # A bad class size: the service's Chinese message on the page, classes unchanged.
+    # A bad class size: the API's Chinese message (registry.inputs.CLASS) on the cell, classes unchanged.
     bad = op.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), {
         "classes-TOTAL_FORMS": 1, "classes-INITIAL_FORMS": 0, "classes-MIN_NUM_FORMS": 0, "classes-MAX_NUM_FORMS": 50,
         "classes-0-class_type": "infant", "classes-0-planned_children": 500, "classes-0-carers": 4})
-    assert bad.status_code == 200 and "班级信息有误" in text(bad)
+    assert bad.status_code == 200 and "应为 1–100 的整数。" in text(bad)
+    with scopes_disabled():
+        assert not filing.classes.exists()
 
     fill_steps(op, filing.pk)
     checklist = op.get(reverse("registry:filing_step", args=[filing.pk, "checklist"]))
