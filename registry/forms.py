@@ -400,7 +400,7 @@ class CommitmentForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = ParsedField(inputs.VERSION["expected_version"], widget=forms.HiddenInput)
 
 
 def _lines(parser):

@@ -353,12 +353,13 @@ class FilingFormSerializer(ParsedSerializerMixin, serializers.ModelSerializer):
         extra_kwargs = {f: {"required": False} for f in FORM_FIELDS}
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers = inputs.VERSION  # the pages' hidden version reads through the same parser
     expected_version = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                                 help_text="乐观锁：页面读取时的版本号；已被他人修改则返回 409")
 
 
-class ReturnSerializer(ParsedSerializerMixin, VersionSerializer):
+class ReturnSerializer(VersionSerializer):
     """The return notice (``registry.inputs.RETURN``): blank items dropped; at most 50 (max_length)
     of 500 characters (too_long, named ``reasons[i]``)."""
 

@@ -673,3 +673,19 @@ def test_an_untouched_extra_class_row_is_no_class(operator, filing, client):
     assert client.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), post).status_code == 302
     with scopes_disabled():
         assert list(Filing.objects.get(pk=filing.pk).classes.values_list("planned_children", flat=True)) == [10]
+
+
+def test_a_forged_page_version_is_refused_not_dropped(operator, institution, client):
+    """The hidden version is the optimistic lock: "abc" used to read as "no version" (no check)."""
+    with scopes_disabled():
+        filing = make_ready_filing(institution)
+    client.force_login(operator)
+    url = reverse("registry:filing_submit", args=[filing.pk])
+    api_answer = api(operator).post(f"/api/v1/filings/{filing.pk}/submit/", {"expected_version": "abc"}, format="json")
+    assert api_answer.status_code == 400 and codes(api_answer.json()) == {"expected_version": ["value_invalid"]}
+    page = client.post(url, {"version": "abc"}, follow=True)
+    assert reload(filing.pk).status == FilingStatus.DRAFT
+    assert "提交的数据有误" in [str(m) for m in page.context["messages"]][0]
+    assert ReturnForm(data={"reasons": "补正", "version": "abc"}).errors.as_data()["version"][0].code == "value_invalid"
+    assert client.post(url, {"version": str(filing.version)}).status_code == 302
+    assert reload(filing.pk).status == FilingStatus.SUBMITTED
