@@ -404,7 +404,8 @@ def run(runs: int, threads: int, per_thread: int, pages: bool = True) -> list[Re
     with scopes_disabled():
         dup_staff = (StaffConflictFlag.objects.filter(district_id=BIG_DISTRICT, resolved_at__isnull=True)
                      .order_by("id").values_list("staff_id", flat=True).first())
-        plain_staff = (Staff.objects.filter(district_id=BIG_DISTRICT, end_date__isnull=True, conflict_flags=None)
+        # On duty today, as every roster view counts it (registry.models.StaffQuerySet).
+        plain_staff = (Staff.objects.on_duty().filter(district_id=BIG_DISTRICT, conflict_flags=None)
                        .values_list("id", flat=True).first())
         receipt = (Filing.objects.filter(district_id=BIG_DISTRICT, status=FilingStatus.ACCEPTED)
                    .exclude(receipt_no="").order_by("-decided_at").values_list("receipt_no", flat=True).first())

@@ -16,8 +16,11 @@ app lists its fields once, ``{name: parser}``, and uses the table three ways:
   rules (which fields a filing kind may change, dates in order) and raises one ``DomainError``.
 
 Codes every parser uses: ``required`` (empty), ``too_long``, ``value_invalid`` (wrong type,
-format or range), ``choice_invalid``; ``unknown_field`` for keys no parser reads. A parser may
-raise its own (``phone_invalid``, ``id_number_checksum`` …).
+format or range), ``choice_invalid``, ``max_length`` (a list over its cap); ``unknown_field`` for
+keys no parser reads. A parser may raise its own (``phone_invalid``, ``id_number_checksum`` …), and
+``with_codes`` gives a field the codes its contract already promised (``nature_invalid``,
+``reason_required``) without a second parser. A nested object is ``record(...)`` (errors
+``facts.name``), a list of objects ``list_of(...)`` (errors ``classes[0].carers``).
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from .errors import DomainError, FieldError
 
 Parser = Callable[[Any], Any]
 
-REQUIRED, TOO_LONG, VALUE_INVALID, CHOICE_INVALID, UNKNOWN_FIELD = (
-    "required", "too_long", "value_invalid", "choice_invalid", "unknown_field")
+REQUIRED, TOO_LONG, VALUE_INVALID, CHOICE_INVALID, MAX_LENGTH, UNKNOWN_FIELD = (
+    "required", "too_long", "value_invalid", "choice_invalid", "max_length", "unknown_field")
 INVALID_MESSAGE = "提交的数据有误，请检查标注的字段。"
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT_RE = re.compile(r"[+-]?\d+")
@@ -76,19 +79,22 @@ def text(*, max_length: int | None = None, required: bool = False, label: str = 
     return _parser(parse, required=required)
 
 
-def boolean() -> Parser:
+def boolean(*, empty: bool | None = False) -> Parser:
     """``True``/``False``, ``"true"``/``"false"``, ``1``/``0``, a checked box's ``"on"``; absent
-    (``None``) is False. Anything else (``"yes"``, ``"maybe"``) is ``value_invalid``, never a guess."""
-    def parse(value) -> bool:
-        if value is None or isinstance(value, bool):
-            return bool(value)
+    (``None``) or blank is ``empty`` (False; ``None`` for a filter that may be left out). Anything
+    else (``"yes"``, ``"maybe"``) is ``value_invalid``, never a guess."""
+    def parse(value) -> bool | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return empty
+        if isinstance(value, bool):
+            return value
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
         if isinstance(value, str):
             word = value.strip().lower()
             if word in ("true", "1", "on"):
                 return True
-            if word in ("false", "0", ""):
+            if word in ("false", "0"):
                 return False
         raise _invalid("应为“是”或“否”（true 或 false）。")
 
@@ -198,7 +204,7 @@ def list_of(item_parsers: Mapping[str, Parser], *, required: Iterable[str] = (),
         if not isinstance(value, list | tuple):
             raise _invalid(f"应为不超过 {max_items} 项的列表。")
         if len(value) > max_items:
-            raise ValidationError(f"最多 {max_items} 项，请分批提交。", code="max_length")
+            raise ValidationError(f"最多 {max_items} 项，请分批提交。", code=MAX_LENGTH)
         out, errors = [], {}
         for i, item in enumerate(value):
             if not isinstance(item, Mapping):
@@ -206,13 +212,77 @@ def list_of(item_parsers: Mapping[str, Parser], *, required: Iterable[str] = (),
                 continue
             row, row_errors = _read(item_parsers, item)
             out.append(row)
-            for name, errs in {**row_errors, **_missing(required, item)}.items():
+            for name, errs in {**row_errors, **_missing(required, item, item_parsers)}.items():
                 errors[f"[{i}].{name}"] = [ValidationError(e.message, code=e.code) for e in errs]
         if errors:
             raise ValidationError(errors)
         return out
 
     return _parser(parse, required=False)
+
+
+def text_list(*, max_items: int, max_length: int | None = None, label: str = "") -> Parser:
+    """A list of strings, each stripped; blank ones dropped (``[]`` when none). More than
+    ``max_items`` is ``max_length``; an item over ``max_length`` characters is ``too_long``."""
+    item = text(max_length=max_length, label=label)
+
+    def parse(value) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple):
+            raise _invalid(f"{label or '此项'}应为列表。")
+        if len(value) > max_items:
+            raise ValidationError(f"{label or '此项'}最多 {max_items} 项。", code=MAX_LENGTH)
+        out, errors = [], {}
+        for i, raw in enumerate(value):
+            try:
+                if parsed := item(raw):
+                    out.append(parsed)
+            except ValidationError as exc:
+                errors[f"[{i}]"] = [ValidationError(e.message, code=e.code) for e in exc.error_list]
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+    return _parser(parse, required=False)
+
+
+def record(item_parsers: Mapping[str, Parser], *, required: Iterable[str] = ()) -> Parser:
+    """A nested object read by ``item_parsers`` (``required`` keys present); absent (``None``)
+    stays ``None``. Errors name ``.key`` under the field (``facts.district``)."""
+    required = tuple(required)
+
+    def parse(value) -> dict | None:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise _invalid("应为对象。")
+        out, errors = _read(item_parsers, value)
+        errors.update(_missing(required, value, item_parsers))
+        if errors:
+            raise ValidationError({f".{name}": [ValidationError(e.message, code=e.code) for e in errs]
+                                   for name, errs in errors.items()})
+        return out
+
+    return _parser(parse, required=False)
+
+
+def with_codes(parser: Parser, codes: Mapping[str, str], *, messages: Mapping[str, str] | None = None) -> Parser:
+    """``parser`` answering a field's own codes: ``codes`` maps the parser's code to the field's
+    (``{VALUE_INVALID: "date_invalid"}``), ``messages`` (by the parser's code) its Chinese text.
+    For contracts that promised a code before the shared parsers existed; one parser still reads."""
+    messages = dict(messages or {})
+
+    def parse(value):
+        try:
+            return parser(value)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise
+            raise ValidationError([ValidationError(messages.get(e.code, e.message), code=codes.get(e.code, e.code))
+                                   for e in exc.error_list]) from None
+
+    return _parser(parse, required=getattr(parser, "required", False))
 
 
 # --- reading a whole body -----------------------------------------------------------------------------
@@ -242,8 +312,25 @@ def _read(parsers: Mapping[str, Parser], data: Mapping[str, Any]) -> tuple[dict,
     return out, errors
 
 
-def _missing(required: Iterable[str], data: Mapping) -> dict[str, list[FieldError]]:
-    return {name: [FieldError(REQUIRED, "请填写此项。")] for name in required if name not in data}
+def _missing(required: Iterable[str], data: Mapping, parsers: Mapping[str, Parser] | None = None,
+             ) -> dict[str, list[FieldError]]:
+    """A ``required`` key that is absent: its parser's own answer to an empty value (``请填写名称。``,
+    ``reason_required``) when it refuses one, else ``required``."""
+    out = {}
+    for name in required:
+        if name in data:
+            continue
+        try:
+            (parsers or {}).get(name, _refuse_empty)(None)
+            out[name] = [FieldError(REQUIRED, "请填写此项。")]
+        except ValidationError as exc:
+            out[name] = [_field_error(e) for e in exc.error_list] if not hasattr(exc, "error_dict") else [
+                FieldError(REQUIRED, "请填写此项。")]
+    return out
+
+
+def _refuse_empty(value):
+    raise ValidationError("请填写此项。", code=REQUIRED)
 
 
 def raise_if_any(errors: Mapping[str, list[FieldError]], message: str = INVALID_MESSAGE) -> None:
@@ -258,7 +345,7 @@ def parse(parsers: Mapping[str, Parser], data: Mapping[str, Any], *, required: I
     values, or raise one ``DomainError`` naming every bad field. For callers outside HTTP (seed
     data, imports): the API and the pages read through their serializer and form."""
     out, errors = _read(parsers, data)
-    raise_if_any({**errors, **_missing(required, data)})
+    raise_if_any({**errors, **_missing(required, data, parsers)})
     return out
 
 
@@ -271,7 +358,7 @@ def check_parsed(parsers: Mapping[str, Parser], data: Mapping[str, Any], *,
     for name, value in out.items():
         if name not in errors and (type(value) is not type(data[name]) or value != data[name]):
             errors[name] = [FieldError(VALUE_INVALID, "格式或取值无效（应为已解析的值）。")]
-    return {**errors, **_missing(required, data)}
+    return {**errors, **_missing(required, data, parsers)}
 
 
 # --- the API and the pages ----------------------------------------------------------------------------
@@ -279,10 +366,12 @@ def check_parsed(parsers: Mapping[str, Parser], data: Mapping[str, Any], *,
 class ParsedSerializerMixin:
     """A DRF serializer whose input is read by ``parsers`` (``{name: parser}``), every key of the
     body checked (``unknown_field`` for others); ``required_fields`` must be present unless
-    ``partial``. The declared fields document the schema; the parsers decide."""
+    ``partial``; ``defaults`` stand in for absent keys. The declared fields document the schema;
+    the parsers decide."""
 
     parsers: Mapping[str, Parser] = {}
     required_fields: tuple[str, ...] = ()
+    defaults: Mapping[str, Any] = {}  # raw values read in place of absent keys (unless ``partial``)
 
     def to_internal_value(self, data):
         from rest_framework import serializers
@@ -292,8 +381,10 @@ class ParsedSerializerMixin:
             raise serializers.ValidationError({"non_field_errors": [
                 ErrorDetail("请求内容应为 JSON 对象。", code=VALUE_INVALID)]})
         data = {key: data[key] for key in data}  # a QueryDict's last value per key, as parsers expect
+        if not self.partial:
+            data = {**self.defaults, **data}
         out, errors = _read(self.parsers, data)
-        errors.update(_missing(() if self.partial else self.required_fields, data))
+        errors.update(_missing(() if self.partial else self.required_fields, data, self.parsers))
         if errors:
             raise serializers.ValidationError({name: [ErrorDetail(e.message, code=e.code) for e in errs]
                                                for name, errs in errors.items()})
@@ -309,10 +400,22 @@ class ParsedField(forms.Field):
         super().__init__(required=getattr(parser, "required", False) if required is None else required, **kwargs)
 
     def to_python(self, value):
-        return self.parser(value)
+        try:
+            return self.parser(value)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                raise
+            # A list's or an object's errors ("[2]", "[0].type"), on this one field: "第 3 项：…".
+            raise ValidationError([ValidationError(f"{_place(sub)}：{e.message}", code=e.code)
+                                   for sub, errs in exc.error_dict.items() for e in errs]) from None
 
     def validate(self, value):
         """Nothing more: the parser has read and checked the value."""
+
+
+def _place(sub: str) -> str:
+    """``[2].type`` → ``第 3 项.type``: where inside a field an error is, for a page."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"第 {int(m[1]) + 1} 项", sub).lstrip(".")
 
 
 class RawCheckboxInput(forms.CheckboxInput):
@@ -324,7 +427,7 @@ class RawCheckboxInput(forms.CheckboxInput):
 
 
 __all__ = [
-    "CHOICE_INVALID", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
+    "CHOICE_INVALID", "MAX_LENGTH", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
     "ParsedSerializerMixin", "Parser", "RawCheckboxInput", "boolean", "check_parsed", "choice", "choice_list",
-    "date", "decimal", "integer", "list_of", "parse", "raise_if_any", "text",
+    "date", "decimal", "integer", "list_of", "parse", "raise_if_any", "record", "text", "text_list", "with_codes",
 ]

@@ -1,6 +1,8 @@
-"""HTML forms of the registry pages. The filing and staff forms read input with ``registry.inputs``
-(``ParsedField``), the parsers the API's serializers use, so a page and the API answer the same
-bad input with the same code; services check the business rules (DomainError → form errors)."""
+"""HTML forms of the registry pages. Every form whose values a service takes (claim, claim facts,
+contact phone, reasons, filing steps, return notice, commitment, staff) reads its input with
+``registry.inputs`` (``ParsedField``), the parsers the API's serializers use, so a page and the
+API answer the same bad input with the same code; services check the business rules
+(DomainError → form errors)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.errors import field_error
 from core.inputs import ParsedField, RawCheckboxInput
+from core.inputs import boolean as boolean_parser
 from core.inputs import decimal as decimal_parser
-from core.validators import validate_mobile, validate_uscc
+from core.validators import validate_mobile
 from registry import inputs
-from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
+from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS
 from registry.models import (
     ClaimEvidenceKind,
     ClassType,
@@ -36,16 +40,22 @@ from registry.workflow import REVIEW_QUEUE_STATES
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def apply_domain_error(form: forms.Form, error) -> None:
-    """Put a DomainError's field messages on the form's fields (others and the message: non-field)."""
+def _select(choices, blank: bool = True, **attrs):
+    return forms.Select(choices=[("", "—"), *choices] if blank else choices, attrs=attrs)
+
+
+def apply_domain_error(form: forms.Form, error, *, prefix: str = "") -> None:
+    """Put a DomainError's field messages on the form's fields (others and the message: non-field).
+    ``prefix``: the API's name of the form's object (``facts.`` for the claim's facts)."""
     placed = False
     for name, messages in (error.fields or {}).items():
         if not isinstance(messages, list | tuple):
             messages = [messages]
-        texts = [m.get("message", str(m)) if isinstance(m, dict) else str(m) for m in messages]
+        name = name.removeprefix(prefix) if prefix else name
         if name in form.fields:
-            for text in texts:
-                form.add_error(name, text)
+            for item in messages:  # each with its own code, as the API answers it
+                item = field_error(item, error.code)
+                form.add_error(name, ValidationError(item.message, code=item.code))
             placed = True
     if not placed or error.message:
         form.add_error(None, error.message)
@@ -74,12 +84,9 @@ class SignupForm(forms.Form):
 class ClaimForm(forms.Form):
     """Step 1 of the claim page: the credit code (step 2 confirms the registration facts or asks for them)."""
 
-    uscc = forms.CharField(label="统一社会信用代码", max_length=18,
-                           help_text="登记机关已推送的登记信息将自动带出供您核对；尚未推送的，下一步填写登记信息。"
-                                     "提交后由所在区县卫生健康部门确认。")
-
-    def clean_uscc(self):
-        return validate_uscc(self.cleaned_data["uscc"])
+    uscc = ParsedField(inputs.CLAIM["uscc"], label="统一社会信用代码", widget=forms.TextInput(attrs={"maxlength": 18}),
+                       help_text="登记机关已推送的登记信息将自动带出供您核对；尚未推送的，下一步填写登记信息。"
+                                 "提交后由所在区县卫生健康部门确认。")
 
 
 class ClaimEvidenceForm(forms.Form):
@@ -103,23 +110,40 @@ def _region_choices(parent_code: str | None, *, tenants_only: bool = False) -> l
     return [("", "—"), *((r.code, r.name) for r in qs)]
 
 
+def _within(parser, choices_of):
+    """``parser``, then the picked code must be one of the select's options (the region picker):
+    a code from elsewhere answers the parser's own code (``district_invalid``)."""
+    def parse(value):
+        code = parser(value)
+        if code and code not in dict(choices_of()):
+            raise ValidationError(inputs.DISTRICT_INVALID_MESSAGE, code=inputs.DISTRICT_INVALID)
+        return code
+
+    parse.required = getattr(parser, "required", False)
+    return parse
+
+
 class ClaimFactsForm(forms.Form):
     """Step 2 of the claim page when no registration has been pushed: the registration facts (the
-    API's ``facts``), the district and township chosen from the region tree (province → city →
-    district → township; each select loads the next one's options)."""
+    API's ``facts``, read by the same parsers: ``registry.inputs.REGISTRATION_FACTS``), the district
+    and township chosen from the region tree (province → city → district → township; each select
+    loads the next one's options)."""
 
-    uscc = forms.CharField(widget=forms.HiddenInput, max_length=18)
-    name = forms.CharField(label="机构名称（与登记证书或营业执照一致）", max_length=200)
-    nature = forms.ChoiceField(label="机构性质", choices=[("", "—"), *InstitutionNature.choices])
-    legal_representative = forms.CharField(label="法定代表人", max_length=64)
-    address = forms.CharField(label="住所", max_length=300)
+    R = inputs.REGISTRATION_FACTS
+    uscc = ParsedField(inputs.CLAIM["uscc"], widget=forms.HiddenInput)
+    name = ParsedField(R["name"], label="机构名称（与登记证书或营业执照一致）",
+                       widget=forms.TextInput(attrs={"maxlength": 200}))
+    nature = ParsedField(R["nature"], label="机构性质", widget=_select(InstitutionNature.choices))
+    legal_representative = ParsedField(R["legal_representative"], label="法定代表人",
+                                       widget=forms.TextInput(attrs={"maxlength": 64}))
+    address = ParsedField(R["address"], label="住所", widget=forms.TextInput(attrs={"maxlength": 300}))
     province = forms.ChoiceField(label="省（自治区、直辖市）")
     city = forms.ChoiceField(label="市（地区、州）")
-    district = forms.ChoiceField(label="区县（备案机关所在地）")
-    township = forms.ChoiceField(label="乡镇街道", required=False)
-    registered_on = forms.DateField(label="登记日期", widget=DATE)
-    business_scope = forms.CharField(label="业务范围 / 经营范围", required=False,
-                                     widget=forms.Textarea(attrs={"rows": 3}), help_text="企业的经营范围须包含“托育”。")
+    district = ParsedField(R["district"], label="区县（备案机关所在地）", widget=forms.Select)
+    township = ParsedField(inputs.district_code(required=False), label="乡镇街道", widget=forms.Select)
+    registered_on = ParsedField(R["registered_on"], label="登记日期", widget=DATE)
+    business_scope = ParsedField(R["business_scope"], label="业务范围 / 经营范围",
+                                 widget=forms.Textarea(attrs={"rows": 3}), help_text="企业的经营范围须包含“托育”。")
 
     def __init__(self, *args, **kwargs):
         from django.urls import reverse
@@ -129,35 +153,39 @@ class ClaimFactsForm(forms.Form):
         province, city, district = (str(values.get(k) or "") for k in ("province", "city", "district"))
         self.fields["province"].choices = _region_choices(None)
         self.fields["city"].choices = _region_choices(province) if province.isdigit() else [("", "—")]
-        self.fields["district"].choices = (_region_choices(city, tenants_only=True) if city.isdigit()
-                                           else [("", "—")])
-        self.fields["township"].choices = _region_choices(district) if district.isdigit() else [("", "—")]
+        choices = {
+            "district": _region_choices(city, tenants_only=True) if city.isdigit() else [("", "—")],
+            "township": _region_choices(district) if district.isdigit() else [("", "—")],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            field.widget.choices = options
+            field.parser = _within(field.parser, lambda options=options: options)
         url = reverse("registry:claim_regions")
         for name, target in (("province", "city"), ("city", "district"), ("district", "township")):
             self.fields[name].widget.attrs.update({"hx-get": url, "hx-target": f"#id_{target}", "hx-trigger": "change"})
-
-    def clean_uscc(self):
-        return validate_uscc(self.cleaned_data["uscc"])
 
     def facts(self) -> dict:
         """The service's ``facts``: ``district`` is the township when one is chosen, else the district."""
         d = self.cleaned_data
         return {"name": d["name"], "nature": d["nature"], "legal_representative": d["legal_representative"],
                 "address": d["address"], "district": d.get("township") or d["district"],
-                "registered_on": d["registered_on"], "business_scope": d.get("business_scope") or ""}
+                "registered_on": d["registered_on"], "business_scope": d["business_scope"]}
 
 
 class ContactForm(forms.Form):
-    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False,
-                                    help_text="11 位手机号码，或带区号的固定电话（如 0571-87654321）。")
+    contact_phone = ParsedField(inputs.CONTACT["contact_phone"], label="联系电话",
+                                widget=forms.TextInput(attrs={"maxlength": 32}),
+                                help_text="11 位手机号码，或带区号的固定电话（如 0571-87654321）。")
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = ParsedField(inputs.STATUS_REASON["reason"], label="原因",
+                         widget=forms.Textarea(attrs={"rows": 2, "maxlength": inputs.REASON_MAX_LENGTH}))
 
 
 class ClaimRejectForm(forms.Form):
-    note = forms.CharField(label="驳回原因", max_length=300)
+    note = ParsedField(inputs.CLAIM_REJECT["note"], label="驳回原因", widget=forms.TextInput(attrs={"maxlength": 300}))
 
 
 # --- staff -----------------------------------------------------------------------------------------------
@@ -169,10 +197,6 @@ def _blank_means_unchanged(parser):
 
     parse.required = False
     return parse
-
-
-def _select(choices, blank: bool = True, **attrs):
-    return forms.Select(choices=[("", "—"), *choices] if blank else choices, attrs=attrs)
 
 
 class StaffForm(forms.Form):
@@ -290,17 +314,32 @@ class FilingBasicForm(forms.Form):
 
 
 class FilingClassForm(forms.Form):
-    """One class row. The class type starts blank ("—"), so the extra row the page always offers is
-    posted exactly as it was shown and counts as unchanged: an empty row is ignored, never an error."""
+    """One class row, read by ``registry.inputs.CLASS`` (the API's ``classes[i]``): the same codes.
+    A row whose cells are all empty is no class (the class-type select always sends a value)."""
 
-    name = forms.CharField(label="班级名称", max_length=64, required=False)
-    class_type = forms.ChoiceField(label="班型", choices=[("", "—"), *ClassType.choices])
-    planned_children = forms.IntegerField(label="计划收托人数", min_value=1)
-    carers = forms.IntegerField(label="保育人员数", min_value=0)
-    min_age_months = forms.IntegerField(label="最小月龄", min_value=0, max_value=36, required=False,
-                                        help_text="收托婴幼儿最小满多少个月，如乳儿班填 6。")
-    max_age_months = forms.IntegerField(label="月龄上限（不满）", min_value=1, max_value=72, required=False,
-                                        help_text="收托婴幼儿不满多少个月，如乳儿班填 12。")
+    C = inputs.CLASS
+    name = ParsedField(C["name"], label="班级名称", widget=forms.TextInput(attrs={"maxlength": 64}))
+    class_type = ParsedField(C["class_type"], label="班型", widget=_select(ClassType.choices, blank=False))
+    planned_children = ParsedField(C["planned_children"], label="计划收托人数",
+                                   widget=forms.NumberInput(attrs={"min": 1, "max": 100}))
+    carers = ParsedField(C["carers"], label="保育人员数", widget=forms.NumberInput(attrs={"min": 0, "max": 50}))
+    min_age_months = ParsedField(C["min_age_months"], label="最小月龄", help_text="收托婴幼儿最小满多少个月，如乳儿班填 6。",
+                                 widget=forms.NumberInput(attrs={"min": 0, "max": 36}))
+    max_age_months = ParsedField(C["max_age_months"], label="月龄上限（不满）",
+                                 help_text="收托婴幼儿不满多少个月，如乳儿班填 12。",
+                                 widget=forms.NumberInput(attrs={"min": 1, "max": 72}))
+    CELLS = ("name", "planned_children", "carers", "min_age_months", "max_age_months")
+
+    def blank(self) -> bool:
+        return not any(str(self.data.get(self.add_prefix(k)) or "").strip() for k in self.CELLS)
+
+    def has_changed(self):
+        return not self.blank() and super().has_changed()
+
+    def _clean_fields(self):
+        if self.empty_permitted and self.blank():
+            return  # an untouched extra row: no class, nothing read
+        super()._clean_fields()
 
 
 class BaseFilingClassFormSet(forms.BaseFormSet):
@@ -366,27 +405,45 @@ class DocumentUploadForm(forms.Form):
     file = forms.FileField(label="文件（PDF、JPG 或 PNG）")
 
 
+_BOOLEAN = boolean_parser()
+
+
+def _ticked(value) -> bool:
+    """The commitment's box: a boolean (``"maybe"`` is ``value_invalid``, never ticked) that must be True."""
+    if not _BOOLEAN(value):
+        raise ValidationError("请勾选承诺。", code="required")
+    return True
+
+
+_ticked.required = True
+
+
 class CommitmentForm(forms.Form):
-    signer = forms.CharField(label="承诺人（签名）", max_length=64)
-    agree = forms.BooleanField(label="本人承诺所填信息和提交材料真实、合法、有效，并对其真实性负责。")
+    signer = ParsedField(inputs.COMMITMENT["signer"], label="承诺人（签名）",
+                         widget=forms.TextInput(attrs={"maxlength": 64}))
+    agree = ParsedField(_ticked, label="本人承诺所填信息和提交材料真实、合法、有效，并对其真实性负责。",
+                        widget=RawCheckboxInput)
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = ParsedField(inputs.VERSION["expected_version"], widget=forms.HiddenInput)
+
+
+def _lines(parser):
+    """A textarea, one item a line, read by a list parser (the API's ``reasons``)."""
+    def parse(value):
+        return parser(value.splitlines() if isinstance(value, str) else value)
+
+    parse.required = getattr(parser, "required", False)
+    return parse
 
 
 class ReturnForm(VersionForm):
-    reasons = forms.CharField(label="退回事项（每行一项）", widget=forms.Textarea(attrs={"rows": 6}))
+    """The return notice, one item a line, read by ``registry.inputs.RETURN`` (blank lines dropped;
+    the service adds the failed checks and refuses a notice with no item: ``reasons_required``)."""
 
-    def clean_reasons(self):
-        items = [line.strip() for line in self.cleaned_data["reasons"].splitlines() if line.strip()]
-        if not items:
-            raise ValidationError("请至少填写一项退回事项。")
-        if len(items) > MAX_RETURN_REASONS:
-            raise ValidationError(f"退回事项最多 {MAX_RETURN_REASONS} 项，请合并后再提交。")
-        if any(len(item) > MAX_REASON_LENGTH for item in items):
-            raise ValidationError(f"每项退回事项不能超过 {MAX_REASON_LENGTH} 个字。")
-        return items
+    reasons = ParsedField(_lines(inputs.RETURN["reasons"]), label="退回事项（每行一项）",
+                          widget=forms.Textarea(attrs={"rows": 6}))
 
 
 # --- filters (django-filter) ----------------------------------------------------------------------------

@@ -3,7 +3,12 @@
 The API serializers (``registry.api.serializers``) and the page forms (``registry.forms``) read
 input with these tables, so the same bad input gets the same code on both; the services take the
 typed values and check them with ``core.inputs.check_parsed`` against the same tables, adding
-their business rules (which fields a filing kind may change, dates in order, no duplicate person).
+their business rules (which fields a filing kind may change, dates in order, no duplicate person,
+a district that exists, an enterprise's business scope with 托育).
+
+Tables: ``FILING_FORM``, ``CLASSES``, ``STAFF`` (+ ``STAFF_END``), ``REGISTRATION`` (the push
+contract; ``CLAIM`` reads the same facts under ``facts``), ``CONTACT``, ``STATUS_REASON``
+(suspend/resume), ``CLAIM_REJECT``, ``RETURN`` (the return notice), ``COMMITMENT``.
 """
 
 from __future__ import annotations
@@ -13,17 +18,22 @@ import re
 from django.core.exceptions import ValidationError
 
 from core import inputs
-from core.validators import validate_id_number, validate_mobile
+from core.validators import validate_id_number, validate_mobile, validate_uscc
 
-from .limits import MAX_CLASSES, MAX_QUALIFICATIONS
+from .limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from .models import (
     ClassType,
     Education,
     Filing,
     FilingClass,
+    FilingKind,
+    Institution,
+    InstitutionClaim,
     InstitutionKind,
+    InstitutionNature,
     PremisesType,
     QualificationType,
+    Registration,
     ServiceType,
     Staff,
     StaffQualification,
@@ -38,9 +48,9 @@ def _max_length(model, name: str) -> int | None:
     return model._meta.get_field(name).max_length
 
 
-def contact_phone(*, required: bool = False) -> inputs.Parser:
-    """A mobile number (normalised to 11 digits) or a landline with its area code."""
-    as_text = inputs.text(max_length=_max_length(Filing, "contact_phone"), required=required, label="联系电话")
+def contact_phone(*, required: bool = False, model=Filing) -> inputs.Parser:
+    """A mobile number (normalised to 11 digits) or a landline with its area code; ``phone_invalid``."""
+    as_text = inputs.text(max_length=_max_length(model, "contact_phone"), required=required, label="联系电话")
 
     def parse(value) -> str:
         phone = as_text(value)
@@ -49,7 +59,8 @@ def contact_phone(*, required: bool = False) -> inputs.Parser:
         try:
             return validate_mobile(phone)
         except ValidationError:
-            raise ValidationError("请输入有效的手机号或固定电话（如 0571-88888888）。", code="phone_invalid") from None
+            raise ValidationError("联系电话应为 11 位手机号码或带区号的固定电话（如 0571-87654321）。",
+                                  code="phone_invalid") from None
 
     parse.required = required  # type: ignore[attr-defined]
     return parse
@@ -78,6 +89,8 @@ def fees() -> inputs.Parser:
 def id_number() -> inputs.Parser:
     """A resident ID number (GB 11643), normalised (upper-case X); codes ``id_number_*``."""
     def parse(value) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError("请填写居民身份证号码。", code=inputs.REQUIRED)
         if not isinstance(value, str):
             raise ValidationError("居民身份证号码应为 18 位（最后一位可为 X）。", code="id_number_format")
         return validate_id_number(value)
@@ -86,9 +99,50 @@ def id_number() -> inputs.Parser:
     return parse
 
 
+def uscc() -> inputs.Parser:
+    """A unified social credit code (GB 32100), normalised (upper case); codes ``uscc_*``."""
+    def parse(value) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError("请填写统一社会信用代码。", code=inputs.REQUIRED)
+        if not isinstance(value, str):
+            raise ValidationError("统一社会信用代码应为 18 位。", code="uscc_length")
+        return validate_uscc(value)
+
+    parse.required = True  # type: ignore[attr-defined]
+    return parse
+
+
+DISTRICT_RE = re.compile(r"^\d{6}(\d{3})?$")
+DISTRICT_INVALID = "district_invalid"
+DISTRICT_INVALID_MESSAGE = "区划代码无效：应为备案机关所在区县（或其下辖乡镇街道）的行政区划代码。"
+
+
+def district_code(*, required: bool = True) -> inputs.Parser:
+    """A region code: a district (6 digits) or a township (9); ``district_invalid``. Whether the
+    region exists and belongs to a filing district is the service's check (same code)."""
+    as_text = inputs.text(required=required, label="所在区划")
+
+    def parse(value) -> str:
+        code = as_text(value)
+        if code and not DISTRICT_RE.match(code):
+            raise ValidationError("区划代码应为 6 位（区县）或 9 位（乡镇街道）数字。", code=DISTRICT_INVALID)
+        return code
+
+    parse.required = required  # type: ignore[attr-defined]
+    return parse
+
+
 def _text(model, name: str, label: str, *, required: bool = False) -> inputs.Parser:
     return inputs.text(max_length=_max_length(model, name), required=required, label=label)
 
+
+# A new filing: the institution and its kind (initial when absent).
+FILING_CREATE: dict[str, inputs.Parser] = {
+    "institution": inputs.integer(low=1, high=2**63 - 1, label="机构"),
+    "kind": inputs.choice(FilingKind.choices, label="备案类型"),
+}
+# Optimistic locking: the version the page (or client) read.
+VERSION: dict[str, inputs.Parser] = {"expected_version": inputs.integer(low=1, high=2**31 - 1, required=False)}
 
 # The filing form (备案书): every field an operator fills in, whatever the filing kind.
 FILING_FORM: dict[str, inputs.Parser] = {
@@ -153,6 +207,55 @@ STAFF_REQUIRED = ("name", "id_number", "role", "start_date")
 STAFF_END: dict[str, inputs.Parser] = {"end_date": inputs.date(required=True, label="离职日期")}
 
 
+# The registration facts (the push contract; a claim without a pushed registration gives them as ``facts``).
+REGISTRATION_FACTS: dict[str, inputs.Parser] = {
+    "name": _text(Registration, "name", "名称", required=True),
+    "nature": inputs.with_codes(
+        inputs.choice(InstitutionNature.choices, label="机构性质"), {inputs.CHOICE_INVALID: "nature_invalid"},
+        messages={inputs.CHOICE_INVALID: f"机构性质应为 {'、'.join(InstitutionNature.values)} 之一"
+                                          "（事业单位、社会服务机构、企业）。"}),
+    "legal_representative": _text(Registration, "legal_representative", "法定代表人", required=True),
+    "address": _text(Registration, "address", "住所", required=True),
+    "district": district_code(),
+    "registered_on": inputs.with_codes(inputs.date(required=True, label="登记日期"),
+                                       {inputs.VALUE_INVALID: "date_invalid"}),
+    "business_scope": inputs.text(label="业务范围"),
+}
+REGISTRATION_FACTS_REQUIRED = ("name", "nature", "legal_representative", "address", "district", "registered_on")
+REGISTRATION: dict[str, inputs.Parser] = {"uscc": uscc(), **REGISTRATION_FACTS}
+REGISTRATION_REQUIRED = ("uscc", *REGISTRATION_FACTS_REQUIRED)
+
+# A claim: the credit code, and the registration facts when none has been pushed.
+CLAIM: dict[str, inputs.Parser] = {
+    "uscc": uscc(),
+    "facts": inputs.record(REGISTRATION_FACTS, required=REGISTRATION_FACTS_REQUIRED),
+}
+CLAIM_REJECT: dict[str, inputs.Parser] = {
+    "note": inputs.with_codes(_text(InstitutionClaim, "note", "驳回原因", required=True),
+                              {inputs.REQUIRED: "note_required"}),
+}
+
+# The institution's contact phone (not a filed fact: no change filing needed).
+CONTACT: dict[str, inputs.Parser] = {"contact_phone": contact_phone(model=Institution)}
+
+# Suspending or resuming an institution's service: the reason is required (``reason_*``).
+REASON_MAX_LENGTH = 300
+STATUS_REASON: dict[str, inputs.Parser] = {
+    "reason": inputs.with_codes(inputs.text(max_length=REASON_MAX_LENGTH, required=True, label="原因"),
+                                {inputs.REQUIRED: "reason_required", inputs.TOO_LONG: "reason_too_long"}),
+}
+
+# A return for correction: the reviewer's items (blank ones dropped; the failed checks are added
+# by the service, which refuses a notice with no item at all: ``reasons_required``).
+RETURN: dict[str, inputs.Parser] = {
+    "reasons": inputs.text_list(max_items=MAX_RETURN_REASONS, max_length=MAX_REASON_LENGTH, label="退回事项"),
+}
+
+COMMITMENT: dict[str, inputs.Parser] = {
+    "signer": _text(Filing, "commitment_signer", "承诺人姓名", required=True),
+}
+
+
 def parse_filing_form(data: dict) -> dict:
     """The filing form from raw values (callers outside HTTP); raises DomainError per field."""
     return inputs.parse(FILING_FORM, data)
@@ -163,5 +266,23 @@ def parse_staff(data: dict, *, partial: bool = False) -> dict:
     return inputs.parse(STAFF, data, required=() if partial else STAFF_REQUIRED)
 
 
-__all__ = ["CLASS", "CLASSES", "FILING_FORM", "QUALIFICATION", "STAFF", "STAFF_END", "STAFF_REQUIRED", "contact_phone", "fees",
-           "id_number", "parse_filing_form", "parse_staff"]
+def parse_registration(data: dict) -> dict:
+    """A registration push from raw values (seed data, imports); raises DomainError per field."""
+    return inputs.parse(REGISTRATION, data, required=REGISTRATION_REQUIRED)
+
+
+def parse_return(data: dict) -> dict:
+    """A return notice from raw values (callers outside HTTP)."""
+    return inputs.parse(RETURN, data)
+
+
+def parse_claim_facts(data: dict) -> dict:
+    """A claim's registration facts from raw values (callers outside HTTP)."""
+    return inputs.parse(REGISTRATION_FACTS, data, required=REGISTRATION_FACTS_REQUIRED)
+
+
+__all__ = ["CLAIM", "CLAIM_REJECT", "CLASS", "CLASSES", "COMMITMENT", "CONTACT", "DISTRICT_INVALID",
+           "DISTRICT_INVALID_MESSAGE", "FILING_CREATE", "FILING_FORM", "QUALIFICATION", "REGISTRATION", "REGISTRATION_FACTS",
+           "REGISTRATION_FACTS_REQUIRED", "REGISTRATION_REQUIRED", "RETURN", "STAFF", "STAFF_END", "STAFF_REQUIRED",
+           "STATUS_REASON", "VERSION", "contact_phone", "district_code", "fees", "id_number", "parse_claim_facts",
+           "parse_filing_form", "parse_registration", "parse_return", "parse_staff", "uscc"]

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.inputs import ParsedField, boolean
 from regions.models import Region
 
 from ..models import (
@@ -25,6 +26,18 @@ from ..models import (
     StaffStatus,
 )
 from ..selectors.staff import health_certificate_expired_q
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """``true``/``false`` (``1``/``0``), read by ``core.inputs.boolean``; left out or blank: no
+    filter. Anything else (``maybe``) is a 400 ``value_invalid``, never silently "no filter" (what
+    django-filter's select widget makes of an unknown word)."""
+
+    field_class = ParsedField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parser", boolean(empty=None))
+        super().__init__(*args, **kwargs)
 
 
 class InstitutionFilter(django_filters.FilterSet):
@@ -51,7 +64,7 @@ class RegistrationFilter(django_filters.FilterSet):
                                               help_text="首次接收日期不早于（YYYY-MM-DD，含当日）")
     received_to = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte",
                                             help_text="首次接收日期不晚于（YYYY-MM-DD，含当日）")
-    filed = django_filters.BooleanFilter(method="filter_filed",
+    filed = BooleanFilter(method="filter_filed",
                                          help_text="true：机构已备案（含暂停服务、已终止）；false：已登记未备案")
 
     class Meta:
@@ -70,7 +83,7 @@ class FilingFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices, help_text="状态")
     kind = django_filters.ChoiceFilter(choices=FilingKind.choices, help_text="备案类型")
     institution = django_filters.NumberFilter(field_name="institution_id", help_text="机构 id")
-    overdue = django_filters.BooleanFilter(method="filter_overdue",
+    overdue = BooleanFilter(method="filter_overdue",
                                            help_text="true：已超过回执期限或告知期限仍未办结")
 
     class Meta:
@@ -106,9 +119,9 @@ class StaffFilter(django_filters.FilterSet):
                                                   ("ended", "已离职（离职日期早于今天）")],
                                          method="filter_status",
                                          help_text="active：今天在职；upcoming：待入职；ended：已离职")
-    health_certificate_expired = django_filters.BooleanFilter(
+    health_certificate_expired = BooleanFilter(
         method="filter_health", help_text="true：健康合格证明缺失或已超过有效期（按所在地政策月数）")
-    has_conflict = django_filters.BooleanFilter(method="filter_conflict",
+    has_conflict = BooleanFilter(method="filter_conflict",
                                                 help_text="true：有未处理的多机构任职（挂靠）预警")
 
     class Meta:

@@ -1,6 +1,8 @@
-"""Serializers of the registry API: output shapes, and input shapes. The filing form, classes and
-staff inputs are read by ``registry.inputs`` (``ParsedSerializerMixin``): the same parsers as the
-pages' forms, so the same bad input gets the same field code; services take the typed result."""
+"""Serializers of the registry API: output shapes, and input shapes. Every input a service takes
+(the registration push, claims, contact phone, reasons, the filing form, classes, return notice,
+commitment, staff) is read by ``registry.inputs`` (``ParsedSerializerMixin``): the same parsers as
+the pages' forms, so the same bad input gets the same field code; services take the typed result.
+An input serializer's declared fields document the schema; its ``parsers`` decide."""
 
 from __future__ import annotations
 
@@ -86,31 +88,36 @@ class UnfiledInstitutionSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.CONTACT, ("contact_phone",)
     contact_phone = serializers.CharField(max_length=32, allow_blank=True,
-                                          help_text="手机号码或带区号的固定电话")
+                                          help_text="手机号码或带区号的固定电话；空字符串清除（phone_invalid）")
 
 
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="原因（必填，不超过 300 字；将通知机构举办者）")
+class ReasonSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.STATUS_REASON, ("reason",)
+    reason = serializers.CharField(help_text="原因（必填：reason_required；不超过 300 字：reason_too_long；"
+                                             "将通知机构举办者）")
 
 
-class RegistrationPushSerializer(serializers.Serializer):
-    """The registration authorities' push contract (field names are fixed)."""
+class RegistrationPushSerializer(ParsedSerializerMixin, serializers.Serializer):
+    """The registration authorities' push contract (field names are fixed; others: unknown_field),
+    read by ``registry.inputs.REGISTRATION``."""
+
+    parsers, required_fields = inputs.REGISTRATION, inputs.REGISTRATION_REQUIRED
 
     uscc = serializers.CharField(max_length=32, validators=[validate_uscc], help_text="统一社会信用代码（18 位）")
     name = serializers.CharField(max_length=200)
     nature = serializers.ChoiceField(choices=InstitutionNature.choices,
                                      help_text="public_institution 事业单位 | social_organisation 社会服务机构 | "
-                                               "enterprise 企业")
+                                               "enterprise 企业（nature_invalid）")
     legal_representative = serializers.CharField(max_length=64)
     address = serializers.CharField(max_length=300)
-    district = serializers.RegexField(r"^\d{6}(\d{3})?$", help_text="所在区划代码：区县（6 位）或其下乡镇街道（9 位）",
-                                      error_messages={"invalid": "区划代码应为 6 位或 9 位数字。"})
-    registered_on = serializers.DateField(help_text="登记日期（ISO 8601，YYYY-MM-DD）")
+    district = serializers.RegexField(r"^\d{6}(\d{3})?$", help_text="所在区划代码：区县（6 位）或其下乡镇街道（9 位）"
+                                                                   "（district_invalid、district_out_of_scope）")
+    registered_on = serializers.DateField(help_text="登记日期（YYYY-MM-DD；date_invalid、date_in_future）")
     business_scope = serializers.CharField(allow_blank=True, required=False, default="",
-                                           help_text="业务/经营范围；企业须包含“托育”")
+                                           help_text="业务/经营范围；企业须包含“托育”（business_scope_missing_childcare）")
 
 
 class RegistrationResultSerializer(serializers.Serializer):
@@ -149,13 +156,18 @@ class ClaimFactsSerializer(serializers.Serializer):
     business_scope = serializers.CharField(allow_blank=True, required=False, default="")
 
 
-class ClaimCreateSerializer(serializers.Serializer):
+class ClaimCreateSerializer(ParsedSerializerMixin, serializers.Serializer):
+    """A claim (``registry.inputs.CLAIM``): ``facts`` are the push contract's fields and codes, their
+    errors named ``facts.<field>``."""
+
+    parsers, required_fields = inputs.CLAIM, ("uscc",)
     uscc = serializers.CharField(max_length=32, validators=[validate_uscc])
     facts = ClaimFactsSerializer(required=False, help_text="尚无登记信息时，填写登记信息以建立机构")
 
 
-class ClaimRejectSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=300, help_text="驳回原因")
+class ClaimRejectSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.CLAIM_REJECT, ("note",)
+    note = serializers.CharField(max_length=300, help_text="驳回原因（必填：note_required）")
 
 
 class ClaimEvidenceSerializer(serializers.Serializer):
@@ -352,7 +364,9 @@ class FilingSerializer(FilingListSerializer):
         return pending_termination(filing=obj)
 
 
-class FilingCreateSerializer(serializers.Serializer):
+class FilingCreateSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.FILING_CREATE, ("institution", "kind")
+    defaults = {"kind": FilingKind.INITIAL}
     institution = serializers.IntegerField(help_text="机构 id")
     kind = serializers.ChoiceField(choices=FilingKind.choices, default=FilingKind.INITIAL)
 
@@ -372,12 +386,17 @@ class FilingFormSerializer(ParsedSerializerMixin, serializers.ModelSerializer):
         extra_kwargs = {f: {"required": False} for f in FORM_FIELDS}
 
 
-class VersionSerializer(serializers.Serializer):
+class VersionSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers = inputs.VERSION  # the pages' hidden version reads through the same parser
     expected_version = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                                 help_text="乐观锁：页面读取时的版本号；已被他人修改则返回 409")
 
 
 class ReturnSerializer(VersionSerializer):
+    """The return notice (``registry.inputs.RETURN``): blank items dropped; at most 50 (max_length)
+    of 500 characters (too_long, named ``reasons[i]``)."""
+
+    parsers, required_fields = {**inputs.RETURN, **inputs.VERSION}, ("reasons",)
     reasons = serializers.ListField(child=serializers.CharField(max_length=MAX_REASON_LENGTH), allow_empty=True,
                                     max_length=MAX_RETURN_REASONS,
                                     help_text=f"退回补正事项（一次性告知；最多 {MAX_RETURN_REASONS} 项）")
@@ -388,7 +407,8 @@ class ClassesSerializer(ParsedSerializerMixin, serializers.Serializer):
     classes = FilingClassSerializer(many=True, max_length=MAX_CLASSES, help_text=f"最多 {MAX_CLASSES} 个班级")
 
 
-class CommitmentSerializer(serializers.Serializer):
+class CommitmentSerializer(ParsedSerializerMixin, serializers.Serializer):
+    parsers, required_fields = inputs.COMMITMENT, ("signer",)
     signer = serializers.CharField(max_length=64, help_text="承诺人姓名")
 
 

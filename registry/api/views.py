@@ -145,8 +145,9 @@ class RegistrationView(TenantScopedMixin, generics.ListAPIView):
     @extend_schema(
         tags=["registrations"], summary="推送登记信息（登记机关接口账号）",
         description="按统一社会信用代码幂等：首次推送新建（201），再次推送更新登记信息及机构尚未备案的事实（200，"
-                    "push_count 加 1）。错误代码：uscc_checksum、business_scope_missing_childcare、"
-                    "district_invalid、district_out_of_scope。",
+                    "push_count 加 1）。字段错误代码：required、too_long、unknown_field、uscc_checksum（及其他 uscc_*）、"
+                    "nature_invalid、district_invalid、date_invalid、date_in_future、"
+                    "business_scope_missing_childcare、district_out_of_scope。",
         request=s.RegistrationPushSerializer,
         responses={201: s.RegistrationResultSerializer, 200: s.RegistrationResultSerializer,
                    **errors(400, 403)},

@@ -16,7 +16,7 @@ from core.errors import DomainError, FieldError
 from core.inputs import check_parsed, raise_if_any
 
 from .. import rules
-from ..inputs import CLASSES, FILING_FORM
+from ..inputs import CLASSES, COMMITMENT, FILING_FORM
 from ..limits import MAX_CLASSES
 from ..models import Filing, FilingClass, FilingKind
 from ..workflow import ensure_editable
@@ -121,11 +121,10 @@ def edited_fields_reason(fields) -> str:
 
 @transaction.atomic
 def filing_sign_commitment(*, actor, filing_id: int, signer: str, ip: str | None) -> Filing:
+    """Sign the commitment; ``signer`` typed, as ``registry.inputs.COMMITMENT`` reads it."""
     filing = _locked_filing(filing_id)
     ensure_editable(filing, actor)
-    signer = (signer or "").strip()
-    if not signer or len(signer) > 64:
-        raise DomainError("invalid", "请填写承诺人姓名。", fields={"signer": ["请填写承诺人姓名（不超过 64 个字符）。"]})
+    raise_if_any(check_parsed(COMMITMENT, {"signer": signer}), "请填写承诺人姓名。")
     filing.commitment_signer = signer
     filing.commitment_accepted_at = timezone.now()
     filing.commitment_ip = ip or None

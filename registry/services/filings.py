@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from core.deadlines import due_after
 from core.errors import DomainError, NotFound
+from core.inputs import check_parsed, raise_if_any
 from notifications.models import NotificationType
 
 from .. import rules
+from ..inputs import FILING_CREATE, RETURN
 from ..models import (
     Filing,
     FilingClass,
@@ -78,8 +80,7 @@ def termination_takes_effect(filing: Filing, today: dt.date) -> bool:
 @transaction.atomic
 def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL) -> Filing:
     """Open a draft filing prefilled from the institution's current facts (one open filing at a time)."""
-    if kind not in FilingKind.values:
-        raise DomainError("invalid", "备案类型无效。", fields={"kind": ["备案类型无效。"]})
+    raise_if_any(check_parsed(FILING_CREATE, {"institution": institution_id, "kind": kind}))
     institution = Institution.objects.locked().filter(pk=institution_id).first()
     if institution is None:
         raise NotFound("机构不存在或不在您的管辖范围内。")
@@ -250,12 +251,12 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
 @transaction.atomic
 def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version: int | None = None) -> Filing:
     """Return for correction with every missing item in one notice (一次性告知): the reviewer's reasons
-    plus every failed check, added automatically."""
+    plus every failed check, added automatically. ``reasons``: typed, as ``registry.inputs.RETURN``
+    reads them (stripped, no blank item, at most 50 of 500 characters)."""
+    raise_if_any(check_parsed(RETURN, {"reasons": reasons}), "退回事项有误，请检查。")
     filing, expected = _locked_for_transition(filing_id, expected_version)
     t = ensure_transition(filing, FilingAction.RETURN, actor, expected_version=expected)
-    if isinstance(reasons, str):
-        reasons = [reasons]
-    items = [r.strip() for r in (reasons or []) if isinstance(r, str) and r.strip()]
+    items = list(reasons)
     checks = filing_run_checks(filing=filing)
     for c in rules.failed(checks):
         line = rules.notice_item(c)

@@ -8,7 +8,6 @@ and the district confirms the claim, which grants the ``operator`` assignment.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from typing import Any
@@ -26,12 +25,26 @@ from accounts.roles import Role
 from accounts.selectors import operators_of, reviewers_of, role_conflict, scope_of
 from accounts.services import assignment_grant
 from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
+from core.inputs import check_parsed, raise_if_any
 from core.permissions import acting_assignments, require_role
-from core.validators import validate_mobile, validate_uscc
+from core.validators import validate_mobile
 from notifications.models import NotificationType
 from notifications.services import notify_on_commit
 from regions.models import Region
 
+from ..inputs import (
+    CLAIM as CLAIM_INPUT,
+)
+from ..inputs import (
+    CLAIM_REJECT,
+    CONTACT,
+    DISTRICT_INVALID,
+    DISTRICT_INVALID_MESSAGE,
+    REASON_MAX_LENGTH,
+    REGISTRATION,
+    REGISTRATION_REQUIRED,
+    STATUS_REASON,
+)
 from ..models import (
     ClaimEvidenceKind,
     ClaimStatus,
@@ -43,7 +56,6 @@ from ..models import (
 )
 from ..workflow import CLAIM, INSTITUTION, ClaimAction, InstitutionAction
 
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 CHILDCARE_WORD = "托育"
 
 
@@ -67,60 +79,32 @@ class _Errors:
             raise DomainError(code, message, fields=self.fields)
 
 
-def _text(data: dict, key: str, errors: _Errors, *, label: str, max_length: int, required: bool = True) -> str:
-    value = str(data.get(key) or "").strip()
-    if required and not value:
-        errors.add(key, "required", f"请填写{label}。")
-    elif len(value) > max_length:
-        errors.add(key, "too_long", f"{label}不能超过 {max_length} 个字。")
-    return value
+def _registration_rules(facts: dict[str, Any]) -> tuple[dict[str, list[FieldError]], Region | None]:
+    """The push contract's rules on typed facts (``registry.inputs.REGISTRATION_FACTS`` read them):
+    the district exists and is (or lies in) a filing district, the registration is not dated in the
+    future, an enterprise's business scope contains 托育. Returns the errors and the region."""
+    errors: dict[str, list[FieldError]] = {}
+    region = Region.objects.filter(code=facts["district"]).first() if facts.get("district") else None
+    if facts.get("district") and (region is None or region.tenant_district_id is None):
+        errors["district"] = [FieldError(DISTRICT_INVALID, DISTRICT_INVALID_MESSAGE)]
+    if facts.get("registered_on") and facts["registered_on"] > timezone.localdate():
+        errors["registered_on"] = [FieldError("date_in_future", "登记日期不能晚于今天。")]
+    if (facts.get("nature") == InstitutionNature.ENTERPRISE
+            and CHILDCARE_WORD not in (facts.get("business_scope") or "")):
+        errors["business_scope"] = [FieldError("business_scope_missing_childcare",
+                                               "企业的经营范围必须包含“托育服务”，否则不能作为托育机构登记备案。")]
+    return errors, region
 
 
-def _parse_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
-def clean_registration(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate the registration facts (the push contract). Returns cleaned values incl. ``region``."""
-    errors = _Errors()
-    out: dict[str, Any] = {}
-    try:
-        out["uscc"] = validate_uscc(str(data.get("uscc") or ""))
-    except ValidationError as exc:
-        errors.add("uscc", exc.code or "uscc_invalid", exc.messages[0])
-    out["name"] = _text(data, "name", errors, label="名称", max_length=200)
-    nature = str(data.get("nature") or "").strip()
-    if nature not in InstitutionNature.values:
-        errors.add("nature", "nature_invalid",
-                   f"机构性质应为 {'、'.join(InstitutionNature.values)} 之一（事业单位、社会服务机构、企业）。")
-    out["nature"] = nature
-    out["legal_representative"] = _text(data, "legal_representative", errors, label="法定代表人", max_length=64)
-    out["address"] = _text(data, "address", errors, label="住所", max_length=300)
-    code = str(data.get("district") or "").strip()
-    region = Region.objects.filter(code=code).first() if code else None
-    if region is None or region.tenant_district_id is None:
-        errors.add("district", "district_invalid",
-                   "区划代码无效：应为备案机关所在区县（或其下辖乡镇街道）的行政区划代码。")
-    out["region"] = region
-    registered_on = _parse_date(data.get("registered_on")) if data.get("registered_on") else None
-    if registered_on is None:
-        errors.add("registered_on", "date_invalid", "登记日期应为 YYYY-MM-DD 格式的有效日期。")
-    elif registered_on > timezone.localdate():
-        errors.add("registered_on", "date_in_future", "登记日期不能晚于今天。")
-    out["registered_on"] = registered_on
-    out["business_scope"] = str(data.get("business_scope") or "").strip()
-    if nature == InstitutionNature.ENTERPRISE and CHILDCARE_WORD not in out["business_scope"]:
-        errors.add("business_scope", "business_scope_missing_childcare",
-                   "企业的经营范围必须包含“托育服务”，否则不能作为托育机构登记备案。")
-    errors.raise_if_any()
-    return out
+def check_registration(data: dict[str, Any]) -> tuple[dict[str, Any], Region]:
+    """A push's typed values (as ``registry.inputs.REGISTRATION`` reads them: the API's serializer
+    does; anything else — a date string, a lower-case credit code — is refused with the parser's
+    code) and the push contract's rules. Returns the registration's columns (``business_scope``
+    defaulted; the district becomes the region) and the region."""
+    errors = check_parsed(REGISTRATION, data, required=REGISTRATION_REQUIRED)
+    rules, region = _registration_rules({k: v for k, v in data.items() if k not in errors})
+    raise_if_any({**errors, **rules})
+    return {"business_scope": "", **{k: v for k, v in data.items() if k != "district"}}, region
 
 
 def _authority_covers(actor: User, region: Region) -> bool:
@@ -135,8 +119,7 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
     """Create or update the registration for ``data["uscc"]`` (idempotent on the credit code)."""
     if not any(a.role == Role.REGISTRATION_AUTHORITY for a in acting_assignments(actor)):
         raise PermissionDenied("只有登记机关接口账号可以推送登记信息。")
-    clean = clean_registration(data)
-    region: Region = clean.pop("region")
+    clean, region = check_registration(data)
     if not _authority_covers(actor, region):
         raise DomainError("district_out_of_scope", f"区划 {region.code}（{region}）不在本登记机关的管辖范围内。",
                           fields={"district": [("district_out_of_scope", "不在本接口账号的管辖范围内。")]})
@@ -308,6 +291,8 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None, evid
     When no institution exists yet (no registration pushed), ``facts`` — the registration facts of
     the push contract (name, nature, legal_representative, address, district, registered_on,
     business_scope) — create it in status "registered"; without them the claim is refused.
+    ``uscc`` and ``facts`` are typed, as ``registry.inputs.CLAIM`` reads them (the API's serializer
+    and the claim page do); errors in the facts are named ``facts.<field>``.
     ``evidence`` (with ``evidence_kind``): the scan that shows the claimant may act for the
     institution; the district confirms only a claim that carries it (given here or attached later
     with ``claim_attach_evidence``).
@@ -315,11 +300,9 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None, evid
     conflict = role_conflict(user=actor, role=Role.OPERATOR)  # commission and machine accounts never claim
     if conflict is not None:
         raise conflict
-    try:
-        code = validate_uscc(uscc)
-    except ValidationError as exc:
-        code = exc.code or "uscc_invalid"
-        raise DomainError(code, exc.messages[0], fields={"uscc": [(code, exc.messages[0])]}) from None
+    raise_if_any(check_parsed(CLAIM_INPUT, {"uscc": uscc, **({} if facts is None else {"facts": facts})},
+                              required=("uscc",)))
+    code = uscc
     checked = _clean_evidence(evidence_kind, evidence) if evidence is not None or evidence_kind else None
     # The operator has no scope over the institution yet: finding it by code crosses tenants.
     with scopes_disabled():
@@ -329,10 +312,10 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None, evid
                 raise DomainError("institution_not_found",
                                   "尚未收到该统一社会信用代码的登记信息。请核对代码，或填写登记信息后提交认领。",
                                   fields={"uscc": [("institution_not_found", "未找到该机构的登记信息。")]})
-            clean = clean_registration({**facts, "uscc": code})
-            region = clean.pop("region")
+            errors, region = _registration_rules(facts)
+            raise_if_any({f"facts.{name}": errs for name, errs in errors.items()})
             institution = Institution(uscc=code, status=InstitutionStatus.REGISTERED)
-            _apply_institution_facts(institution, clean, region, first=True)
+            _apply_institution_facts(institution, {"business_scope": "", **facts}, region, first=True)
             institution.save()
         if Assignment.objects.filter(user=actor, role=Role.OPERATOR, institution=institution,
                                      is_active=True).exists():
@@ -415,13 +398,11 @@ def claim_confirm(*, actor: User, claim_id: int) -> InstitutionClaim:
 
 @transaction.atomic
 def claim_reject(*, actor: User, claim_id: int, note: str) -> InstitutionClaim:
-    note = (note or "").strip()
-    if not note:
-        raise DomainError("note_required", "驳回认领申请必须说明原因。",
-                          fields={"note": [("note_required", "请填写驳回原因。")]})
+    """Reject a pending claim; ``note`` (typed: ``registry.inputs.CLAIM_REJECT``) is required."""
+    raise_if_any(check_parsed(CLAIM_REJECT, {"note": note}), "驳回认领申请必须说明原因。")
     claim = _locked_claim(claim_id)
     t = CLAIM.ensure_transition(claim, ClaimAction.REJECT, actor)
-    claim.note = note[:300]
+    claim.note = note
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     CLAIM.apply(claim, t, actor=actor, update_fields=["note", "decided_by", "decided_at"], reason=claim.note)
@@ -433,27 +414,19 @@ def claim_reject(*, actor: User, claim_id: int, note: str) -> InstitutionClaim:
 
 @transaction.atomic
 def institution_update_contact(*, actor: User, institution_id: int, data: dict) -> Institution:
-    """Update the contact phone (not a filed fact; everything filed changes by a change filing)."""
+    """Update the contact phone (not a filed fact; everything filed changes by a change filing).
+    ``data``: ``{"contact_phone"}`` typed, as ``registry.inputs.CONTACT`` reads it ("" clears it)."""
     institution = Institution.objects.locked().filter(pk=institution_id).first()
     if institution is None:
         raise NotFound("机构不存在或不在您的管辖范围内。")
     require_role(actor, {Role.OPERATOR, Role.DISTRICT_ADMIN}, institution)
-    phone = str(data.get("contact_phone") or "").strip()
-    if phone and not _LANDLINE_RE.match(phone):
-        try:
-            phone = validate_mobile(phone)
-        except ValidationError:
-            raise DomainError("phone_invalid", "联系电话应为 11 位手机号码或带区号的固定电话（如 0571-87654321）。",
-                              fields={"contact_phone": [("phone_invalid", "电话号码无效。")]}) from None
-    institution.contact_phone = phone
+    raise_if_any(check_parsed(CONTACT, data, required=("contact_phone",)))
+    institution.contact_phone = data["contact_phone"]
     institution.save(update_fields=["contact_phone", "updated_at"])
     return institution
 
 
 # --- suspend / resume service (暂停服务) ------------------------------------------------------------
-
-REASON_MAX_LENGTH = 300
-
 
 def _status_move(*, actor: User, institution_id: int, reason: str, action: str, verb: str, title: str,
                  body: str) -> Institution:
@@ -462,13 +435,7 @@ def _status_move(*, actor: User, institution_id: int, reason: str, action: str, 
         raise NotFound("机构不存在或不在您的管辖范围内。")
     t = INSTITUTION.ensure_transition(institution, action, actor)
     label = INSTITUTION.action_label(action)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", f"{label}必须说明原因。",
-                          fields={"reason": [("reason_required", f"请填写{label}原因。")]})
-    if len(reason) > REASON_MAX_LENGTH:
-        raise DomainError("reason_too_long", f"原因不能超过 {REASON_MAX_LENGTH} 个字。",
-                          fields={"reason": [("reason_too_long", f"不能超过 {REASON_MAX_LENGTH} 个字。")]})
+    raise_if_any(check_parsed(STATUS_REASON, {"reason": reason}), f"{label}必须说明原因（不超过 {REASON_MAX_LENGTH} 字）。")
     # The move writes its InstitutionEvent (with the reason); pghistory's row change carries them too.
     with pghistory.context(institution_action=verb, reason=reason):
         INSTITUTION.apply(institution, t, actor=actor, reason=reason)
@@ -479,7 +446,8 @@ def _status_move(*, actor: User, institution_id: int, reason: str, action: str, 
 
 @transaction.atomic
 def institution_suspend(*, actor: User, institution_id: int, reason: str) -> Institution:
-    """The district suspends a filed institution's service (已备案 → 暂停服务), with a reason."""
+    """The district suspends a filed institution's service (已备案 → 暂停服务), with a reason
+    (typed: ``registry.inputs.STATUS_REASON``)."""
     return _status_move(actor=actor, institution_id=institution_id, reason=reason,
                         action=InstitutionAction.SUSPEND, verb=NotificationType.INSTITUTION_SUSPENDED,
                         title="机构已被暂停服务",
@@ -495,5 +463,5 @@ def institution_resume(*, actor: User, institution_id: int, reason: str) -> Inst
                         body="所在区县卫生健康部门已恢复本机构的托育服务。")
 
 
-__all__ = ["claim_attach_evidence", "claim_confirm", "claim_reject", "clean_registration", "institution_claim", "institution_resume",
+__all__ = ["check_registration", "claim_attach_evidence", "claim_confirm", "claim_reject", "institution_claim", "institution_resume",
            "institution_suspend", "institution_update_contact", "operator_signup", "registration_push"]

@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 
 from accounts.roles import Role
 from core.errors import DomainError, NotFound
-from core.validators import parse_row_id
 
 
 def active_role(request) -> str | None:
@@ -56,7 +55,13 @@ def fail(request, error: DomainError, to: str, *args, **kwargs):
 
 
 def post_version(request) -> int | None:
-    return parse_row_id(request.POST.get("version", ""))
+    """The page's hidden ``version`` (the optimistic lock), read by the API's ``expected_version``
+    parser: left out → None (no check); anything else that is no version number is an error
+    (``value_invalid``), never silently "no check"."""
+    from core.inputs import parse
+    from registry.inputs import VERSION
+
+    return parse(VERSION, {"expected_version": request.POST.get("version")})["expected_version"]
 
 
 def filing_context(filing) -> dict:

@@ -106,8 +106,8 @@ def institution_detail(request, institution_id: int):
 def _status_view(request, institution_id: int, service, done: str):
     institution_get(institution_id=institution_id)  # out of scope → 404 before anything else is said
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写原因（不超过 300 字）。")
+    if not form.is_valid():  # the API's codes and messages (registry.inputs.STATUS_REASON)
+        messages.error(request, "；".join(form.errors["reason"]))
         return redirect("registry:institution_detail", institution_id)
     try:
         institution = service(actor=request.user, institution_id=institution_id, reason=form.cleaned_data["reason"])
@@ -159,8 +159,8 @@ def claim_reject_view(request, claim_id: int):
     except NotFound:
         raise Http404 from None
     form = ClaimRejectForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写驳回原因。")
+    if not form.is_valid():  # the API's codes and messages (registry.inputs.CLAIM_REJECT)
+        messages.error(request, "；".join(form.errors["note"]))
         return redirect("registry:claim_list")
     try:
         claim_reject(actor=request.user, claim_id=claim_id, note=form.cleaned_data["note"])

@@ -90,7 +90,8 @@ def claim(request):
                 return _claimed(request, institution_claim(actor=request.user, uscc=facts_form.cleaned_data["uscc"],
                                                            facts=facts_form.facts(), **_evidence(evidence_form)))
             except DomainError as exc:
-                apply_domain_error(evidence_form if "evidence" in (exc.fields or {}) else facts_form, exc)
+                apply_domain_error(evidence_form if "evidence" in (exc.fields or {}) else facts_form, exc,
+                                   prefix="" if "evidence" in (exc.fields or {}) else "facts.")
         context.update(step="facts", facts_form=facts_form, uscc=request.POST.get("uscc", ""))
     context.update(form=form, evidence_form=evidence_form)
     return render(request, "registry/operator/claim.html", context)
@@ -138,7 +139,8 @@ def claim_region_options(request):
 @operator_required
 @require_POST
 def contact_update(request):
-    """The contact phone (not a filed fact): validated by the service; errors shown on the home page."""
+    """The contact phone (not a filed fact): read by ``registry.inputs.CONTACT`` (the API's parser);
+    errors shown on the home page."""
     form = ContactForm(request.POST)
     if form.is_valid():
         try:

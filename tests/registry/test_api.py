@@ -99,8 +99,8 @@ def test_push_bad_check_character(authority):
 @pytest.mark.parametrize(("overrides", "code", "field"), [
     ({"business_scope": "餐饮服务；家政服务"}, "business_scope_missing_childcare", "business_scope"),
     ({"district": "330105001"}, "district_out_of_scope", "district"),
-    ({"nature": "foundation"}, "invalid_choice", "nature"),
-    ({"registered_on": "09/01/2025"}, "invalid", "registered_on"),
+    ({"nature": "foundation"}, "nature_invalid", "nature"),
+    ({"registered_on": "09/01/2025"}, "date_invalid", "registered_on"),
 ])
 def test_push_rejections(authority, overrides, code, field):
     r = api(authority, token=True).post("/api/v1/registrations/", push_body(**overrides), format="json")

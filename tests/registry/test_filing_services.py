@@ -193,7 +193,7 @@ def test_return_lists_reviewer_reasons_and_failed_checks_in_one_notice(
         stale.health_certificate_date = timezone.localdate() - dt.timedelta(days=400)
         stale.save()
     with as_(reviewer), django_capture_on_commit_callbacks(execute=True):
-        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["营业执照扫描件不清晰", " "])
+        svc.filing_return(actor=reviewer, filing_id=filing.pk, reasons=["营业执照扫描件不清晰"])
     filing = reload(Filing, filing.pk)
     assert filing.status == FilingStatus.RETURNED
     assert filing.return_reasons[0] == "营业执照扫描件不清晰"

@@ -14,6 +14,7 @@ from core.errors import DomainError, InvalidTransition, NotFound, PermissionDeni
 from core.tenancy import TenantScope, tenant_scope
 from notifications.models import Notification
 from regions.models import Region
+from registry.inputs import parse_claim_facts, parse_registration
 from registry.models import ClaimStatus, Institution, InstitutionClaim, InstitutionStatus, Registration
 from registry.selectors.institutions import claim_list, unfiled_institutions
 from registry.services.institutions import (
@@ -52,8 +53,13 @@ def authority(make_account):
 
 
 def push(actor, **overrides):
+    """Push as the API does: the body read by ``registry.inputs.REGISTRATION``, then the service."""
     with tenant_scope(scope_of(actor.active_assignments[0])):
-        return registration_push(actor=actor, data=push_data(**overrides))
+        return registration_push(actor=actor, data=parse_registration(push_data(**overrides)))
+
+
+def facts_of(**overrides):
+    return parse_claim_facts({k: v for k, v in push_data(**overrides).items() if k != "uscc"})
 
 
 def test_push_creates_registration_and_registered_institution(authority, django_capture_on_commit_callbacks,
@@ -125,7 +131,7 @@ def test_push_outside_authority_scope(authority):
 
 def test_push_needs_authority_role(reviewer):
     with tenant_scope(scope_of(reviewer.active_assignments[0])), pytest.raises(PermissionDenied):
-        registration_push(actor=reviewer, data=push_data())
+        registration_push(actor=reviewer, data=parse_registration(push_data()))
 
 
 def test_unfiled_institutions_with_days_waited(authority, regions):
@@ -172,8 +178,10 @@ def test_claim_confirm_grants_operator(authority, reviewer, regions, django_capt
     registration, _ = push(authority)
     op = _operator(regions)
     with tenant_scope(TenantScope.nothing()):
-        claim = institution_claim(actor=op, uscc=registration.uscc.lower())
-        # Claiming twice returns the pending claim; the evidence given the second time is attached.
+        claim = institution_claim(actor=op, uscc=registration.uscc)
+        # Claiming twice returns the pending claim; the evidence given the second time is attached
+        # (a lower-case code is the parser's business:
+        # test_input_parsing.test_a_claim_by_a_lower_case_code_finds_the_institution).
         assert institution_claim(actor=op, uscc=registration.uscc, evidence_kind="authorisation_letter",
                                  evidence=evidence_scan()).pk == claim.pk
     with tenant_scope(TenantScope.for_region(regions["330106"])), django_capture_on_commit_callbacks(execute=True):
@@ -215,8 +223,7 @@ def test_claim_unknown_code_needs_facts(regions):
         with pytest.raises(DomainError) as info:
             institution_claim(actor=op, uscc=code)
         assert info.value.code == "institution_not_found"
-        facts = {k: v for k, v in push_data().items() if k != "uscc"}
-        claim = institution_claim(actor=op, uscc=code, facts=facts)
+        claim = institution_claim(actor=op, uscc=code, facts=facts_of())
     with scopes_disabled():
         assert claim.institution.uscc == code
         assert claim.institution.status == InstitutionStatus.REGISTERED
@@ -292,9 +299,8 @@ def test_each_field_error_keeps_its_own_code(authority):
 # --- a push may not move an institution out of the authority's scope -------------------------------
 
 def _claim_with_facts(op, code, district):
-    facts = {k: v for k, v in push_data(district=district).items() if k != "uscc"}
     with tenant_scope(TenantScope.nothing()):
-        return institution_claim(actor=op, uscc=code, facts=facts)
+        return institution_claim(actor=op, uscc=code, facts=facts_of(district=district))
 
 
 def test_push_refuses_to_move_a_claimed_institution_from_outside_its_scope(authority, regions):
@@ -352,7 +358,7 @@ def in_xihu():
 def test_suspend_and_resume_notify_operator_and_are_audited(filed, reviewer, django_capture_on_commit_callbacks):
     institution_id, operator = filed
     with in_xihu(), django_capture_on_commit_callbacks(execute=True):
-        suspended = institution_suspend(actor=reviewer, institution_id=institution_id, reason="  疏散通道堵塞  ")
+        suspended = institution_suspend(actor=reviewer, institution_id=institution_id, reason="疏散通道堵塞")
     assert suspended.status == InstitutionStatus.SUSPENDED
     note = Notification.objects.get(user=operator, kind="institution_suspended")
     assert "疏散通道堵塞" in note.body

@@ -224,11 +224,13 @@ def test_filing_lifecycle_through_pages(client, institution, operator, reviewer,
     filing.refresh_from_db()
     assert filing.status == FilingStatus.DRAFT
 
-    # A bad class size: the service's Chinese message on the page, classes unchanged.
+    # A bad class size: the API's Chinese message (registry.inputs.CLASS) on the cell, classes unchanged.
     bad = op.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), {
         "classes-TOTAL_FORMS": 1, "classes-INITIAL_FORMS": 0, "classes-MIN_NUM_FORMS": 0, "classes-MAX_NUM_FORMS": 50,
         "classes-0-class_type": "infant", "classes-0-planned_children": 500, "classes-0-carers": 4})
-    assert bad.status_code == 200 and "班级信息有误" in text(bad)
+    assert bad.status_code == 200 and "应为 1–100 的整数。" in text(bad)
+    with scopes_disabled():
+        assert not filing.classes.exists()
 
     fill_steps(op, filing.pk)
     checklist = op.get(reverse("registry:filing_step", args=[filing.pk, "checklist"]))
@@ -500,15 +502,16 @@ def _signed_up(client, django_user_model, username="liuyang"):
 def test_claim_page_shows_pushed_registration_facts_to_confirm(client, make_account, django_user_model, regions):
     from accounts.selectors import scope_of
     from core.tenancy import tenant_scope
+    from registry.inputs import parse_registration
     from registry.services.institutions import registration_push
 
     authority = make_account("ra_hz", "registration_authority", "330100")
     code = make_uscc("330106", seed=404)
     with tenant_scope(scope_of(authority.active_assignments[0])):
-        registration_push(actor=authority, data={
+        registration_push(actor=authority, data=parse_registration({
             "uscc": code, "name": "杭州晨曦婴幼儿照护服务中心", "nature": "social_organisation",
             "legal_representative": "刘洋", "address": "杭州市西湖区古墩路 9 号", "district": "330106002",
-            "registered_on": "2025-03-01", "business_scope": "婴幼儿照护服务"})
+            "registered_on": "2025-03-01", "business_scope": "婴幼儿照护服务"}))
     user = _signed_up(client, django_user_model)
     page = text(client.post(reverse("registry:claim"), {"step": "lookup", "uscc": code}))
     assert "以下信息由登记机关推送" in page
@@ -616,7 +619,8 @@ def test_operator_updates_contact_phone_on_the_home_page(client, operator, revie
     assert 'data-testid="contact-form"' in text(op.get(reverse("registry:operator_home")))
     bad = op.post(reverse("registry:contact_update"), {"contact_phone": "12345"})
     assert bad.status_code == 200
-    assert "电话号码无效。" in text(bad) and "联系电话应为 11 位手机号码或带区号的固定电话" in text(bad)
+    assert "联系电话应为 11 位手机号码或带区号的固定电话" in text(bad)
+    assert bad.context["contact_form"].errors.as_data()["contact_phone"][0].code == "phone_invalid"
     institution.refresh_from_db()
     assert institution.contact_phone == ""
     done = op.post(reverse("registry:contact_update"), {"contact_phone": "0571-87654321"}, follow=True)

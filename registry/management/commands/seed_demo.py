@@ -140,13 +140,14 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------------------------------
     def seed_institution(self, spec: DemoInstitution) -> str | None:
+        from registry.inputs import parse_registration
         from registry.models import Filing, Institution
         from registry.services.institutions import institution_suspend, registration_push
 
         authority = User.objects.get(username="hz_amr_api")
         township = Region.objects.filter(parent_id=spec.district).order_by("code").first()
         uscc = demo_uscc(spec.key, spec.district)
-        registration_push(actor=authority, data={
+        registration_push(actor=authority, data=parse_registration({
             "uscc": uscc, "name": spec.name, "nature": "enterprise", "legal_representative": "张" + spec.name[3:5],
             "address": f"杭州市{Region.objects.get(code=spec.district).name}{township.name if township else ''}演示路 "
                        f"{int(spec.key[2:]) * 10} 号",
@@ -155,7 +156,7 @@ class Command(BaseCommand):
             # Names the service types the demo files (the change filing adds 计时托): the checklist
             # compares them (rules.check_business_scope).
             "business_scope": "托育服务（全日托、半日托、计时托；不含婴幼儿托育以外的教育培训）",
-        })
+        }))
         institution = Institution.objects.get(uscc=uscc)
         if not spec.operator:
             return None
