@@ -16,10 +16,11 @@ from core.deadlines import due_after
 from core.tenancy import scopes_disabled
 from core.workdays import CHINA_TZ
 
-from ..models import Filing, FilingStatus
+from ..models import Filing
+from ..workflow import REVIEW_QUEUE_STATES
 from .filing_checks import policy_for
 
-_QUEUE = (FilingStatus.SUBMITTED, FilingStatus.RESUBMITTED)
+_QUEUE = REVIEW_QUEUE_STATES
 
 
 @transaction.atomic

@@ -22,7 +22,14 @@ from registry.models import Filing, Staff, StaffStatus
 from registry.selectors.filings import filing_effective_day, filing_roster
 from registry.selectors.institutions import staff_list
 from registry.services import filings as svc
-from tests.factories import FilingFactory, InstitutionFactory, StaffFactory, make_id_number, make_ready_filing
+from tests.factories import (
+    FilingFactory,
+    InstitutionFactory,
+    StaffFactory,
+    add_qualification,
+    make_id_number,
+    make_ready_filing,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +50,11 @@ def institution(regions):
     with scopes_disabled():
         institution = InstitutionFactory(service_types=["full_day"], total_slots=10)
         filing = make_ready_filing(institution)  # a complete roster, so the filing can be submitted
-        StaffFactory(institution=institution, name=A, start_date=days(-100), id_number=make_id_number(seq=901))
-        StaffFactory(institution=institution, name=B, start_date=days(-100), end_date=days(10),
-                     id_number=make_id_number(seq=902))
+        # Qualified carers (the caregiver certificate rule), so only the roster's counting is under test.
+        add_qualification(StaffFactory(institution=institution, name=A, start_date=days(-100),
+                                       id_number=make_id_number(seq=901)), "childcare")
+        add_qualification(StaffFactory(institution=institution, name=B, start_date=days(-100), end_date=days(10),
+                                       id_number=make_id_number(seq=902)), "childcare")
         StaffFactory(institution=institution, name=C, start_date=days(30), id_number=make_id_number(seq=903))
         StaffFactory(institution=institution, name="丁已离职", start_date=days(-300), end_date=days(-1),
                      id_number=make_id_number(seq=904))
