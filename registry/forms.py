@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from core.inputs import ParsedField, RawCheckboxInput
 from core.inputs import decimal as decimal_parser
+from core.pages import apply_domain_error  # noqa: F401 - the pages import it from here
 from core.validators import validate_mobile, validate_uscc
 from registry import inputs
 from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
@@ -33,21 +34,6 @@ from registry.models import (
 from registry.workflow import REVIEW_QUEUE_STATES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def apply_domain_error(form: forms.Form, error) -> None:
-    """Put a DomainError's field messages on the form's fields (others and the message: non-field)."""
-    placed = False
-    for name, messages in (error.fields or {}).items():
-        if not isinstance(messages, list | tuple):
-            messages = [messages]
-        texts = [m.get("message", str(m)) if isinstance(m, dict) else str(m) for m in messages]
-        if name in form.fields:
-            for text in texts:
-                form.add_error(name, text)
-            placed = True
-    if not placed or error.message:
-        form.add_error(None, error.message)
 
 
 # --- operator sign-up and claim -----------------------------------------------------------------------
