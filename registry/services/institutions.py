@@ -24,6 +24,7 @@ from accounts.models import Assignment, User
 from accounts.roles import Role
 from accounts.selectors import operators_of, reviewers_of, role_conflict, scope_of
 from accounts.services import assignment_grant
+from core import screening
 from core.errors import DomainError, FieldError, NotFound, PermissionDenied
 from core.permissions import acting_assignments, require_role
 from core.validators import validate_mobile, validate_uscc
@@ -43,6 +44,13 @@ from ..workflow import CLAIM, INSTITUTION, ClaimAction, InstitutionAction
 
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 CHILDCARE_WORD = "托育"
+
+# The door an institution passes when a registration is pushed for it or an operator claims it
+# (``core.screening``), screened inside the write's transaction: nothing is refused here, a
+# screener only flags (the supervision app records a blacklist hit for a listed organisation and
+# tells its district). Facts: ``actor``; ``institution``; ``action`` ("registration_push" or
+# "claim"); ``registration`` or ``claim``, the row written.
+INSTITUTION_DOOR = "registry.institution"
 
 
 class _Errors:
@@ -146,6 +154,7 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                         .select_related("institution").filter(uscc=uscc).first())
         if registration is not None:
             _registration_update(registration, clean, region, actor)
+            _screen_push(actor, registration)
             return registration, False
         try:
             with transaction.atomic():
@@ -167,7 +176,9 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
             registration = Registration.objects.select_for_update(of=("self", "institution")).select_related(
                 "institution").get(uscc=uscc)
             _registration_update(registration, clean, region, actor)
+            _screen_push(actor, registration)
             return registration, False
+        _screen_push(actor, registration)
     district_id = region.tenant_district_id
     notify_on_commit(kind=NotificationType.REGISTRATION_RECEIVED, recipients=lambda: reviewers_of(district_id),
                      title=f"收到登记信息：{clean['name']}",
@@ -175,6 +186,11 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                           "该机构尚未备案。",
                      link=reverse("registry:institution_detail", args=[institution.pk]))
     return registration, True
+
+
+def _screen_push(actor: User, registration: Registration) -> None:
+    screening.screen(INSTITUTION_DOOR, actor=actor, institution=registration.institution,
+                     action="registration_push", registration=registration)
 
 
 def _never_filed(institution: Institution) -> bool:
@@ -303,9 +319,11 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None) -> I
         existing = InstitutionClaim.objects.filter(institution=institution, user=actor,
                                                    status=ClaimStatus.PENDING).first()
         if existing is not None:
+            screening.screen(INSTITUTION_DOOR, actor=actor, institution=institution, action="claim", claim=existing)
             return existing
         claim = InstitutionClaim(institution=institution, user=actor)
         claim.save()
+        screening.screen(INSTITUTION_DOOR, actor=actor, institution=institution, action="claim", claim=claim)
     district_id = institution.district_id
     notify_on_commit(kind=NotificationType.CLAIM_SUBMITTED, recipients=lambda: reviewers_of(district_id),
                      title=f"机构认领待确认：{institution.name}",
@@ -421,5 +439,5 @@ def institution_resume(*, actor: User, institution_id: int, reason: str) -> Inst
                         body="所在区县卫生健康部门已恢复本机构的托育服务。")
 
 
-__all__ = ["claim_confirm", "claim_reject", "clean_registration", "institution_claim", "institution_resume",
+__all__ = ["INSTITUTION_DOOR", "claim_confirm", "claim_reject", "clean_registration", "institution_claim", "institution_resume",
            "institution_suspend", "institution_update_contact", "operator_signup", "registration_push"]
