@@ -9,4 +9,5 @@ urlpatterns = [
     path("auth/logout/", RevokeTokenView.as_view(), name="api-logout"),
     path("", include("regions.api.urls")),
     path("", include("registry.api.urls")),
+    path("", include("supervision.api.urls")),
 ]

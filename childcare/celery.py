@@ -38,6 +38,9 @@ app.conf.beat_schedule = {
     # 挂靠 flags for everyone: adds that raced each other, end dates that passed yesterday.
     "staff-conflicts-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.staff_conflicts"],
                               "schedule": crontab(minute=20, hour=0)},
+    # The nationwide blacklist against every roster and institution (its own task, which runs the
+    # sweep supervision.blacklist through core.sweeps.run_sweep): new hits only.
+    "blacklist-sweep": {"task": "supervision.tasks.blacklist_sweep", "schedule": crontab(minute=30, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
         "FilingStatusEnum": "registry.models.FilingStatus",
         "FilingKindEnum": "registry.models.FilingKind",
         "ClaimStatusEnum": "registry.models.ClaimStatus",
+        "BlacklistEntryKindEnum": "supervision.models.EntryKind",
+        "BlacklistEntryStatusEnum": "supervision.models.EntryStatus",
+        "BlacklistHitStatusEnum": "supervision.models.HitStatus",
     },
 }
 

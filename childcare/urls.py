@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
     path("registry/", include("registry.urls")),
+    path("supervision/", include("supervision.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include("childcare.api_urls")),

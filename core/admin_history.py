@@ -34,6 +34,7 @@ from django.utils import timezone
 from django_scopes import ScopeError
 
 from .audit import EVENT_LABELS
+from .tenancy import institution_path
 
 HIDDEN_SUFFIXES = ("_encrypted", "_hash")
 EMPTY = "—"
@@ -181,8 +182,7 @@ def action_label(event) -> str:
 
 def _institution_names(event_model, events) -> dict[int, str]:
     """{event pk: the name of the institution its row belongs to} (at most one query)."""
-    tracked = event_model.pgh_tracked_model
-    path = getattr(tracked, "tenant_institution_path", None)
+    path = institution_path(event_model.pgh_tracked_model)
     if not path or not events:
         return {}
     if path == "pk":  # the institution itself: its name at the time of the event
@@ -203,7 +203,7 @@ def _institution_names(event_model, events) -> dict[int, str]:
 
 
 def has_institution(event_model) -> bool:
-    return bool(getattr(event_model.pgh_tracked_model, "tenant_institution_path", None))
+    return bool(institution_path(event_model.pgh_tracked_model))
 
 
 # --- versions and diffs ---------------------------------------------------------------------------------

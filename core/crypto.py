@@ -5,6 +5,10 @@ The first key of ``FIELD_ENCRYPTION_KEYS`` encrypts; every key in the ring decry
 rotated by prepending a new one and re-encrypting at leisure (``manage.py rotate_field_keys``).
 The blind index is HMAC-SHA256 under ``BLIND_INDEX_KEY`` of the normalised value: equal values
 match in SQL without decrypting anything.
+
+An ID number is kept as three columns ``<prefix>_encrypted`` (ciphertext), ``<prefix>_hash`` (blind
+index, for matching) and ``<prefix>_masked`` (for display); ``set_id_number`` fills all three, so a
+roster row and a blacklist entry of the same person match on the hash.
 """
 
 from __future__ import annotations
@@ -87,6 +91,18 @@ def decrypt(token: str | None) -> str:
 
 def key_id_of(token: str) -> str:
     return token.split(":", 3)[1] if token else ""
+
+
+def set_id_number(obj, number: str, *, prefix: str = "id_number") -> list[str]:
+    """Store a (validated) ID number on ``obj`` as ciphertext, blind index and masked form; returns
+    the three field names set (for ``save(update_fields=...)``). An empty number clears them."""
+    from .validators import mask_id_number
+
+    fields = [f"{prefix}_encrypted", f"{prefix}_hash", f"{prefix}_masked"]
+    values = (encrypt(number), blind_index(number), mask_id_number(number)) if number else ("", "", "")
+    for name, value in zip(fields, values, strict=True):
+        setattr(obj, name, value)
+    return fields
 
 
 def blind_index(value: str | None) -> str:

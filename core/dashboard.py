@@ -7,8 +7,8 @@ and the figures it adds to other apps' pages.
     register_home_stats(roles=COMMISSION_STAFF, stats=open_inspections)     # cards on someone's page
 
 ``context(request) -> dict`` builds the page from selectors, confined to ``request.tenant_scope`` /
-``request.assignment``; ``stats(request) -> [{"key", "label", "value"}]`` appends cards to the page's
-``stats`` row (``core/_stats.html``). A role's page belongs to one app: registering a second page for
+``request.assignment``; ``stats(request) -> [{"key", "label", "value", "link"?}]`` appends cards to the
+page's ``stats`` row (``core/_stats.html``; a ``link`` makes the figure open that page). A role's page belongs to one app: registering a second page for
 it is an error. A role nobody registered gets ``core/home_default.html``.
 """
 

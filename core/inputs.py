@@ -35,6 +35,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .errors import DomainError, FieldError
+from .validators import validate_id_number, validate_uscc
 
 Parser = Callable[[Any], Any]
 
@@ -285,6 +286,35 @@ def with_codes(parser: Parser, codes: Mapping[str, str], *, messages: Mapping[st
     return _parser(parse, required=getattr(parser, "required", False))
 
 
+def id_number(*, required: bool = True) -> Parser:
+    """A resident ID number (GB 11643), normalised (upper-case X); codes ``id_number_*``. Not
+    ``required``: empty (or absent) is ``""``."""
+    def parse(value) -> str:
+        if _empty(value):
+            if required:
+                raise _required("居民身份证号码")
+            return ""
+        if not isinstance(value, str):
+            raise ValidationError("居民身份证号码应为 18 位（最后一位可为 X）。", code="id_number_format")
+        return validate_id_number(value)
+
+    return _parser(parse, required=required)
+
+
+def uscc(*, required: bool = True) -> Parser:
+    """A unified social credit code (GB 32100), normalised (upper case); codes ``uscc_*``."""
+    def parse(value) -> str:
+        if _empty(value):
+            if required:
+                raise _required("统一社会信用代码")
+            return ""
+        if not isinstance(value, str):
+            raise ValidationError("统一社会信用代码应为 18 位。", code="uscc_length")
+        return validate_uscc(value)
+
+    return _parser(parse, required=required)
+
+
 # --- reading a whole body -----------------------------------------------------------------------------
 
 def _field_error(error: ValidationError) -> FieldError:
@@ -429,5 +459,6 @@ class RawCheckboxInput(forms.CheckboxInput):
 __all__ = [
     "CHOICE_INVALID", "MAX_LENGTH", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
     "ParsedSerializerMixin", "Parser", "RawCheckboxInput", "boolean", "check_parsed", "choice", "choice_list",
-    "date", "decimal", "integer", "list_of", "parse", "raise_if_any", "record", "text", "text_list", "with_codes",
+    "date", "decimal", "id_number", "integer", "list_of", "parse", "raise_if_any", "record", "text", "text_list",
+    "uscc", "with_codes",
 ]

@@ -63,9 +63,22 @@ REGION_TREE = TenantPaths(province="province_id", city="city_id", district="tena
 NO_PATHS = TenantPaths(province=None, city=None, district=None)
 
 
+# ``tenant_institution_path`` of rows that no institution owns and no operator may see (a blacklist
+# entry, a blacklist hit kept for the commissions): an operator's scope covers none of them, in the
+# ORM (``scope_criteria``) and in row security (``core.db.rls.institution_sql``) alike. Said
+# explicitly, so that a model that forgot its path still fails the tenancy meta-test.
+NO_INSTITUTION = "<no institution>"
+
+
+def institution_path(model) -> str | None:
+    """The lookup path from ``model`` to its institution's id; None for a ``NO_INSTITUTION`` model."""
+    path = getattr(model, "tenant_institution_path", None)
+    return None if path == NO_INSTITUTION else path
+
+
 def tenant_paths(model) -> TenantPaths:
     """A tenant model's paths: its own province/city/district columns and its institution path."""
-    return TenantPaths(institution=getattr(model, "tenant_institution_path", None))
+    return TenantPaths(institution=institution_path(model))
 
 
 def scope_criteria(scope: TenantScope | None, *paths: TenantPaths) -> list[tuple[str, frozenset]] | None:
@@ -255,7 +268,8 @@ class TenantModel(models.Model):
     objects = TenantManager()
     # The foreign key to the tenant row this one belongs under ("filing", "institution"); None: a root.
     tenant_parent: str | None = None
-    # Path from this model to the owning institution's id, for operator (institution) scopes.
+    # Path from this model to the owning institution's id, for operator (institution) scopes;
+    # ``NO_INSTITUTION`` for rows no operator may see.
     tenant_institution_path: str | None = None
 
     class Meta:
@@ -290,8 +304,8 @@ def tenant_models() -> list[type[models.Model]]:
 
 
 __all__ = [
-    "CITY", "COUNTRY", "DISTRICT", "INSTITUTION", "NO_PATHS", "PROVINCE", "REGION_TREE", "ScopeError",
-    "TenantManager", "TenantModel", "TenantPaths", "TenantScope", "scope_covers", "scope_criteria",
+    "CITY", "COUNTRY", "DISTRICT", "INSTITUTION", "NO_INSTITUTION", "NO_PATHS", "PROVINCE", "REGION_TREE", "ScopeError",
+    "TenantManager", "TenantModel", "TenantPaths", "TenantScope", "institution_path", "scope_covers", "scope_criteria",
     "scope_filter", "scopes_disabled", "tenant_models", "tenant_paths", "tenant_scope", "tenant_setting",
 ]
 

@@ -20,6 +20,8 @@ class NotificationType(models.TextChoices):
     CLAIM_CONFIRMED = "claim_confirmed", "机构认领已确认"
     CLAIM_REJECTED = "claim_rejected", "机构认领被驳回"
     RECEIPT_FAILED = "receipt_failed", "备案回执生成失败"
+    BLACKLIST_HIT = "blacklist_hit", "从业禁止名单命中"
+    BLACKLIST_HIT_CLOSED = "blacklist_hit_closed", "命中已认定为误报"
 
 
 class Notification(models.Model):

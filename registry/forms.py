@@ -13,10 +13,10 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.errors import field_error
 from core.inputs import ParsedField, RawCheckboxInput
 from core.inputs import boolean as boolean_parser
 from core.inputs import decimal as decimal_parser
+from core.pages import apply_domain_error  # noqa: F401 - the pages import it from here
 from core.validators import validate_mobile
 from registry import inputs
 from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS
@@ -42,23 +42,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _select(choices, blank: bool = True, **attrs):
     return forms.Select(choices=[("", "—"), *choices] if blank else choices, attrs=attrs)
-
-
-def apply_domain_error(form: forms.Form, error, *, prefix: str = "") -> None:
-    """Put a DomainError's field messages on the form's fields (others and the message: non-field).
-    ``prefix``: the API's name of the form's object (``facts.`` for the claim's facts)."""
-    placed = False
-    for name, messages in (error.fields or {}).items():
-        if not isinstance(messages, list | tuple):
-            messages = [messages]
-        name = name.removeprefix(prefix) if prefix else name
-        if name in form.fields:
-            for item in messages:  # each with its own code, as the API answers it
-                item = field_error(item, error.code)
-                form.add_error(name, ValidationError(item.message, code=item.code))
-            placed = True
-    if not placed or error.message:
-        form.add_error(None, error.message)
 
 
 # --- operator sign-up and claim -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ import re
 from django.core.exceptions import ValidationError
 
 from core import inputs
-from core.validators import validate_id_number, validate_mobile, validate_uscc
+from core.validators import validate_mobile
 
 from .limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from .models import (
@@ -87,29 +87,15 @@ def fees() -> inputs.Parser:
 
 
 def id_number() -> inputs.Parser:
-    """A resident ID number (GB 11643), normalised (upper-case X); codes ``id_number_*``."""
-    def parse(value) -> str:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise ValidationError("请填写居民身份证号码。", code=inputs.REQUIRED)
-        if not isinstance(value, str):
-            raise ValidationError("居民身份证号码应为 18 位（最后一位可为 X）。", code="id_number_format")
-        return validate_id_number(value)
-
-    parse.required = True  # type: ignore[attr-defined]
-    return parse
+    """A resident ID number (GB 11643), normalised (upper-case X); codes ``id_number_*``
+    (``core.inputs.id_number``: the blacklist reads ID numbers with the same parser)."""
+    return inputs.id_number()
 
 
 def uscc() -> inputs.Parser:
-    """A unified social credit code (GB 32100), normalised (upper case); codes ``uscc_*``."""
-    def parse(value) -> str:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise ValidationError("请填写统一社会信用代码。", code=inputs.REQUIRED)
-        if not isinstance(value, str):
-            raise ValidationError("统一社会信用代码应为 18 位。", code="uscc_length")
-        return validate_uscc(value)
-
-    parse.required = True  # type: ignore[attr-defined]
-    return parse
+    """A unified social credit code (GB 32100), normalised (upper case); codes ``uscc_*``
+    (``core.inputs.uscc``, shared with the blacklist)."""
+    return inputs.uscc()
 
 
 DISTRICT_RE = re.compile(r"^\d{6}(\d{3})?$")

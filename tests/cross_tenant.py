@@ -6,7 +6,7 @@
   missing from this registry FAILS the test: a new route must register its kwarg here.
 - ``OtherDistrict`` builds that other district's world once per test: an institution with its
   registration, claim, staff, qualification, filing, class, document, workflow events and
-  conflict flag, plus another user's notification; ``populate()`` builds all of it (and a filed
+  conflict flag, a blacklist entry and its hit (with their events), plus another user's notification; ``populate()`` builds all of it (and a filed
   institution with a filing waiting in the review queue) for the probe of list pages.
 - ``list_routes()`` is every non-public route that names no object (pages, API lists, admin
   changelists): GET as another district's user, none may show the world's ``secrets``.
@@ -127,6 +127,7 @@ class OtherDistrict:
     STAFF_NAME = "越界探测员"
     RECEIPT_NO = "330105-2026-LEAK01"
     LISTED_NAME = "拱墅越界列表托育园"  # filed, with a filing in the review queue
+    BLACKLISTED_NAME = "拱墅越界列入者"  # a person on 拱墅区's blacklist
     LISTED_RECEIPT_NO = "330105-2026-LEAK02"
     USERNAMES = ("gongshu_operator_x", "gongshu_reviewer_x")
 
@@ -150,6 +151,8 @@ class OtherDistrict:
             out.append(self.USERNAMES[0])
         if "assignment" in self._cache:
             out.append(self.USERNAMES[1])
+        if "blacklist_entry" in self._cache:
+            out.append(self.BLACKLISTED_NAME)
         return out
 
     def populate(self) -> OtherDistrict:
@@ -321,6 +324,43 @@ class OtherDistrict:
         return self._once("conflict_flag", build)
 
     @property
+    def blacklist_entry(self):
+        from tests.factories import make_blacklist_entry, make_id_number
+
+        return self._once("blacklist_entry", lambda: make_blacklist_entry(
+            district=self.DISTRICT, name=self.BLACKLISTED_NAME, id_number=make_id_number("330105", seq=99),
+            reason=self.BLACKLISTED_NAME, basis=self.BLACKLISTED_NAME))
+
+    @property
+    def blacklist_hit(self):
+        """拱墅区's row of a hit at its own institution (its staff member, listed by itself)."""
+        from supervision.models import BlacklistHit, HitSide
+
+        def build():
+            h = BlacklistHit(seen_by=HitSide.BOTH, entry=self.blacklist_entry, matched_as="person",
+                             source="sweep", institution=self.institution, institution_name=self.NAME,
+                             institution_district_id=self.DISTRICT, staff=self.staff, person_name=self.STAFF_NAME)
+            h.set_region(self.institution.district)
+            h.save()
+            return h
+
+        return self._once("blacklist_hit", build)
+
+    @property
+    def blacklist_entry_event(self):
+        from core.events import record_event
+
+        return self._once("blacklist_entry_event", lambda: record_event(
+            self.blacklist_entry, actor=self.user, action="create", from_status="", reason=self.BLACKLISTED_NAME))
+
+    @property
+    def blacklist_hit_event(self):
+        from core.events import record_event
+
+        return self._once("blacklist_hit_event", lambda: record_event(
+            self.blacklist_hit, actor=self.user, action="close", from_status="open", reason=self.NAME))
+
+    @property
     def receipt_sequence(self):
         from registry.models import ReceiptSequence
 
@@ -382,6 +422,10 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "registry.ClaimEvent": lambda w: w.claim_event,
     "registry.StaffConflictFlag": lambda w: w.conflict_flag,
     "registry.ReceiptSequence": lambda w: w.receipt_sequence,
+    "supervision.BlacklistEntry": lambda w: w.blacklist_entry,
+    "supervision.BlacklistHit": lambda w: w.blacklist_hit,
+    "supervision.BlacklistEntryEvent": lambda w: w.blacklist_entry_event,
+    "supervision.BlacklistHitEvent": lambda w: w.blacklist_hit_event,
     "notifications.Notification": lambda w: w.notification,
     "accounts.User": lambda w: w.assignment.user,
     "accounts.Assignment": lambda w: w.assignment,
@@ -478,6 +522,8 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "flag_id": lambda w, r: w.conflict_flag.pk,
     "conflict_id": lambda w, r: w.conflict_flag.pk,
     "registration_id": lambda w, r: w.registration.pk,
+    "entry_id": lambda w, r: w.blacklist_entry.pk,
+    "hit_id": lambda w, r: w.blacklist_hit.pk,
     "notification_id": lambda w, r: w.notification.pk,
     "receipt_no": lambda w, r: w.RECEIPT_NO,
     "uscc": lambda w, r: w.institution.uscc,

@@ -83,13 +83,10 @@ class StaffFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         from core import crypto
-        from core.validators import mask_id_number
 
         number = kwargs.pop("id_number")
         obj = model_class(*args, **kwargs)
-        obj.id_number_encrypted = crypto.encrypt(number)
-        obj.id_number_hash = crypto.blind_index(number)
-        obj.id_number_masked = mask_id_number(number)
+        crypto.set_id_number(obj, number)
         obj.save()
         return obj
 
@@ -207,3 +204,27 @@ def make_ready_filing(institution=None, *, kind="initial", status="draft", meals
         FilingClassFactory(filing=filing, class_type="infant", planned_children=10, carers=4, name="小一班")
         add_documents(filing, meals_served=meals_served)
     return filing
+
+
+# --- supervision ----------------------------------------------------------------------------------------
+
+def make_blacklist_entry(*, district: str = "441900003", kind: str = "person", name: str = "赵某某",
+                         id_number: str = "", uscc: str = "", banned_until=None, status: str = "active",
+                         reason: str = "虐待被看护婴幼儿", basis: str = "东莞市卫生健康局行政处罚决定书",
+                         decision_number: str = "东卫罚〔2026〕7号", **kwargs):
+    """An entry written straight to the table (no service: nothing is matched until a sweep or a door
+    runs). Call with scopes disabled."""
+    from core import crypto
+    from regions.models import Region
+    from supervision.models import BlacklistEntry
+
+    entry = BlacklistEntry(kind=kind, name=name, uscc=uscc, banned_until=banned_until, reason=reason, basis=basis,
+                           decision_number=decision_number, **kwargs)
+    if id_number:
+        crypto.set_id_number(entry, id_number)
+    entry.set_region(Region.objects.get(code=district))
+    entry.save()
+    if status != "active":
+        type(entry).objects.filter(pk=entry.pk).update(status=status)
+        entry.refresh_from_db()
+    return entry

@@ -54,14 +54,34 @@ def test_seed_covers_every_status_and_role(seeded, client):
 
 
 @pytest.mark.django_db
+def test_seed_shows_a_blacklist_hit_across_two_provinces(seeded):
+    from supervision.models import BlacklistEntry, BlacklistHit
+
+    with scopes_disabled():
+        entries = list(BlacklistEntry.objects.values_list("district_id", "name"))
+        hits = set(BlacklistHit.objects.values_list("seen_by", "district_id", "source", "institution_name"))
+    assert len(entries) == 2 and {d for d, _ in entries} == {"441900003"}
+    # Listed in 广东, met in 浙江: the attempt at 西湖区 and the roster of 拱墅区, each seen by both.
+    assert {("listing", "441900003", "staff_add", "西湖区小橡树托育园"),
+            ("institution", "330106", "staff_add", "西湖区小橡树托育园"),
+            ("listing", "441900003", "sweep", "拱墅区运河托育园"),
+            ("institution", "330105", "sweep", "拱墅区运河托育园")} == hits
+    assert "dongguan_admin" in seeded
+
+
+@pytest.mark.django_db
 def test_seed_twice_changes_nothing(seeded, settings):
     with scopes_disabled():
+        from supervision.models import BlacklistEntry, BlacklistHit
+
         before = (Institution.objects.count(), Filing.objects.count(), User.objects.count(),
-                  sorted(Institution.objects.values_list("uscc", "status", "receipt_no")))
+                  sorted(Institution.objects.values_list("uscc", "status", "receipt_no")),
+                  BlacklistEntry.objects.count(), BlacklistHit.objects.count())
         err = io.StringIO()
         call_command("seed_demo", stdout=io.StringIO(), stderr=err)
         after = (Institution.objects.count(), Filing.objects.count(), User.objects.count(),
-                 sorted(Institution.objects.values_list("uscc", "status", "receipt_no")))
+                 sorted(Institution.objects.values_list("uscc", "status", "receipt_no")),
+                 BlacklistEntry.objects.count(), BlacklistHit.objects.count())
     assert before == after
     assert err.getvalue() == ""
 

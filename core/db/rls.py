@@ -67,7 +67,11 @@ def institution_sql(model) -> str:
     as ``registry/migrations/0004`` does; ``tests/core/test_row_security.py`` proves that every
     installed policy is the one derived here from the current models).
     """
+    from core.tenancy import NO_INSTITUTION
+
     path = model.tenant_institution_path
+    if path == NO_INSTITUTION:  # no operator's scope covers the row: only the region test decides
+        return "NULL::bigint"
     if path == "pk":
         return model._meta.pk.column
     *relations, column = path.split("__")

@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from core import checklists
-from core.errors import DomainError
+from core.errors import DomainError, FieldError
 from regions.policy import policy_values
 
 from .. import rules
@@ -78,7 +78,8 @@ def document_requirements(*, filing: Filing) -> list[dict]:
 def _raise_if_failed(checks: list[dict]) -> None:
     bad = rules.failed(checks)
     if bad:
+        # Each failed item under "checks" carries the item's own code (``blacklist``, ``lease_term``, …).
         error = DomainError("checks_failed", f"备案不符合条件，共 {len(bad)} 项未通过，请补正后再提交。",
-                            fields={"checks": [rules.notice_item(c) for c in bad]})
+                            fields={"checks": [FieldError(c["code"], rules.notice_item(c)) for c in bad]})
         error.checks = bad  # the full items, for pages that render them as a list
         raise error

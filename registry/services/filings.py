@@ -16,6 +16,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core import screening
 from core.deadlines import due_after
 from core.errors import DomainError, NotFound
 from core.inputs import check_parsed, raise_if_any
@@ -65,11 +66,33 @@ from .filing_notifications import filing_link, notify_operators, notify_reviewer
 from .filing_rows import _locked_filing, _locked_for_transition, _record
 
 __all__ = [
-    "COMMITMENT_FIELDS", "FORM_FIELDS", "TERMINATION_FIELDS", "blacklist_hits", "build_facts", "compute_changes",
+    "COMMITMENT_FIELDS", "FILING_DOOR", "FORM_FIELDS", "TERMINATION_FIELDS", "blacklist_hits", "build_facts", "compute_changes",
     "filing_accept", "filing_create", "filing_link", "filing_return", "filing_run_checks", "filing_set_classes",
     "filing_sign_commitment", "filing_submit", "filing_update_form", "filing_withdraw", "next_receipt_no",
     "policy_for", "termination_takes_effect", "void_commitment",
 ]
+
+
+# The door a filing passes when it is submitted (or resubmitted) or accepted (``core.screening``),
+# screened before the move's transaction so that a refused attempt stays on record, and only when
+# the move itself is open to the actor (role, scope, state). Facts: ``actor``; ``filing`` (in the
+# actor's scope); ``action`` (``FilingAction``: submit, resubmit or accept). The supervision app
+# records a blacklist hit for each listed person on the roster and for a listed institution; the
+# filing checklist's ``blacklist`` item (``filing_checks.blacklist_hits``) then refuses the move.
+FILING_DOOR = "registry.filing"
+
+
+def _screen(actor, filing_id: int, action: str) -> None:
+    filing = Filing.objects.filter(pk=filing_id).first()
+    if filing is None:
+        return  # the move answers not_found itself
+    if action == FilingAction.SUBMIT and filing.status == FilingStatus.RETURNED:
+        action = FilingAction.RESUBMIT
+    try:
+        ensure_transition(filing, action, actor)
+    except DomainError:
+        return  # not an attempt this actor may make: the move refuses it with the same error
+    screening.screen(FILING_DOOR, actor=actor, filing=filing, action=str(action))
 
 
 def termination_takes_effect(filing: Filing, today: dt.date) -> bool:
@@ -144,9 +167,15 @@ def _staff_snapshot(filing: Filing) -> list[dict]:
             for s in filing_roster(filing=filing)]
 
 
-@transaction.atomic
 def filing_submit(*, actor, filing_id: int, expected_version: int | None = None) -> Filing:
-    """draft → submitted, returned → resubmitted; refused with ``checks_failed`` while a check fails."""
+    """draft → submitted, returned → resubmitted; refused with ``checks_failed`` while a check fails.
+    Screened at ``FILING_DOOR`` first."""
+    _screen(actor, filing_id, FilingAction.SUBMIT)
+    return _filing_submit(actor=actor, filing_id=filing_id, expected_version=expected_version)
+
+
+@transaction.atomic
+def _filing_submit(*, actor, filing_id: int, expected_version: int | None = None) -> Filing:
     filing, expected = _locked_for_transition(filing_id, expected_version)
     action = FilingAction.RESUBMIT if filing.status == FilingStatus.RETURNED else FilingAction.SUBMIT
     t = ensure_transition(filing, action, actor, expected_version=expected)
@@ -185,11 +214,17 @@ def next_receipt_no(*, district_id: str, year: int) -> str:
     return f"{district_id}-{year}-{seq.last_number:05d}"
 
 
-@transaction.atomic
 def filing_accept(*, actor, filing_id: int, expected_version: int | None = None) -> Filing:
     """Issue the receipt: institution facts updated (or terminated) and the gap-free receipt number
     stored; the receipt and notice PDFs are rendered by Celery once this commits (``receipt_status``
-    pending → ready), so a slow render never holds the sequence lock or the reviewer's request."""
+    pending → ready), so a slow render never holds the sequence lock or the reviewer's request.
+    Screened at ``FILING_DOOR`` first."""
+    _screen(actor, filing_id, FilingAction.ACCEPT)
+    return _filing_accept(actor=actor, filing_id=filing_id, expected_version=expected_version)
+
+
+@transaction.atomic
+def _filing_accept(*, actor, filing_id: int, expected_version: int | None = None) -> Filing:
     from .receipts import enqueue_documents
 
     filing, expected = _locked_for_transition(filing_id, expected_version)

@@ -24,6 +24,7 @@ from accounts.models import Assignment, User
 from accounts.roles import Role
 from accounts.selectors import operators_of, reviewers_of, role_conflict, scope_of
 from accounts.services import assignment_grant
+from core import screening
 from core.errors import DomainError, FieldError, InvalidTransition, NotFound, PermissionDenied
 from core.inputs import check_parsed, raise_if_any
 from core.permissions import acting_assignments, require_role
@@ -57,6 +58,13 @@ from ..models import (
 from ..workflow import CLAIM, INSTITUTION, ClaimAction, InstitutionAction
 
 CHILDCARE_WORD = "托育"
+
+# The door an institution passes when a registration is pushed for it or an operator claims it
+# (``core.screening``), screened inside the write's transaction: nothing is refused here, a
+# screener only flags (the supervision app records a blacklist hit for a listed organisation and
+# tells its district). Facts: ``actor``; ``institution``; ``action`` ("registration_push" or
+# "claim"); ``registration`` or ``claim``, the row written.
+INSTITUTION_DOOR = "registry.institution"
 
 
 class _Errors:
@@ -131,6 +139,7 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                         .select_related("institution").filter(uscc=uscc).first())
         if registration is not None:
             _registration_update(registration, clean, region, actor)
+            _screen_push(actor, registration)
             return registration, False
         try:
             with transaction.atomic():
@@ -152,7 +161,9 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
             registration = Registration.objects.select_for_update(of=("self", "institution")).select_related(
                 "institution").get(uscc=uscc)
             _registration_update(registration, clean, region, actor)
+            _screen_push(actor, registration)
             return registration, False
+        _screen_push(actor, registration)
     district_id = region.tenant_district_id
     notify_on_commit(kind=NotificationType.REGISTRATION_RECEIVED, recipients=lambda: reviewers_of(district_id),
                      title=f"收到登记信息：{clean['name']}",
@@ -160,6 +171,11 @@ def registration_push(*, actor: User, data: dict) -> tuple[Registration, bool]:
                           "该机构尚未备案。",
                      link=reverse("registry:institution_detail", args=[institution.pk]))
     return registration, True
+
+
+def _screen_push(actor: User, registration: Registration) -> None:
+    screening.screen(INSTITUTION_DOOR, actor=actor, institution=registration.institution,
+                     action="registration_push", registration=registration)
 
 
 def _never_filed(institution: Institution) -> bool:
@@ -324,6 +340,7 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None, evid
         existing = InstitutionClaim.objects.filter(institution=institution, user=actor,
                                                    status=ClaimStatus.PENDING).first()
         if existing is not None:
+            screening.screen(INSTITUTION_DOOR, actor=actor, institution=institution, action="claim", claim=existing)
             if checked is not None and not existing.evidence_file:
                 return claim_attach_evidence(actor=actor, claim_id=existing.pk, evidence_kind=evidence_kind,
                                              evidence=evidence)
@@ -337,6 +354,7 @@ def institution_claim(*, actor: User, uscc: str, facts: dict | None = None, evid
             if claim.evidence_file:
                 claim.evidence_file.storage.delete(claim.evidence_file.name)
             raise
+        screening.screen(INSTITUTION_DOOR, actor=actor, institution=institution, action="claim", claim=claim)
     district_id = institution.district_id
     notify_on_commit(kind=NotificationType.CLAIM_SUBMITTED, recipients=lambda: reviewers_of(district_id),
                      title=f"机构认领待确认：{institution.name}",
@@ -463,5 +481,6 @@ def institution_resume(*, actor: User, institution_id: int, reason: str) -> Inst
                         body="所在区县卫生健康部门已恢复本机构的托育服务。")
 
 
-__all__ = ["check_registration", "claim_attach_evidence", "claim_confirm", "claim_reject", "institution_claim", "institution_resume",
+__all__ = ["INSTITUTION_DOOR", "check_registration", "claim_attach_evidence", "claim_confirm", "claim_reject",
+           "institution_claim", "institution_resume",
            "institution_suspend", "institution_update_contact", "operator_signup", "registration_push"]

@@ -20,11 +20,10 @@ from django_scopes import scopes_disabled
 from accounts.models import AuthEventKind, User
 from accounts.roles import MAY_REVEAL_PERSONAL, Role
 from accounts.services import auth_event_record
-from core import crypto
+from core import crypto, screening
 from core.errors import DomainError, FieldError, NotFound
 from core.inputs import check_parsed, raise_if_any
 from core.permissions import require_role
-from core.validators import mask_id_number
 
 from ..inputs import STAFF, STAFF_END, STAFF_REQUIRED
 from ..limits import MAX_ACTIVE_STAFF
@@ -39,6 +38,13 @@ from ..models import (
 
 # Who may edit a roster: the institution's operator, and the district administrator.
 STAFF_EDITORS = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
+
+# The door a person passes onto a roster (``core.screening``), screened before the write's
+# transaction so that a refused attempt stays on record. Facts: ``actor``; ``institution`` (in the
+# actor's scope); ``id_number`` (validated) and ``name`` of the person as they will be on the
+# roster; ``staff``, the row being changed (None for an add). The supervision app's nationwide
+# blacklist guards it (a listed person: 400 ``blacklisted`` on ``id_number``).
+STAFF_DOOR = "registry.staff"
 _CERTIFICATE_DATES = {"health_certificate_date": "健康合格证明日期", "criminal_record_checked_on": "无犯罪记录证明日期"}
 
 
@@ -58,12 +64,6 @@ def clean_staff(data: dict[str, Any], *, partial: bool = False, current: Staff |
         errors["end_date"] = [FieldError("end_before_start", "离职日期不能早于入职日期。")]
     raise_if_any(errors)
     return dict(data)
-
-
-def _set_id_number(staff: Staff, number: str) -> None:
-    staff.id_number_encrypted = crypto.encrypt(number)
-    staff.id_number_hash = crypto.blind_index(number)
-    staff.id_number_masked = mask_id_number(number)
 
 
 UNIQUE_OPEN_PERSON = "staff_open_person_uniq"  # registry.models.Staff.Meta.constraints
@@ -103,19 +103,33 @@ def _replace_qualifications(staff: Staff, quals: list[dict]) -> None:
     StaffQualification.objects.bulk_create(rows)
 
 
-@transaction.atomic
-def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
+def _editable_institution(actor: User, institution_id: int) -> Institution:
     institution = Institution.objects.filter(pk=institution_id).first()
     if institution is None:
         raise NotFound("机构不存在或不在您的管辖范围内。")
     require_role(actor, STAFF_EDITORS, institution)
+    return institution
+
+
+def staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
+    """Add a person to the roster: checked, screened at ``STAFF_DOOR``, then written."""
+    institution = _editable_institution(actor, institution_id)
+    clean = clean_staff(data)
+    screening.screen(STAFF_DOOR, actor=actor, institution=institution, id_number=clean["id_number"],
+                     name=clean["name"], staff=None)
+    return _staff_create(actor=actor, institution_id=institution_id, data=data)
+
+
+@transaction.atomic
+def _staff_create(*, actor: User, institution_id: int, data: dict) -> Staff:
+    institution = _editable_institution(actor, institution_id)
     clean = clean_staff(data)
     if Staff.objects.filter(institution_id=institution.pk, end_date__isnull=True).count() >= MAX_ACTIVE_STAFF:
         raise DomainError("too_many_staff", f"一个机构最多登记 {MAX_ACTIVE_STAFF} 名在岗人员，请先为已离职人员登记离职。")
     quals = clean.pop("qualifications", [])
     number = clean.pop("id_number")
     staff = Staff(institution=institution, **clean)
-    _set_id_number(staff, number)
+    crypto.set_id_number(staff, number)
     _ensure_not_on_roster(staff)
     _save(staff)
     _replace_qualifications(staff, quals)
@@ -130,8 +144,24 @@ def _locked_staff(staff_id: int) -> Staff:
     return staff
 
 
-@transaction.atomic
 def staff_update(*, actor: User, staff_id: int, data: dict) -> Staff:
+    """Change a roster row: checked, screened at ``STAFF_DOOR`` while the person stays on the
+    roster (not when the change ends their employment), then written."""
+    staff = Staff.objects.select_related("institution").filter(pk=staff_id).first()
+    if staff is None:
+        raise NotFound("人员不存在或不在您的管辖范围内。")
+    require_role(actor, STAFF_EDITORS, staff)
+    clean = clean_staff(data, partial=True, current=staff)
+    after = Staff(start_date=clean.get("start_date", staff.start_date), end_date=clean.get("end_date", staff.end_date))
+    if after.status_on() != StaffStatus.ENDED:
+        screening.screen(STAFF_DOOR, actor=actor, institution=staff.institution,
+                         id_number=clean.get("id_number") or staff.id_number, name=clean.get("name", staff.name),
+                         staff=staff)
+    return _staff_update(actor=actor, staff_id=staff_id, data=data)
+
+
+@transaction.atomic
+def _staff_update(*, actor: User, staff_id: int, data: dict) -> Staff:
     staff = _locked_staff(staff_id)
     require_role(actor, STAFF_EDITORS, staff)
     clean = clean_staff(data, partial=True, current=staff)
@@ -140,8 +170,7 @@ def staff_update(*, actor: User, staff_id: int, data: dict) -> Staff:
     if "id_number" in clean:
         number = clean.pop("id_number")
         if crypto.blind_index(number) != staff.id_number_hash:
-            _set_id_number(staff, number)
-            fields += ["id_number_encrypted", "id_number_hash", "id_number_masked"]
+            fields += crypto.set_id_number(staff, number)
     for key, value in clean.items():
         setattr(staff, key, value)
         fields.append(key)
@@ -289,5 +318,5 @@ def staff_conflicts_sweep() -> dict[str, int]:
     return {"created": created, "reopened": reopened, "resolved": resolved}
 
 
-__all__ = ["STAFF_EDITORS", "clean_staff", "staff_conflicts_detect", "staff_conflicts_sweep", "staff_create",
+__all__ = ["STAFF_DOOR", "STAFF_EDITORS", "clean_staff", "staff_conflicts_detect", "staff_conflicts_sweep", "staff_create",
            "staff_end", "staff_reveal_id_number", "staff_update"]

@@ -1,57 +1,15 @@
-"""Helpers shared by the registry pages: role gates and DomainError → message."""
+"""Helpers shared by the registry pages (the role gate and DomainError → message are ``core.pages``')."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import redirect
-
 from accounts.roles import Role
-from core.errors import DomainError, NotFound
-
-
-def active_role(request) -> str | None:
-    assignment = getattr(request, "assignment", None)
-    return assignment.role if assignment else None
-
-
-def role_required(*role_sets):
-    """Page open only to the active assignment's role in ``role_sets`` (403 otherwise)."""
-    allowed = frozenset().union(*[{r} if isinstance(r, str) else set(r) for r in role_sets])
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if active_role(request) not in allowed:
-                raise PermissionDenied("您当前的角色不能访问该页面。")
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.message) from exc
-
-        return wrapper
-
-    return decorator
-
+from core.pages import active_role, fail, role_required
 
 operator_required = role_required(Role.OPERATOR)
 
 
 def operator_institution_id(request) -> int:
     return request.assignment.institution_id
-
-
-def fail(request, error: DomainError, to: str, *args, **kwargs):
-    """Show the service's Chinese message and go back to ``to``; out of scope stays a plain 404."""
-    if isinstance(error, NotFound):
-        raise Http404(error.message)
-    messages.error(request, error.message)
-    return redirect(to, *args, **kwargs)
 
 
 def post_version(request) -> int | None:
@@ -88,3 +46,7 @@ def filing_context(filing) -> dict:
         "fee_rows": [{"label": services.get(k, k), "yuan": f"{int(v) / 100:.2f}"} for k, v in (filing.fees or {}).items()],
         "receipt_state": receipt_state(filing),
     }
+
+
+__all__ = ["active_role", "fail", "filing_context", "operator_institution_id", "operator_required", "post_version",
+           "role_required"]

@@ -172,11 +172,31 @@ def _claim():
     return claim
 
 
+def _blacklist_entry():
+    from tests.factories import make_blacklist_entry, make_id_number
+
+    return make_blacklist_entry(district="330106", id_number=make_id_number(seq=71))
+
+
+def _blacklist_hit():
+    from supervision.models import BlacklistHit, HitSide
+
+    institution = InstitutionFactory()
+    hit = BlacklistHit(seen_by=HitSide.BOTH, entry=_blacklist_entry(), matched_as="person", source="staff_add",
+                       institution=institution, institution_name=institution.name,
+                       institution_district_id=institution.district_id)
+    hit.set_region(institution.district)
+    hit.save()
+    return hit
+
+
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
 SUBJECTS = {
     "registry.FilingEvent": lambda: FilingFactory(),
     "registry.InstitutionEvent": lambda: InstitutionFactory(),
     "registry.ClaimEvent": _claim,
+    "supervision.BlacklistEntryEvent": _blacklist_entry,
+    "supervision.BlacklistHitEvent": _blacklist_hit,
 }
 
 

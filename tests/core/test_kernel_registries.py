@@ -26,9 +26,9 @@ def menu(body: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "scope", "expected"), [
-    ("district_reviewer", "330106", ["首页", "备案审核", "机构名录", "从业人员预警", "认领确认"]),
-    ("district_inspector", "330106", ["首页", "机构名录", "从业人员预警"]),
-    ("city_viewer", "330100", ["首页", "待审备案", "机构名录", "从业人员预警"]),
+    ("district_reviewer", "330106", ["首页", "备案审核", "机构名录", "从业人员预警", "从业禁止名单", "认领确认"]),
+    ("district_inspector", "330106", ["首页", "机构名录", "从业人员预警", "从业禁止名单"]),
+    ("city_viewer", "330100", ["首页", "待审备案", "机构名录", "从业人员预警", "从业禁止名单"]),
     ("auditor", "330106", ["首页", "审计与管理"]),
     ("system_admin", "000000", ["首页", "审计与管理", "接口文档"]),
 ])
@@ -115,3 +115,55 @@ def test_checklist_items_by_name_and_one_provider_each():
             checklists.register("test.list", "item", lambda **kwargs: ())
     finally:
         checklists.unregister("test.list", "item")
+
+
+# --- doors (core.screening) ----------------------------------------------------------------------------
+
+def test_a_door_runs_every_screener_then_raises_the_first_refusal_and_the_record_stays(regions):
+    from core import screening
+    from core.errors import DomainError
+    from notifications.models import Notification
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    seen = []
+
+    def records(**facts):  # records the attempt, refuses
+        Notification.objects.create(user=user, kind="blacklist_hit", title=facts["name"])
+        seen.append("records")
+        return DomainError("first_refusal", "第一个拒绝")
+
+    def second(**facts):
+        seen.append("second")
+        return DomainError("second_refusal", "第二个拒绝")
+
+    assert screening.screen("test.door", name="无人把守") is None  # no screener: the write goes through
+    screening.register("test.door", records)
+    screening.register("test.door", records)  # the same again: once (ready() may rerun)
+    screening.register("test.door", second)
+    try:
+        with pytest.raises(DomainError) as refused:
+            screening.screen("test.door", name="某人")
+        assert refused.value.code == "first_refusal" and seen == ["records", "second"]
+        # What a screener recorded is committed in its own transaction: the refusal does not undo it.
+        assert Notification.objects.filter(user=user, title="某人").count() == 1
+    finally:
+        screening.unregister("test.door", records)
+        screening.unregister("test.door", second)
+    assert screening.screeners("test.door") == []
+
+
+def test_a_screener_that_cannot_be_imported_fails_loudly():
+    from core import screening
+
+    with pytest.raises(ImportError):
+        screening.register("test.door", "supervision.screens.no_such_screener")
+
+
+def test_supervision_guards_registrys_doors():
+    from core import screening
+    from supervision import screens
+
+    assert screening.screeners("registry.staff") == [screens.screen_staff]
+    assert screening.screeners("registry.filing") == [screens.screen_filing]
+    assert screening.screeners("registry.institution") == [screens.screen_institution]

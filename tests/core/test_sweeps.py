@@ -98,11 +98,17 @@ def test_a_name_is_registered_once():
 
 def test_every_registered_sweep_is_scheduled():
     import core.tasks  # noqa: F401 - what the worker's autodiscovery imports
+    import supervision.tasks  # noqa: F401
     from childcare.celery import app
 
+    # A sweep is scheduled through the one task that runs any sweep, or through a task of its own
+    # that runs it by name (the issue fixes supervision.tasks.blacklist_sweep).
+    own_tasks = {"supervision.tasks.blacklist_sweep": "supervision.blacklist"}
     scheduled = {e["args"][0] for e in app.conf.beat_schedule.values() if e["task"] == "core.tasks.run_sweep"}
+    scheduled |= {own_tasks[e["task"]] for e in app.conf.beat_schedule.values() if e["task"] in own_tasks}
+    assert all(task in app.tasks for task in own_tasks)
     assert set(registered()) == scheduled == {"registry.filing_deadlines", "registry.staff_conflicts",
-                                              "registry.terminations"}
+                                              "registry.terminations", "supervision.blacklist"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.db.models import Q
 from django_scopes import ScopeError, scopes_disabled
 
-from core.tenancy import TenantManager, TenantModel, TenantScope, tenant_models, tenant_scope, tenant_setting
+from core.tenancy import (
+    NO_INSTITUTION,
+    TenantManager,
+    TenantModel,
+    TenantScope,
+    tenant_models,
+    tenant_scope,
+    tenant_setting,
+)
 from tests.factories import InstitutionFactory
 
 # Models with a ``district`` foreign key that are deliberately not TenantModels, and why.
@@ -53,6 +62,8 @@ def test_operator_scope_has_a_path_to_the_institution(model):
     assert model.tenant_institution_path, f"{_label(model)} needs tenant_institution_path for operator scopes"
     scope = TenantScope.for_institutions([7])
     assert scope.q(model) is not None
+    if model.tenant_institution_path == NO_INSTITUTION:  # said explicitly: an operator sees none of its rows
+        assert scope.q(model) == Q(pk__in=[])
 
 
 def test_every_model_with_a_district_is_a_tenant_model_or_exempt():
@@ -182,13 +193,17 @@ def test_a_row_under_a_tenant_row_names_its_parent(model):
     """A row that belongs under another tenant row (a foreign key to one) copies its tenant from it;
     its institution path runs through that parent, so both walls place it with its parent."""
     if model.tenant_parent is None:
-        # Registrations are placed where the authority registered them, like institutions.
-        assert model.tenant_institution_path == "pk" or model.__name__ == "Registration", \
+        # Registrations are placed where the authority registered them, like institutions; rows that
+        # no institution owns (NO_INSTITUTION: a blacklist entry, a hit) in the district they belong to.
+        assert model.tenant_institution_path in ("pk", NO_INSTITUTION) or model.__name__ == "Registration", \
             f"{_label(model)}: rows under another tenant row must name it in tenant_parent"
         return
     parent = model._meta.get_field(model.tenant_parent)
     assert parent in _tenant_fks(model), f"{_label(model)}.tenant_parent must be a foreign key to a tenant model"
     parent_path = parent.related_model.tenant_institution_path
+    if parent_path == NO_INSTITUTION:  # no operator sees the rows under such a row either
+        assert model.tenant_institution_path == NO_INSTITUTION
+        return
     expected = f"{parent.name}_id" if parent_path == "pk" else f"{parent.name}__{parent_path}"
     assert model.tenant_institution_path == expected
 

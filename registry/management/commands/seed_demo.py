@@ -12,7 +12,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +44,13 @@ STAFF_ACCOUNTS = [
     ("hz_security", "安全管理员", Role.SECURITY_ADMIN, CITY),
     ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, "000000"),
     ("hz_amr_api", "杭州市市场监管局（接口）", Role.REGISTRATION_AUTHORITY, CITY),
+]
+# Another province, for what is national (the blacklist): 东莞市东城街道, a filing tenant in a city
+# without counties. Seeded when the region tree has it.
+DONGGUAN = "441900003"
+OTHER_PROVINCE_ACCOUNTS = [
+    ("dongguan_admin", "东莞市东城街道管理员", Role.DISTRICT_ADMIN, DONGGUAN),
+    ("dongguan_reviewer", "东莞市东城街道备案审核员", Role.DISTRICT_REVIEWER, DONGGUAN),
 ]
 
 
@@ -112,9 +121,10 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"缺少行政区划 {', '.join(missing)}：请先运行 manage.py load_regions。")
         rows: list[tuple[str, str, str]] = []
+        accounts = STAFF_ACCOUNTS + (OTHER_PROVINCE_ACCOUNTS if Region.objects.filter(code=DONGGUAN).exists() else [])
         with scopes_disabled():
             with transaction.atomic():
-                for username, display_name, role, scope in STAFF_ACCOUNTS:
+                for username, display_name, role, scope in accounts:
                     account_create_or_grant(actor=None, username=username, password=DEMO_PASSWORD, role=role,
                                             scope=scope, display_name=display_name)
                     scope_name = Region.objects.get(code=scope).name if scope != "000000" else "全国"
@@ -132,6 +142,10 @@ class Command(BaseCommand):
                     break
                 if operator:
                     rows.append((operator, Role.OPERATOR.label, spec.name))
+        # The other apps' demo data, by command name (registry imports no other domain app).
+        for app_label, command in (("supervision", "seed_supervision_demo"),):
+            if apps.is_installed(app_label):
+                call_command(command, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / demo data ready"))
         self.stdout.write(ACCOUNTS_MARKER)
         self.stdout.write(f"  password for every account: {DEMO_PASSWORD}")

@@ -1,0 +1,1 @@
+"""Supervision reads (selectors never import services)."""
