@@ -86,6 +86,20 @@ def id_number() -> inputs.Parser:
     return parse
 
 
+def region_code(*, label: str = "") -> inputs.Parser:
+    """A region code (GB/T 2260: 6 digits, a township 9 or 12); whether it exists, and lies in the
+    filing district, is the service's rule."""
+    def parse(value) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError(f"请选择{label or '区划'}。", code=inputs.REQUIRED)
+        if not isinstance(value, str) or not re.fullmatch(r"\d{6}(\d{3}){0,2}", value.strip()):
+            raise ValidationError("区划代码应为 6 位、9 位或 12 位数字。", code=inputs.VALUE_INVALID)
+        return value.strip()
+
+    parse.required = True  # type: ignore[attr-defined]
+    return parse
+
+
 def _text(model, name: str, label: str, *, required: bool = False) -> inputs.Parser:
     return inputs.text(max_length=_max_length(model, name), required=required, label=label)
 
@@ -97,6 +111,7 @@ FILING_FORM: dict[str, inputs.Parser] = {
     "address": _text(Filing, "address", "地址", required=True),
     "latitude": inputs.decimal(low=-90, high=90, places=6),
     "longitude": inputs.decimal(low=-180, high=180, places=6),
+    "region": region_code(label="所在乡镇（街道）"),
     "legal_representative": _text(Filing, "legal_representative", "法定代表人", required=True),
     "principal_name": _text(Filing, "principal_name", "负责人", required=True),
     "contact_phone": contact_phone(required=True),
@@ -113,6 +128,7 @@ FILING_FORM: dict[str, inputs.Parser] = {
     "hygiene_evaluation_passed": inputs.boolean(),
     "termination_date": inputs.date(required=True, label="终止日期"),
     "placement_plan": inputs.text(required=True, label="在托婴幼儿安置方案"),
+    "staff_settlement_plan": inputs.text(required=True, label="工作人员安置方案"),
 }
 
 CLASS: dict[str, inputs.Parser] = {
@@ -162,4 +178,4 @@ def parse_staff(data: dict, *, partial: bool = False) -> dict:
 
 
 __all__ = ["CLASS", "CLASSES", "FILING_FORM", "QUALIFICATION", "STAFF", "STAFF_END", "STAFF_REQUIRED", "contact_phone", "fees",
-           "id_number", "parse_filing_form", "parse_staff"]
+           "id_number", "parse_filing_form", "parse_staff", "region_code"]

@@ -16,7 +16,7 @@ from accounts.roles import REVIEWERS, Role
 from core.errors import Conflict, InvalidTransition
 from core.permissions import require_role
 
-from .models import Filing, FilingStatus
+from .models import Filing, FilingKind, FilingStatus
 
 OPERATORS = frozenset({Role.OPERATOR})
 
@@ -28,6 +28,7 @@ class FilingAction(models.TextChoices):
     ACCEPT = "accept", "通过备案"
     RETURN = "return", "退回补正"
     WITHDRAW = "withdraw", "撤回"
+    REJECT = "reject", "不予备案"
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Return: failed checks are added to the notice automatically (one-time notice rule).
     Transition(FilingAction.RETURN, (S.SUBMITTED, S.RESUBMITTED), S.RETURNED, REVIEWERS),
     Transition(FilingAction.WITHDRAW, (S.DRAFT, S.RETURNED), S.WITHDRAWN, OPERATORS),
+    # Non-compliance decision (不予备案): a written notice with the reasons and the basis.
+    Transition(FilingAction.REJECT, (S.SUBMITTED, S.RESUBMITTED), S.REJECTED, REVIEWERS),
 )
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+# Filing kinds an action does not apply to. A termination is the institution's own notice that it
+# stops serving: it is not judged against the setting standards, so it can be returned for
+# correction (placement plans) but never refused.
+NOT_FOR_KINDS: dict[str, frozenset[str]] = {FilingAction.REJECT: frozenset({FilingKind.TERMINATION})}
 
 # The state sets every module reads (pages, selectors, services, sweeps): defined here only.
 # The operator may edit the form, classes, documents and commitment only in these states.
@@ -59,11 +66,13 @@ EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
 # keeps the two equal).
 REVIEW_QUEUE_STATES = frozenset({S.SUBMITTED, S.RESUBMITTED})
 OPEN_STATES = EDITABLE_STATES | REVIEW_QUEUE_STATES
-FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN})
+FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN, S.REJECTED})
 
 
-def allowed_actions(status: str) -> list[str]:
-    return [t.action for t in TRANSITIONS if status in t.sources]
+def allowed_actions(status: str, kind: str | None = None) -> list[str]:
+    """The actions the table allows from ``status`` (for a filing of ``kind``, when given)."""
+    return [t.action for t in TRANSITIONS
+            if status in t.sources and (kind is None or kind not in NOT_FOR_KINDS.get(t.action, ()))]
 
 
 def ensure_transition(filing: Filing, action: str, actor, *, expected_version: int | None = None) -> Transition:
@@ -76,6 +85,10 @@ def ensure_transition(filing: Filing, action: str, actor, *, expected_version: i
     if filing.status not in t.sources:
         raise InvalidTransition(
             f"备案当前状态为「{FilingStatus(filing.status).label}」，不能执行「{FilingAction(action).label}」操作。")
+    if filing.kind in NOT_FOR_KINDS.get(action, ()):
+        raise InvalidTransition(
+            f"{FilingKind(filing.kind).label}不能执行「{FilingAction(action).label}」操作"
+            + ("：材料或安置方案不符合要求的，请退回补正。" if action == FilingAction.REJECT else "。"))
     return t
 
 

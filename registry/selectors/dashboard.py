@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.tenancy import TenantScope
 from regions.models import Region
-from registry.models import Filing, Institution, InstitutionStatus
+from registry.models import Filing, FilingStatus, Institution, InstitutionStatus
 from registry.workflow import REVIEW_QUEUE_STATES
 
 
@@ -35,6 +35,10 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
         overdue=Count("id", filter=Q(due_at__lt=now)),
         notice_overdue=Count("id", filter=Q(notice_due_at__lt=now)),
     )
+    # Non-compliance decisions (不予备案) this year: the written notices issued.
+    year_start = timezone.localtime(now).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    rejected = Filing.objects.filter(status=FilingStatus.REJECTED, decided_at__gte=year_start)
+    rejected_by_district = dict(rejected.values_list("district_id").annotate(n=Count("id")).order_by())
     upcoming = list(open_filings.order_by("due_at").only("id", "name", "kind", "status", "due_at")[:10])
     for f in upcoming:
         f.is_overdue = f.due_at is not None and f.due_at < now
@@ -45,6 +49,8 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
                   slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)))
         .order_by("district_id")
     )
+    for row in by_district:
+        row["rejected"] = rejected_by_district.get(row["district_id"], 0)
     return {
         "scope_name": scope_name(scope),
         "stats": [
@@ -54,6 +60,7 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
             {"key": "pending", "label": "待审核备案", "value": waiting["pending"]},
             {"key": "overdue", "label": "已超期未审", "value": waiting["overdue"]},
             {"key": "notice_overdue", "label": "超过告知期限", "value": waiting["notice_overdue"]},
+            {"key": "rejected", "label": "本年不予备案", "value": sum(rejected_by_district.values())},
         ],
         "upcoming": upcoming,
         "by_district": by_district,

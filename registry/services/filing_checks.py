@@ -42,13 +42,17 @@ def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.Filing
         for s in filing_roster(filing=filing, today=today))
     classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months)
                     for c in filing.classes.all())
+    documents = list(filing.documents.values_list("doc_type", "carried_from_id"))
+    present = frozenset(doc for doc, _ in documents)
+    uploaded = frozenset(doc for doc, carried_from in documents if carried_from is None)
     return rules.FilingFacts(
         kind=filing.kind, institution_kind=filing.institution_kind, today=today, total_slots=filing.total_slots,
-        classes=classes, staff=staff, documents=frozenset(filing.documents.values_list("doc_type", flat=True)),
+        classes=classes, staff=staff, documents=present, carried_documents=present - uploaded,
         meals_served=filing.meals_served, premises_type=filing.premises_type, lease_start=filing.lease_start,
         lease_end=filing.lease_end, hygiene_evaluation_passed=filing.hygiene_evaluation_passed,
         commitment_signed=bool(filing.commitment_signer and filing.commitment_accepted_at),
         termination_date=filing.termination_date, placement_plan=filing.placement_plan,
+        staff_settlement_plan=filing.staff_settlement_plan,
         changes=compute_changes(filing) if filing.kind == FilingKind.CHANGE else {},
         blacklist_hits=blacklist_hits(filing),
     )

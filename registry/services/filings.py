@@ -1,4 +1,5 @@
-"""Filing writes (备案, 变更备案, 终止备案): creating a filing and the workflow actions.
+"""Filing writes (备案, 变更备案, 终止备案): creating a filing and the workflow actions (submit,
+accept, return, reject — 不予备案 — and withdraw).
 
 Every state change goes through ``registry.workflow`` (one transition table): the row is locked
 with ``select_for_update``, the version compared, the move checked against the table and the
@@ -18,9 +19,11 @@ from core.errors import DomainError, NotFound
 from core.workdays import add_working_days
 
 from .. import rules
+from ..limits import MAX_BASIS_LENGTH, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from ..models import (
     Filing,
     FilingClass,
+    FilingDocument,
     FilingKind,
     FilingStatus,
     Institution,
@@ -52,9 +55,9 @@ from .filing_rows import _locked_filing, _locked_for_transition, _record
 
 __all__ = [
     "COMMITMENT_FIELDS", "FORM_FIELDS", "TERMINATION_FIELDS", "blacklist_hits", "build_facts", "compute_changes",
-    "filing_accept", "filing_create", "filing_link", "filing_return", "filing_run_checks", "filing_set_classes",
-    "filing_sign_commitment", "filing_submit", "filing_update_form", "filing_withdraw", "next_receipt_no",
-    "policy_for", "termination_takes_effect", "void_commitment",
+    "filing_accept", "filing_create", "filing_link", "filing_reject", "filing_return", "filing_run_checks",
+    "filing_set_classes", "filing_sign_commitment", "filing_submit", "filing_update_form", "filing_withdraw",
+    "next_receipt_no", "policy_for", "termination_takes_effect", "void_commitment",
 ]
 
 
@@ -109,8 +112,20 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
                               planned_children=c.planned_children, carers=c.carers, min_age_months=c.min_age_months)
             rows.append(row)
         FilingClass.objects.bulk_create(rows)
+    if current is not None and kind == FilingKind.CHANGE:
+        _carry_documents(current, filing)
     _record(filing, actor=actor, action=FilingAction.CREATE, from_status="")
     return filing
+
+
+def _carry_documents(current: Filing, filing: Filing) -> None:
+    """A change filing starts with the filed materials (the same stored files, marked as carried
+    over); the changes it makes ask for some of them again (``rules.CHANGE_DOCUMENTS``)."""
+    FilingDocument.objects.bulk_create([
+        FilingDocument(filing=filing, doc_type=d.doc_type, file=d.file.name, original_name=d.original_name,
+                       content_type=d.content_type, size=d.size, sha256=d.sha256, uploaded_by=d.uploaded_by,
+                       carried_from=d)
+        for d in current.documents.all()])
 
 
 def _staff_snapshot(filing: Filing) -> list[dict]:
@@ -194,6 +209,9 @@ def filing_accept(*, actor, filing_id: int, expected_version: int | None = None)
         fields.append("receipt_no")
         for f in INSTITUTION_FACTS:
             setattr(institution, f, getattr(filing, f))
+        if filing.region_id != institution.region_id:  # a move inside the district
+            institution.set_region(filing.region)
+            inst_fields += ["region", "province", "city", "district"]
         institution.kind = filing.institution_kind
         if institution.status != InstitutionStatus.SUSPENDED:  # a change accepted while suspended stays so
             institution.status = InstitutionStatus.FILED
@@ -255,6 +273,70 @@ def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version
     _notify_on_commit(recipients=lambda: _operators_of(institution_id), verb="filing_returned",
                       title=f"{filing.name}的{filing.get_kind_display()}被退回，需补正 {len(items)} 项",
                       body="\n".join(f"{i}. {line}" for i, line in enumerate(items, 1)), link=filing_link(filing))
+    return filing
+
+
+def _clean_items(value, *, limit: int, length: int, field: str, what: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    items = [r.strip() for r in (value or []) if isinstance(r, str) and r.strip()]
+    if len(items) > limit:
+        raise DomainError("max_length", f"{what}最多 {limit} 项，请合并后再提交。",
+                          fields={field: [("max_length", f"最多 {limit} 项。")]})
+    if any(len(item) > length for item in items):
+        raise DomainError("too_long", f"每项{what}不能超过 {length} 个字。",
+                          fields={field: [("too_long", f"每项不能超过 {length} 个字。")]})
+    return items
+
+
+@transaction.atomic
+def filing_reject(*, actor, filing_id: int, reasons: list[str], basis: str,
+                  expected_version: int | None = None) -> Filing:
+    """The non-compliance decision (不予备案): the institution does not meet the conditions. The
+    reviewer states every reason and the legal basis; the written notice (PDF) is issued at once,
+    the operators are told, and the institution may file again (an initial filing puts it back to
+    registered; a change filing leaves the filing in force as it was)."""
+    from django.core.files.base import ContentFile
+
+    from .receipts import rejection_pdf_bytes
+
+    filing, expected = _locked_for_transition(filing_id, expected_version)
+    t = ensure_transition(filing, FilingAction.REJECT, actor, expected_version=expected)
+    items = _clean_items(reasons, limit=MAX_RETURN_REASONS, length=MAX_REASON_LENGTH, field="reasons",
+                         what="不予备案理由")
+    basis = basis.strip() if isinstance(basis, str) else ""
+    errors = {}
+    if not items:
+        errors["reasons"] = [("reasons_required", "请逐项填写不符合备案条件的理由。")]
+    if not basis:
+        errors["basis"] = [("basis_required", "请填写不予备案的依据（如《托育机构设置标准（试行）》的相关条款）。")]
+    elif len(basis) > MAX_BASIS_LENGTH:
+        errors["basis"] = [("too_long", f"依据不能超过 {MAX_BASIS_LENGTH} 个字。")]
+    if errors:
+        first = next(iter(errors.values()))[0][0]
+        raise DomainError(first, "不予备案须写明理由和依据。", fields=errors)
+    now = timezone.now()
+    filing.rejection_reasons, filing.rejection_basis = items, basis
+    filing.check_results = filing_run_checks(filing=filing)
+    filing.decided_at, filing.decided_by = now, actor
+    # Rendered inside the transaction, as the receipt is: a rolled-back decision leaves at most an
+    # orphan file, never a decided filing without its notice.
+    filing.rejection_pdf.save(f"{filing.district_id}-{filing.pk}-rejection.pdf",
+                              ContentFile(rejection_pdf_bytes(filing=filing)), save=False)
+    previous = apply(filing, t, update_fields=["rejection_reasons", "rejection_basis", "check_results", "decided_at",
+                                               "decided_by", "rejection_pdf"])
+    if filing.kind == FilingKind.INITIAL:
+        Institution.objects.filter(pk=filing.institution_id, status=InstitutionStatus.FILING).update(
+            status=InstitutionStatus.REGISTERED, updated_at=now)
+    _record(filing, actor=actor, action=FilingAction.REJECT, from_status=previous,
+            reason=f"不予备案，依据：{basis}", items=items)
+    institution_id = filing.institution_id
+    _notify_on_commit(
+        recipients=lambda: _operators_of(institution_id), verb="filing_rejected",
+        title=f"{filing.name}的{filing.get_kind_display()}不予备案",
+        body="\n".join([*(f"{i}. {line}" for i, line in enumerate(items, 1)), f"依据：{basis}",
+                        "可在备案详情中下载不予备案告知书；整改符合条件后可重新办理备案。"]),
+        link=filing_link(filing))
     return filing
 
 

@@ -1,6 +1,6 @@
 """Documents the commission issues on filing: the receipt (备案回执) and the basic-conditions notice
-(基本条件告知书), rendered with fpdf2 and a CJK font; the receipt carries a QR code to the public
-verification page.
+(基本条件告知书), or the notice of a non-compliance decision (不予备案告知书), rendered with fpdf2
+and a CJK font; the receipt carries a QR code to the public verification page.
 """
 
 from __future__ import annotations
@@ -143,6 +143,32 @@ def notice_pdf_bytes(*, filing: Filing) -> bytes:
         _multi_cell(pdf, 0, 7, f"{i}. {line}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     _multi_cell(pdf, 0, 7, "不符合上述条件的，卫生健康部门将依法责令整改，并向社会公布。", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _date_text(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def rejection_pdf_bytes(*, filing: Filing) -> bytes:
+    """The written notice of a non-compliance decision (不予备案告知书): to whom, what was filed and
+    when, every reason, the basis, what the institution may do, the commission and the date."""
+    pdf = _pdf("托育机构不予备案告知书")
+    pdf.set_font("cjk", size=11)
+    _multi_cell(pdf, 0, 7, f"{filing.name}（统一社会信用代码 {filing.institution.uscc}）：", new_x="LMARGIN",
+                new_y="NEXT")
+    submitted = timezone.localtime(filing.submitted_at).strftime("%Y年%m月%d日") if filing.submitted_at else ""
+    _multi_cell(pdf, 0, 7, f"你单位{'于 ' + submitted + ' ' if submitted else ''}提交的{filing.get_kind_display()}材料收悉。"
+                           "经审核，你单位不符合托育机构备案条件，根据《托育机构登记和备案办法（试行）》，决定不予备案。"
+                           "理由如下：", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for i, line in enumerate(filing.rejection_reasons or [], 1):
+        _multi_cell(pdf, 0, 7, f"{i}. {line}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _multi_cell(pdf, 0, 7, f"依据：{filing.rejection_basis}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _multi_cell(pdf, 0, 7, "请你单位对照上述事项进行整改，符合条件后可重新办理备案。"
+                           "如对本告知有异议，可自收到本告知书之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。",
+                new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, _date_text(filing), align="R", new_x="LMARGIN", new_y="NEXT")

@@ -23,8 +23,8 @@ from registry.forms import (
     FilingTerminationForm,
     apply_domain_error,
 )
-from registry.models import FilingKind
-from registry.selectors.filings import filing_get, pending_termination
+from registry.models import FilingKind, FilingStatus
+from registry.selectors.filings import filing_document_needs, filing_get, pending_termination
 from registry.selectors.institutions import document_get
 from registry.services.documents import document_delete, document_upload
 from registry.services.filings import (
@@ -36,7 +36,7 @@ from registry.services.filings import (
     filing_update_form,
     filing_withdraw,
 )
-from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes
+from registry.services.receipts import notice_pdf_bytes, receipt_pdf_bytes, rejection_pdf_bytes
 from registry.workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
 from .common import (
@@ -50,9 +50,10 @@ from .common import (
 
 STEPS = [("basic", "基本信息"), ("classes", "班级设置"), ("premises", "场地与收费"),
          ("documents", "上传材料"), ("commitment", "备案承诺"), ("checklist", "自查与提交")]
-# A change filing changes only name, address, principal, service types and slots (备案办法); classes follow.
-CHANGE_STEPS = [("basic", "变更事项"), ("classes", "班级设置"), ("documents", "上传材料"), ("commitment", "备案承诺"),
-                ("checklist", "自查与提交")]
+# A change filing changes only name, address (inside the district), principal, service types and
+# slots (备案办法); classes follow, and the lease may be renewed or replaced.
+CHANGE_STEPS = [("basic", "变更事项"), ("classes", "班级设置"), ("premises", "场地租赁"), ("documents", "上传材料"),
+                ("commitment", "备案承诺"), ("checklist", "自查与提交")]
 TERMINATION_STEPS = [("termination", "终止信息"), ("documents", "上传材料"), ("commitment", "备案承诺"),
                      ("checklist", "自查与提交")]
 
@@ -111,10 +112,10 @@ def _done(request, filing, step):
     return redirect("registry:filing_step", filing.pk, _next_step(filing, step))
 
 
-def _form_step(form_class, step, initial_fn=None, data_fn=None):
+def _form_step(form_class, step, initial_fn=None, data_fn=None, form_kwargs=None):
     def handle(request, filing):
         initial = initial_fn(filing) if initial_fn else {n: getattr(filing, n) for n in form_class.base_fields}
-        form = form_class(request.POST or None, initial=initial)
+        form = form_class(request.POST or None, initial=initial, **(form_kwargs(filing) if form_kwargs else {}))
         if filing.kind == FilingKind.CHANGE:
             for name in [n for n in form.fields if n not in rules.CHANGEABLE_FIELDS]:
                 del form.fields[name]
@@ -168,7 +169,9 @@ def _documents_step(request, filing):
         else:
             messages.success(request, "材料已上传。")
             return redirect("registry:filing_step", filing.pk, "documents"), {}
-    return None, {"form": form, "documents": list(filing.documents.all())}
+    documents = list(filing.documents.select_related("carried_from"))
+    return None, {"form": form, "documents": documents,
+                  "document_needs": filing_document_needs(filing=filing, documents=documents)}
 
 
 def _commitment_step(request, filing):
@@ -193,7 +196,8 @@ def _checklist_step(request, filing):
 
 
 STEP_HANDLERS = {
-    "basic": _form_step(FilingBasicForm, "basic"),
+    "basic": _form_step(FilingBasicForm, "basic", initial_fn=FilingBasicForm.initial_from,
+                        data_fn=lambda form: form.service_data(), form_kwargs=lambda filing: {"filing": filing}),
     "classes": _classes_step,
     "premises": _form_step(FilingPremisesForm, "premises", initial_fn=FilingPremisesForm.initial_from,
                            data_fn=lambda form: form.service_data()),
@@ -245,15 +249,21 @@ def filing_detail(request, filing_id: int):
 @login_required
 def filing_pdf(request, filing_id: int, which: str):
     filing = _get(request, filing_id)
-    if not filing.receipt_no:
+    if which == "rejection":
+        if filing.status != FilingStatus.REJECTED:
+            raise Http404("该备案没有不予备案告知书。")
+        stored, name, builder = filing.rejection_pdf, f"不予备案告知书-{filing.pk}.pdf", rejection_pdf_bytes
+    elif not filing.receipt_no:
         raise Http404("该备案尚未出具回执。")
-    stored = filing.receipt_pdf if which == "receipt" else filing.notice_pdf
-    name = f"{'备案回执' if which == 'receipt' else '基本条件告知书'}-{filing.receipt_no}.pdf"
+    elif which == "receipt":
+        stored, name, builder = filing.receipt_pdf, f"备案回执-{filing.receipt_no}.pdf", receipt_pdf_bytes
+    else:
+        stored, name, builder = filing.notice_pdf, f"基本条件告知书-{filing.receipt_no}.pdf", notice_pdf_bytes
     if stored:
         response = FileResponse(stored.open("rb"), content_type="application/pdf", as_attachment=True,
                                 filename=name)
     else:
-        data = receipt_pdf_bytes(filing=filing) if which == "receipt" else notice_pdf_bytes(filing=filing)
+        data = builder(filing=filing)
         response = HttpResponse(data, content_type="application/pdf")
         from django.utils.http import content_disposition_header
 

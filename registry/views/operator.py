@@ -12,7 +12,7 @@ from accounts.roles import Role
 from core.errors import DomainError
 from regions.selectors import region_children
 from registry.forms import ClaimFactsForm, ClaimForm, ContactForm, SignupForm, apply_domain_error
-from registry.models import FilingKind, InstitutionStatus
+from registry.models import FilingKind, FilingStatus, InstitutionStatus
 from registry.selectors.dashboard import operator_dashboard
 from registry.selectors.institutions import claim_lookup, claims_of_user
 from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
@@ -124,8 +124,10 @@ def _home_context(request, contact_form: ContactForm | None = None) -> dict:
     context = operator_dashboard(institution_id=request.assignment.institution_id)
     institution = context["institution"]
     open_filing = next((f for f in context["filings"] if f.status in OPEN_STATES), None)
+    latest = context["filings"][0] if context["filings"] else None
     context.update(
         open_filing=open_filing,
+        rejected_filing=latest if latest is not None and latest.status == FilingStatus.REJECTED else None,
         can_file=open_filing is None and institution.status in (InstitutionStatus.REGISTERED,
                                                                InstitutionStatus.FILING),
         can_change=open_filing is None and institution.status == InstitutionStatus.FILED,
