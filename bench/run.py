@@ -233,22 +233,22 @@ def _bench_filing(district: str = BIG_DISTRICT):
             s.save()
             return s
 
+        def certificate(staff, type_):
+            StaffQualification(staff=staff, type=type_, number=f"{type_[:2].upper()}-BENCH-{staff.pk}",
+                               expires_on=today + dt.timedelta(days=700)).save()
+
         person(1, "principal", education="bachelor", years_experience=6)
         for n in range(2, 6):
-            person(n, "caregiver")
-        person(6, "health_part_time")
-        guard = person(7, "security_guard")
-        q = StaffQualification(staff=guard, type="security", number="BA-BENCH", expires_on=today + dt.timedelta(days=700))
-        q.set_region(township)
-        q.save()
+            certificate(person(n, "caregiver"), "childcare")
+        certificate(person(6, "health_part_time"), "health")
+        certificate(person(7, "security_guard"), "security")
         filing = Filing(institution=institution, name=institution.name, address=institution.address,
                         principal_name="王园长", service_types=["full_day"], total_slots=10, premises_type="owned",
                         hygiene_evaluation_passed=True, commitment_signer="王园长", commitment_accepted_at=timezone.now())
         filing.set_region(township)
         filing.save()
-        c = FilingClass(filing=filing, name="小一班", class_type="infant", planned_children=10, carers=4)
-        c.set_region(township)
-        c.save()
+        FilingClass(filing=filing, name="小一班", class_type="infant", planned_children=10, carers=4,
+                    min_age_months=6, max_age_months=12).save()
         pdf = b"%PDF-1.4\n%bench scan\n" + b"0" * 200_000  # a scan of a realistic size
         documents = []
         for doc_type in ("business_licence", "premises_proof", "staff_certificates", "hygiene_report", "fire_safety"):

@@ -32,12 +32,13 @@ class NavItem:
     order: int
 
 
-_nav: dict[str, NavItem] = {}
+_nav: dict[tuple[str, str], NavItem] = {}
 _layout_values: dict[str, Callable[[Any], Any]] = {}
 
 
 def register_nav(label: str, url_name: str, *, roles: Iterable[str] | None = None, order: int = 100) -> None:
-    _nav[url_name] = NavItem(label, url_name, None if roles is None else frozenset(roles), order)
+    # Keyed by label and page: one page may appear under two labels for different roles.
+    _nav[(label, url_name)] = NavItem(label, url_name, None if roles is None else frozenset(roles), order)
 
 
 def nav_items() -> list[NavItem]:

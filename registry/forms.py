@@ -337,11 +337,11 @@ class FilingBasicForm(forms.Form):
 
 class FilingClassForm(forms.Form):
     """One class row, read by ``registry.inputs.CLASS`` (the API's ``classes[i]``): the same codes.
-    A row whose cells are all empty is no class (the class-type select always sends a value)."""
+    A row whose cells are all empty (the class type starts blank, "—") is no class."""
 
     C = inputs.CLASS
     name = ParsedField(C["name"], label="班级名称", widget=forms.TextInput(attrs={"maxlength": 64}))
-    class_type = ParsedField(C["class_type"], label="班型", widget=_select(ClassType.choices, blank=False))
+    class_type = ParsedField(C["class_type"], label="班型", widget=_select(ClassType.choices))
     planned_children = ParsedField(C["planned_children"], label="计划收托人数",
                                    widget=forms.NumberInput(attrs={"min": 1, "max": 100}))
     carers = ParsedField(C["carers"], label="保育人员数", widget=forms.NumberInput(attrs={"min": 0, "max": 50}))
@@ -350,7 +350,7 @@ class FilingClassForm(forms.Form):
     max_age_months = ParsedField(C["max_age_months"], label="月龄上限（不满）",
                                  help_text="收托婴幼儿不满多少个月，如乳儿班填 12。",
                                  widget=forms.NumberInput(attrs={"min": 1, "max": 72}))
-    CELLS = ("name", "planned_children", "carers", "min_age_months", "max_age_months")
+    CELLS = ("name", "class_type", "planned_children", "carers", "min_age_months", "max_age_months")
 
     def blank(self) -> bool:
         return not any(str(self.data.get(self.add_prefix(k)) or "").strip() for k in self.CELLS)

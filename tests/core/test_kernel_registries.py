@@ -28,7 +28,7 @@ def menu(body: str) -> list[str]:
 @pytest.mark.parametrize(("role", "scope", "expected"), [
     ("district_reviewer", "330106", ["首页", "备案审核", "机构名录", "从业人员预警", "认领确认"]),
     ("district_inspector", "330106", ["首页", "机构名录", "从业人员预警"]),
-    ("city_viewer", "330100", ["首页", "备案审核", "机构名录", "从业人员预警"]),
+    ("city_viewer", "330100", ["首页", "待审备案", "机构名录", "从业人员预警"]),
     ("auditor", "330106", ["首页", "审计与管理"]),
     ("system_admin", "000000", ["首页", "审计与管理", "接口文档"]),
 ])

@@ -77,16 +77,16 @@ def test_rolled_back_accept_does_not_burn_a_number(regions, reviewer, monkeypatc
     with scopes_disabled():
         first = make_ready_filing(InstitutionFactory(), status=FilingStatus.SUBMITTED)
         second = make_ready_filing(InstitutionFactory(), status=FilingStatus.SUBMITTED)
-    real = svc._record
+    real = svc.notify_operators  # the accept's last step, after the number, the moves and the events
 
     def broken(filing, **kwargs):
-        raise DomainError("event_failed", "记录失败")
+        raise DomainError("notify_failed", "通知失败")
 
-    monkeypatch.setattr(svc, "_record", broken)
+    monkeypatch.setattr(svc, "notify_operators", broken)
     with tenant_scope(TenantScope.for_region(regions["330106"])):
         with pytest.raises(DomainError):
             svc.filing_accept(actor=reviewer, filing_id=first.pk)
-        monkeypatch.setattr(svc, "_record", real)
+        monkeypatch.setattr(svc, "notify_operators", real)
         assert svc.filing_accept(actor=reviewer, filing_id=second.pk).receipt_no.endswith("-00001")
         assert svc.filing_accept(actor=reviewer, filing_id=first.pk).receipt_no.endswith("-00002")
     with scopes_disabled():

@@ -46,6 +46,16 @@ from registry.services.institutions import institution_claim, institution_resume
 from registry.services.staff import staff_create
 from tests.factories import InstitutionFactory, make_id_number, make_ready_filing, make_uscc
 
+
+def claim_evidence() -> dict:
+    """The claim page's evidence fields (the page asks for the scan with the facts): a fresh upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.e2e.data import pdf_bytes
+
+    return {"evidence_kind": "authorisation_letter",
+            "evidence": SimpleUploadedFile("授权委托书.pdf", pdf_bytes("authorisation letter"))}
+
 pytestmark = pytest.mark.django_db
 
 
@@ -323,7 +333,7 @@ def test_push_claim_api_and_claim_page_answer_the_same_code(authority, claimant,
 
     client.force_login(claimant)
     page = {"step": "facts", "uscc": uscc, **facts, "province": "330000", "city": "330100", "district": "330106",
-            "township": "330106002"}
+            "township": "330106002", **claim_evidence()}
     if field == "district":
         page.update(district=value, township="")
     response = client.post(reverse("registry:claim"), page)
@@ -619,7 +629,7 @@ def test_no_page_hands_the_raw_post_to_a_service(spy, claimant, operator, review
     cases = [
         (claimant, reverse("registry:claim"),
          {"step": "facts", "uscc": uscc.lower(), **facts, "province": "330000", "city": "330100", "district": "330106",
-          "township": "330106002"},
+          "township": "330106002", **claim_evidence()},
          operator_pages, "institution_claim",
          lambda kw: (_typed(inputs.CLAIM, {"uscc": kw["uscc"], "facts": kw["facts"]}), kw["uscc"] == uscc,
                      kw["facts"]["district"] == "330106002")),
@@ -664,11 +674,12 @@ def test_class_rows_same_code_on_api_and_page(operator, filing, client, cell, va
 
 
 def test_an_untouched_extra_class_row_is_no_class(operator, filing, client):
-    """The class-type select always sends a value: a row with every other cell empty is left out,
-    as the page says ("多余的空行可留空"), instead of failing as a half-filled class."""
+    """The extra row the page offers (class type "—", every cell empty) is left out, as the page says
+    ("多余的空行可留空"), instead of failing as a half-filled class (test_operator_pages: a row with
+    only its type chosen is half-filled, and refused)."""
     client.force_login(operator)
     post = {"classes-TOTAL_FORMS": "2", "classes-INITIAL_FORMS": "0", "classes-0-class_type": "infant",
-            "classes-0-planned_children": "10", "classes-0-carers": "4", "classes-1-class_type": "infant",
+            "classes-0-planned_children": "10", "classes-0-carers": "4", "classes-1-class_type": "",
             "classes-1-planned_children": "", "classes-1-carers": "", "save_only": "1"}
     assert client.post(reverse("registry:filing_step", args=[filing.pk, "classes"]), post).status_code == 302
     with scopes_disabled():
@@ -685,7 +696,7 @@ def test_a_forged_page_version_is_refused_not_dropped(operator, institution, cli
     assert api_answer.status_code == 400 and codes(api_answer.json()) == {"expected_version": ["value_invalid"]}
     page = client.post(url, {"version": "abc"}, follow=True)
     assert reload(filing.pk).status == FilingStatus.DRAFT
-    assert "提交的数据有误" in next(str(m) for m in page.context["messages"])
+    assert any("提交的数据有误" in str(m) for m in page.context["messages"])
     assert ReturnForm(data={"reasons": "补正", "version": "abc"}).errors.as_data()["version"][0].code == "value_invalid"
     assert client.post(url, {"version": str(filing.version)}).status_code == 302
     assert reload(filing.pk).status == FilingStatus.SUBMITTED

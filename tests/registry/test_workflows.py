@@ -290,7 +290,9 @@ def test_claim_matrix_covers_every_state_and_action():
 def test_claim_table_every_state_and_action(status, action, reviewer, django_capture_on_commit_callbacks):
     with scopes_disabled():
         institution = InstitutionFactory()
-        claim = InstitutionClaim(institution=institution, user=UserFactory(), status=status)
+        # With its evidence on file: the confirm is judged on the table, not refused for a missing scan.
+        claim = InstitutionClaim(institution=institution, user=UserFactory(), status=status,
+                                 evidence_kind="authorisation_letter", evidence_file="claims/evidence.pdf")
         claim.set_region(institution.region)
         claim.save()
     call = {"confirm": lambda: claim_confirm(actor=reviewer, claim_id=claim.pk),
