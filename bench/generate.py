@@ -135,7 +135,7 @@ FROM registry_institution i JOIN bench_inst b ON b.id = i.id;
 # Filing plan: per institution n filings; the j-th one's kind and status follow the institution status.
 #   filed:      initial accepted, k change filings accepted (k in 0..3), 20%% one extra change filing that
 #               is open (submitted / resubmitted / returned / draft) or withdrawn
-#   registered: 30%% one initial draft
+#   registered: 30%% one initial filing: a draft, or (10%% of all) one rejected (不予备案)
 #   filing:     one initial in submitted / resubmitted / returned / draft
 #   suspended:  initial + k changes, accepted
 #   terminated: initial + k changes accepted, then a termination accepted
@@ -160,7 +160,7 @@ SELECT c.id AS institution_id, c.status AS inst_status, c.n, g.j,
   CASE WHEN g.j = 1 THEN 'initial' WHEN c.status = 'terminated' AND g.j = c.n THEN 'termination'
        ELSE 'change' END AS kind,
   CASE
-    WHEN c.status = 'registered' THEN 'draft'
+    WHEN c.status = 'registered' THEN CASE WHEN c.r_extra < 0.10 THEN 'rejected' ELSE 'draft' END
     WHEN c.status = 'filing' THEN CASE WHEN c.open_status = 'withdrawn' THEN 'submitted' ELSE c.open_status END
     WHEN c.status = 'filed' AND g.j = c.n AND c.r_extra < 0.20 THEN c.open_status
     ELSE 'accepted' END AS status,
@@ -200,7 +200,7 @@ SELECT s.fid, s.kind, s.status, 1 + (s.status IN ('resubmitted', 'returned'))::i
   s.submitted, NULL, s.submitted,
   CASE WHEN s.status = 'draft' THEN NULL ELSE s.submitted + interval '20 days' END,
   NULL,
-  CASE WHEN s.status = 'accepted' THEN s.submitted + interval '1 day' * (1 + floor(s.r2 * 18)) END,
+  CASE WHEN s.status IN ('accepted', 'rejected') THEN s.submitted + interval '1 day' * (1 + floor(s.r2 * 18)) END,
   CASE WHEN s.status = 'returned' THEN '[{"code": "documents", "reason": "材料不全"}]'::jsonb ELSE '[]'::jsonb END,
   '', '', '', s.created, s.created, s.city_id, NULL, NULL, s.district_id, s.province_id, s.region_id,
   s.institution_id
@@ -256,7 +256,8 @@ CROSS JOIN LATERAL (VALUES
      f.status IN ('returned', 'resubmitted')),
   ('resubmit', 'returned', 'resubmitted', '', f.submitted_at + interval '8 days', f.status = 'resubmitted'),
   ('accept', 'submitted', 'accepted', '备案回执编号 ' || f.receipt_no, f.decided_at, f.status = 'accepted'),
-  ('withdraw', 'submitted', 'withdrawn', '', f.submitted_at + interval '2 days', f.status = 'withdrawn')
+  ('withdraw', 'submitted', 'withdrawn', '', f.submitted_at + interval '2 days', f.status = 'withdrawn'),
+  ('reject', 'submitted', 'rejected', '不予备案', f.decided_at, f.status = 'rejected')
 ) AS e(action, from_status, to_status, reason, at, happened)
 WHERE f.id > %(id0)s AND e.happened;
 """

@@ -10,6 +10,7 @@ class NotificationType(models.TextChoices):
     FILING_ACCEPTED = "filing_accepted", "备案已通过"
     FILING_RETURNED = "filing_returned", "备案被退回"
     FILING_WITHDRAWN = "filing_withdrawn", "备案已撤回"
+    FILING_REJECTED = "filing_rejected", "不予备案"
     FILING_REVIEW_OVERDUE = "filing_review_overdue", "超过回执期限"
     FILING_NOTICE_OVERDUE = "filing_notice_overdue", "超过告知期限"
     INSTITUTION_TERMINATED = "institution_terminated", "机构已终止"

@@ -284,6 +284,9 @@ class FilingBasicForm(forms.Form):
     institution_kind = ParsedField(F["institution_kind"], label="机构类型",
                                    widget=_select(InstitutionKind.choices, blank=False))
     address = ParsedField(F["address"], label="地址", widget=forms.TextInput(attrs={"maxlength": 300}))
+    # Left empty (no choice posted), the township stays as it is.
+    region = ParsedField(_blank_means_unchanged(F["region"]), label="所在乡镇（街道）", widget=_select([], blank=False),
+                         help_text="地址变更只能在本区县范围内；迁往其他区县的，须在本区县办理终止备案，并向新址所在区县重新备案。")
     latitude = ParsedField(F["latitude"], label="纬度（WGS-84）", widget=forms.NumberInput(attrs={"step": "0.000001"}))
     longitude = ParsedField(F["longitude"], label="经度（WGS-84）", widget=forms.NumberInput(attrs={"step": "0.000001"}))
     legal_representative = ParsedField(F["legal_representative"], label="法定代表人",
@@ -294,6 +297,25 @@ class FilingBasicForm(forms.Form):
                                 widget=forms.CheckboxSelectMultiple(choices=ServiceType.choices))
     total_slots = ParsedField(F["total_slots"], label="托位数", widget=forms.NumberInput(attrs={"min": 0}))
     opening_hours = ParsedField(F["opening_hours"], label="服务时间", widget=forms.TextInput(attrs={"maxlength": 100}))
+
+    def __init__(self, *args, filing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if filing is not None:
+            from regions.selectors import region_children
+
+            district = filing.district
+            self.fields["region"].widget.choices = [
+                (district.code, f"{district.name}（未细分到乡镇街道）"),
+                *((r.code, r.name) for r in region_children(parent_code=district.code))]
+
+    @staticmethod
+    def initial_from(filing) -> dict:
+        data = {name: getattr(filing, name) for name in FilingBasicForm.base_fields if name != "region"}
+        data["region"] = filing.region_id
+        return data
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if not (k == "region" and not v)}
 
 
 class FilingClassForm(forms.Form):
@@ -373,14 +395,18 @@ class FilingPremisesForm(forms.Form):
 
     def service_data(self) -> dict:
         d = {k: v for k, v in self.cleaned_data.items() if not k.startswith("fee_")}
-        d["fees"] = {value: int(yuan * 100) for value, _label in ServiceType.choices
-                     if (yuan := self.cleaned_data.get(f"fee_{value}")) is not None}
+        if any(name.startswith("fee_") for name in self.fields):  # a change filing's step has no fees
+            d["fees"] = {value: int(yuan * 100) for value, _label in ServiceType.choices
+                         if (yuan := self.cleaned_data.get(f"fee_{value}")) is not None}
         return d
 
 
 class FilingTerminationForm(forms.Form):
     termination_date = ParsedField(F["termination_date"], label="终止日期", widget=DATE)
     placement_plan = ParsedField(F["placement_plan"], label="在托婴幼儿安置方案", widget=forms.Textarea(attrs={"rows": 5}))
+    staff_settlement_plan = ParsedField(
+        F["staff_settlement_plan"], label="工作人员安置方案", widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="工作人员的去向、劳动关系解除或转移、经济补偿及社会保险的处理。")
 
 
 class DocumentUploadForm(forms.Form):
@@ -419,6 +445,24 @@ def _lines(parser):
 
     parse.required = getattr(parser, "required", False)
     return parse
+
+
+class RejectForm(VersionForm):
+    """The non-compliance decision, read by ``registry.inputs.REJECT`` (the API's codes): every
+    reason (one a line, blank lines dropped) and the legal basis; ``confirmed`` comes from the
+    confirmation page the first post shows, which needs at least one reason to show."""
+
+    reasons = ParsedField(_lines(inputs.REJECT["reasons"]), label="不予备案理由（每行一项）", required=True,
+                          widget=forms.Textarea(attrs={"rows": 4}))
+    basis = ParsedField(inputs.REJECT["basis"], label="依据", widget=forms.Textarea(attrs={"rows": 2}),
+                        help_text="写明所依据的规定及条款，如《托育机构设置标准（试行）》第X条。")
+    confirmed = ParsedField(boolean_parser(), required=False, widget=forms.HiddenInput)
+
+    def clean_reasons(self):
+        items = self.cleaned_data["reasons"]
+        if not items:
+            raise ValidationError("请逐项填写不符合备案条件的理由。", code="reasons_required")
+        return items
 
 
 class ReturnForm(VersionForm):

@@ -8,7 +8,8 @@ a district that exists, an enterprise's business scope with 托育).
 
 Tables: ``FILING_FORM``, ``CLASSES``, ``STAFF`` (+ ``STAFF_END``), ``REGISTRATION`` (the push
 contract; ``CLAIM`` reads the same facts under ``facts``), ``CONTACT``, ``STATUS_REASON``
-(suspend/resume), ``CLAIM_REJECT``, ``RETURN`` (the return notice), ``COMMITMENT``.
+(suspend/resume), ``CLAIM_REJECT``, ``RETURN`` (the return notice), ``REJECT`` (the non-compliance
+decision: reasons and basis), ``COMMITMENT``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.core.exceptions import ValidationError
 from core import inputs
 from core.validators import validate_mobile
 
-from .limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
+from .limits import MAX_BASIS_LENGTH, MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from .models import (
     ClassType,
     Education,
@@ -98,6 +99,20 @@ def uscc() -> inputs.Parser:
     return inputs.uscc()
 
 
+def region_code(*, label: str = "") -> inputs.Parser:
+    """A region code (GB/T 2260: 6 digits, a township 9 or 12); whether it exists, and lies in the
+    filing district, is the service's rule."""
+    def parse(value) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError(f"请选择{label or '区划'}。", code=inputs.REQUIRED)
+        if not isinstance(value, str) or not re.fullmatch(r"\d{6}(\d{3}){0,2}", value.strip()):
+            raise ValidationError("区划代码应为 6 位、9 位或 12 位数字。", code=inputs.VALUE_INVALID)
+        return value.strip()
+
+    parse.required = True  # type: ignore[attr-defined]
+    return parse
+
+
 DISTRICT_RE = re.compile(r"^\d{6}(\d{3})?$")
 DISTRICT_INVALID = "district_invalid"
 DISTRICT_INVALID_MESSAGE = "区划代码无效：应为备案机关所在区县（或其下辖乡镇街道）的行政区划代码。"
@@ -137,6 +152,7 @@ FILING_FORM: dict[str, inputs.Parser] = {
     "address": _text(Filing, "address", "地址", required=True),
     "latitude": inputs.decimal(low=-90, high=90, places=6),
     "longitude": inputs.decimal(low=-180, high=180, places=6),
+    "region": region_code(label="所在乡镇（街道）"),
     "legal_representative": _text(Filing, "legal_representative", "法定代表人", required=True),
     "principal_name": _text(Filing, "principal_name", "负责人", required=True),
     "contact_phone": contact_phone(required=True),
@@ -153,6 +169,7 @@ FILING_FORM: dict[str, inputs.Parser] = {
     "hygiene_evaluation_passed": inputs.boolean(),
     "termination_date": inputs.date(required=True, label="终止日期"),
     "placement_plan": inputs.text(required=True, label="在托婴幼儿安置方案"),
+    "staff_settlement_plan": inputs.text(required=True, label="工作人员安置方案"),
 }
 
 CLASS: dict[str, inputs.Parser] = {
@@ -237,6 +254,15 @@ RETURN: dict[str, inputs.Parser] = {
     "reasons": inputs.text_list(max_items=MAX_RETURN_REASONS, max_length=MAX_REASON_LENGTH, label="退回事项"),
 }
 
+# A non-compliance decision (不予备案): every reason (blank ones dropped; none at all is
+# ``reasons_required``, the service's rule) and the legal basis (``basis_required``).
+REJECT: dict[str, inputs.Parser] = {
+    "reasons": inputs.text_list(max_items=MAX_RETURN_REASONS, max_length=MAX_REASON_LENGTH, label="不予备案理由"),
+    "basis": inputs.with_codes(inputs.text(max_length=MAX_BASIS_LENGTH, required=True, label="不予备案依据"),
+                               {inputs.REQUIRED: "basis_required"},
+                               messages={inputs.REQUIRED: "请填写不予备案的依据（如《托育机构设置标准（试行）》的相关条款）。"}),
+}
+
 COMMITMENT: dict[str, inputs.Parser] = {
     "signer": _text(Filing, "commitment_signer", "承诺人姓名", required=True),
 }
@@ -262,6 +288,11 @@ def parse_return(data: dict) -> dict:
     return inputs.parse(RETURN, data)
 
 
+def parse_reject(data: dict) -> dict:
+    """A non-compliance decision from raw values (callers outside HTTP)."""
+    return inputs.parse(REJECT, data)
+
+
 def parse_claim_facts(data: dict) -> dict:
     """A claim's registration facts from raw values (callers outside HTTP)."""
     return inputs.parse(REGISTRATION_FACTS, data, required=REGISTRATION_FACTS_REQUIRED)
@@ -269,6 +300,6 @@ def parse_claim_facts(data: dict) -> dict:
 
 __all__ = ["CLAIM", "CLAIM_REJECT", "CLASS", "CLASSES", "COMMITMENT", "CONTACT", "DISTRICT_INVALID",
            "DISTRICT_INVALID_MESSAGE", "FILING_CREATE", "FILING_FORM", "QUALIFICATION", "REGISTRATION", "REGISTRATION_FACTS",
-           "REGISTRATION_FACTS_REQUIRED", "REGISTRATION_REQUIRED", "RETURN", "STAFF", "STAFF_END", "STAFF_REQUIRED",
+           "REGISTRATION_FACTS_REQUIRED", "REGISTRATION_REQUIRED", "REJECT", "RETURN", "STAFF", "STAFF_END", "STAFF_REQUIRED",
            "STATUS_REASON", "VERSION", "contact_phone", "district_code", "fees", "id_number", "parse_claim_facts",
-           "parse_filing_form", "parse_registration", "parse_return", "parse_staff", "uscc"]
+           "parse_filing_form", "parse_registration", "parse_reject", "parse_return", "parse_staff", "region_code", "uscc"]

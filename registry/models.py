@@ -341,6 +341,9 @@ class FilingStatus(models.TextChoices):
     RESUBMITTED = "resubmitted", "补正后重新提交"
     ACCEPTED = "accepted", "已通过（已备案）"
     WITHDRAWN = "withdrawn", "已撤回"
+    # The commission's written notice that the institution does not meet the conditions (备案办法:
+    # within 15 working days, with the reasons); the institution may file again once it does.
+    REJECTED = "rejected", "不予备案"
 
 
 class ReceiptStatus(models.TextChoices):
@@ -397,6 +400,8 @@ class Filing(WorkflowModel, TenantModel):
     # Termination.
     termination_date = models.DateField("终止日期", null=True, blank=True)
     placement_plan = models.TextField("在托婴幼儿安置方案", blank=True)
+    # db_default: rows written by raw SQL (bench/generate.py) need no value for the newer columns.
+    staff_settlement_plan = models.TextField("工作人员安置方案", blank=True, default="", db_default="")
 
     # Change filing: {field: [old, new]} computed on submit against the institution's facts.
     changes = models.JSONField("变更内容", default=dict, blank=True)
@@ -419,9 +424,13 @@ class Filing(WorkflowModel, TenantModel):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="审核人")
     return_reasons = models.JSONField("退回事项", default=list, blank=True)
+    # Non-compliance decision (不予备案): the reasons, one per item, and the legal basis.
+    rejection_reasons = models.JSONField("不予备案理由", default=list, blank=True, db_default=[])
+    rejection_basis = models.TextField("不予备案依据", blank=True, default="", db_default="")
     receipt_no = models.CharField("备案回执编号", max_length=32, blank=True, db_index=True)
     receipt_pdf = models.FileField("备案回执", upload_to="receipts/%Y/", blank=True)
     notice_pdf = models.FileField("基本条件告知书", upload_to="notices/%Y/", blank=True)
+    rejection_pdf = models.FileField("不予备案告知书", upload_to="notices/%Y/", blank=True, default="", db_default="")
     receipt_status = models.CharField("回执生成状态", max_length=8, choices=ReceiptStatus.choices,
                                       default=ReceiptStatus.NONE, db_default=ReceiptStatus.NONE)
 
@@ -499,6 +508,10 @@ class FilingDocument(TenantModel):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                     related_name="+", verbose_name="上传人")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # A change filing starts with the filed documents carried over (same stored file); set here to
+    # the document it was carried from. Null: uploaded to this filing.
+    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name="沿用自")
 
     tenant_parent = "filing"
     tenant_institution_path = "filing__institution_id"

@@ -62,10 +62,38 @@ CLASS_AGE_BANDS = {INFANT: (6, 12), TODDLER: (12, 24), OLDER_TODDLER: (24, 36)}
 MAX_AGE_MONTHS = 36
 INSTITUTION_MIN_AGE_MONTHS = 6
 
-# A change filing may only change these (备案办法: name, address, principal, service types, slots).
-CHANGEABLE_FIELDS = ("name", "address", "latitude", "longitude", "principal_name", "service_types",
-                     "total_slots")
+# A change filing may only change these (备案办法: name, address, principal, service types, slots),
+# and the lease (renewed, or a new one after a move). A move stays inside the filing district
+# (``region``: the township of the new address); a move to another district is a termination here
+# and a new filing there.
+CHANGEABLE_FIELDS = ("name", "address", "latitude", "longitude", "region", "principal_name", "service_types",
+                     "total_slots", "premises_type", "lease_start", "lease_end")
 DIFF_FIELDS = ("name", "address", "principal_name", "service_types", "total_slots")
+# Filing-only facts a change compares with the filing in force.
+LEASE_FIELDS = ("premises_type", "lease_start", "lease_end")
+# Every item a change filing's diff may hold (``check_changes`` counts these).
+CHANGE_ITEMS = (*DIFF_FIELDS, "region", *LEASE_FIELDS, "classes")
+CHANGE_LABELS = {"name": "机构名称", "address": "地址", "region": "所在乡镇（街道）", "principal_name": "负责人",
+                 "service_types": "服务类型", "total_slots": "托位数", "premises_type": "场地性质",
+                 "lease_start": "租赁起始", "lease_end": "租赁截止", "classes": "班级设置"}
+# The materials a change asks for again; every other one carries over from the filing in force.
+# A new name or new service types: the licence that names them (the business scope names the
+# service types). A move (address or township): the licence, the new premises, their hygiene
+# evaluation and fire-safety inspection, and the food licence where meals are served. A new
+# principal, more slots or other classes: the staff certificates. A new lease: the premises proof.
+_MOVE_DOCUMENTS = (DOC_BUSINESS_LICENCE, DOC_PREMISES, DOC_HYGIENE, DOC_FIRE, DOC_FOOD)
+CHANGE_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "name": (DOC_BUSINESS_LICENCE,),
+    "service_types": (DOC_BUSINESS_LICENCE,),
+    "address": _MOVE_DOCUMENTS,
+    "region": _MOVE_DOCUMENTS,
+    "principal_name": (DOC_STAFF_CERTS,),
+    "total_slots": (DOC_STAFF_CERTS,),
+    "classes": (DOC_STAFF_CERTS,),
+    "premises_type": (DOC_PREMISES,),
+    "lease_start": (DOC_PREMISES,),
+    "lease_end": (DOC_PREMISES,),
+}
 
 
 def _param(key: str):
@@ -159,6 +187,8 @@ class FilingFacts:
     classes: tuple[ClassPlan, ...] = ()
     staff: tuple[StaffFacts, ...] = ()  # on duty on the day the filing takes effect
     documents: frozenset[str] = frozenset()
+    # Of ``documents``, the types present only as copies carried over from the filing in force.
+    carried_documents: frozenset[str] = frozenset()
     meals_served: bool = False
     premises_type: str = ""
     lease_start: dt.date | None = None
@@ -167,6 +197,7 @@ class FilingFacts:
     commitment_signed: bool = False
     termination_date: dt.date | None = None
     placement_plan: str = ""
+    staff_settlement_plan: str = ""
     # Change filings: {field: [old, new]} against the institution's current facts.
     changes: dict[str, list] = field(default_factory=dict)
     # Blacklist: names (or labels) of listed persons / the institution itself, from the provider the
@@ -466,10 +497,69 @@ def required_documents(facts: FilingFacts) -> list[str]:
     return docs
 
 
+# Where each required material stands (``DocumentNeed.state``).
+DOC_UPLOADED, DOC_CARRIED, DOC_RENEW, DOC_MISSING = "uploaded", "carried", "renew", "missing"
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    """One required material: uploaded to this filing, carried over from the filing in force,
+    to be submitted anew because of the changed items in ``because``, or missing."""
+
+    doc_type: str
+    label: str
+    state: str
+    because: tuple[str, ...] = ()
+
+    @property
+    def satisfied(self) -> bool:
+        return self.state in (DOC_UPLOADED, DOC_CARRIED)
+
+
+def documents_asked_again(changes: dict) -> dict[str, list[str]]:
+    """{material: labels of the changed items that ask for it again} (``CHANGE_DOCUMENTS``)."""
+    out: dict[str, list[str]] = {}
+    for item in changes:
+        for doc in CHANGE_DOCUMENTS.get(item, ()):
+            label = CHANGE_LABELS.get(item, item)
+            if label not in out.setdefault(doc, []):
+                out[doc].append(label)
+    return out
+
+
+def document_needs(facts: FilingFacts) -> list[DocumentNeed]:
+    """Every required material in the 办法's order, with where it stands."""
+    again = documents_asked_again(facts.changes) if facts.kind == KIND_CHANGE else {}
+    out = []
+    for doc in required_documents(facts):
+        because = tuple(again.get(doc, ()))
+        if doc in facts.documents and doc not in facts.carried_documents:
+            state = DOC_UPLOADED
+        elif because:
+            state = DOC_RENEW
+        elif doc in facts.documents:
+            state = DOC_CARRIED
+        else:
+            state = DOC_MISSING
+        out.append(DocumentNeed(doc, DOC_LABELS[doc], state, because))
+    return out
+
+
 def check_documents(facts: FilingFacts) -> Check:
-    missing = [DOC_LABELS[d] for d in required_documents(facts) if d not in facts.documents]
-    return Check("documents", "备案材料齐全", not missing,
-                 "材料齐全" if not missing else "缺少材料：" + "、".join(missing))
+    needs = document_needs(facts)
+    missing = [n.label for n in needs if n.state == DOC_MISSING]
+    renew: dict[tuple[str, ...], list[str]] = {}
+    for n in needs:
+        if n.state == DOC_RENEW:
+            renew.setdefault(n.because, []).append(n.label)
+    carried = [n.label for n in needs if n.state == DOC_CARRIED]
+    if not missing and not renew:
+        return Check("documents", "备案材料齐全", True,
+                     "材料齐全" + (f"（沿用已备案材料 {len(carried)} 项：{'、'.join(carried)}）" if carried else ""))
+    parts = ["缺少材料：" + "、".join(missing)] if missing else []
+    parts += [f"因变更{'、'.join(f'「{b}」' for b in because)}须重新提交：{'、'.join(labels)}"
+              for because, labels in renew.items()]
+    return Check("documents", "备案材料齐全", False, "；".join(parts))
 
 
 def check_hygiene(facts: FilingFacts) -> Check:
@@ -496,11 +586,14 @@ def check_termination(facts: FilingFacts) -> list[Check]:
               f"拟于 {facts.termination_date:%Y-%m-%d} 终止服务" if facts.termination_date else "未填写终止日期"),
         Check("placement_plan", "在托婴幼儿安置方案", bool(facts.placement_plan.strip()),
               "已提交安置方案" if facts.placement_plan.strip() else "未填写在托婴幼儿安置方案"),
+        # 备案办法: a terminating institution settles its children and its staff.
+        Check("staff_settlement", "工作人员安置方案", bool(facts.staff_settlement_plan.strip()),
+              "已提交工作人员安置方案" if facts.staff_settlement_plan.strip() else "未填写工作人员安置方案"),
     ]
 
 
 def check_changes(facts: FilingFacts) -> Check:
-    fields = [k for k in facts.changes if k in DIFF_FIELDS or k == "classes"]
+    fields = [k for k in facts.changes if k in CHANGE_ITEMS]
     return Check("changes", "变更事项", bool(fields),
                  f"变更 {len(fields)} 项" if fields else "与已备案信息相比没有任何变更")
 

@@ -25,6 +25,8 @@ urlpatterns = [
     path("filings/<int:filing_id>/receipt.pdf", filings.filing_pdf, {"which": "receipt"}, name="filing_receipt"),
     path("filings/<int:filing_id>/notice.pdf", filings.filing_pdf, {"which": "notice"}, name="filing_notice"),
     path("filings/<int:filing_id>/receipt-state/", filings.filing_receipt_state, name="filing_receipt_state"),
+    path("filings/<int:filing_id>/rejection.pdf", filings.filing_pdf, {"which": "rejection"},
+         name="filing_rejection"),
     path("documents/<int:document_id>/", filings.document_file, name="document_file"),
     path("documents/<int:document_id>/delete/", filings.document_delete_view, name="document_delete"),
     # Review.
@@ -33,6 +35,7 @@ urlpatterns = [
     path("review/<int:filing_id>/accept/", review.review_accept, name="review_accept"),
     path("review/<int:filing_id>/return/", review.review_return, name="review_return"),
     path("review/<int:filing_id>/rerender/", review.review_rerender, name="review_rerender"),
+    path("review/<int:filing_id>/reject/", review.review_reject, name="review_reject"),
     # Commission.
     path("institutions/", institutions.institution_list_view, name="institution_list"),
     path("institutions/<int:institution_id>/", institutions.institution_detail, name="institution_detail"),

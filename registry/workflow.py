@@ -20,7 +20,15 @@ from core.errors import InvalidTransition
 from core.permissions import require_role
 from core.workflow import Transition, Workflow
 
-from .models import ClaimStatus, Filing, FilingStatus, Institution, InstitutionClaim, InstitutionStatus
+from .models import (
+    ClaimStatus,
+    Filing,
+    FilingKind,
+    FilingStatus,
+    Institution,
+    InstitutionClaim,
+    InstitutionStatus,
+)
 
 OPERATORS = frozenset({Role.OPERATOR})
 
@@ -34,6 +42,7 @@ class FilingAction(models.TextChoices):
     ACCEPT = "accept", "通过备案"
     RETURN = "return", "退回补正"
     WITHDRAW = "withdraw", "撤回"
+    REJECT = "reject", "不予备案"
 
 
 S = FilingStatus
@@ -49,9 +58,17 @@ FILING = Workflow(model=Filing, states=FilingStatus, actions=FilingAction, noun=
     Transition(FilingAction.RETURN, (S.SUBMITTED, S.RESUBMITTED), S.RETURNED, REVIEWERS,
                note="一次性告知：未通过的检查项自动列入退回事项"),
     Transition(FilingAction.WITHDRAW, (S.DRAFT, S.RETURNED), S.WITHDRAWN, OPERATORS),
+    # Non-compliance decision (不予备案): a written notice with the reasons and the basis. Not for a
+    # termination (see NOT_FOR_KINDS).
+    Transition(FilingAction.REJECT, (S.SUBMITTED, S.RESUBMITTED), S.REJECTED, REVIEWERS,
+               note="书面告知不符合备案条件的理由和依据，出具不予备案告知书；机构可重新备案；终止备案不适用"),
 ))
 TRANSITIONS: tuple[Transition, ...] = FILING.transitions
 BY_ACTION: dict[str, Transition] = FILING.by_action
+# Filing kinds an action does not apply to. A termination is the institution's own notice that it
+# stops serving: it is not judged against the setting standards, so it can be returned for
+# correction (placement plans) but never refused.
+NOT_FOR_KINDS: dict[str, frozenset[str]] = {FilingAction.REJECT: frozenset({FilingKind.TERMINATION})}
 
 # The state sets every module reads (pages, selectors, services, sweeps): defined here only.
 # The operator may edit the form, classes, documents and commitment only in these states.
@@ -61,12 +78,25 @@ EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
 # keeps the two equal).
 REVIEW_QUEUE_STATES = frozenset({S.SUBMITTED, S.RESUBMITTED})
 OPEN_STATES = EDITABLE_STATES | REVIEW_QUEUE_STATES
-FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN})
+FINAL_STATES = frozenset({S.ACCEPTED, S.WITHDRAWN, S.REJECTED})
 
-allowed_actions = FILING.allowed_actions
-ensure_transition = FILING.ensure_transition
 apply = FILING.apply
 check_version = FILING.check_version
+
+
+def allowed_actions(status: str, kind: str | None = None) -> list[str]:
+    """The actions the filing table allows from ``status`` (for a filing of ``kind``, when given)."""
+    return [a for a in FILING.allowed_actions(status) if kind is None or kind not in NOT_FOR_KINDS.get(a, ())]
+
+
+def ensure_transition(filing: Filing, action: str, actor, *, expected_version: int | None = None) -> Transition:
+    """``FILING.ensure_transition`` (role, version, legal move), then the kinds the action is not for."""
+    t = FILING.ensure_transition(filing, action, actor, expected_version=expected_version)
+    if filing.kind in NOT_FOR_KINDS.get(action, ()):
+        raise InvalidTransition(
+            f"{FilingKind(filing.kind).label}不能执行“{FilingAction(action).label}”操作"
+            + ("：材料或安置方案不符合要求的，请退回补正。" if action == FilingAction.REJECT else "。"))
+    return t
 
 
 def ensure_editable(filing: Filing, actor) -> None:
@@ -82,6 +112,7 @@ class InstitutionAction(models.TextChoices):
     SUBMIT_FILING = "submit_filing", "提交备案"
     WITHDRAW_FILING = "withdraw_filing", "撤回备案"
     ACCEPT_FILING = "accept_filing", "通过备案"
+    REJECT_FILING = "reject_filing", "不予备案"
     SUSPEND = "suspend", "暂停服务"
     RESUME = "resume", "恢复服务"
     TERMINATE = "terminate", "终止服务"
@@ -99,6 +130,8 @@ INSTITUTION = Workflow(model=Institution, states=InstitutionStatus, actions=Inst
                note="已提交的初次备案撤回时"),
     Transition(InstitutionAction.ACCEPT_FILING, (I.FILING,), I.FILED, REVIEWERS,
                note="初次备案通过时；变更备案通过不改变状态（暂停服务中的仍暂停）"),
+    Transition(InstitutionAction.REJECT_FILING, (I.FILING,), I.REGISTERED, REVIEWERS,
+               note="初次备案不予备案时，机构回到已登记，可重新备案；变更备案不予备案不改变状态"),
     # The district suspends and resumes service, with a reason.
     Transition(InstitutionAction.SUSPEND, (I.FILED,), I.SUSPENDED, REVIEWERS, note="须说明原因，通知举办者"),
     Transition(InstitutionAction.RESUME, (I.SUSPENDED,), I.FILED, REVIEWERS, note="须说明原因，通知举办者"),

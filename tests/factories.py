@@ -198,6 +198,8 @@ def make_ready_filing(institution=None, *, kind="initial", status="draft", meals
         institution.refresh_from_db(fields=["status"])
     if not institution.staff.exists():
         make_roster(institution)
+    if kind == "termination":
+        filing_kwargs.setdefault("staff_settlement_plan", "全部工作人员已协商解除劳动合同并足额支付经济补偿。")
     filing = FilingFactory(institution=institution, kind=kind, status=status, meals_served=meals_served,
                            commitment_signer="王园长", commitment_accepted_at=timezone.now(), **filing_kwargs)
     if kind != "termination":

@@ -13,7 +13,7 @@ from core.inputs import ParsedSerializerMixin
 from core.validators import validate_id_number, validate_uscc
 
 from .. import inputs
-from ..limits import MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
+from ..limits import MAX_BASIS_LENGTH, MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from ..models import (
     ClaimEvidenceKind,
     ClassType,
@@ -289,7 +289,7 @@ class FilingListSerializer(ModelSerializer):
     # Declared: the model's conditional unique constraint would make DRF query outside any scope.
     receipt_no = serializers.CharField(read_only=True)
     receipt_status = serializers.SerializerMethodField(
-        help_text="备案回执和基本条件告知书：none 无回执（未通过或终止备案）、pending 生成中、ready 可下载、failed 生成失败")
+        help_text="决定出具的文书（通过：备案回执和基本条件告知书；不予备案：不予备案告知书）：none 无（未决定、撤回或终止备案）、pending 生成中、ready 可下载、failed 生成失败")
 
     class Meta:
         model = Filing
@@ -332,9 +332,22 @@ class SnapshotStaffSerializer(serializers.Serializer):
     qualifications = SnapshotQualificationSerializer(many=True)
 
 
+class DocumentNeedSerializer(serializers.Serializer):
+    """One material the filing requires and where it stands."""
+
+    doc_type = serializers.CharField()
+    label = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=["uploaded", "carried", "renew", "missing"],
+        help_text="uploaded 已上传 | carried 沿用已备案材料（变更备案）| renew 因变更须重新提交 | missing 未上传")
+    because = serializers.ListField(child=serializers.CharField(), help_text="要求重新提交的变更事项")
+
+
 class FilingSerializer(FilingListSerializer):
     classes = FilingClassSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField(help_text="当前状态下可执行的操作")
+    document_needs = serializers.SerializerMethodField(
+        help_text="应提交的材料及其状态（按备案办法顺序）；变更备案只须重新提交变更涉及的材料")
     staff_snapshot = serializers.SerializerMethodField(help_text="提交时的人员名册（身份证号已脱敏）")
     pending_termination_date = serializers.SerializerMethodField(
         help_text="终止备案已通过、尚未到终止日期时的终止日期；其余为 null")
@@ -342,14 +355,22 @@ class FilingSerializer(FilingListSerializer):
     class Meta(FilingListSerializer.Meta):
         fields = [*FilingListSerializer.Meta.fields, *FORM_FIELDS[2:], "classes", "changes", "check_results",
                   "commitment_signer", "commitment_accepted_at", "commitment_ip", "return_reasons",
-                  "notice_due_at", "staff_snapshot", "pending_termination_date", "allowed_actions"]
+                  "notice_due_at", "rejection_reasons", "rejection_basis", "staff_snapshot",
+                  "pending_termination_date", "document_needs", "allowed_actions"]
         fields = list(dict.fromkeys(fields))
         read_only_fields = fields
 
     def get_allowed_actions(self, obj) -> list[str]:
         from ..workflow import allowed_actions
 
-        return allowed_actions(obj.status)
+        return allowed_actions(obj.status, obj.kind)
+
+    @extend_schema_field(DocumentNeedSerializer(many=True))
+    def get_document_needs(self, obj) -> list[dict]:
+        from ..selectors.filings import filing_document_needs
+
+        return [{"doc_type": n.doc_type, "label": n.label, "state": n.state, "because": list(n.because)}
+                for n in filing_document_needs(filing=obj)]
 
     @extend_schema_field(SnapshotStaffSerializer(many=True))
     def get_staff_snapshot(self, obj) -> list[dict]:
@@ -402,6 +423,20 @@ class ReturnSerializer(VersionSerializer):
                                     help_text=f"退回补正事项（一次性告知；最多 {MAX_RETURN_REASONS} 项）")
 
 
+class RejectSerializer(VersionSerializer):
+    """The non-compliance decision (``registry.inputs.REJECT``): the reasons (blank items dropped;
+    none at all is ``reasons_required``, at most 50 of 500 characters) and the basis
+    (``basis_required``, at most 1,000 characters)."""
+
+    parsers, required_fields = {**inputs.REJECT, **inputs.VERSION}, ("reasons",)
+    defaults = {"basis": ""}
+    reasons = serializers.ListField(child=serializers.CharField(max_length=MAX_REASON_LENGTH), allow_empty=True,
+                                    max_length=MAX_RETURN_REASONS,
+                                    help_text=f"不符合备案条件的理由，逐项（必填；最多 {MAX_RETURN_REASONS} 项）")
+    basis = serializers.CharField(max_length=MAX_BASIS_LENGTH, allow_blank=True, required=False, default="",
+                                  help_text="依据（必填）：所依据的规定及条款")
+
+
 class ClassesSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers, required_fields = inputs.CLASSES, ("classes",)
     classes = FilingClassSerializer(many=True, max_length=MAX_CLASSES, help_text=f"最多 {MAX_CLASSES} 个班级")
@@ -435,15 +470,19 @@ class FilingEventSerializer(ModelSerializer):
 class DocumentSerializer(ModelSerializer):
     doc_type_label = serializers.CharField(source="get_doc_type_display", read_only=True)
     download_url = serializers.SerializerMethodField()
+    carried_over = serializers.SerializerMethodField(help_text="true：变更备案沿用的已备案材料（carried_from 为原材料 id）")
 
     class Meta:
         model = FilingDocument
         fields = ["id", "filing", "doc_type", "doc_type_label", "original_name", "content_type", "size", "sha256",
-                  "uploaded_by", "uploaded_at", "download_url"]
+                  "uploaded_by", "uploaded_at", "carried_over", "carried_from", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
         return f"/api/v1/filings/{obj.filing_id}/documents/{obj.pk}/"
+
+    def get_carried_over(self, obj) -> bool:
+        return obj.carried_from_id is not None
 
 
 class DocumentUploadSerializer(serializers.Serializer):

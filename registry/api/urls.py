@@ -25,5 +25,6 @@ urlpatterns = [
          name="api-filing-document"),
     path("filings/<int:pk>/receipt.pdf", views.ReceiptPdfView.as_view(), name="api-filing-receipt"),
     path("filings/<int:pk>/notice.pdf", views.NoticePdfView.as_view(), name="api-filing-notice"),
+    path("filings/<int:pk>/rejection.pdf", views.RejectionPdfView.as_view(), name="api-filing-rejection"),
     *router.urls,
 ]

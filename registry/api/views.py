@@ -428,7 +428,7 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         filing_services.filing_submit(actor=request.user, filing_id=int(pk), expected_version=_version(request))
         return self._detail(int(pk))
 
-    @extend_schema(tags=["filings"], summary="通过备案（出具备案回执）", **TRANSITION)
+    @extend_schema(tags=["filings"], summary="通过备案（出具备案回执；终止备案：办结，不出具回执）", **TRANSITION)
     @action(detail=True, methods=["post"], filterset_class=None)
     def accept(self, request, pk=None):
         filing_services.filing_accept(actor=request.user, filing_id=int(pk), expected_version=_version(request))
@@ -441,6 +441,20 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data = s.ReturnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         filing_services.filing_return(actor=request.user, filing_id=int(pk), reasons=data.validated_data["reasons"],
+                                      expected_version=data.validated_data.get("expected_version"))
+        return self._detail(int(pk))
+
+    @extend_schema(tags=["filings"], summary="不予备案（书面告知不符合备案条件的理由和依据）", request=s.RejectSerializer,
+                   description="已提交或补正后重新提交的备案（终止备案除外：409 invalid_transition）。"
+                               "理由（reasons_required）和依据（basis_required）必填；出具不予备案告知书"
+                               "（GET …/rejection.pdf），通知机构举办者。初次备案的机构恢复为已登记未备案，可重新备案。",
+                   responses=TRANSITION["responses"])
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        data = s.RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filing_services.filing_reject(actor=request.user, filing_id=int(pk), reasons=data.validated_data["reasons"],
+                                      basis=data.validated_data["basis"],
                                       expected_version=data.validated_data.get("expected_version"))
         return self._detail(int(pk))
 
@@ -520,6 +534,29 @@ class NoticePdfView(_PdfView):
                    responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})
     def get(self, request, pk: int):
         return super().get(request, pk)
+
+
+class RejectionPdfView(TenantScopedMixin, APIView):
+    """The stored 不予备案告知书, rendered by Celery after the decision (``receipt_status``, as the
+    receipt): 409 ``not_issued`` before a rejection, ``receipt_pending`` / ``receipt_failed`` until
+    it is stored."""
+
+    @extend_schema(tags=["filings"], summary="不予备案告知书（PDF）",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(404, 409)})
+    def get(self, request, pk: int):
+        filing = filing_selectors.filing_get(filing_id=pk)
+        if filing.status != FilingStatus.REJECTED:
+            raise DomainError("not_issued", "该备案未被决定不予备案，没有不予备案告知书。", status_code=409)
+        state = filing_selectors.receipt_state(filing)
+        if state == ReceiptStatus.PENDING:
+            raise DomainError("receipt_pending", "不予备案告知书生成中，请稍后再试（receipt_status 变为 ready 后可下载）。",
+                              status_code=409)
+        if state != ReceiptStatus.READY:
+            raise DomainError("receipt_failed", "不予备案告知书生成失败，请联系审核人员重新生成。", status_code=409)
+        response = FileResponse(filing.rejection_pdf.open("rb"), content_type="application/pdf",
+                                filename=f"{filing.pk}-rejection.pdf")
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 # --- filing documents ------------------------------------------------------------------------------

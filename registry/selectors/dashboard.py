@@ -36,10 +36,13 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
         overdue=Count("id", filter=Q(due_at__lt=now)),
         notice_overdue=Count("id", filter=Q(notice_due_at__lt=now)),
     )
+    # Non-compliance decisions (不予备案) this year: the written notices issued.
+    year_start = timezone.localtime(now).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    rejected = Filing.objects.filter(status=FilingStatus.REJECTED, decided_at__gte=year_start)
     upcoming = list(open_filings.order_by("due_at").only("id", "name", "kind", "status", "due_at")[:10])
     for f in upcoming:
         f.is_overdue = f.due_at is not None and f.due_at < now
-    level_label, by_region = region_rollup(scope=scope, institutions=institutions)
+    level_label, by_region = region_rollup(scope=scope, institutions=institutions, rejected=rejected)
     return {
         "scope_name": scope_name(scope),
         "stats": [
@@ -49,6 +52,7 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
             {"key": "pending", "label": "待审核备案", "value": waiting["pending"]},
             {"key": "overdue", "label": "已超期未审", "value": waiting["overdue"]},
             {"key": "notice_overdue", "label": "超过告知期限", "value": waiting["notice_overdue"]},
+            {"key": "rejected", "label": "本年不予备案", "value": sum(r["rejected"] for r in by_region)},
         ],
         "upcoming": upcoming,
         "by_region": by_region,
@@ -66,10 +70,12 @@ _CHILDREN = {
 }
 
 
-def region_rollup(*, scope: TenantScope, institutions) -> tuple[str, list[dict]]:
-    """Filed / slots / unfiled for every region one level below the scope, zeros included (a
-    district with no institution is a finding, not an absence): two queries."""
+def region_rollup(*, scope: TenantScope, institutions, rejected=None) -> tuple[str, list[dict]]:
+    """Filed / slots / unfiled (and, given the ``rejected`` filings, the non-compliance decisions)
+    for every region one level below the scope, zeros included (a district with no institution is
+    a finding, not an absence): two queries, three with ``rejected``."""
     key, label, regions = _CHILDREN.get(scope.level, _CHILDREN["district"])
+    refused = dict(rejected.values_list(key).annotate(n=Count("id")).order_by()) if rejected is not None else {}
     counts = {row[key]: row for row in institutions.values(key).annotate(
         filed=Count("id", filter=Q(status=InstitutionStatus.FILED)),
         unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
@@ -78,10 +84,11 @@ def region_rollup(*, scope: TenantScope, institutions) -> tuple[str, list[dict]]
     for region in regions(scope.region_code).order_by("code").only("code", "name"):
         found = counts.pop(region.code, {})
         rows.append({"code": region.code, "name": region.name, "filed": found.get("filed", 0),
-                     "slots": found.get("slots") or 0, "unfiled": found.get("unfiled", 0)})
+                     "slots": found.get("slots") or 0, "unfiled": found.get("unfiled", 0),
+                     "rejected": refused.pop(region.code, 0)})
     for code, found in sorted(counts.items(), key=lambda item: item[0] or ""):  # rows under no listed region
         rows.append({"code": code, "name": "其他" if code else "未归属", "filed": found["filed"],
-                     "slots": found["slots"] or 0, "unfiled": found["unfiled"]})
+                     "slots": found["slots"] or 0, "unfiled": found["unfiled"], "rejected": refused.pop(code, 0)})
     return label, rows
 
 

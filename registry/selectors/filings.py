@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.deadlines import calendar_warning
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
+from regions.models import Region
 
 from .. import rules
 from ..models import (
@@ -20,6 +21,7 @@ from ..models import (
     FilingStatus,
     InstitutionKind,
     InstitutionStatus,
+    PremisesType,
     QualificationType,
     ReceiptStatus,
     ServiceType,
@@ -94,14 +96,19 @@ def filing_calendar_warning(filing: Filing) -> str | None:
 
 
 def receipt_state(filing: Filing) -> str:
-    """What the pages and the API say of a filing's receipt and notice PDFs: ``none`` (no receipt:
-    not accepted, or a termination), ``pending`` (rendering after the accept), ``ready`` (stored),
-    ``failed`` (the task gave up, or a receipt number without stored documents)."""
-    if not filing.receipt_no:
+    """What the pages and the API say of the PDFs a decision issues — an accepted filing's receipt
+    and notice, a rejected filing's 不予备案告知书: ``none`` (no decision with documents: not
+    decided, withdrawn, or a termination), ``pending`` (rendering after the decision), ``ready``
+    (stored), ``failed`` (the task gave up, or a decision without stored documents)."""
+    if filing.status == FilingStatus.REJECTED:
+        stored = bool(filing.rejection_pdf)
+    elif filing.receipt_no:
+        stored = bool(filing.receipt_pdf and filing.notice_pdf)
+    else:
         return ReceiptStatus.NONE
     if filing.receipt_status == ReceiptStatus.PENDING:
         return ReceiptStatus.PENDING
-    if filing.receipt_status == ReceiptStatus.READY and filing.receipt_pdf and filing.notice_pdf:
+    if filing.receipt_status == ReceiptStatus.READY and stored:
         return ReceiptStatus.READY
     return ReceiptStatus.FAILED
 
@@ -207,12 +214,16 @@ def filing_history(*, filing: Filing) -> list[FilingEvent]:
     return list(FilingEvent.objects.filter(filing_id=filing.pk).select_related("actor").order_by("created_at", "id"))
 
 
-def _display(field: str, value):
+def _display(field: str, value, regions: dict[str, str]):
     if field == "service_types":
         labels = dict(ServiceType.choices)
         return "、".join(str(labels.get(v, v)) for v in value or []) or "—"
     if field == "classes":
         return "；".join(value or []) or "—"
+    if field == "premises_type":
+        return str(dict(PremisesType.choices).get(value, value or "—"))
+    if field == "region":
+        return regions.get(value, value or "—")
     return "—" if value in (None, "") else str(value)
 
 
@@ -222,9 +233,11 @@ def filing_diff(*, filing: Filing) -> list[dict]:
     if filing.kind != FilingKind.CHANGE:
         return []
     changes = filing.changes if filing.status not in EDITABLE_STATES else compute_changes(filing)
-    labels = {f.name: str(f.verbose_name) for f in Filing._meta.fields}
-    labels["classes"] = "班级设置"
-    return [{"field": name, "label": labels.get(name, name), "old": _display(name, old), "new": _display(name, new)}
+    regions = {}
+    if "region" in changes:
+        regions = {r.code: str(r) for r in Region.objects.filter(code__in=[c for c in changes["region"] if c])}
+    return [{"field": name, "label": rules.CHANGE_LABELS.get(name, name), "old": _display(name, old, regions),
+             "new": _display(name, new, regions)}
             for name, (old, new) in changes.items()]
 
 
@@ -234,17 +247,47 @@ def _class_summary(classes) -> list[str]:
             + f" {c.planned_children}人/保育人员{c.carers}名" for c in classes]
 
 
+def _json_value(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def compute_changes(filing: Filing) -> dict[str, list]:
-    """{field: [old, new]} of a change filing against the institution's current facts and classes."""
+    """{field: [old, new]} of a change filing against the institution's current facts (its
+    township included) and the lease and classes of the filing in force (JSON values: dates as
+    ISO strings, the township as its code)."""
     institution = filing.institution
     current = {f: getattr(institution, f) for f in rules.DIFF_FIELDS}
     proposed = {f: getattr(filing, f) for f in rules.DIFF_FIELDS}
     changes = rules.diff(current, proposed)
-    old_classes = _class_summary(institution.current_filing.classes.all()) if institution.current_filing_id else []
+    if filing.region_id != institution.region_id:
+        changes["region"] = [institution.region_id, filing.region_id]
+    in_force = institution.current_filing if institution.current_filing_id else None
+    if in_force is not None:
+        lease = rules.diff({f: _json_value(getattr(in_force, f)) for f in rules.LEASE_FIELDS},
+                           {f: _json_value(getattr(filing, f)) for f in rules.LEASE_FIELDS}, fields=rules.LEASE_FIELDS)
+        changes.update(lease)
+    old_classes = _class_summary(in_force.classes.all()) if in_force is not None else []
     new_classes = _class_summary(filing.classes.all())
     if sorted(old_classes) != sorted(new_classes):
         changes["classes"] = [old_classes, new_classes]
     return changes
+
+
+def filing_document_needs(*, filing: Filing, documents=None) -> list[rules.DocumentNeed]:
+    """Every material the filing requires in the 办法's order: uploaded, carried over from the filing
+    in force, asked for again because of the changed items (``rules.CHANGE_DOCUMENTS``), or missing.
+    ``documents``: the filing's document rows when the caller already holds them."""
+    if filing.kind == FilingKind.TERMINATION:
+        return []  # a termination files its plans, not the setting materials
+    rows = list(filing.documents.all()) if documents is None else documents
+    present = {d.doc_type for d in rows}
+    fresh = {d.doc_type for d in rows if d.carried_from_id is None}
+    facts = rules.FilingFacts(
+        kind=filing.kind, institution_kind=filing.institution_kind, today=timezone.localdate(),
+        documents=frozenset(present), carried_documents=frozenset(present - fresh), meals_served=filing.meals_served,
+        changes=(compute_changes(filing) if filing.status in EDITABLE_STATES else filing.changes)
+        if filing.kind == FilingKind.CHANGE else {})
+    return rules.document_needs(facts)
 
 
 def public_receipt_lookup(*, receipt_no: str) -> dict | None:

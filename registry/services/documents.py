@@ -127,9 +127,13 @@ def document_delete(*, actor: User, document_id: int) -> None:
     ensure_editable(filing, actor)
     name, storage = doc.file.name, doc.file.storage
     label = doc.get_doc_type_display()
+    # A document carried over to a change filing shares its stored file with the filed one: the
+    # file goes only with the last row that names it.
+    shared = FilingDocument.objects.filter(file=name).exclude(pk=doc.pk).exists()
     doc.delete()
     _content_changed(filing, f"删除了材料「{label}」")
-    transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
+    if not shared:
+        transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
 
 
 def upload_name(uploaded_file, ext: str) -> str:

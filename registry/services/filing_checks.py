@@ -44,17 +44,21 @@ def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.Filing
     classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months,
                                     c.max_age_months)
                     for c in filing.classes.all())
+    documents = list(filing.documents.values_list("doc_type", "carried_from_id"))
+    present = frozenset(doc for doc, _ in documents)
+    uploaded = frozenset(doc for doc, carried_from in documents if carried_from is None)
     institution = filing.institution
     registration = Registration.objects.filter(institution_id=filing.institution_id).only("business_scope").first()
     return rules.FilingFacts(
         kind=filing.kind, institution_kind=filing.institution_kind, today=today, total_slots=filing.total_slots,
         institution_nature=institution.nature, service_types=tuple(filing.service_types or ()),
         business_scope=registration.business_scope if registration is not None else None,
-        classes=classes, staff=staff, documents=frozenset(filing.documents.values_list("doc_type", flat=True)),
+        classes=classes, staff=staff, documents=present, carried_documents=present - uploaded,
         meals_served=filing.meals_served, premises_type=filing.premises_type, lease_start=filing.lease_start,
         lease_end=filing.lease_end, hygiene_evaluation_passed=filing.hygiene_evaluation_passed,
         commitment_signed=bool(filing.commitment_signer and filing.commitment_accepted_at),
         termination_date=filing.termination_date, placement_plan=filing.placement_plan,
+        staff_settlement_plan=filing.staff_settlement_plan,
         changes=compute_changes(filing) if filing.kind == FilingKind.CHANGE else {},
         blacklist_hits=blacklist_hits(filing),
     )
@@ -63,16 +67,6 @@ def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.Filing
 def filing_run_checks(*, filing: Filing) -> list[dict]:
     """Every applicable check as ``{"code","label","passed","reason"}``. Pure read; stores nothing."""
     return [c.as_dict() for c in rules.run_checks(build_facts(filing), policy_for(filing))]
-
-
-def document_requirements(*, filing: Filing) -> list[dict]:
-    """The materials the filing must carry (``rules.required_documents``, in the order of the 备案办法's
-    list), each ``{"code", "label", "uploaded"}``. Pure read; nothing required for a termination."""
-    if filing.kind == FilingKind.TERMINATION:
-        return []
-    facts = build_facts(filing)
-    return [{"code": code, "label": rules.DOC_LABELS.get(code, code), "uploaded": code in facts.documents}
-            for code in rules.required_documents(facts)]
 
 
 def _raise_if_failed(checks: list[dict]) -> None:

@@ -7,13 +7,16 @@ voids an earlier signature (the signature covers what it saw).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Value
 from django.utils import timezone
 
 from core.errors import DomainError, FieldError
 from core.inputs import check_parsed, raise_if_any
+from regions.models import Region, RegionLevel
 
 from .. import rules
 from ..inputs import CLASSES, COMMITMENT, FILING_FORM
@@ -28,9 +31,57 @@ INSTITUTION_FACTS = ("name", "address", "latitude", "longitude", "legal_represen
 # Facts that live only on filings (copied from the current filing when prefilling).
 FILING_ONLY_FACTS = ("building_area", "outdoor_area", "opening_hours", "fees", "meals_served", "premises_type",
                      "lease_start", "lease_end", "hygiene_evaluation_passed")
-FORM_FIELDS = ("name", "institution_kind", *INSTITUTION_FACTS[1:], *FILING_ONLY_FACTS, "termination_date",
-               "placement_plan")
-TERMINATION_FIELDS = ("termination_date", "placement_plan")
+# ``region``: the township of the address (its code), inside the filing district.
+FORM_FIELDS = ("name", "institution_kind", *INSTITUTION_FACTS[1:], "region", *FILING_ONLY_FACTS, "termination_date",
+               "placement_plan", "staff_settlement_plan")
+TERMINATION_FIELDS = ("termination_date", "placement_plan", "staff_settlement_plan")
+
+MOVE_OUT_OF_DISTRICT = "move_out_of_district"
+
+
+def _move_message(filing: Filing) -> str:
+    if filing.kind == FilingKind.CHANGE:
+        return ("迁往其他区县不属于变更备案：请在本区县办理终止备案，并向新址所在区县卫生健康部门重新办理备案。"
+                "变更备案只能在本区县范围内变更地址。")
+    return "备案应向机构所在地的区县卫生健康部门办理：该地址不在本区县，请向新址所在区县卫生健康部门办理备案。"
+
+
+def _district_named_in(filing: Filing, address: str) -> Region | None:
+    """Another filing district that ``address`` names at its start, after the province and the city
+    (``杭州市拱墅区…`` for a 西湖区 filing, ``宁波市…``), or None. An address that starts with a
+    street names no district and passes (the township, ``region``, places it)."""
+    text = re.sub(r"\s+", "", address or "")
+    province, city, district = filing.province, filing.city, filing.district
+    if province is not None and text.startswith(province.name):
+        text = text[len(province.name):]
+    if city is not None and text.startswith(city.name):
+        text = text[len(city.name):]
+    elif city is not None:
+        other_city = (Region.objects.annotate(text=Value(text)).filter(level=RegionLevel.CITY, text__startswith=F("name"))
+                      .exclude(code=city.code).first())
+        if other_city is not None:
+            return other_city
+    if district is None or text.startswith(district.name):
+        return None
+    return (Region.objects.annotate(text=Value(text))
+            .filter(city_id=filing.city_id, tenant_district_id=F("code"), text__startswith=F("name"))
+            .exclude(code=filing.district_id).first())
+
+
+def _check_place(filing: Filing, data: dict[str, Any], errors: dict) -> dict:
+    """A new township or address stays inside the filing district (``move_out_of_district``)."""
+    out: dict[str, list[FieldError]] = {}
+    if "region" in data and "region" not in errors and data["region"] != filing.region_id:
+        region = Region.objects.filter(code=data["region"]).first()
+        if region is None or region.tenant_district_id is None:
+            out["region"] = [FieldError("region_invalid", "所在乡镇（街道）代码无效，请从列表中选择。")]
+        elif region.tenant_district_id != filing.district_id:
+            out["region"] = [FieldError(MOVE_OUT_OF_DISTRICT, f"{region}不在本区县（{filing.district}）。")]
+    if "address" in data and "address" not in errors and data["address"] != filing.address:
+        other = _district_named_in(filing, data["address"])
+        if other is not None:
+            out["address"] = [FieldError(MOVE_OUT_OF_DISTRICT, f"新地址位于{other}，不在本区县（{filing.district}）。")]
+    return out
 
 
 def _check_form(filing: Filing, data: dict[str, Any]) -> None:
@@ -51,7 +102,15 @@ def _check_form(filing: Filing, data: dict[str, Any]) -> None:
     end = data.get("lease_end", filing.lease_end) if "lease_end" not in errors else None
     if start and end and end <= start:
         errors["lease_end"] = [FieldError("date_order", "租赁截止日期必须晚于起始日期。")]
-    raise_if_any(errors)
+    moves = _check_place(filing, data, errors)
+    if any(e.code == MOVE_OUT_OF_DISTRICT for errs in moves.values() for e in errs):
+        raise_if_any({**moves, **errors}, _move_message(filing))
+    raise_if_any({**errors, **moves})
+
+
+def _attname(name: str) -> str:
+    """The attribute a form field writes: the township's code goes to ``region_id``."""
+    return "region_id" if name == "region" else name
 
 
 @transaction.atomic
@@ -61,11 +120,11 @@ def filing_update_form(*, actor, filing_id: int, data: dict) -> Filing:
     filing = _locked_filing(filing_id)
     ensure_editable(filing, actor)
     _check_form(filing, data)
-    changed = [k for k, v in data.items() if getattr(filing, k) != v]
+    changed = [k for k, v in data.items() if getattr(filing, _attname(k)) != v]
     if not changed:
         return filing
     for k in changed:
-        setattr(filing, k, data[k])
+        setattr(filing, _attname(k), data[k])
     filing.version += 1
     filing.save(update_fields=[*changed, *void_commitment(filing, edited_fields_reason(changed)), "version",
                                "updated_at"])

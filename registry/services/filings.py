@@ -1,4 +1,5 @@
-"""Filing writes (备案, 变更备案, 终止备案): creating a filing and the workflow actions.
+"""Filing writes (备案, 变更备案, 终止备案): creating a filing and the workflow actions (submit,
+accept, return, reject — 不予备案 — and withdraw).
 
 Every state change goes through ``registry.workflow`` (one transition table per model): the row is
 locked with ``select_for_update``, the version compared, the move checked against the table and the
@@ -18,15 +19,16 @@ from django.utils import timezone
 
 from core import screening
 from core.deadlines import due_after
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, FieldError, NotFound
 from core.inputs import check_parsed, raise_if_any
 from notifications.models import NotificationType
 
 from .. import rules
-from ..inputs import FILING_CREATE, RETURN
+from ..inputs import FILING_CREATE, REJECT, RETURN
 from ..models import (
     Filing,
     FilingClass,
+    FilingDocument,
     FilingKind,
     FilingStatus,
     Institution,
@@ -67,9 +69,9 @@ from .filing_rows import _locked_filing, _locked_for_transition, _record
 
 __all__ = [
     "COMMITMENT_FIELDS", "FILING_DOOR", "FORM_FIELDS", "TERMINATION_FIELDS", "blacklist_hits", "build_facts", "compute_changes",
-    "filing_accept", "filing_create", "filing_link", "filing_return", "filing_run_checks", "filing_set_classes",
-    "filing_sign_commitment", "filing_submit", "filing_update_form", "filing_withdraw", "next_receipt_no",
-    "policy_for", "termination_takes_effect", "void_commitment",
+    "filing_accept", "filing_create", "filing_link", "filing_reject", "filing_return", "filing_run_checks",
+    "filing_set_classes", "filing_sign_commitment", "filing_submit", "filing_update_form", "filing_withdraw",
+    "next_receipt_no", "policy_for", "termination_takes_effect", "void_commitment",
 ]
 
 
@@ -146,12 +148,24 @@ def filing_create(*, actor, institution_id: int, kind: str = FilingKind.INITIAL)
                               max_age_months=c.max_age_months)
             rows.append(row)
         FilingClass.objects.bulk_create(rows)
+    if current is not None and kind == FilingKind.CHANGE:
+        _carry_documents(current, filing)
     _record(filing, actor=actor, action=FilingAction.CREATE, from_status="")
     return filing
 
 
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
+
+
+def _carry_documents(current: Filing, filing: Filing) -> None:
+    """A change filing starts with the filed materials (the same stored files, marked as carried
+    over); the changes it makes ask for some of them again (``rules.CHANGE_DOCUMENTS``)."""
+    FilingDocument.objects.bulk_create([
+        FilingDocument(filing=filing, doc_type=d.doc_type, file=d.file.name, original_name=d.original_name,
+                       content_type=d.content_type, size=d.size, sha256=d.sha256, uploaded_by=d.uploaded_by,
+                       carried_from=d)
+        for d in current.documents.all()])
 
 
 def _staff_snapshot(filing: Filing) -> list[dict]:
@@ -254,6 +268,9 @@ def _filing_accept(*, actor, filing_id: int, expected_version: int | None = None
         fields.append("receipt_no")
         for f in INSTITUTION_FACTS:
             setattr(institution, f, getattr(filing, f))
+        if filing.region_id != institution.region_id:  # a move inside the district
+            institution.set_region(filing.region)
+            inst_fields += ["region", "province", "city", "district"]
         institution.kind = filing.institution_kind
         institution.current_filing = filing
         institution.receipt_no = filing.receipt_no
@@ -307,6 +324,47 @@ def filing_return(*, actor, filing_id: int, reasons: list[str], expected_version
     notify_operators(filing, kind=NotificationType.FILING_RETURNED,
                      title=f"{filing.name}的{filing.get_kind_display()}被退回，需补正 {len(items)} 项",
                      body="\n".join(f"{i}. {line}" for i, line in enumerate(items, 1)))
+    return filing
+
+
+@transaction.atomic
+def filing_reject(*, actor, filing_id: int, reasons: list[str], basis: str,
+                  expected_version: int | None = None) -> Filing:
+    """The non-compliance decision (不予备案): the institution does not meet the conditions. The
+    reviewer states every reason and the legal basis (typed, as ``registry.inputs.REJECT`` reads
+    them); the written notice (不予备案告知书) is rendered by Celery once this commits
+    (``receipt_status`` pending → ready, like a receipt), the operators are told, and the institution
+    may file again (an initial filing puts it back to registered through its own table; a change
+    filing leaves the filing in force as it was). A termination is never refused (``NOT_FOR_KINDS``)."""
+    from .receipts import enqueue_documents
+
+    errors = check_parsed(REJECT, {"reasons": reasons, "basis": basis})
+    if not errors.get("reasons") and not reasons:
+        errors = {"reasons": [FieldError("reasons_required", "请逐项填写不符合备案条件的理由。")], **errors}
+    raise_if_any(errors, "不予备案须写明理由和依据。")
+    filing, expected = _locked_for_transition(filing_id, expected_version)
+    t = ensure_transition(filing, FilingAction.REJECT, actor, expected_version=expected)
+    inst_t = None
+    if filing.kind == FilingKind.INITIAL:
+        institution = Institution.objects.locked().get(pk=filing.institution_id)
+        if institution.status == InstitutionStatus.FILING:
+            inst_t = INSTITUTION.ensure_transition(institution, InstitutionAction.REJECT_FILING, actor)
+    items = list(reasons)
+    filing.rejection_reasons, filing.rejection_basis = items, basis
+    filing.check_results = filing_run_checks(filing=filing)
+    filing.decided_at, filing.decided_by = timezone.now(), actor
+    filing.receipt_status = ReceiptStatus.PENDING
+    reason = f"不予备案，依据：{basis}"
+    apply(filing, t, actor=actor, reason=reason, items=items,
+          update_fields=["rejection_reasons", "rejection_basis", "check_results", "decided_at", "decided_by",
+                         "receipt_status"])
+    enqueue_documents(filing.pk)  # on commit: a rolled-back decision renders nothing
+    if inst_t is not None:
+        INSTITUTION.apply(institution, inst_t, actor=actor, update_fields=["updated_at"], reason=reason)
+    notify_operators(
+        filing, kind=NotificationType.FILING_REJECTED, title=f"{filing.name}的{filing.get_kind_display()}不予备案",
+        body="\n".join([*(f"{i}. {line}" for i, line in enumerate(items, 1)), f"依据：{basis}",
+                        "可在备案详情中下载不予备案告知书；整改符合条件后可重新办理备案。"]))
     return filing
 
 

@@ -1,11 +1,13 @@
 """Documents the commission issues on filing: the receipt (备案回执) and the basic-conditions notice
-(基本条件告知书), rendered with fpdf2 and a CJK font; the receipt carries a QR code to the public
-verification page.
+(基本条件告知书), or the notice of a non-compliance decision (不予备案告知书), rendered with fpdf2
+and a CJK font; the receipt carries a QR code to the public verification page.
 
 Rendering takes seconds (font subsetting), so it never runs inside a request: ``filing_accept``
-issues the gap-free number in its transaction, sets ``receipt_status`` to pending and, once it
-commits, ``enqueue_documents`` hands the filing to the Celery task ``registry.tasks.render_filing_documents``,
-which calls ``filing_render_documents`` (idempotent; retried, then ``failed``).
+issues the gap-free number in its transaction (``filing_reject`` stores the reasons and basis), sets
+``receipt_status`` to pending and, once it commits, ``enqueue_documents`` hands the filing to the
+Celery task ``registry.tasks.render_filing_documents``, which calls ``filing_render_documents``
+(idempotent; retried, then ``failed``). ``receipt_status`` is the status of the decision's
+documents: the receipt and notice of an accepted filing, the notice of a rejected one.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from core.errors import DomainError, NotFound
 from core.permissions import require_role
 
 from .. import rules
-from ..models import Filing, FilingKind, ReceiptStatus, ServiceType
+from ..models import Filing, FilingKind, FilingStatus, ReceiptStatus, ServiceType
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
@@ -160,6 +162,32 @@ def notice_pdf_bytes(*, filing: Filing) -> bytes:
     return bytes(pdf.output())
 
 
+def rejection_pdf_bytes(*, filing: Filing) -> bytes:
+    """The written notice of a non-compliance decision (不予备案告知书): to whom, what was filed and
+    when, every reason, the basis, what the institution may do, the commission and the date."""
+    pdf = _pdf("托育机构不予备案告知书")
+    pdf.set_font("cjk", size=11)
+    _multi_cell(pdf, 0, 7, f"{filing.name}（统一社会信用代码 {filing.institution.uscc}）：", new_x="LMARGIN",
+                new_y="NEXT")
+    submitted = timezone.localtime(filing.submitted_at).strftime("%Y年%m月%d日") if filing.submitted_at else ""
+    _multi_cell(pdf, 0, 7, f"你单位{'于 ' + submitted + ' ' if submitted else ''}提交的{filing.get_kind_display()}材料收悉。"
+                           "经审核，你单位不符合托育机构备案条件，根据《托育机构登记和备案办法（试行）》，决定不予备案。"
+                           "理由如下：", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    for i, line in enumerate(filing.rejection_reasons or [], 1):
+        _multi_cell(pdf, 0, 7, f"{i}. {line}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _multi_cell(pdf, 0, 7, f"依据：{filing.rejection_basis}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _multi_cell(pdf, 0, 7, "请你单位对照上述事项进行整改，符合条件后可重新办理备案。"
+                           "如对本告知有异议，可自收到本告知书之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。",
+                new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.cell(0, 8, commission_name(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _date_text(filing), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 # --- rendering after the accept commits (Celery) -------------------------------------------------------
 
 def enqueue_documents(filing_id: int) -> None:
@@ -173,35 +201,55 @@ def enqueue_documents(filing_id: int) -> None:
     transaction.on_commit(send)
 
 
+def _is_rejection(filing: Filing) -> bool:
+    return filing.status == FilingStatus.REJECTED
+
+
+def has_decision_documents(filing: Filing) -> bool:
+    """A decision that issues documents: an accept with a receipt number, or a rejection."""
+    return bool(filing.receipt_no) or _is_rejection(filing)
+
+
 def _has_documents(filing: Filing) -> bool:
+    if _is_rejection(filing):
+        return bool(filing.rejection_pdf)
     return bool(filing.receipt_pdf and filing.notice_pdf)
 
 
+def _render(filing: Filing) -> list[tuple[str, str, bytes]]:
+    """(field, file name, bytes) of every document the decision issues."""
+    if _is_rejection(filing):
+        return [("rejection_pdf", f"{filing.district_id}-{filing.pk}-rejection.pdf", rejection_pdf_bytes(filing=filing))]
+    return [("receipt_pdf", f"{filing.receipt_no}-receipt.pdf", receipt_pdf_bytes(filing=filing)),
+            ("notice_pdf", f"{filing.receipt_no}-notice.pdf", notice_pdf_bytes(filing=filing))]
+
+
 def filing_render_documents(*, filing_id: int) -> str:
-    """Render and store the receipt and notice of an accepted filing; returns the receipt status.
+    """Render and store the receipt and notice of an accepted filing (the notice of a rejected one);
+    returns the receipt status.
 
     Idempotent: a filing whose documents are stored is left alone, and of two runs at once the
     second to take the row lock discards its work. The PDFs are rendered outside any transaction
     (seconds of CPU, no lock held); the files and the status are stored under the row lock.
     """
     filing = Filing.objects.select_related("institution", "district", "region").filter(pk=filing_id).first()
-    if filing is None or not filing.receipt_no:
+    if filing is None or not has_decision_documents(filing):
         return ReceiptStatus.NONE
     if filing.receipt_status == ReceiptStatus.READY and _has_documents(filing):
         return ReceiptStatus.READY
-    receipt, notice = receipt_pdf_bytes(filing=filing), notice_pdf_bytes(filing=filing)
+    rendered = _render(filing)
     written: list = []
     try:
         with transaction.atomic():
             locked = Filing.objects.locked().get(pk=filing_id)
             if locked.receipt_status == ReceiptStatus.READY and _has_documents(locked):
                 return ReceiptStatus.READY
-            locked.receipt_pdf.save(f"{locked.receipt_no}-receipt.pdf", ContentFile(receipt), save=False)
-            written.append(locked.receipt_pdf)
-            locked.notice_pdf.save(f"{locked.receipt_no}-notice.pdf", ContentFile(notice), save=False)
-            written.append(locked.notice_pdf)
+            for field, name, data in rendered:
+                stored = getattr(locked, field)
+                stored.save(name, ContentFile(data), save=False)
+                written.append(stored)
             locked.receipt_status = ReceiptStatus.READY
-            locked.save(update_fields=["receipt_pdf", "notice_pdf", "receipt_status", "updated_at"])
+            locked.save(update_fields=[*(field for field, _, _ in rendered), "receipt_status", "updated_at"])
     except Exception:
         for stored in written:  # nothing half-stored: the row does not point at them
             stored.storage.delete(stored.name)
@@ -220,7 +268,11 @@ def filing_documents_failed(*, filing_id: int) -> None:
     marked = Filing.objects.filter(pk=filing_id, receipt_status=ReceiptStatus.PENDING).update(
         receipt_status=ReceiptStatus.FAILED, updated_at=timezone.now())
     filing = Filing.objects.filter(pk=filing_id).first() if marked else None
-    if filing is not None:
+    if filing is not None and _is_rejection(filing):
+        notify_reviewers(filing, kind=NotificationType.RECEIPT_FAILED,
+                         title=f"{filing.name}的不予备案告知书生成失败",
+                         body="不予备案决定已作出，告知书未能生成。请在审核页面点击“重新生成”。")
+    elif filing is not None:
         notify_reviewers(filing, kind=NotificationType.RECEIPT_FAILED,
                          title=f"{filing.name}的备案回执生成失败（{filing.receipt_no}）",
                          body="回执编号已出具，回执和基本条件告知书未能生成。请在审核页面点击“重新生成回执”。")
@@ -228,12 +280,13 @@ def filing_documents_failed(*, filing_id: int) -> None:
 
 @transaction.atomic
 def filing_rerender_documents(*, actor, filing_id: int) -> Filing:
-    """A reviewer asks for a receipt that failed (or was never stored) to be rendered again."""
+    """A reviewer asks for a receipt (or a rejection notice) that failed, or was never stored, to be
+    rendered again."""
     filing = Filing.objects.locked().filter(pk=filing_id).first()
     if filing is None:
         raise NotFound("备案不存在或不在您的管辖范围内。")
     require_role(actor, REVIEWERS, filing)
-    if not filing.receipt_no:
+    if not has_decision_documents(filing):
         raise DomainError("no_receipt", "该备案没有备案回执（终止备案不出具回执）。", status_code=404)
     if filing.receipt_status == ReceiptStatus.READY and _has_documents(filing):
         return filing

@@ -22,24 +22,41 @@ def post_version(request) -> int | None:
     return parse(VERSION, {"expected_version": request.POST.get("version")})["expected_version"]
 
 
+# What accepting a termination does, on its button and in its history: it ends the filing and
+# issues no receipt (备案办法: a termination is cancelled, not filed).
+TERMINATION_ACCEPT_LABEL = "办结终止备案"
+
+
 def filing_context(filing) -> dict:
     """What the status page and the review page show of a filing (all read here, none in templates)."""
     from registry.models import SWEEP_EVENT_LABELS, FilingKind, FilingStatus, ServiceType
-    from registry.selectors.filings import filing_calendar_warning, filing_diff, filing_history, receipt_state
+    from registry.selectors.filings import (
+        filing_calendar_warning,
+        filing_diff,
+        filing_document_needs,
+        filing_history,
+        receipt_state,
+    )
     from registry.workflow import FilingAction
 
     actions, statuses, services = dict(FilingAction.choices), dict(FilingStatus.choices), dict(ServiceType.choices)
     actions.update(SWEEP_EVENT_LABELS)
+    if filing.kind == FilingKind.TERMINATION:
+        actions[FilingAction.ACCEPT] = TERMINATION_ACCEPT_LABEL  # a termination issues no receipt
     history = filing_history(filing=filing)
     for e in history:
         e.action_label = actions.get(e.action, e.action)
         e.from_label = statuses.get(e.from_status, "")
         e.to_label = statuses.get(e.to_status, "")
+    documents = list(filing.documents.select_related("carried_from"))
+    needs = filing_document_needs(filing=filing, documents=documents)
     return {
         "filing": filing,
         "calendar_warning": filing_calendar_warning(filing),
         "classes": list(filing.classes.all()),
-        "documents": list(filing.documents.all()),
+        "documents": documents,
+        "document_needs": needs,
+        "missing_count": sum(not n.satisfied for n in needs),
         "history": history,
         "diff": filing_diff(filing=filing) if filing.kind == FilingKind.CHANGE else [],
         "service_type_labels": [services.get(v, v) for v in filing.service_types or []],

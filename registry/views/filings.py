@@ -25,11 +25,10 @@ from registry.forms import (
     FilingTerminationForm,
     apply_domain_error,
 )
-from registry.models import FilingKind, ReceiptStatus
-from registry.selectors.filings import filing_get, pending_termination, receipt_state
+from registry.models import FilingKind, FilingStatus, ReceiptStatus
+from registry.selectors.filings import filing_document_needs, filing_get, pending_termination, receipt_state
 from registry.selectors.institutions import document_get
 from registry.services.documents import document_delete, document_upload
-from registry.services.filing_checks import document_requirements
 from registry.services.filings import (
     filing_create,
     filing_run_checks,
@@ -52,9 +51,10 @@ from .common import (
 
 STEPS = [("basic", "基本信息"), ("classes", "班级设置"), ("premises", "场地与收费"),
          ("documents", "上传材料"), ("commitment", "备案承诺"), ("checklist", "自查与提交")]
-# A change filing changes only name, address, principal, service types and slots (备案办法); classes follow.
-CHANGE_STEPS = [("basic", "变更事项"), ("classes", "班级设置"), ("documents", "上传材料"), ("commitment", "备案承诺"),
-                ("checklist", "自查与提交")]
+# A change filing changes only name, address (inside the district), principal, service types and
+# slots (备案办法); classes follow, and the lease may be renewed or replaced.
+CHANGE_STEPS = [("basic", "变更事项"), ("classes", "班级设置"), ("premises", "场地租赁"), ("documents", "上传材料"),
+                ("commitment", "备案承诺"), ("checklist", "自查与提交")]
 TERMINATION_STEPS = [("termination", "终止信息"), ("documents", "上传材料"), ("commitment", "备案承诺"),
                      ("checklist", "自查与提交")]
 
@@ -113,10 +113,10 @@ def _done(request, filing, step):
     return redirect("registry:filing_step", filing.pk, _next_step(filing, step))
 
 
-def _form_step(form_class, step, initial_fn=None, data_fn=None):
+def _form_step(form_class, step, initial_fn=None, data_fn=None, form_kwargs=None):
     def handle(request, filing):
         initial = initial_fn(filing) if initial_fn else {n: getattr(filing, n) for n in form_class.base_fields}
-        form = form_class(request.POST or None, initial=initial)
+        form = form_class(request.POST or None, initial=initial, **(form_kwargs(filing) if form_kwargs else {}))
         if filing.kind == FilingKind.CHANGE:
             for name in [n for n in form.fields if n not in rules.CHANGEABLE_FIELDS]:
                 del form.fields[name]
@@ -157,8 +157,9 @@ def _flatten(fields: dict) -> list[str]:
 
 
 def _documents_step(request, filing):
-    required = document_requirements(filing=filing)
-    missing = [r["code"] for r in required if not r["uploaded"]]
+    documents = list(filing.documents.select_related("carried_from"))
+    needs = filing_document_needs(filing=filing, documents=documents)
+    missing = [n.doc_type for n in needs if not n.satisfied]
     form = DocumentUploadForm(request.POST or None, request.FILES or None,
                               initial={"doc_type": missing[0]} if missing else None)
     if request.method == "POST" and form.is_valid():
@@ -170,8 +171,7 @@ def _documents_step(request, filing):
         else:
             messages.success(request, "材料已上传。")
             return redirect("registry:filing_step", filing.pk, "documents"), {}
-    return None, {"form": form, "documents": list(filing.documents.all()), "required": required,
-                  "missing_count": len(missing)}
+    return None, {"form": form, "documents": documents, "missing_count": len(missing), "document_needs": needs}
 
 
 def _commitment_step(request, filing):
@@ -249,7 +249,8 @@ def checklist_rows(checks: list[dict], filing, *, links: bool) -> list[dict]:
 
 
 STEP_HANDLERS = {
-    "basic": _form_step(FilingBasicForm, "basic"),
+    "basic": _form_step(FilingBasicForm, "basic", initial_fn=FilingBasicForm.initial_from,
+                        data_fn=lambda form: form.service_data(), form_kwargs=lambda filing: {"filing": filing}),
     "classes": _classes_step,
     "premises": _form_step(FilingPremisesForm, "premises", initial_fn=FilingPremisesForm.initial_from,
                            data_fn=lambda form: form.service_data()),
@@ -303,14 +304,20 @@ def filing_pdf(request, filing_id: int, which: str):
     """The stored receipt or notice. Never rendered here: until the Celery task has stored it the
     page it came from says 回执生成中 (or 生成失败), and so does this URL."""
     filing = _get(request, filing_id)
-    if not filing.receipt_no:
+    if which == "rejection":
+        if filing.status != FilingStatus.REJECTED:
+            raise Http404("该备案没有不予备案告知书。")
+    elif not filing.receipt_no:
         raise Http404("该备案尚未出具回执。")
     state = receipt_state(filing)
     if state != ReceiptStatus.READY:
         messages.info(request, RECEIPT_STATE_MESSAGES[state])
         return redirect("registry:filing_detail", filing.pk)
-    stored = filing.receipt_pdf if which == "receipt" else filing.notice_pdf
-    name = f"{'备案回执' if which == 'receipt' else '基本条件告知书'}-{filing.receipt_no}.pdf"
+    if which == "rejection":
+        stored, name = filing.rejection_pdf, f"不予备案告知书-{filing.pk}.pdf"
+    else:
+        stored = filing.receipt_pdf if which == "receipt" else filing.notice_pdf
+        name = f"{'备案回执' if which == 'receipt' else '基本条件告知书'}-{filing.receipt_no}.pdf"
     return FileResponse(stored.open("rb"), content_type="application/pdf", as_attachment=True, filename=name)
 
 

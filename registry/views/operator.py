@@ -22,7 +22,7 @@ from registry.forms import (
     SignupForm,
     apply_domain_error,
 )
-from registry.models import FilingKind, InstitutionStatus
+from registry.models import FilingKind, FilingStatus, InstitutionStatus
 from registry.selectors.dashboard import operator_dashboard, operator_next_steps
 from registry.selectors.institutions import claim_evidence_get, claim_lookup, claims_of_user
 from registry.services.institutions import institution_claim, institution_update_contact, operator_signup
@@ -175,8 +175,10 @@ def _home_context(request, contact_form: ContactForm | None = None) -> dict:
                               institution=context["institution"]))
     institution = context["institution"]
     open_filing = next((f for f in context["filings"] if f.status in OPEN_STATES), None)
+    latest = context["filings"][0] if context["filings"] else None
     context.update(
         open_filing=open_filing,
+        rejected_filing=latest if latest is not None and latest.status == FilingStatus.REJECTED else None,
         can_file=open_filing is None and institution.status in (InstitutionStatus.REGISTERED,
                                                                InstitutionStatus.FILING),
         can_change=open_filing is None and institution.status == InstitutionStatus.FILED,

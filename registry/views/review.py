@@ -1,4 +1,5 @@
-"""Reviewer pages: the queue by deadline, the review page, accept / return with itemised reasons."""
+"""Reviewer pages: the queue by deadline, the review page, accept / return with itemised reasons /
+the non-compliance decision (不予备案, after a confirmation page)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.roles import REVIEWERS, Role
 from core.errors import DomainError
 from regions.selectors import region_children
-from registry.forms import ReturnForm, ReviewQueueFilter, VersionForm
+from registry.forms import RejectForm, ReturnForm, ReviewQueueFilter, VersionForm
+from registry.models import FilingKind
 from registry.selectors.filings import (
     filing_deadlines,
     pending_termination,
@@ -20,11 +22,11 @@ from registry.selectors.filings import (
     roster_changes_since_snapshot,
     staff_snapshot_rows,
 )
-from registry.services.filings import filing_accept, filing_return, filing_run_checks
+from registry.services.filings import filing_accept, filing_reject, filing_return, filing_run_checks
 from registry.services.receipts import filing_rerender_documents
-from registry.workflow import REVIEW_QUEUE_STATES
+from registry.workflow import REVIEW_QUEUE_STATES, FilingAction, allowed_actions
 
-from .common import fail, filing_context, post_version, role_required
+from .common import TERMINATION_ACCEPT_LABEL, fail, filing_context, post_version, role_required
 from .filings import _get, checklist_rows
 
 QUEUE_ROLES = (REVIEWERS, Role.CITY_VIEWER)
@@ -63,8 +65,12 @@ def review_detail(request, filing_id: int):
     context.update({
         "checks": checklist_rows(checks, filing, links=False),
         "can_decide": can_decide,
+        "can_reject": can_decide and FilingAction.REJECT in allowed_actions(filing.status, filing.kind),
+        "accept_label": TERMINATION_ACCEPT_LABEL if filing.kind == FilingKind.TERMINATION else "通过备案并出具回执",
         "accept_form": VersionForm(initial={"version": filing.version}),
         "return_form": ReturnForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)}),
+        "reject_form": RejectForm(initial={"version": filing.version, "reasons": "\n".join(failed_lines)},
+                                  auto_id="reject_%s"),
         "deadlines": filing_deadlines(filing),
         "staff_snapshot": staff_snapshot_rows(filing=filing),
         "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEW_QUEUE_STATES else [],
@@ -124,4 +130,27 @@ def review_rerender(request, filing_id: int):
     except DomainError as exc:
         return fail(request, exc, "registry:review_detail", filing_id)
     messages.success(request, "已重新提交回执生成，请稍候。")
+    return redirect("registry:review_detail", filing_id)
+
+
+@role_required(REVIEWERS)
+@require_POST
+def review_reject(request, filing_id: int):
+    """不予备案: the first post shows what will be decided (reasons, basis, what it does) on a
+    confirmation page; its confirm button posts again with ``confirmed`` and decides."""
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("registry:review_detail", filing_id)
+    filing = _get(request, filing_id)
+    if not form.cleaned_data.get("confirmed"):
+        return render(request, "registry/review/reject_confirm.html", {
+            "filing": filing, "reasons": form.cleaned_data["reasons"], "basis": form.cleaned_data["basis"],
+            "version": form.cleaned_data.get("version") or filing.version})
+    try:
+        filing_reject(actor=request.user, filing_id=filing_id, reasons=form.cleaned_data["reasons"],
+                      basis=form.cleaned_data["basis"], expected_version=form.cleaned_data.get("version"))
+    except DomainError as exc:
+        return fail(request, exc, "registry:review_detail", filing_id)
+    messages.success(request, "已作出不予备案决定，并向机构出具不予备案告知书。")
     return redirect("registry:review_detail", filing_id)

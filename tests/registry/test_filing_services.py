@@ -117,18 +117,22 @@ def test_submit_refused_with_every_failed_item_and_state_unchanged(institution, 
     assert reload(Institution, institution.pk).status == InstitutionStatus.REGISTERED
 
 
-SERVICE_ACTIONS = ["submit", "accept", "return", "withdraw"]
+SERVICE_ACTIONS = ["submit", "accept", "return", "withdraw", "reject"]
 # Written out by hand from the filing procedure (备案办法), NOT derived from registry.workflow:
-# (state, action) → the state it moves to, or None where the move is refused.
-D, S, R, RS, A, W = "draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn"
+# (state, action) → the state it moves to, or None where the move is refused. The reviewer's three
+# outcomes of a submission: receipt (accept), one-time notice of missing items (return), written
+# notice that the conditions are not met (reject, 不予备案) — rejected is final.
+D, S, R, RS, A, W, J = "draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn", "rejected"
 EXPECTED = {
-    (D, "submit"): S, (D, "accept"): None, (D, "return"): None, (D, "withdraw"): W,
-    (S, "submit"): None, (S, "accept"): A, (S, "return"): R, (S, "withdraw"): None,
-    (R, "submit"): RS, (R, "accept"): None, (R, "return"): None, (R, "withdraw"): W,
-    (RS, "submit"): None, (RS, "accept"): A, (RS, "return"): R, (RS, "withdraw"): None,
-    (A, "submit"): None, (A, "accept"): None, (A, "return"): None, (A, "withdraw"): None,
-    (W, "submit"): None, (W, "accept"): None, (W, "return"): None, (W, "withdraw"): None,
+    (D, "submit"): S, (D, "accept"): None, (D, "return"): None, (D, "withdraw"): W, (D, "reject"): None,
+    (S, "submit"): None, (S, "accept"): A, (S, "return"): R, (S, "withdraw"): None, (S, "reject"): J,
+    (R, "submit"): RS, (R, "accept"): None, (R, "return"): None, (R, "withdraw"): W, (R, "reject"): None,
+    (RS, "submit"): None, (RS, "accept"): A, (RS, "return"): R, (RS, "withdraw"): None, (RS, "reject"): J,
+    (A, "submit"): None, (A, "accept"): None, (A, "return"): None, (A, "withdraw"): None, (A, "reject"): None,
+    (W, "submit"): None, (W, "accept"): None, (W, "return"): None, (W, "withdraw"): None, (W, "reject"): None,
+    (J, "submit"): None, (J, "accept"): None, (J, "return"): None, (J, "withdraw"): None, (J, "reject"): None,
 }
+BASIS = "《托育机构设置标准（试行）》第三章“场地设施”"
 
 
 def test_expected_matrix_covers_every_state_and_action():
@@ -146,6 +150,8 @@ def test_transition_table_every_state_and_action(status, action, institution, op
         "accept": lambda: svc.filing_accept(actor=actor, filing_id=filing.pk),
         "return": lambda: svc.filing_return(actor=actor, filing_id=filing.pk, reasons=["消防证明模糊"]),
         "withdraw": lambda: svc.filing_withdraw(actor=actor, filing_id=filing.pk),
+        "reject": lambda: svc.filing_reject(actor=actor, filing_id=filing.pk, reasons=["婴幼儿用房设在四层"],
+                                            basis=BASIS),
     }[action]
     expected = EXPECTED[(status, action)]
     with as_(actor):
@@ -288,11 +294,16 @@ def _filed(institution):
 
 
 def _sign_and_submit_with_documents_of(original, change, operator):
-    """Carry the filed documents over to a change filing, sign it and submit it."""
+    """Upload anew the materials the change asks for again (the others were carried over from
+    ``original`` when the change filing was created), sign it and submit it."""
+    from registry.selectors.filings import filing_document_needs
+    from tests.factories import FilingDocumentFactory
+
     with scopes_disabled():
-        for doc in original.documents.all():
-            doc.filing_id, doc.pk = change.pk, None
-            doc.save()
+        assert change.documents.count() == original.documents.count()  # carried over
+        for need in filing_document_needs(filing=reload(Filing, change.pk)):
+            if not need.satisfied:
+                FilingDocumentFactory(filing=reload(Filing, change.pk), doc_type=need.doc_type)
     svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
     svc.filing_submit(actor=operator, filing_id=change.pk)
 
@@ -345,24 +356,23 @@ def test_change_accepted_while_suspended_keeps_the_suspension(institution, opera
 
 
 def test_change_filing_without_changes_is_refused(institution, operator):
-    original = _filed(institution)
+    _filed(institution)
     with as_(operator):
         change = svc.filing_create(actor=operator, institution_id=institution.pk, kind="change")
-        with scopes_disabled():
-            for doc in original.documents.all():
-                doc.filing_id, doc.pk = change.pk, None
-                doc.save()
         svc.filing_sign_commitment(actor=operator, filing_id=change.pk, signer="王园长", ip=None)
         with pytest.raises(DomainError) as exc:
             svc.filing_submit(actor=operator, filing_id=change.pk)
     assert any("没有任何变更" in line for line in exc.value.fields["checks"])
+    # The filed materials carried over: nothing else is missing.
+    assert [c["code"] for c in exc.value.checks] == ["changes"]
 
 
 def _submitted_termination(institution, operator, termination_date: dt.date):
     with as_(operator):
         term = svc.filing_create(actor=operator, institution_id=institution.pk, kind="termination")
         svc.filing_update_form(actor=operator, filing_id=term.pk, data={
-            "termination_date": termination_date, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+            "termination_date": termination_date, "placement_plan": "在托 8 名幼儿转入北山街道托育中心",
+            "staff_settlement_plan": "保育人员由北山街道托育中心录用"})
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=term.pk)
     return term
@@ -420,12 +430,19 @@ def test_termination_requires_plan_and_terminates_institution(institution, opera
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
         with pytest.raises(DomainError) as exc:
             svc.filing_submit(actor=operator, filing_id=term.pk)
-        assert len(exc.value.fields["checks"]) == 2
+        assert {c["code"] for c in exc.value.checks} == {"termination_date", "placement_plan", "staff_settlement"}
+        assert "工作人员安置方案：未填写工作人员安置方案" in exc.value.fields["checks"]
         with pytest.raises(DomainError):
             svc.filing_update_form(actor=operator, filing_id=term.pk, data={"name": "改名"})
         past = timezone.localdate() - dt.timedelta(days=2)
         svc.filing_update_form(actor=operator, filing_id=term.pk,
                                data={"termination_date": past, "placement_plan": "在托 8 名幼儿转入北山街道托育中心"})
+        svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)
+        with pytest.raises(DomainError) as exc:  # the children are placed, the staff not yet settled
+            svc.filing_submit(actor=operator, filing_id=term.pk)
+        assert [c["code"] for c in exc.value.checks] == ["staff_settlement"]
+        svc.filing_update_form(actor=operator, filing_id=term.pk,
+                               data={"staff_settlement_plan": "保育人员 4 名由北山街道托育中心录用，其余协商解除劳动合同"})
         svc.filing_sign_commitment(actor=operator, filing_id=term.pk, signer="王园长", ip=None)  # signed anew
         svc.filing_submit(actor=operator, filing_id=term.pk)
     with as_(reviewer), django_capture_on_commit_callbacks(execute=True):

@@ -478,11 +478,13 @@ def test_termination_entry_point_asks_for_date_and_placement_plan(client, filed_
     with scopes_disabled():
         filing = Filing.objects.get(institution=filed_institution, kind="termination")
     bad = op.post(reverse("registry:filing_step", args=[filing.pk, "termination"]), {"termination_date": ""})
-    # Both missing fields named, with the API's messages (registry.inputs.FILING_FORM).
+    # Every missing field named, with the API's messages (registry.inputs.FILING_FORM).
     assert "请填写终止日期。" in text(bad) and "请填写在托婴幼儿安置方案。" in text(bad)
+    assert "请填写工作人员安置方案。" in text(bad)
     r = op.post(reverse("registry:filing_step", args=[filing.pk, "termination"]),
                 {"termination_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
-                 "placement_plan": "与附近两家托育机构签订接收协议，逐户通知家长。"})
+                 "placement_plan": "与附近两家托育机构签订接收协议，逐户通知家长。",
+                 "staff_settlement_plan": "保育人员由接收机构录用，其余人员依法解除劳动合同并支付经济补偿。"})
     assert r["Location"] == reverse("registry:filing_step", args=[filing.pk, "documents"])
     filing.refresh_from_db()
     assert filing.placement_plan.startswith("与附近两家托育机构")

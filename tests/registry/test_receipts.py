@@ -163,7 +163,8 @@ def test_verify_page_tells_a_suspension_and_a_pending_termination(client, accept
     with tenant_scope(TenantScope.for_institutions([accepted.institution_id])):
         termination = svc.filing_create(actor=operator, institution_id=accepted.institution_id, kind="termination")
         svc.filing_update_form(actor=operator, filing_id=termination.pk, data={
-            "termination_date": ends, "placement_plan": "在托婴幼儿转入邻近托育机构。"})
+            "termination_date": ends, "placement_plan": "在托婴幼儿转入邻近托育机构。",
+            "staff_settlement_plan": "工作人员由邻近托育机构录用。"})
         svc.filing_sign_commitment(actor=operator, filing_id=termination.pk, signer="王园长", ip=None)
         svc.filing_submit(actor=operator, filing_id=termination.pk)
     with tenant_scope(reviewer_scope):
@@ -171,3 +172,22 @@ def test_verify_page_tells_a_suspension_and_a_pending_termination(client, accept
     body = client.get(f"/verify/{accepted.receipt_no}/").content.decode()
     assert f"将于 {ends:%Y年%m月%d日} 终止服务" in body
     assert "该备案回执真实有效" in body
+
+
+def test_the_rejection_notice_states_the_reasons_the_basis_the_date_and_the_commission(regions, reviewer):
+    from registry.services.receipts import rejection_pdf_bytes
+
+    decided = timezone.now()
+    with scopes_disabled():
+        filing = FilingFactory(institution=InstitutionFactory(name="西湖区知更鸟托育园"), status=FilingStatus.REJECTED,
+                               submitted_at=decided, decided_at=decided,
+                               rejection_reasons=["婴幼儿生活用房设在四层。", "户外场地未与车道隔离。"],
+                               rejection_basis="《托育机构设置标准（试行）》第三章“场地设施”")
+        filing = Filing.objects.select_related("institution", "district").get(pk=filing.pk)
+    text = text_of(rejection_pdf_bytes(filing=filing)).replace("\n", "")
+    day = timezone.localtime(decided).strftime("%Y年%m月%d日")
+    for expected in ("托育机构不予备案告知书", "西湖区知更鸟托育园", filing.institution.uscc, f"你单位于 {day} 提交的备案材料收悉",
+                     "1. 婴幼儿生活用房设在四层。", "2. 户外场地未与车道隔离。", "依据：《托育机构设置标准（试行）》第三章“场地设施”",
+                     "符合条件后可重新办理备案", "行政复议", "西湖区卫生健康局"):
+        assert expected in text, expected
+    assert text.rstrip().endswith(day)

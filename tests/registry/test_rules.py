@@ -194,10 +194,43 @@ def test_blacklist_hook():
     assert [c.code for c in rules.failed(checks)] == ["blacklist"]
 
 
-def test_termination_checks_only_date_and_plan():
+def test_termination_checks_only_date_and_the_children_and_staff_plans():
     checks = rules.run_checks(FilingFacts(kind="termination", institution_kind="institution", today=TODAY,
                                           commitment_signed=True), Policy())
-    assert {c.code for c in rules.failed(checks)} == {"termination_date", "placement_plan"}
+    assert {c.code for c in rules.failed(checks)} == {"termination_date", "placement_plan", "staff_settlement"}
+    settled = rules.run_checks(FilingFacts(kind="termination", institution_kind="institution", today=TODAY,
+                                           commitment_signed=True, termination_date=TODAY, placement_plan="转入邻近机构",
+                                           staff_settlement_plan=" 协商解除劳动合同 "), Policy())
+    assert rules.failed(settled) == []
+    blank = rules.run_checks(FilingFacts(kind="termination", institution_kind="institution", today=TODAY,
+                                         commitment_signed=True, termination_date=TODAY, placement_plan="转入邻近机构",
+                                         staff_settlement_plan="  "), Policy())
+    assert [c.code for c in rules.failed(blank)] == ["staff_settlement"]
+
+
+def test_a_change_asks_again_only_for_the_materials_its_changes_touch():
+    all_docs = frozenset(rules.DOC_LABELS) - {rules.DOC_FOOD}
+    carried = good_facts(kind="change", documents=all_docs, carried_documents=all_docs, changes={"name": ["甲", "乙"]})
+    states = {n.doc_type: n.state for n in rules.document_needs(carried)}
+    assert states == {"business_licence": "renew", "premises_proof": "carried", "staff_certificates": "carried",
+                      "hygiene_report": "carried", "fire_safety": "carried"}
+    check = rules.check_documents(carried)
+    assert not check.passed and check.reason == "因变更「机构名称」须重新提交：营业执照/法人登记证书"
+    fresh = good_facts(kind="change", documents=all_docs, carried_documents=all_docs - {"business_licence"},
+                       changes={"name": ["甲", "乙"]})
+    passed = rules.check_documents(fresh)
+    assert passed.passed and passed.reason.startswith("材料齐全（沿用已备案材料 4 项：")
+    # A move asks for the premises' materials, with the food licence where meals are served.
+    moved = good_facts(kind="change", meals_served=True, documents=all_docs | {"food_licence"},
+                       carried_documents=all_docs | {"food_licence"}, changes={"address": ["A", "B"]})
+    assert {n.doc_type for n in rules.document_needs(moved) if n.state == "renew"} == {
+        "business_licence", "premises_proof", "hygiene_report", "fire_safety", "food_licence"}
+    # An initial filing never counts anything as carried over, and a missing one is missing.
+    initial = good_facts(documents=all_docs - {"fire_safety"})
+    assert rules.check_documents(initial).reason == "缺少材料：消防安全检查合格证明"
+    # The lease and the township are changes too.
+    assert rules.check_changes(good_facts(kind="change", changes={"lease_end": ["2029-06-30", "2034-06-30"]})).passed
+    assert rules.check_changes(good_facts(kind="change", changes={"region": ["330106001", "330106002"]})).passed
 
 
 def test_change_filing_needs_a_change_and_diff_compares_service_types_as_sets():

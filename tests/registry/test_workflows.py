@@ -69,18 +69,19 @@ def events_of(institution) -> list[tuple]:
 # Written out by hand from the filing procedure and the district's powers, NOT derived from
 # registry.workflow: (state, action) → the state it moves to, or None where the move is refused.
 RG, FG, FD, SU, TE = "registered", "filing", "filed", "suspended", "terminated"
-INSTITUTION_ACTIONS = ["submit_filing", "withdraw_filing", "accept_filing", "suspend", "resume", "terminate"]
+INSTITUTION_ACTIONS = ["submit_filing", "withdraw_filing", "accept_filing", "reject_filing", "suspend", "resume",
+                       "terminate"]
 INSTITUTION_EXPECTED = {
     (RG, "submit_filing"): FG, (RG, "withdraw_filing"): None, (RG, "accept_filing"): None,
-    (RG, "suspend"): None, (RG, "resume"): None, (RG, "terminate"): None,
+    (RG, "reject_filing"): None, (RG, "suspend"): None, (RG, "resume"): None, (RG, "terminate"): None,
     (FG, "submit_filing"): None, (FG, "withdraw_filing"): RG, (FG, "accept_filing"): FD,
-    (FG, "suspend"): None, (FG, "resume"): None, (FG, "terminate"): None,
+    (FG, "reject_filing"): RG, (FG, "suspend"): None, (FG, "resume"): None, (FG, "terminate"): None,
     (FD, "submit_filing"): None, (FD, "withdraw_filing"): None, (FD, "accept_filing"): None,
-    (FD, "suspend"): SU, (FD, "resume"): None, (FD, "terminate"): TE,
+    (FD, "reject_filing"): None, (FD, "suspend"): SU, (FD, "resume"): None, (FD, "terminate"): TE,
     (SU, "submit_filing"): None, (SU, "withdraw_filing"): None, (SU, "accept_filing"): None,
-    (SU, "suspend"): None, (SU, "resume"): FD, (SU, "terminate"): TE,
+    (SU, "reject_filing"): None, (SU, "suspend"): None, (SU, "resume"): FD, (SU, "terminate"): TE,
     (TE, "submit_filing"): None, (TE, "withdraw_filing"): None, (TE, "accept_filing"): None,
-    (TE, "suspend"): None, (TE, "resume"): None, (TE, "terminate"): None,
+    (TE, "reject_filing"): None, (TE, "suspend"): None, (TE, "resume"): None, (TE, "terminate"): None,
 }
 OPERATOR_ACTIONS = {"submit_filing", "withdraw_filing"}
 

@@ -59,8 +59,8 @@ class DemoInstitution:
     key: str  # stable: seeds the credit code and the operator's username
     name: str
     district: str
-    # registered | draft | submitted | returned | resubmitted | withdrawn | filed | change_submitted
-    # | suspended | terminated
+    # registered | draft | submitted | returned | resubmitted | withdrawn | rejected | filed
+    # | change_submitted | suspended | terminated
     target: str
     operator: bool = True
     slots: int = 40
@@ -72,6 +72,7 @@ INSTITUTIONS = [
     DemoInstitution("xh03", "西湖区向日葵托育园", XIHU, "returned"),
     DemoInstitution("xh04", "西湖区蓝天托育园", XIHU, "registered", operator=False),
     DemoInstitution("xh05", "西湖区春芽托育园", XIHU, "resubmitted"),
+    DemoInstitution("xh06", "西湖区知更鸟托育园", XIHU, "rejected"),
     DemoInstitution("gs01", "拱墅区运河托育园", GONGSHU, "filed"),
     DemoInstitution("gs02", "拱墅区暖阳托育中心", GONGSHU, "terminated"),
     DemoInstitution("gs03", "拱墅区彩虹托育园", GONGSHU, "suspended"),
@@ -188,8 +189,14 @@ class Command(BaseCommand):
         self.submit(operator, filing.pk)
         if spec.target == "submitted":
             return username
-        from registry.services.filings import filing_accept, filing_return
+        from registry.services.filings import filing_accept, filing_reject, filing_return
 
+        if spec.target == "rejected":  # back to registered: it may file again once it meets the conditions
+            filing_reject(actor=reviewer, filing_id=filing.pk,
+                          reasons=["托育场所设在四层，婴幼儿生活用房不得设置在四层及以上。",
+                                   "户外活动场地与机动车道之间未设置隔离设施。"],
+                          basis="《托育机构设置标准（试行）》第三章“场地设施”")
+            return username
         if spec.target in ("returned", "resubmitted", "withdrawn"):
             filing_return(actor=reviewer, filing_id=filing.pk,
                           reasons=["场地证明为复印件且未加盖出租方公章，请上传加盖公章的租赁合同。",
@@ -218,7 +225,10 @@ class Command(BaseCommand):
                 "name": spec.name.replace("托育园", "托育中心"),
                 "service_types": ["full_day", "half_day", "hourly"],
             })
-            self.attach_documents(operator, change.pk, full_documents())
+            # The filed materials carry over; a new name and new service types ask only for the licence.
+            from registry.models import DocumentType
+
+            self.attach_documents(operator, change.pk, [DocumentType.BUSINESS_LICENCE])
             self.submit(operator, change.pk)
         if spec.target == "suspended":
             institution_suspend(actor=reviewer, institution_id=institution.pk,
@@ -229,7 +239,8 @@ class Command(BaseCommand):
             termination = filing_create(actor=operator, institution_id=institution.pk, kind="termination")
             filing_update_form(actor=operator, filing_id=termination.pk, data={
                 "termination_date": timezone.localdate(),  # today: terminated at once
-                "placement_plan": "在托婴幼儿已与家长协商，转入拱墅区运河托育园；工作人员已妥善安置。",
+                "placement_plan": "在托婴幼儿已与家长协商，转入拱墅区运河托育园。",
+                "staff_settlement_plan": "保育人员 6 名由拱墅区运河托育园录用；其余人员协商解除劳动合同，依法支付经济补偿。",
             })
             self.attach_documents(operator, termination.pk, [])
             self.submit(operator, termination.pk)
