@@ -1,0 +1,5 @@
+"""Supervision rows, one module per part (the blacklist; inspections, enforcement, grades and
+complaints as they land). Import from ``supervision.models``: each module's names are re-exported."""
+
+from .blacklist import *  # noqa: F403
+from .blacklist import in_force_q  # noqa: F401
