@@ -32,3 +32,13 @@ class JSONParser(_JSONParser):
 
 
 __all__ = ["JSONParser", "MachineAccountsOnlyWhereAllowed"]
+
+
+class ApiDocsPermission(BasePermission):
+    """The OpenAPI schema and its documentation: open to anyone while ``settings.API_DOCS_PUBLIC``
+    (the default outside production), else to signed-in users only (an attacker learns no routes)."""
+
+    def has_permission(self, request, view) -> bool:
+        from django.conf import settings
+
+        return bool(settings.API_DOCS_PUBLIC or (request.user and request.user.is_authenticated))

@@ -5,12 +5,14 @@ Documents are served through ``document_file`` (scoped lookup, inline), never a 
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.roles import COMMISSION_STAFF, REVIEWERS
@@ -340,6 +342,8 @@ def filing_receipt_state(request, filing_id: int):
 
 
 @login_required
+@xframe_options_sameorigin
+@csp_update({"frame-ancestors": ["'self'"]})
 def document_file(request, document_id: int):
     """A filing document, looked up in scope and shown inline (PDF in an iframe, images in <img>)."""
     try:
