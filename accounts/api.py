@@ -39,6 +39,11 @@ class ObtainTokenView(APIView):
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             raise DomainError("invalid_credentials", "用户名或密码错误。", status_code=400)
+        from .passwords import must_change_password
+
+        reason = must_change_password(user)
+        if reason is not None:
+            raise DomainError("password_change_required", reason + "（请在网页上修改后再申请令牌）", status_code=403)
         token = api_token_issue(user=user, request=request._request)
         return Response({"token": token.key, "expires_at": token_expires_at(token)})
 

@@ -31,4 +31,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             token.delete()
             raise exceptions.AuthenticationFailed("接口令牌已过期，请重新申请（POST /api/v1/auth/token/）。",
                                                  code="token_expired")
+        from .passwords import must_change_password
+
+        if must_change_password(user):
+            raise exceptions.PermissionDenied("请先在网页上修改密码，再使用接口。", code="password_change_required")
         return user, token

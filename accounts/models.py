@@ -21,6 +21,10 @@ class User(AbstractUser):
     phone_hash = models.CharField("手机号索引", max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField("手机号", max_length=16, blank=True, editable=False)
     is_machine = models.BooleanField("接口账号", default=False)
+    # Password policy (accounts/passwords.py): when the password last changed (expiry for staff
+    # accounts) and whether the next sign-in must change it (an account an administrator created).
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -87,6 +91,8 @@ class AuthEventKind(models.TextChoices):
     LOGIN_LOCKED = "login_locked", "登录失败次数过多被拒绝"
     LOGOUT = "logout", "退出登录"
     TOKEN_ISSUED = "token_issued", "签发接口令牌"
+    PASSWORD_CHANGED = "password_changed", "修改密码"
+    SESSION_EXPIRED = "session_expired", "会话超时"
     REVEAL = "reveal", "查看完整个人信息"
     EXPORT = "export", "导出数据"
 
@@ -116,3 +122,16 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"安全日志 {self.pk}（{self.get_kind_display()} · {self.username or '—'}）"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's earlier passwords (never the passwords): a new one may not repeat the
+    last ``PASSWORD_HISTORY_COUNT``. Written by ``accounts.passwords.PasswordHistoryValidator``."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码摘要", max_length=128)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "历史密码摘要"
+        ordering = ["-created_at", "-id"]

@@ -83,12 +83,15 @@ def assignment_grant(*, actor: User | None, user: User, role: str, scope: str) -
         if not existing.is_active:
             existing.is_active = True
             existing.save(update_fields=["is_active"])
+            api_tokens_revoke(user=user)  # a role change: tokens issued under the old roles die
         return existing
     if role in ADMINISTRATIVE_ROLES and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    return Assignment.objects.create(user=user, role=role, region=region, institution=institution,
-                                     granted_by=actor)
+    assignment = Assignment.objects.create(user=user, role=role, region=region, institution=institution,
+                                           granted_by=actor)
+    api_tokens_revoke(user=user)  # a role change: tokens issued under the old roles die
+    return assignment
 
 
 # Django's own messages for some validators are not translated (the length one stays English).
@@ -97,6 +100,8 @@ _PASSWORD_MESSAGES = {
     "password_too_similar": "密码与用户名、姓名或邮箱太相似。",
     "password_too_common": "密码太常见，容易被猜中。",
     "password_entirely_numeric": "密码不能全是数字。",
+    "password_too_few_classes": "密码须包含大写字母、小写字母、数字、其他符号中的至少 {min_classes} 类。",
+    "password_reused": "不能与最近 {count} 次使用过的密码相同。",
 }
 
 
@@ -131,8 +136,11 @@ def account_create_or_grant(*, actor: User | None, username: str, password: str 
     if created:
         if not password:
             raise DomainError("password_required", "新建账号必须设置密码。", fields={"password": ["必填。"]})
+        # An account an administrator creates changes its password at the first sign-in (the
+        # administrator knows it); a machine account has no pages to do it on.
         user = User(username=username, display_name=display_name or username, email=email,
-                    is_machine=role == Role.REGISTRATION_AUTHORITY)
+                    is_machine=role == Role.REGISTRATION_AUTHORITY,
+                    must_change_password=actor is not None and role != Role.REGISTRATION_AUTHORITY)
         if phone:
             user.set_phone(phone)
         _password_check(password, user)
@@ -215,6 +223,7 @@ def assignment_set_active(*, actor: User | None, assignment_id: int, active: boo
                                 scope=assignment_scope_code(assignment))
     assignment.is_active = False
     assignment.save(update_fields=["is_active"])
+    api_tokens_revoke(user=assignment.user)  # a role change: tokens issued under the old roles die
     return assignment
 
 
@@ -225,9 +234,31 @@ def user_update(*, actor: User | None, user_id: int, display_name: str, email: s
         raise DomainError("cannot_deactivate_self", "不能停用自己的账号。", fields={"is_active": ["不能停用自己。"]})
     user.display_name, user.email, user.is_active = display_name, email, is_active
     user.save(update_fields=["display_name", "email", "is_active"])
+    if not is_active:
+        api_tokens_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str, request=None) -> User:
+    """The user's own password change (the policy of ``accounts.passwords``); clears a forced change,
+    ends the API tokens, records the event. Errors name the field (``old_password`` / ``new_password``)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password):
+        raise DomainError("old_password_wrong", "原密码不正确。", fields={"old_password": ["原密码不正确。"]})
+    if old_password == new_password:
+        raise DomainError("password_invalid", "新密码不能与原密码相同。", fields={"new_password": ["新密码不能与原密码相同。"]})
+    problems = password_problems(new_password, user)
+    if problems:
+        raise DomainError("password_invalid", "密码不符合要求：" + "".join(problems), fields={"new_password": problems})
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    api_tokens_revoke(user=user)
+    auth_event_record(kind=AuthEventKind.PASSWORD_CHANGED, user=user, request=request)
     return user
 
 
 __all__ = ["AuthEventKind", "account_create_or_grant", "api_token_issue", "api_tokens_revoke", "assignment_grant",
            "assignment_scope_code",
-           "assignment_set_active", "auth_event_record", "user_update"]
+           "assignment_set_active", "auth_event_record", "password_change", "user_update"]

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,10 +169,20 @@ CONTENT_SECURITY_POLICY = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "accounts.passwords.PasswordHistoryValidator",
+     "OPTIONS": {"count": int(env("PASSWORD_HISTORY_COUNT", "5"))}},
 ]
+# Commission, administrative and auditor accounts must change their password after this many days
+# (0: never); operators and machine accounts do not expire (accounts.passwords.password_expired).
+PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", "90"))
+# A page session ends after this long without a request, and this long after sign-in whatever
+# happens (accounts.middleware.SessionPolicyMiddleware).
+SESSION_IDLE_TIMEOUT_SECONDS = int(env("SESSION_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = int(env("SESSION_ABSOLUTE_TIMEOUT_SECONDS", str(8 * 3600)))
 # One backend: Django's model backend behind the login guard (accounts.login_guard).
 AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedModelBackend"]
 # Login guard: failures per account (any address) and per client address (any account) in a window.

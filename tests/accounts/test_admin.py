@@ -188,7 +188,7 @@ class TestAccountManagement:
             "username": "wu", "display_name": "吴审核", "email": "", "password": "Ab1!x",
             "role": "district_reviewer", "scope": "330106"})
         assert response.status_code == 200
-        assert response.context["adminform"].form.errors["password"] == ["密码太短，至少需要 8 个字符。"]
+        assert response.context["adminform"].form.errors["password"] == ["密码太短，至少需要 10 个字符。"]
         assert not User.objects.filter(username="wu").exists()
 
     def test_deactivating_and_restoring_an_assignment(self, client, security_admin, reviewer):

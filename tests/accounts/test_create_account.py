@@ -58,7 +58,7 @@ class TestCreateAccount:
         assert not User.objects.filter(username="nopw").exists()
 
     @pytest.mark.parametrize(("password", "message"), [
-        ("Ab1!x", "密码太短，至少需要 8 个字符"),
+        ("Ab1!x", "密码太短，至少需要 10 个字符"),
         ("12345678", "密码不能全是数字"),
         ("password", "密码太常见"),
         ("wangwei2026", "太相似"),

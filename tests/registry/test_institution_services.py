@@ -157,7 +157,7 @@ def test_operator_signup_validates(regions):
         operator_signup(username="x", password="1", display_name="", phone="12345")
     assert set(info.value.fields) == {"username", "display_name", "phone", "password"}
     # The password rules speak Chinese here too, as on the admin form and create_account.
-    assert "密码太短，至少需要 8 个字符。" in info.value.fields["password"]
+    assert "密码太短，至少需要 10 个字符。" in info.value.fields["password"]
     assert "密码不能全是数字。" in info.value.fields["password"]
 
 
