@@ -199,9 +199,32 @@ class UserAdmin(_ManagedAdmin):
     list_display = ["username", "display_name", "phone_masked", "is_active", "is_machine", "last_login"]
     search_fields = ["username", "display_name"]
     list_filter = ["is_active", "is_machine"]
+    actions = ["reset_second_factor"]
 
     def scope_q(self, request):
         return user_scope_q(getattr(request, "tenant_scope", None))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        assignment = getattr(request, "assignment", None)
+        if assignment is None or assignment.role != Role.SECURITY_ADMIN:
+            actions.pop("reset_second_factor", None)  # the security admin's alone (三员分立)
+        return actions
+
+    @admin.action(description="重置双因素认证（用户下次登录时重新绑定）")
+    def reset_second_factor(self, request, queryset):
+        from .otp import otp_reset
+
+        scope = getattr(request, "tenant_scope", None)
+        done = 0
+        for user_id in queryset.values_list("pk", flat=True):
+            try:
+                otp_reset(actor=request.user, user_id=user_id, scope=scope, request=request)
+            except DomainError as exc:
+                self.message_user(request, exc.message, level="error")
+                return
+            done += 1
+        self.message_user(request, f"已重置 {done} 个账号的双因素认证。")
 
 
 class AssignmentAdmin(_ManagedAdmin):

@@ -16,6 +16,8 @@ from .services import api_token_issue, api_tokens_revoke, auth_event_record
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(required=False, allow_blank=True, max_length=16,
+                                help_text="双因素验证码（须使用双因素认证的账号必填）")
 
 
 class ObtainTokenView(APIView):
@@ -39,6 +41,16 @@ class ObtainTokenView(APIView):
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             raise DomainError("invalid_credentials", "用户名或密码错误。", status_code=400)
+        from .otp import has_device, otp_check, otp_required
+
+        if otp_required(user):
+            if not has_device(user):
+                raise DomainError("otp_not_enrolled", "该账号须使用双因素认证：请先在网页上绑定身份验证器。",
+                                  status_code=403)
+            if not data.validated_data.get("otp"):
+                raise DomainError("otp_required", "请提供双因素验证码（otp）。", status_code=401,
+                                  fields={"otp": ["必填。"]})
+            otp_check(user=user, token=data.validated_data["otp"], request=request._request)
         from .passwords import must_change_password
 
         reason = must_change_password(user)

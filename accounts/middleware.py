@@ -1,7 +1,11 @@
-"""Page sessions end after ``SESSION_IDLE_TIMEOUT_SECONDS`` without a request and
+"""A signed-in page session passes, in this order: the timeouts, the second factor, the password policy.
+
+Page sessions end after ``SESSION_IDLE_TIMEOUT_SECONDS`` without a request and
 ``SESSION_ABSOLUTE_TIMEOUT_SECONDS`` after sign-in, whatever happens; a user who must change the
 password (first sign-in of an administrator-created account, or an expired staff password) reaches
-nothing but the password-change page until it is done.
+nothing but the password-change page until it is done; an account that must present a second factor
+(``accounts.otp``) reaches nothing but enrolment or verification until it has (needs django-otp's
+``OTPMiddleware`` before this one).
 
 The last-seen stamp is written at most once a minute, so an active session costs no session write
 per request. API calls with a token are not page sessions: tokens expire on their own
@@ -12,6 +16,7 @@ per request. API calls with a token are not page sessions: tokens expire on thei
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -58,6 +63,15 @@ class SessionPolicyMiddleware:
             return None
         if now - (seen_at or 0) >= SEEN_WRITE_EVERY:
             session[SEEN_AT] = now
+        from .otp import otp_required
+
+        if otp_required(user) and not user.is_verified() and not self._allowed_before_otp(request.path_info):
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"code": "otp_required", "message": "请先完成双因素认证。", "fields": {}},
+                                    status=403)
+            target = request.get_full_path()
+            query = "" if target == "/" else "?" + urlencode({"next": target})
+            return redirect(reverse("accounts:otp_verify") + query)
         from .passwords import must_change_password
 
         if must_change_password(user) and not self._allowed_while_changing(request.path_info):
@@ -66,6 +80,12 @@ class SessionPolicyMiddleware:
                                     status=403)
             return redirect(reverse("accounts:password_change"))
         return None
+
+    @staticmethod
+    def _allowed_before_otp(path: str) -> bool:
+        allowed = (reverse("accounts:otp_verify"), reverse("accounts:otp_setup"), reverse("accounts:logout"),
+                   settings.STATIC_URL, "/healthz")
+        return any(path.startswith(prefix) for prefix in allowed)
 
     @staticmethod
     def _allowed_while_changing(path: str) -> bool:

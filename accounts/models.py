@@ -93,6 +93,9 @@ class AuthEventKind(models.TextChoices):
     TOKEN_ISSUED = "token_issued", "签发接口令牌"
     PASSWORD_CHANGED = "password_changed", "修改密码"
     SESSION_EXPIRED = "session_expired", "会话超时"
+    OTP_ENROLLED = "otp_enrolled", "绑定双因素认证"
+    OTP_FAILED = "otp_failed", "双因素验证码错误"
+    OTP_RESET = "otp_reset", "重置双因素认证"
     REVEAL = "reveal", "查看完整个人信息"
     EXPORT = "export", "导出数据"
 

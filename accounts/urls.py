@@ -11,4 +11,7 @@ urlpatterns = [
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change_view, name="password_change"),
+    path("otp/", views.otp_setup_view, name="otp_setup"),
+    path("otp/verify/", views.otp_verify_view, name="otp_verify"),
+    path("otp/disable/", views.otp_disable_view, name="otp_disable"),
 ]

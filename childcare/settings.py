@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -93,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -176,6 +180,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.PasswordHistoryValidator",
      "OPTIONS": {"count": int(env("PASSWORD_HISTORY_COUNT", "5"))}},
 ]
+# A second factor (TOTP, accounts/otp.py) for every commission, administrative and auditor account:
+# on in production; off by default elsewhere so local demos and tests sign in with a password
+# (tests/accounts/test_two_factor.py and the browser journey switch it on).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", PRODUCTION)
+OTP_TOTP_ISSUER = "托育机构备案与监管平台"
 # Commission, administrative and auditor accounts must change their password after this many days
 # (0: never); operators and machine accounts do not expire (accounts.passwords.password_expired).
 PASSWORD_MAX_AGE_DAYS = int(env("PASSWORD_MAX_AGE_DAYS", "90"))
