@@ -3,6 +3,7 @@
 
 from core.sweeps import register
 
+from .models import StaffConflictFlag
 from .services.staff import staff_conflicts_sweep
 from .services.sweeps import filing_deadline_sweep, termination_sweep
 
@@ -12,4 +13,6 @@ STAFF_CONFLICTS = "registry.staff_conflicts"
 
 register(FILING_DEADLINES, filing_deadline_sweep, title="备案超过回执期限或告知期限：提醒区县审核人员")
 register(TERMINATIONS, termination_sweep, title="终止日期已到：机构变更为已终止，通知举办者和审核人员")
-register(STAFF_CONFLICTS, staff_conflicts_sweep, title="多机构任职（挂靠）预警：全量核对")
+# The flags it derives are audited as one event per run (with the counts), not one history row each.
+register(STAFF_CONFLICTS, staff_conflicts_sweep, title="多机构任职（挂靠）预警：全量核对",
+         bulk_audited=[StaffConflictFlag])
