@@ -122,7 +122,7 @@ def test_page_numbers_still_answer_for_older_clients(regions, client):
     make(7)
     body = client.get("/api/v1/institutions/?page=2&page_size=3").json()
     assert body["count"] == 7 and body["count_capped"] is False and len(body["results"]) == 3
-    assert ("page=3" in body["next"] and "page=1" in body["previous"]) or body["previous"].endswith("page_size=3")
+    assert "page=3" in body["next"] and "cursor" not in body["next"] and body["previous"] is not None
 
 
 def test_the_order_must_end_with_the_primary_key():
