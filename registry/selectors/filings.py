@@ -30,7 +30,6 @@ from ..models import (
 )
 from ..workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
-
 # What a list row never shows: the roster snapshot (a whole roster per filing), the check results,
 # the form's long texts and the decision's reasons. Lists leave them in the database instead of
 # sending and decoding them for every row of the page (the detail pages load the whole filing).
