@@ -12,6 +12,9 @@ How an app adds one
    for notifications sent; every other integer counts rows it changed or marked (the run log's
    ``rows`` is their sum). A deadline that passed is the common case: make it an
    ``OverdueSweep`` (below) instead of writing SQL.
+   Rows it derives in bulk from a tracked model (flags, markers): register it with
+   ``bulk_audited=[Model]`` and the run is audited as ONE ``bulk_write`` event of its ``SweepRun``
+   (the counts) instead of one history row per row (``core.audit.bulk_writes``).
 2. Register it in ``<app>/sweeps.py``; core imports that module of every installed app the first
    time a sweep is looked up (``autodiscover_modules``), so core names no domain app::
 
@@ -90,7 +93,7 @@ def register(name: str, func: Callable[..., Mapping[str, Any]], *, title: str = 
 
     ``bulk_audited``: tracked models (``core.audit.track``) whose rows this sweep derives in bulk
     (flags, markers): their per-row history triggers are skipped during the run and the run records
-    one ``bulk_write`` audit event instead, with the counts and the tables (``run_body``).
+    one ``bulk_write`` audit event instead, with its counts (``run_body``).
     """
     existing = _sweeps.get(name)
     if existing is not None and existing.func is not func:
