@@ -43,7 +43,7 @@ class User(AbstractUser):
 
     @cached_property
     def active_assignments(self) -> list[Assignment]:
-        return list(self.assignments.filter(is_active=True).select_related("region", "institution"))
+        return list(self.assignments.filter(is_active=True).select_related("region", "institution").order_by("id"))
 
 
 @track()

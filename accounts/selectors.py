@@ -22,7 +22,9 @@ def assignments_of(user: User) -> list[Assignment]:
 
 
 def assignment_for_session(user: User, assignment_id: int | None) -> Assignment | None:
-    assignments = assignments_of(user)
+    # The request's user object loads its assignments once: the menu (``core.context_processors``)
+    # and the permission checks read the same list, so a page pays one query for them.
+    assignments = active_assignments(user)
     for a in assignments:
         if a.pk == assignment_id:
             return a

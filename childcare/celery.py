@@ -35,6 +35,9 @@ app.conf.beat_schedule = {
     # Terminations accepted with a future date take effect on that day.
     "termination-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.terminations"],
                           "schedule": crontab(minute=10, hour=0)},
+    # Province and country home pages read these sums (registry.selectors.dashboard); the page says when.
+    "dashboard-summaries": {"task": "core.tasks.run_sweep", "args": ["registry.dashboard_summaries"],
+                            "schedule": crontab(minute="*/10")},
     # 挂靠 flags for everyone: adds that raced each other, end dates that passed yesterday.
     "staff-conflicts-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.staff_conflicts"],
                               "schedule": crontab(minute=20, hour=0)},

@@ -110,6 +110,156 @@ class Pagination(PageNumberPagination):
         return min(max(number, 1), max(paginator.num_pages, 1))
 
 
+class CursorInvalid(exceptions.ValidationError):
+    """A ``cursor`` that this API did not issue (or that no longer matches the list's order)."""
+
+
+class KeysetPagination(Pagination):
+    """Keyset (cursor) pagination for lists that span a whole scope (up to every institution in the
+    country): each page is "the next ``page_size`` rows after the last one shown", found through the
+    list's own order (an index range), never by counting and skipping the rows before it.
+
+    - The list's ``order_by`` must end with the primary key (``"name", "id"``; ``"-created_at",
+      "-id"``) and name the model's own non-null columns, so every row has one place in it.
+    - ``next`` / ``previous`` are links carrying an opaque ``cursor`` (the last or first row's
+      order values). A row inserted or removed meanwhile never makes a page repeat or skip another
+      row; a cursor not issued here is ``400 cursor_invalid``.
+    - ``count`` is exact up to ``count_limit`` (10,000) and capped there, with ``count_capped``
+      true ("10,000+"): the count never walks a whole national scope.
+    - ``?page=N`` without a cursor still answers as before (page numbers, exact count), for clients
+      written against it; it costs a full count and an offset, so new clients follow ``next``.
+    """
+
+    cursor_query_param = "cursor"
+    count_limit = 10_000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.keyset = request.query_params.get(self.page_query_param) is None or \
+            request.query_params.get(self.cursor_query_param) is not None
+        if not self.keyset:
+            return super().paginate_queryset(queryset, request, view)
+        self.size = self.get_page_size(request) or self.page_size
+        self.order = self._order(queryset)
+        raw = request.query_params.get(self.cursor_query_param)
+        backwards, values = self._decode(raw) if raw else (False, None)
+        rows = queryset
+        if values is not None:
+            rows = rows.filter(self._after(values, backwards))
+        if backwards:
+            rows = rows.order_by(*[(name if desc else f"-{name}") for name, desc, _ in self.order])
+        page = list(rows[: self.size + 1])
+        more = len(page) > self.size
+        page = page[: self.size]
+        if backwards:
+            page.reverse()
+        # Going forward there is a previous page exactly when we came from a cursor; going back,
+        # there is a next page (the one we came from), and a previous one when more rows were found.
+        has_next, has_previous = (True, more) if backwards else (more, values is not None)
+        self.next_cursor = self._encode(page[-1], False) if page and has_next else None
+        self.previous_cursor = self._encode(page[0], True) if page and has_previous else None
+        capped = queryset.order_by()[: self.count_limit + 1].count()
+        self.count, self.count_capped = min(capped, self.count_limit), capped > self.count_limit
+        return page
+
+    def get_paginated_response(self, data):
+        if not self.keyset:
+            response = super().get_paginated_response(data)
+            response.data["count_capped"] = False
+            return response
+        return Response({"count": self.count, "count_capped": self.count_capped, "next": self._link(self.next_cursor),
+                         "previous": self._link(self.previous_cursor), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count_capped"] = {"type": "boolean", "example": False,
+                                             "description": "count 达到上限（10,000）即停止计数：true 表示“10,000 条以上”"}
+        out["properties"]["next"]["description"] = "下一页链接（cursor 游标）"
+        return out
+
+    def get_schema_operation_parameters(self, view):
+        return [*super().get_schema_operation_parameters(view), {
+            "name": self.cursor_query_param, "required": False, "in": "query",
+            "description": "翻页游标：取自上一响应的 next / previous 链接，不要自行构造（cursor_invalid）",
+            "schema": {"type": "string"}}]
+
+    # --- the order and the cursor -----------------------------------------------------------------
+
+    def _order(self, queryset) -> list[tuple[str, bool, object]]:
+        from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+
+        meta = queryset.model._meta
+        names = list(queryset.query.order_by or meta.ordering)
+        out = []
+        for name in names:
+            if not isinstance(name, str):
+                raise ImproperlyConfigured(f"KeysetPagination: order by column names only, not {name!r}")
+            desc, column = name.startswith("-"), name.lstrip("-")
+            try:
+                model_field = meta.pk if column == "pk" else meta.get_field(column)
+            except FieldDoesNotExist:
+                raise ImproperlyConfigured(f"KeysetPagination: {column!r} is not a column of {meta.label}") from None
+            if not getattr(model_field, "concrete", False) or model_field.null:
+                raise ImproperlyConfigured(f"KeysetPagination: {column!r} must be a non-null column of {meta.label}")
+            out.append((model_field.attname, desc, model_field))
+        if not out or not out[-1][2].primary_key:
+            raise ImproperlyConfigured(f"KeysetPagination: the order of {meta.label} must end with its primary key")
+        return out
+
+    def _after(self, values, backwards: bool):
+        """Rows after (or, going back, before) the row with these order values: the OR of "equal on
+        the first i columns, beyond on column i", plus "not before on the first column" so that the
+        first column's index bounds the scan."""
+        from django.db.models import Q
+
+        def beyond(desc):
+            return "lt" if desc != backwards else "gt"
+
+        result = Q()
+        for i, (name, desc, _) in enumerate(self.order):
+            term = Q(**{f"{n}": v for (n, _, _), v in zip(self.order[:i], values, strict=False)})
+            result |= term & Q(**{f"{name}__{beyond(desc)}": values[i]})
+        first, desc, _ = self.order[0]
+        return result & Q(**{f"{first}__{beyond(desc)}e": values[0]})
+
+    def _encode(self, row, backwards: bool) -> str:
+        import base64
+        import json
+
+        values = [field.value_to_string(row) for _, _, field in self.order]
+        return base64.urlsafe_b64encode(json.dumps([int(backwards), values], ensure_ascii=False,
+                                                   separators=(",", ":")).encode()).decode().rstrip("=")
+
+    def _decode(self, raw: str):
+        import base64
+        import binascii
+        import json
+
+        from django.core.exceptions import ValidationError
+
+        invalid = CursorInvalid({self.cursor_query_param: [exceptions.ErrorDetail(
+            "翻页游标无效：请使用上一次响应中的 next / previous 链接。", code="cursor_invalid")]})
+        try:
+            backwards, texts = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            if backwards not in (0, 1) or not isinstance(texts, list) or len(texts) != len(self.order) \
+                    or not all(isinstance(t, str) for t in texts):
+                raise invalid
+            values = [field.to_python(text) for (_, _, field), text in zip(self.order, texts, strict=True)]
+        except (ValueError, TypeError, binascii.Error, ValidationError, UnicodeDecodeError):
+            raise invalid from None
+        if any(v is None for v in values):
+            raise invalid
+        return bool(backwards), values
+
+    def _link(self, cursor):
+        from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+        if cursor is None:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+
 class TenantScopedMixin:
     """Base for every API view: once DRF has authenticated the caller, open their tenant scope.
 
@@ -137,4 +287,4 @@ class TenantScopedMixin:
         act_as(user, assignment)  # services judge this assignment only (core.permissions)
 
 
-__all__ = ["Pagination", "TenantScopedMixin", "error_response", "exception_handler", "status"]
+__all__ = ["CursorInvalid", "KeysetPagination", "Pagination", "TenantScopedMixin", "error_response", "exception_handler", "status"]

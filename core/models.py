@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .audit import track
+from .audit import BULK_WRITE, track
 
 
 class CalendarDayKind(models.TextChoices):
@@ -60,6 +60,7 @@ class SweepOutcome(models.TextChoices):
     FAILED = "failed", "失败"
 
 
+@track(events=(BULK_WRITE,))
 class SweepRun(models.Model):
     """One run of a named sweep (``core.sweeps.run_sweep``): when, what it did, how it ended."""
 

@@ -12,6 +12,9 @@ How an app adds one
    for notifications sent; every other integer counts rows it changed or marked (the run log's
    ``rows`` is their sum). A deadline that passed is the common case: make it an
    ``OverdueSweep`` (below) instead of writing SQL.
+   Rows it derives in bulk from a tracked model (flags, markers): register it with
+   ``bulk_audited=[Model]`` and the run is audited as ONE ``bulk_write`` event of its ``SweepRun``
+   (the counts) instead of one history row per row (``core.audit.bulk_writes``).
 2. Register it in ``<app>/sweeps.py``; core imports that module of every installed app the first
    time a sweep is looked up (``autodiscover_modules``), so core names no domain app::
 
@@ -65,6 +68,9 @@ class Sweep:
     name: str
     func: Callable[..., Mapping[str, Any]]
     title: str = ""
+    # Models whose rows the sweep writes in bulk: audited as one ``bulk_write`` event of the run
+    # (with its counts) instead of one history row per row (``core.audit.bulk_writes``).
+    bulk_audited: tuple[type[models.Model], ...] = ()
 
     @property
     def lock_key(self) -> int:
@@ -81,12 +87,18 @@ def lock_key(name: str) -> int:
     return value - (1 << 32) if value >= (1 << 31) else value
 
 
-def register(name: str, func: Callable[..., Mapping[str, Any]], *, title: str = "") -> Sweep:
-    """Add a named sweep (from ``<app>/sweeps.py``). Names are ``<app>.<what>``; one name, one sweep."""
+def register(name: str, func: Callable[..., Mapping[str, Any]], *, title: str = "",
+             bulk_audited: Iterable[type[models.Model]] = ()) -> Sweep:
+    """Add a named sweep (from ``<app>/sweeps.py``). Names are ``<app>.<what>``; one name, one sweep.
+
+    ``bulk_audited``: tracked models (``core.audit.track``) whose rows this sweep derives in bulk
+    (flags, markers): their per-row history triggers are skipped during the run and the run records
+    one ``bulk_write`` audit event instead, with its counts (``run_body``).
+    """
     existing = _sweeps.get(name)
     if existing is not None and existing.func is not func:
         raise ValueError(f"sweep {name!r} is registered twice")
-    sweep = Sweep(name=name, func=func, title=title)
+    sweep = Sweep(name=name, func=func, title=title, bulk_audited=tuple(bulk_audited))
     _sweeps[name] = sweep
     return sweep
 
@@ -132,6 +144,26 @@ def _finish(run: SweepRun, outcome: str, summary: Mapping[str, Any], error: str 
     run.save(update_fields=["outcome", "summary", "error", "rows", "finished_at"])
 
 
+def run_body(sweep: Sweep, run: SweepRun | None = None, **params) -> Mapping[str, Any]:
+    """The sweep's work inside the caller's transaction (lock taken, scopes disabled): the function,
+    and for a bulk-audited sweep its one audit event (``core.audit.bulk_writes``): a ``bulk_write``
+    event of ``run`` (the sweep's name, its counts and their sum), in the same transaction as the
+    rows, so the rows and their audit commit or vanish together."""
+    import pghistory
+
+    from .audit import BULK_WRITE, bulk_writes
+
+    if not sweep.bulk_audited:
+        return sweep.func(**params) or {}
+    with bulk_writes(*sweep.bulk_audited):
+        summary = dict(sweep.func(**params) or {})
+    if run is None:  # benchmarks call the body alone: the event still needs a run to belong to
+        run = SweepRun.objects.create(name=sweep.name, started_at=timezone.now())
+    run.summary, run.rows = summary, rows_of(summary)
+    pghistory.create_event(run, label=BULK_WRITE)
+    return summary
+
+
 def run_sweep(name: str, **params) -> SweepRun:
     """Run the sweep ``name`` now, under its lock, and log the run; returns the ``SweepRun``.
 
@@ -145,7 +177,7 @@ def run_sweep(name: str, **params) -> SweepRun:
     try:
         with scopes_disabled(), transaction.atomic():
             if _try_lock(name):
-                summary = sweep.func(**params) or {}
+                summary = run_body(sweep, run, **params)
             else:
                 outcome = SweepOutcome.SKIPPED
     except Exception as exc:
@@ -275,5 +307,5 @@ class OverdueSweep:
         return {**{d.key: len(marked[d.key]) for d in self.deadlines}, NOTIFIED: len(sent)}
 
 
-__all__ = ["Deadline", "EventMarker", "Notice", "OverdueSweep", "Sweep", "get_sweep", "lock_key", "register",
-           "registered", "run_sweep"]
+__all__ = ["Deadline", "EventMarker", "Notice", "OverdueSweep", "Sweep", "get_sweep", "lock_key",
+           "register", "registered", "run_body", "run_sweep"]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import crypto
 from core.audit import track
 from core.events import WorkflowEvent
-from core.tenancy import TenantManager, TenantModel, TenantQuerySet
+from core.tenancy import NO_INSTITUTION, TenantManager, TenantModel, TenantQuerySet
 from core.workflow import WorkflowModel, status_field, status_mover
 
 
@@ -616,3 +616,30 @@ class StaffConflictFlag(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "多机构任职预警"
         constraints = [models.UniqueConstraint(fields=["staff", "other_staff"], name="staff_conflict_uniq")]
+
+
+class DistrictSummary(TenantModel):
+    """One filing district's home-dashboard figures as the last refresh found them (the sweep
+    ``registry.dashboard_summaries``, every 10 minutes). Province and country dashboards add these
+    up (about 3,000 rows nationally) instead of counting every institution and filing on each
+    view; the page says when they were refreshed. Derived data, rebuilt whole at each refresh: not
+    audited, never edited."""
+
+    filed = models.PositiveIntegerField("已备案机构", default=0)
+    unfiled = models.PositiveIntegerField("已登记未备案", default=0)
+    slots = models.PositiveIntegerField("已备案托位", default=0)
+    pending = models.PositiveIntegerField("待审核备案", default=0)
+    overdue = models.PositiveIntegerField("已超期未审", default=0)
+    notice_overdue = models.PositiveIntegerField("超过告知期限", default=0)
+    rejected = models.PositiveIntegerField("本年不予备案", default=0)
+    refreshed_at = models.DateTimeField("汇总时间")
+
+    tenant_institution_path = NO_INSTITUTION  # a district's figures: no operator sees them
+    REFRESH_MINUTES = 10  # the schedule in childcare/celery.py; the pages say it
+
+    class Meta:
+        verbose_name = verbose_name_plural = "辖区统计汇总"
+        constraints = [models.UniqueConstraint(fields=["district"], name="district_summary_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} · {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -368,6 +368,18 @@ class OtherDistrict:
             district_id=self.DISTRICT, year=timezone.localdate().year, last_number=1))
 
     @property
+    def district_summary(self):
+        from registry.models import DistrictSummary
+
+        def build():
+            row = DistrictSummary(region_id=self.DISTRICT, filed=1, refreshed_at=timezone.now())
+            row.set_region(row.region)
+            row.save()
+            return row
+
+        return self._once("district_summary", build)
+
+    @property
     def notification(self):
         from notifications.models import Notification
 
@@ -422,6 +434,7 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "registry.ClaimEvent": lambda w: w.claim_event,
     "registry.StaffConflictFlag": lambda w: w.conflict_flag,
     "registry.ReceiptSequence": lambda w: w.receipt_sequence,
+    "registry.DistrictSummary": lambda w: w.district_summary,
     "supervision.BlacklistEntry": lambda w: w.blacklist_entry,
     "supervision.BlacklistHit": lambda w: w.blacklist_hit,
     "supervision.BlacklistEntryEvent": lambda w: w.blacklist_entry_event,

@@ -92,3 +92,11 @@ def test_seed_without_regions_says_what_to_do():
 
     with pytest.raises(CommandError, match="load_regions"):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_seed_fills_the_dashboard_summaries(seeded):
+    from registry.models import DistrictSummary
+
+    with scopes_disabled():
+        summed = DistrictSummary.objects.values_list("district_id", "filed")
+        assert summed and sum(filed for _, filed in summed) == Institution.objects.filter(status="filed").count()

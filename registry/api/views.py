@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import REVIEWERS, Role
-from core.api import TenantScopedMixin
+from core.api import KeysetPagination, Pagination, TenantScopedMixin
 from core.audit import client_ip
 from core.errors import DomainError
 
@@ -76,6 +76,7 @@ class IsRegistrationAuthority(BasePermission):
 class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.InstitutionSerializer
     filterset_class = InstitutionFilter
+    pagination_class = KeysetPagination  # a scope can hold every institution in the country
 
     def get_queryset(self):
         if fake(self):
@@ -87,7 +88,8 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(tags=["institutions"], summary="已登记未备案的机构（含已等待天数）",
                    responses={200: s.UnfiledInstitutionSerializer(many=True)})
-    @action(detail=False, methods=["get"], filterset_class=None, serializer_class=s.UnfiledInstitutionSerializer)
+    @action(detail=False, methods=["get"], filterset_class=None, serializer_class=s.UnfiledInstitutionSerializer,
+            pagination_class=Pagination)
     def unfiled(self, request):
         page = self.paginate_queryset(selectors.unfiled_institutions())
         return self.get_paginated_response(s.UnfiledInstitutionSerializer(page, many=True).data)
@@ -380,6 +382,7 @@ TRANSITION = dict(request=s.VersionSerializer, responses={200: s.FilingSerialize
 )
 class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = FilingFilter
+    pagination_class = KeysetPagination
 
     def get_serializer_class(self):
         return s.FilingListSerializer if self.action == "list" else s.FilingSerializer

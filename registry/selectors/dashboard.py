@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from core.tenancy import TenantScope
@@ -21,7 +21,16 @@ def scope_name(scope: TenantScope) -> str:
     return ""
 
 
+# Scopes whose home pages read the district summaries (refreshed by a sweep) instead of counting
+# every institution and filing of the scope on each view.
+SUMMARY_LEVELS = ("province", "country")
+
+
 def scope_dashboard(*, scope: TenantScope) -> dict:
+    if scope.level in SUMMARY_LEVELS:
+        summarised = _summary_dashboard(scope)
+        if summarised is not None:
+            return summarised
     now = timezone.now()
     institutions = Institution.objects.all()
     counts = institutions.aggregate(
@@ -60,6 +69,42 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
     }
 
 
+def _summary_dashboard(scope: TenantScope) -> dict | None:
+    """The dashboard from ``DistrictSummary`` (the scope's rows, summed): two queries over about
+    3,000 rows nationally, plus the live "earliest deadlines" list (an index range). None until a
+    first refresh has run, and the caller counts live instead."""
+    from registry.models import DistrictSummary
+
+    summaries = DistrictSummary.objects.all()
+    figures = summaries.aggregate(
+        refreshed_at=Max("refreshed_at"), filed=Sum("filed"), slots=Sum("slots"), unfiled=Sum("unfiled"),
+        pending=Sum("pending"), overdue=Sum("overdue"), notice_overdue=Sum("notice_overdue"),
+        rejected=Sum("rejected"))
+    if figures["refreshed_at"] is None:
+        return None
+    now = timezone.now()
+    upcoming = list(Filing.objects.filter(status__in=REVIEW_QUEUE_STATES).order_by("due_at")
+                    .only("id", "name", "kind", "status", "due_at")[:10])
+    for f in upcoming:
+        f.is_overdue = f.due_at is not None and f.due_at < now
+    key, label, regions = _CHILDREN[scope.level]
+    counts = {row[key]: row for row in summaries.values(key).annotate(
+        filed=Sum("filed"), unfiled=Sum("unfiled"), slots=Sum("slots"), rejected=Sum("rejected")).order_by()}
+    return {
+        "scope_name": scope_name(scope),
+        "stats": [{"key": k, "label": lbl, "value": figures[k] or 0} for k, lbl in _STAT_LABELS],
+        "upcoming": upcoming,
+        "by_region": _rollup_rows(regions(scope.region_code), counts, {}),
+        "by_region_label": label,
+        "summary_refreshed_at": figures["refreshed_at"],
+        "summary_every_minutes": DistrictSummary.REFRESH_MINUTES,
+    }
+
+
+_STAT_LABELS = (("filed", "已备案机构"), ("slots", "已备案托位"), ("unfiled", "已登记未备案"), ("pending", "待审核备案"),
+                ("overdue", "已超期未审"), ("notice_overdue", "超过告知期限"), ("rejected", "本年不予备案"))
+
+
 # The level one down from the scope, listed on the dashboard: (rows' key on Institution, label, regions).
 _CHILDREN = {
     "district": ("district_id", "区县", lambda code: Region.objects.filter(code=code)),
@@ -80,16 +125,24 @@ def region_rollup(*, scope: TenantScope, institutions, rejected=None) -> tuple[s
         filed=Count("id", filter=Q(status=InstitutionStatus.FILED)),
         unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
         slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)))}
+    return label, _rollup_rows(regions(scope.region_code), counts, refused)
+
+
+def _rollup_rows(regions, counts: dict, refused: dict) -> list[dict]:
+    """Every listed region in code order (zeros included), then the counted rows under no listed
+    region. ``counts``: code -> filed/slots/unfiled (and rejected, from summaries); ``refused``:
+    code -> rejected (when counted live)."""
     rows = []
-    for region in regions(scope.region_code).order_by("code").only("code", "name"):
+    for region in regions.order_by("code").only("code", "name"):
         found = counts.pop(region.code, {})
-        rows.append({"code": region.code, "name": region.name, "filed": found.get("filed", 0),
-                     "slots": found.get("slots") or 0, "unfiled": found.get("unfiled", 0),
-                     "rejected": refused.pop(region.code, 0)})
+        rows.append({"code": region.code, "name": region.name, "filed": found.get("filed") or 0,
+                     "slots": found.get("slots") or 0, "unfiled": found.get("unfiled") or 0,
+                     "rejected": refused.pop(region.code, 0) or found.get("rejected") or 0})
     for code, found in sorted(counts.items(), key=lambda item: item[0] or ""):  # rows under no listed region
-        rows.append({"code": code, "name": "其他" if code else "未归属", "filed": found["filed"],
-                     "slots": found["slots"] or 0, "unfiled": found["unfiled"], "rejected": refused.pop(code, 0)})
-    return label, rows
+        rows.append({"code": code, "name": "其他" if code else "未归属", "filed": found["filed"] or 0,
+                     "slots": found["slots"] or 0, "unfiled": found["unfiled"] or 0,
+                     "rejected": refused.pop(code, 0) or found.get("rejected") or 0})
+    return rows
 
 
 def operator_dashboard(*, institution_id: int) -> dict:

@@ -30,10 +30,17 @@ from ..models import (
 )
 from ..workflow import EDITABLE_STATES, REVIEW_QUEUE_STATES
 
+# What a list row never shows: the roster snapshot (a whole roster per filing), the check results,
+# the form's long texts and the decision's reasons. Lists leave them in the database instead of
+# sending and decoding them for every row of the page (the detail pages load the whole filing).
+LIST_DEFERRED = ("staff_snapshot", "check_results", "changes", "fees", "return_reasons", "rejection_reasons",
+                 "placement_plan", "staff_settlement_plan", "rejection_basis")
+
 
 def filing_list(*, actor=None) -> QuerySet[Filing]:
-    """Every filing the active scope covers, newest first."""
-    return Filing.objects.select_related("institution", "region").order_by("-created_at", "-id")
+    """Every filing the active scope covers, newest first (list columns only: ``LIST_DEFERRED``)."""
+    return (Filing.objects.select_related("institution", "region").defer(*LIST_DEFERRED)
+            .order_by("-created_at", "-id"))
 
 
 def filing_get(*, filing_id: int) -> Filing:
@@ -52,7 +59,8 @@ def review_queue(*, filters: dict | None = None) -> QuerySet[Filing]:
     receipt deadline ``due_at`` or the notice deadline ``notice_due_at``).
     """
     filters = filters or {}
-    qs = Filing.objects.filter(status__in=REVIEW_QUEUE_STATES).select_related("institution", "region")
+    qs = (Filing.objects.filter(status__in=REVIEW_QUEUE_STATES).select_related("institution", "region")
+          .defer(*LIST_DEFERRED))
     if filters.get("status") in REVIEW_QUEUE_STATES:
         qs = qs.filter(status=filters["status"])
     if filters.get("township"):

@@ -313,6 +313,8 @@ def staff_conflicts_sweep() -> dict[str, int]:
     sql = _SWEEP_INSERT.format(flag=StaffConflictFlag._meta.db_table, staff=Staff._meta.db_table,
                                institution=Institution._meta.db_table, region=Region._meta.db_table)
     with connection.cursor() as cursor:
+        # The self-join hashes every active roster row: room for it in memory, for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, {"now": now, "today": today})
         created = cursor.rowcount
     return {"created": created, "reopened": reopened, "resolved": resolved}

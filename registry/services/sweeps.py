@@ -115,3 +115,53 @@ def termination_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                         for u in reviewers[f.district_id]]
     sent = notify_each(notices)
     return {"terminated": len(ended), "notified": len(sent)}
+
+
+# --- dashboard summaries ---------------------------------------------------------------------------
+
+_SUMMARY_REFRESH = """
+INSERT INTO {summary} (region_id, province_id, city_id, district_id, filed, unfiled, slots, pending, overdue,
+                       notice_overdue, rejected, refreshed_at)
+SELECT k.district_id, k.province_id, k.city_id, k.district_id, COALESCE(i.filed, 0), COALESCE(i.unfiled, 0),
+       COALESCE(i.slots, 0), COALESCE(f.pending, 0), COALESCE(f.overdue, 0), COALESCE(f.notice_overdue, 0),
+       COALESCE(r.rejected, 0), %(now)s
+FROM (SELECT district_id, min(province_id) AS province_id, min(city_id) AS city_id
+        FROM (SELECT district_id, province_id, city_id FROM {institution}
+              UNION ALL SELECT district_id, province_id, city_id FROM {filing}
+               WHERE status = ANY(%(queue)s) OR (status = %(rejected_status)s AND decided_at >= %(year_start)s)) AS rows
+       GROUP BY district_id) AS k
+LEFT JOIN (SELECT district_id, count(*) FILTER (WHERE status = %(filed)s) AS filed,
+                  count(*) FILTER (WHERE status = ANY(%(unfiled)s)) AS unfiled,
+                  COALESCE(sum(total_slots) FILTER (WHERE status = %(filed)s), 0) AS slots
+             FROM {institution} GROUP BY district_id) AS i ON i.district_id = k.district_id
+LEFT JOIN (SELECT district_id, count(*) AS pending, count(*) FILTER (WHERE due_at < %(now)s) AS overdue,
+                  count(*) FILTER (WHERE notice_due_at < %(now)s) AS notice_overdue
+             FROM {filing} WHERE status = ANY(%(queue)s) GROUP BY district_id) AS f ON f.district_id = k.district_id
+LEFT JOIN (SELECT district_id, count(*) AS rejected FROM {filing}
+            WHERE status = %(rejected_status)s AND decided_at >= %(year_start)s
+            GROUP BY district_id) AS r ON r.district_id = k.district_id
+"""
+
+
+def dashboard_summaries_refresh(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Rebuild ``DistrictSummary`` for every district at once: one DELETE and one grouped
+    ``INSERT ... SELECT`` over institutions and filings, in the sweep's transaction (a page reads
+    either the old set or the new one, never half). The figures are the home dashboard's
+    (``registry.selectors.dashboard.scope_dashboard``): filed, unfiled, filed slots, waiting,
+    overdue against either deadline at ``now``, non-compliance decisions since 1 January.
+    Registered as ``registry.dashboard_summaries``; returns ``{"districts": rows written}``."""
+    from django.db import connection
+
+    from ..models import DistrictSummary, InstitutionStatus
+
+    now = now or timezone.now()
+    year_start = timezone.localtime(now).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    sql = _SUMMARY_REFRESH.format(summary=DistrictSummary._meta.db_table, institution=Institution._meta.db_table,
+                                  filing=Filing._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {DistrictSummary._meta.db_table}")  # noqa: S608 - a model's table
+        cursor.execute(sql, {
+            "now": now, "year_start": year_start, "queue": [str(s) for s in REVIEW_QUEUE_STATES],
+            "rejected_status": FilingStatus.REJECTED, "filed": InstitutionStatus.FILED,
+            "unfiled": [str(InstitutionStatus.REGISTERED), str(InstitutionStatus.FILING)]})
+        return {"districts": cursor.rowcount}

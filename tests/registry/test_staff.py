@@ -371,8 +371,57 @@ def test_sweep_is_set_based(xihu, gongshu):
     _pairs(xihu, gongshu, 25, 800)
     with CaptureQueriesContext(connection) as large:
         assert sweep()["created"] == 50
-    # run log (2), two savepoints (4), lock, then the sweep's own three statements, whatever the rows.
-    assert len(large.captured_queries) == len(small.captured_queries) <= 10
+    # run log (2), two savepoints (4), lock, the audit switch on and off (2), work_mem, the sweep's own
+    # three statements and its one audit event, whatever the rows.
+    assert len(large.captured_queries) == len(small.captured_queries) <= 14
+
+
+def test_sweep_flags_are_audited_as_one_event_per_run_with_the_count(xihu, gongshu):
+    from core.audit import BULK_WRITE
+
+    _pairs(xihu, gongshu, 3, 600)
+    with scopes_disabled():
+        history = StaffConflictFlag.audit_events.field.model.objects  # registry.StaffConflictFlagHistory
+        flags_history_before = history.count()
+    run = run_sweep(STAFF_CONFLICTS)
+    assert run.summary == {"created": 6, "reopened": 0, "resolved": 0} and run.rows == 6
+    events = list(run.audit_events.all())
+    assert [(e.pgh_label, e.rows, e.summary, e.name) for e in events] == [
+        (BULK_WRITE, 6, {"created": 6, "reopened": 0, "resolved": 0}, STAFF_CONFLICTS)]
+    with scopes_disabled():
+        assert history.count() == flags_history_before  # no history row per flag
+        # Outside the sweep, a flag's changes are audited row by row as before.
+        flag = StaffConflictFlag.objects.filter(staff__institution=xihu).first()
+        flag.resolved_at = timezone.now()
+        flag.save()
+        assert history.filter(pgh_obj_id=flag.pk, pgh_label="update").count() == 1
+    second = run_sweep(STAFF_CONFLICTS)  # reopens that flag: one event again, with its count
+    assert [(e.pgh_label, e.rows) for e in second.audit_events.all()] == [(BULK_WRITE, 1)]
+
+
+def test_bulk_writes_restores_the_trigger_switch_and_needs_a_transaction():
+    from core.audit import IGNORE_SETTING, bulk_writes, history_trigger_ids
+
+    ids = history_trigger_ids(StaffConflictFlag)
+    assert len(ids) == 3  # insert, update, delete
+
+    def current():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s, true)", [IGNORE_SETTING])
+            return cursor.fetchone()[0]
+
+    before = current()
+    with bulk_writes(StaffConflictFlag):
+        assert set(current().strip("{}").split(",")) >= set(ids)
+    assert (current() or "{}") == (before or "{}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_writes_outside_a_transaction_is_refused():
+    from core.audit import bulk_writes
+
+    with pytest.raises(RuntimeError), bulk_writes(StaffConflictFlag):
+        pass
 
 
 @pytest.mark.django_db(transaction=True)
