@@ -31,7 +31,7 @@ def drawn_inspection(admin, *, name="西湖被检园") -> Inspection:
     """One filed institution drawn at 100 % by a plan of ``admin``'s district."""
     with scopes_disabled():
         institution = InstitutionFactory(name=name, status=InstitutionStatus.FILED)
-        filing = FilingFactory(institution=institution, status=FilingStatus.ACCEPTED, receipt_no="330106-2026-00901",
+        filing = FilingFactory(institution=institution, status=FilingStatus.ACCEPTED, receipt_no=f"330106-2026-{institution.pk:05d}",
                                decided_at=timezone.now(), name=name, institution_kind=institution.kind)
         Institution.objects.filter(pk=institution.pk).update(current_filing=filing)
     client = api(admin)
