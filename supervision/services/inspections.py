@@ -250,20 +250,39 @@ def draw(*, seed: int, population: list[tuple[int, str]], grades: dict[int, str]
         summary[grade] = [len(ids), k]
         chosen += [(pk, grade) for pk in picked]
     chosen.sort()
+    # Who may not inspect whom: {institution id: inspector ids} (by institution, or by credit code).
+    inspectors_by_code: dict[str, set[int]] = {}
+    blocked: dict[int, set[int]] = {}
+    for inspector, (institution_ids, codes) in conflicts.items():
+        for pk in institution_ids:
+            blocked.setdefault(pk, set()).add(inspector)
+        for code in codes:
+            inspectors_by_code.setdefault(code, set()).add(inspector)
+    # Inspectors by load so far (each level in roster order): the team is drawn at random from the
+    # least-loaded level first, so loads never differ by more than conflicts force them to.
+    levels: dict[int, list[int]] = {0: list(roster)}
     load = dict.fromkeys(roster, 0)
     picks = []
     for pk, grade in chosen:
-        eligible = [i for i in roster
-                    if pk not in conflicts.get(i, (set(), set()))[0] and uscc_of[pk] not in conflicts.get(i, (set(), set()))[1]]
-        if len(eligible) < per_inspection:
+        excluded = blocked.get(pk, set()) | inspectors_by_code.get(uscc_of[pk], set())
+        team: list[int] = []
+        for level in sorted(levels):
+            if len(team) == per_inspection:
+                break
+            candidates = [i for i in levels[level] if i not in excluded]
+            need = per_inspection - len(team)
+            team += rng.sample(candidates, need) if len(candidates) > need else candidates
+        if len(team) < per_inspection:
             raise DomainError("not_enough_inspectors",
                               f"检查人员不足：有机构可分派的无利益冲突检查人员少于 {per_inspection} 名，请先补充名录。",
                               status_code=409)
-        keyed = sorted(eligible, key=lambda i: (load[i], rng.random()))
-        team = sorted(keyed[:per_inspection])
         for i in team:
+            levels[load[i]].remove(i)
+            if not levels[load[i]]:
+                del levels[load[i]]
             load[i] += 1
-        picks.append((pk, grade, team))
+            levels.setdefault(load[i], []).append(i)
+        picks.append((pk, grade, sorted(team)))
     return DrawResult(picks, summary)
 
 
