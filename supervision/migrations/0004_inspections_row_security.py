@@ -3,8 +3,8 @@ from django.db import migrations
 from core.db import rls
 
 # Each tenant table of inspections and rectification, and how a row reaches its institution (an
-# operator sees its own inspections, findings, orders, replies and evidence; the checklists, the
-# roster, plans, draws, assignments and photos are the commission's only).
+# operator sees its own inspections with their assignments, findings and photos, and its orders,
+# replies and evidence; the checklists, the roster, plans and draws are the commission's only).
 NO_INSTITUTION = "NULL::bigint"
 TABLES = {
     "supervision_checklisttemplate": NO_INSTITUTION,
@@ -15,9 +15,9 @@ TABLES = {
     "supervision_plandraw": NO_INSTITUTION,
     "supervision_planevent": NO_INSTITUTION,
     "supervision_inspection": "institution_id",
-    "supervision_inspectioninspector": NO_INSTITUTION,
+    "supervision_inspectioninspector": rls.via("supervision_inspection", "inspection_id"),
     "supervision_inspectionfinding": rls.via("supervision_inspection", "inspection_id"),
-    "supervision_inspectionphoto": NO_INSTITUTION,
+    "supervision_inspectionphoto": rls.via("supervision_inspection", "inspection_id"),
     "supervision_inspectionevent": rls.via("supervision_inspection", "inspection_id"),
     "supervision_rectificationorder": "institution_id",
     "supervision_rectificationitem": rls.via("supervision_rectificationorder", "order_id"),

@@ -308,7 +308,7 @@ class InspectionInspector(TenantModel):
                                   related_name="+", verbose_name="签字录入人")
 
     tenant_parent = "inspection"
-    tenant_institution_path = NO_INSTITUTION
+    tenant_institution_path = "inspection__institution_id"
 
     class Meta:
         verbose_name = verbose_name_plural = "检查人员分派"
@@ -360,7 +360,7 @@ class InspectionPhoto(StoredFile, TenantModel):
                              verbose_name="检查项目")
 
     tenant_parent = "inspection"
-    tenant_institution_path = NO_INSTITUTION
+    tenant_institution_path = "inspection__institution_id"
 
     class Meta:
         verbose_name = verbose_name_plural = "检查照片"
@@ -412,7 +412,8 @@ class RectificationOrder(WorkflowModel, TenantModel):
     created_at = models.DateTimeField("下达时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    tenant_parent = "inspection"
+    # Placed under its institution (one hop for the rows below it); the same tenant as its inspection.
+    tenant_parent = "institution"
     tenant_institution_path = "institution_id"
     move_to = status_mover(status, OrderStatus)
 
