@@ -126,3 +126,13 @@ def operators_of(institution_id: int) -> list[User]:
 
 def reviewers_of(district_id: str) -> list[User]:
     return reviewers_by_district([district_id])[district_id]
+
+
+def inspectors_by_district(district_ids) -> dict[str, list[User]]:
+    """The inspectors and admins of each district (they record and verify inspections): one query."""
+    return _people_by("region_id", set(district_ids), role__in=(Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN))
+
+
+def admins_by_district(district_ids) -> dict[str, list[User]]:
+    """The admins of each district (escalations go to them): one query."""
+    return _people_by("region_id", set(district_ids), role=Role.DISTRICT_ADMIN)

@@ -44,6 +44,11 @@ app.conf.beat_schedule = {
     # The nationwide blacklist against every roster and institution (its own task, which runs the
     # sweep supervision.blacklist through core.sweeps.run_sweep): new hits only.
     "blacklist-sweep": {"task": "supervision.tasks.blacklist_sweep", "schedule": crontab(minute=30, hour=0)},
+    # Inspection results not published in time; rectification orders past their due date.
+    "publication-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.publication_overdue"],
+                                  "schedule": crontab(minute=40, hour=0)},
+    "rectification-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.rectification_overdue"],
+                                    "schedule": crontab(minute=45, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

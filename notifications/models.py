@@ -23,6 +23,13 @@ class NotificationType(models.TextChoices):
     RECEIPT_FAILED = "receipt_failed", "备案回执生成失败"
     BLACKLIST_HIT = "blacklist_hit", "从业禁止名单命中"
     BLACKLIST_HIT_CLOSED = "blacklist_hit_closed", "命中已认定为误报"
+    INSPECTION_ASSIGNED = "inspection_assigned", "监督检查任务"
+    INSPECTION_PUBLICATION_OVERDUE = "inspection_publication_overdue", "检查结果超过公示期限"
+    RECTIFICATION_ORDERED = "rectification_ordered", "整改通知"
+    RECTIFICATION_REPLIED = "rectification_replied", "整改回复待核验"
+    RECTIFICATION_ACCEPTED = "rectification_accepted", "整改核验通过"
+    RECTIFICATION_REJECTED = "rectification_rejected", "整改核验不通过"
+    RECTIFICATION_OVERDUE = "rectification_overdue", "整改逾期"
 
 
 class Notification(models.Model):

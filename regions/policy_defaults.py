@@ -31,4 +31,16 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     # How recent a criminal-record check (无犯罪记录证明) must be, months. No national period is set:
     # 12 months, like the annual health check, until the region sets its own.
     "staff.criminal_record_valid_months": 12,
+    # Random inspections (双随机一公开): sampling rate per risk+credit grade, percent (Beijing's
+    # tiering: the grade sets how often an institution is sampled).
+    "inspection.sampling_rate.A": 5,
+    "inspection.sampling_rate.B": 10,
+    "inspection.sampling_rate.C": 30,
+    "inspection.sampling_rate.D": 100,
+    # Results published within 20 working days of the inspection (双随机一公开).
+    "inspection.publication_working_days": 20,
+    # Rectification due, working days, by the item's severity.
+    "rectification.working_days.critical": 5,
+    "rectification.working_days.major": 10,
+    "rectification.working_days.minor": 20,
 }

@@ -23,3 +23,18 @@ class SupervisionConfig(AppConfig):
         screening.register("registry.staff", "supervision.screens.screen_staff")
         screening.register("registry.filing", "supervision.screens.screen_filing")
         screening.register("registry.institution", "supervision.screens.screen_institution")
+
+        # Random inspections and rectification (sections 2 and 3a).
+        from core.public import register_public_section
+        from core.roles import Role
+
+        from .home import inspection_cards, operator_rectification_cards
+        from .selectors.inspections import public_inspection_results
+        from .workflow import INSPECTION_READERS
+
+        register_nav("监督检查", "supervision:inspection_list", roles={*INSPECTION_READERS, Role.OPERATOR}, order=40)
+        register_nav("整改", "supervision:order_board", roles={*INSPECTION_READERS, Role.OPERATOR}, order=41)
+        register_home_stats(roles=INSPECTION_READERS, stats=inspection_cards)
+        register_home_stats(roles={Role.OPERATOR}, stats=operator_rectification_cards)
+        register_public_section(key="inspections", order=40, template="supervision/public/_inspections.html",
+                                context=public_inspection_results)

@@ -11,3 +11,30 @@ def blacklist_cards(request) -> list[dict]:
     """Open blacklist hits in the scope (each district counts its own rows)."""
     return [{"key": "blacklist_hits_open", "label": "从业禁止名单待核查命中", "value": open_hit_count(),
              "link": reverse("supervision:hit_list")}]
+
+
+def inspection_cards(request) -> list[dict]:
+    """What is due in the scope: inspections to do, results to publish (and overdue), orders waiting
+    for verification and orders past their date (the rectification board)."""
+    from .selectors.inspections import inspection_counts, order_counts
+
+    inspections, orders = inspection_counts(), order_counts()
+    board = reverse("supervision:order_board")
+    return [
+        {"key": "inspections_planned", "label": "待检查", "value": inspections["planned"],
+         "link": reverse("supervision:inspection_list") + "?status=planned"},
+        {"key": "inspections_unpublished", "label": f"检查结果待公示（逾期 {inspections['publication_overdue']}）",
+         "value": inspections["unpublished"], "link": reverse("supervision:inspection_list") + "?status=completed"},
+        {"key": "rectification_replied", "label": "整改回复待核验", "value": orders["replied"],
+         "link": board + "?status=replied"},
+        {"key": "rectification_overdue", "label": "整改逾期", "value": orders["overdue"], "link": board + "?overdue=1"},
+    ]
+
+
+def operator_rectification_cards(request) -> list[dict]:
+    """The operator's open rectification orders (their institution's scope)."""
+    from .selectors.inspections import order_counts
+
+    orders = order_counts()
+    return [{"key": "rectification_open", "label": "待整改的整改通知", "value": orders["open"],
+             "link": reverse("supervision:order_board") + "?status=open"}]

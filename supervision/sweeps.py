@@ -8,3 +8,11 @@ from .services.sweeps import blacklist_sweep
 BLACKLIST = "supervision.blacklist"
 
 register(BLACKLIST, blacklist_sweep, title="从业禁止名单全量比对：在职人员、负责人和机构（新命中通知两地）")
+
+from .services.inspection_sweeps import publication_overdue_sweep, rectification_overdue_sweep  # noqa: E402
+
+PUBLICATION_OVERDUE = "supervision.publication_overdue"
+RECTIFICATION_OVERDUE = "supervision.rectification_overdue"
+
+register(PUBLICATION_OVERDUE, publication_overdue_sweep, title="检查结果超过 20 个工作日未公示：提醒区县检查人员")
+register(RECTIFICATION_OVERDUE, rectification_overdue_sweep, title="整改逾期：上报区县管理员并提醒举办者")

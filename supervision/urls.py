@@ -13,3 +13,24 @@ urlpatterns = [
     path("blacklist/<int:entry_id>/edit/", blacklist.blacklist_correct, name="blacklist_correct"),
     path("blacklist/<int:entry_id>/end/", blacklist.blacklist_end, name="blacklist_end"),
 ]
+
+# Random inspections (双随机一公开) and rectification orders.
+from .views import inspections  # noqa: E402
+
+urlpatterns += [
+    path("inspection-plans/", inspections.plan_list, name="plan_list"),
+    path("inspection-plans/new/", inspections.plan_new, name="plan_new"),
+    path("inspection-plans/<int:plan_id>/", inspections.plan_detail, name="plan_detail"),
+    path("inspection-plans/<int:plan_id>/draw/", inspections.plan_draw, name="plan_draw"),
+    path("inspectors/", inspections.inspector_list, name="inspector_list"),
+    path("inspectors/<int:inspector_id>/conflicts/", inspections.inspector_conflict, name="inspector_conflict"),
+    path("inspections/", inspections.inspection_list, name="inspection_list"),
+    path("inspections/<int:inspection_id>/", inspections.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:inspection_id>/record/", inspections.inspection_record, name="inspection_record"),
+    path("inspections/<int:inspection_id>/sign/", inspections.inspection_sign, name="inspection_sign"),
+    path("inspections/<int:inspection_id>/publish/", inspections.inspection_publish, name="inspection_publish"),
+    path("rectification/", inspections.order_board, name="order_board"),
+    path("rectification/<int:order_id>/", inspections.order_detail, name="order_detail"),
+    path("rectification/<int:order_id>/reply/", inspections.order_reply, name="order_reply"),
+    path("rectification/<int:order_id>/verify/", inspections.order_verify, name="order_verify"),
+]

@@ -44,3 +44,75 @@ HIT = Workflow(model=BlacklistHit, states=HitStatus, actions=HitAction, noun="�
     Transition(HitAction.CLOSE, (HitStatus.OPEN,), HitStatus.CLOSED, BLACKLIST_WRITERS,
                note="仅列入地区县管理员；须说明理由；同一命中在两地的记录一并关闭"),
 ))
+
+
+# --- Random inspections and rectification (sections 2 and 3a) -------------------------------------
+from .models import (  # noqa: E402 - the tables of section 2 follow section 1's
+    Inspection,
+    InspectionPlan,
+    InspectionStatus,
+    OrderStatus,
+    PlanStatus,
+    RectificationOrder,
+)
+
+# Who plans and draws: the district admin. Who inspects, records, signs, publishes and verifies:
+# the district's inspectors and its admin. Who reads plans, inspections and orders: commission staff.
+PLANNERS = frozenset({Role.DISTRICT_ADMIN})
+INSPECTORS = frozenset({Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
+INSPECTION_READERS = COMMISSION_STAFF
+OPERATORS = frozenset({Role.OPERATOR})
+
+
+class PlanAction(models.TextChoices):
+    CREATE = "create", "创建"  # not a move: recorded as an event
+    DRAW = "draw", "抽取"
+    REDRAW = "redraw", "重新抽取"
+
+
+class InspectionAction(models.TextChoices):
+    # Not moves, recorded as events of the inspection:
+    CREATE = "create", "创建"
+    SIGN = "sign", "检查人员签字"
+    PUBLICATION_OVERDUE = "publication_overdue", "超过公示期限"
+    # Moves:
+    COMPLETE = "complete", "检查完成"
+    PUBLISH = "publish", "公示结果"
+    CANCEL = "cancel", "取消"
+
+
+class OrderAction(models.TextChoices):
+    ISSUE = "issue", "下达"  # not a move: the order's creation
+    OVERDUE = "overdue", "逾期上报"  # not a move: the sweep's marker
+    REPLY = "reply", "提交整改回复"
+    ACCEPT = "accept", "核验通过"
+    REJECT = "reject", "核验不通过"
+
+
+PLAN = Workflow(model=InspectionPlan, states=PlanStatus, actions=PlanAction, noun="抽查计划",
+                title="抽查计划（InspectionPlan）", transitions=(
+    Transition(PlanAction.DRAW, (PlanStatus.DRAFT,), PlanStatus.DRAWN, PLANNERS,
+               note="按等级抽取机构、随机分派检查人员（排除利益冲突）；种子留存，可复现"),
+    Transition(PlanAction.REDRAW, (PlanStatus.DRAWN,), PlanStatus.DRAWN, PLANNERS,
+               note="须说明原因；此前各次抽取留档，未开始的检查取消"),
+))
+
+_I = InspectionStatus
+INSPECTION = Workflow(model=Inspection, states=InspectionStatus, actions=InspectionAction, noun="检查",
+                      title="监督检查（Inspection）", transitions=(
+    Transition(InspectionAction.COMPLETE, (_I.PLANNED,), _I.COMPLETED, INSPECTORS,
+               note="全部检查项目已记录、分派的检查人员全部签字后自动完成；不符合项生成整改通知；20 个工作日内公示"),
+    Transition(InspectionAction.PUBLISH, (_I.COMPLETED,), _I.PUBLISHED, INSPECTORS,
+               note="在机构公开页面公示检查结果（不含个人信息）"),
+    Transition(InspectionAction.CANCEL, (_I.PLANNED,), _I.CANCELLED, PLANNERS, system=True,
+               note="须说明原因（重新抽取时，未开始的检查一并取消）"),
+))
+
+_O = OrderStatus
+ORDER = Workflow(model=RectificationOrder, states=OrderStatus, actions=OrderAction, noun="整改通知",
+                 title="整改通知（RectificationOrder）", transitions=(
+    Transition(OrderAction.REPLY, (_O.OPEN,), _O.REPLIED, OPERATORS, note="举办者提交整改情况和佐证材料"),
+    Transition(OrderAction.ACCEPT, (_O.REPLIED,), _O.CLOSED, INSPECTORS, note="检查人员核验通过，整改完成"),
+    Transition(OrderAction.REJECT, (_O.REPLIED,), _O.OPEN, INSPECTORS,
+               note="须说明理由并给出新的整改期限；逾期未整改的上报区县管理员"),
+))

@@ -153,6 +153,10 @@ class OtherDistrict:
             out.append(self.USERNAMES[1])
         if "blacklist_entry" in self._cache:
             out.append(self.BLACKLISTED_NAME)
+        if "inspector" in self._cache:
+            out.append(self.INSPECTOR_NAME)
+        if "plan" in self._cache:
+            out.append(self.PLAN_NAME)
         return out
 
     def populate(self) -> OtherDistrict:
@@ -360,6 +364,143 @@ class OtherDistrict:
         return self._once("blacklist_hit_event", lambda: record_event(
             self.blacklist_hit, actor=self.user, action="close", from_status="open", reason=self.NAME))
 
+    # --- inspections and rectification (330105's, with distinctive names) -------------------------
+
+    INSPECTOR_NAME = "拱墅越界检查员"
+    PLAN_NAME = "拱墅越界抽查计划"
+
+    @property
+    def checklist_template(self):
+        from supervision.services.inspections import checklist_ensure
+
+        return self._once("checklist_template", lambda: checklist_ensure(district=self.institution.district))
+
+    @property
+    def checklist_item(self):
+        return self._once("checklist_item", lambda: self.checklist_template.items.order_by("position").first())
+
+    @property
+    def inspector(self):
+        from supervision.models import Inspector
+
+        def build():
+            i = Inspector(name=self.INSPECTOR_NAME, department="health")
+            i.set_region(self.institution.district)
+            i.save()
+            return i
+
+        return self._once("inspector", build)
+
+    @property
+    def inspector_conflict(self):
+        from supervision.models import InspectorConflict
+
+        return self._once("inspector_conflict", lambda: InspectorConflict.objects.create(
+            inspector=self.inspector, institution=self.institution, note=self.NAME))
+
+    @property
+    def plan(self):
+        from supervision.models import InspectionPlan
+
+        def build():
+            p = InspectionPlan(name=self.PLAN_NAME, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+                               rates={"A": 5, "B": 10, "C": 30, "D": 100}, inspectors_per_inspection=2, seed=1)
+            p.set_region(self.institution.district)
+            p.save()
+            return p
+
+        return self._once("plan", build)
+
+    @property
+    def plan_draw(self):
+        from supervision.models import PlanDraw
+
+        return self._once("plan_draw", lambda: PlanDraw.objects.create(plan=self.plan, number=1, seed=1, population=1,
+                                                                       reason=self.PLAN_NAME))
+
+    @property
+    def plan_event(self):
+        from core.events import record_event
+
+        return self._once("plan_event", lambda: record_event(self.plan, actor=self.user, action="create",
+                                                             from_status="", reason=self.PLAN_NAME))
+
+    @property
+    def inspection(self):
+        from supervision.models import Inspection
+
+        return self._once("inspection", lambda: Inspection.objects.create(
+            institution=self.institution, plan=self.plan, draw=self.plan_draw, template=self.checklist_template,
+            grade="B", conclusion=self.NAME))
+
+    @property
+    def inspection_inspector(self):
+        from supervision.models import InspectionInspector
+
+        return self._once("inspection_inspector", lambda: InspectionInspector.objects.create(
+            inspection=self.inspection, inspector=self.inspector))
+
+    @property
+    def inspection_finding(self):
+        from supervision.models import InspectionFinding
+
+        return self._once("inspection_finding", lambda: InspectionFinding.objects.create(
+            inspection=self.inspection, item=self.checklist_item, result="nonconforming", note=self.NAME))
+
+    @property
+    def inspection_photo(self):
+        from supervision.models import InspectionPhoto
+
+        return self._once("inspection_photo", lambda: InspectionPhoto.objects.create(
+            inspection=self.inspection, file="supervision/leak.png", original_name="leak.png",
+            content_type="image/png", size=10, sha256="0" * 64, uploaded_by=self.user))
+
+    @property
+    def inspection_event(self):
+        from core.events import record_event
+
+        return self._once("inspection_event", lambda: record_event(
+            self.inspection, actor=self.user, action="create", from_status="", reason=self.NAME))
+
+    @property
+    def rectification_order(self):
+        from supervision.models import RectificationOrder
+
+        return self._once("rectification_order", lambda: RectificationOrder.objects.create(
+            inspection=self.inspection, institution=self.institution, due_at=timezone.now(),
+            due_set_at=timezone.now()))
+
+    @property
+    def rectification_item(self):
+        from supervision.models import RectificationItem
+
+        return self._once("rectification_item", lambda: RectificationItem.objects.create(
+            order=self.rectification_order, finding=self.inspection_finding, code="x", text=self.NAME,
+            basis=self.NAME, severity="major", due_at=timezone.now()))
+
+    @property
+    def rectification_reply(self):
+        from supervision.models import RectificationReply
+
+        return self._once("rectification_reply", lambda: RectificationReply.objects.create(
+            order=self.rectification_order, text=self.NAME, submitted_by=self.user))
+
+    @property
+    def rectification_evidence(self):
+        from supervision.models import RectificationEvidence
+
+        return self._once("rectification_evidence", lambda: RectificationEvidence.objects.create(
+            order=self.rectification_order, reply=self.rectification_reply, file="supervision/leak.pdf",
+            original_name="leak.pdf", content_type="application/pdf", size=10, sha256="0" * 64,
+            uploaded_by=self.user))
+
+    @property
+    def rectification_event(self):
+        from core.events import record_event
+
+        return self._once("rectification_event", lambda: record_event(
+            self.rectification_order, actor=self.user, action="issue", from_status="", reason=self.NAME))
+
     @property
     def receipt_sequence(self):
         from registry.models import ReceiptSequence
@@ -439,6 +580,23 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "supervision.BlacklistHit": lambda w: w.blacklist_hit,
     "supervision.BlacklistEntryEvent": lambda w: w.blacklist_entry_event,
     "supervision.BlacklistHitEvent": lambda w: w.blacklist_hit_event,
+    "supervision.ChecklistTemplate": lambda w: w.checklist_template,
+    "supervision.ChecklistItem": lambda w: w.checklist_item,
+    "supervision.Inspector": lambda w: w.inspector,
+    "supervision.InspectorConflict": lambda w: w.inspector_conflict,
+    "supervision.InspectionPlan": lambda w: w.plan,
+    "supervision.PlanDraw": lambda w: w.plan_draw,
+    "supervision.PlanEvent": lambda w: w.plan_event,
+    "supervision.Inspection": lambda w: w.inspection,
+    "supervision.InspectionInspector": lambda w: w.inspection_inspector,
+    "supervision.InspectionFinding": lambda w: w.inspection_finding,
+    "supervision.InspectionPhoto": lambda w: w.inspection_photo,
+    "supervision.InspectionEvent": lambda w: w.inspection_event,
+    "supervision.RectificationOrder": lambda w: w.rectification_order,
+    "supervision.RectificationItem": lambda w: w.rectification_item,
+    "supervision.RectificationReply": lambda w: w.rectification_reply,
+    "supervision.RectificationEvidence": lambda w: w.rectification_evidence,
+    "supervision.RectificationOrderEvent": lambda w: w.rectification_event,
     "notifications.Notification": lambda w: w.notification,
     "accounts.User": lambda w: w.assignment.user,
     "accounts.Assignment": lambda w: w.assignment,
@@ -537,6 +695,10 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "registration_id": lambda w, r: w.registration.pk,
     "entry_id": lambda w, r: w.blacklist_entry.pk,
     "hit_id": lambda w, r: w.blacklist_hit.pk,
+    "plan_id": lambda w, r: w.plan.pk,
+    "inspector_id": lambda w, r: w.inspector.pk,
+    "inspection_id": lambda w, r: w.inspection.pk,
+    "order_id": lambda w, r: w.rectification_order.pk,
     "notification_id": lambda w, r: w.notification.pk,
     "receipt_no": lambda w, r: w.RECEIPT_NO,
     "uscc": lambda w, r: w.institution.uscc,

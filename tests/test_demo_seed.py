@@ -100,3 +100,23 @@ def test_seed_fills_the_dashboard_summaries(seeded):
     with scopes_disabled():
         summed = DistrictSummary.objects.values_list("district_id", "filed")
         assert summed and sum(filed for _, filed in summed) == Institution.objects.filter(status="filed").count()
+
+
+@pytest.mark.django_db
+def test_seed_shows_a_drawn_plan_a_published_inspection_and_an_answered_order(seeded, client):
+    from supervision.models import Inspection, InspectionPlan, OrderStatus, RectificationOrder
+
+    with scopes_disabled():
+        plan = InspectionPlan.objects.get(name="2026年度双随机抽查")
+        assert plan.status == "drawn" and plan.seed == 20260101 and plan.draws.count() == 1
+        assert Inspection.objects.filter(plan=plan).exists()
+        inspection = Inspection.objects.get(institution__name="西湖区小橡树托育园", origin="campaign")
+        assert inspection.status == "published"
+        order = RectificationOrder.objects.get(inspection=inspection)
+        assert order.status == OrderStatus.REPLIED and order.items.count() == 2
+        assert order.replies.get().evidence.count() == 1
+    page = client.get(f"/institutions/{inspection.institution_id}/").content.decode()
+    assert "监督检查结果公示" in page and "午睡室监控存在盲区" not in page  # the item, not the inspector's note
+    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())  # idempotent
+    with scopes_disabled():
+        assert InspectionPlan.objects.filter(name="2026年度双随机抽查").count() == 1

@@ -12,3 +12,32 @@ urlpatterns = [
     path("blacklist/<int:entry_id>/", views.EntryDetailView.as_view(), name="api-blacklist-detail"),
     path("blacklist/<int:entry_id>/end/", views.EntryEndView.as_view(), name="api-blacklist-end"),
 ]
+
+# Random inspections (双随机一公开) and rectification orders.
+from . import inspections as insp  # noqa: E402
+
+urlpatterns += [
+    path("inspection-checklist/", insp.ChecklistView.as_view(), name="api-inspection-checklist"),
+    path("inspectors/", insp.InspectorListView.as_view(), name="api-inspectors"),
+    path("inspectors/<int:inspector_id>/conflicts/", insp.InspectorConflictView.as_view(),
+         name="api-inspector-conflicts"),
+    path("inspection-plans/", insp.PlanListView.as_view(), name="api-inspection-plans"),
+    path("inspection-plans/<int:plan_id>/", insp.PlanDetailView.as_view(), name="api-inspection-plan"),
+    path("inspection-plans/<int:plan_id>/draw/", insp.PlanDrawView.as_view(), name="api-inspection-plan-draw"),
+    path("inspections/", insp.InspectionListView.as_view(), name="api-inspections"),
+    path("inspections/<int:inspection_id>/", insp.InspectionDetailView.as_view(), name="api-inspection"),
+    path("inspections/<int:inspection_id>/findings/", insp.InspectionFindingsView.as_view(),
+         name="api-inspection-findings"),
+    path("inspections/<int:inspection_id>/photos/", insp.InspectionPhotoView.as_view(), name="api-inspection-photos"),
+    path("inspections/<int:inspection_id>/sign/", insp.InspectionSignView.as_view(), name="api-inspection-sign"),
+    path("inspections/<int:inspection_id>/publish/", insp.InspectionPublishView.as_view(),
+         name="api-inspection-publish"),
+    path("rectification-orders/", insp.OrderListView.as_view(), name="api-rectification-orders"),
+    path("rectification-orders/<int:order_id>/", insp.OrderDetailView.as_view(), name="api-rectification-order"),
+    path("rectification-orders/<int:order_id>/reply/", insp.OrderReplyView.as_view(),
+         name="api-rectification-order-reply"),
+    path("rectification-orders/<int:order_id>/accept/", insp.OrderAcceptView.as_view(),
+         name="api-rectification-order-accept"),
+    path("rectification-orders/<int:order_id>/reject/", insp.OrderRejectView.as_view(),
+         name="api-rectification-order-reject"),
+]

@@ -193,6 +193,38 @@ def _blacklist_hit():
     return hit
 
 
+def _inspection_plan():
+    import datetime as dt
+
+    from regions.models import Region
+    from supervision.models import InspectionPlan
+
+    plan = InspectionPlan(name="计划", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 6, 30),
+                          rates={"A": 5}, inspectors_per_inspection=2, seed=1)
+    plan.set_region(Region.objects.get(code="330106"))
+    plan.save()
+    return plan
+
+
+def _inspection():
+    from regions.models import Region
+    from supervision.models import Inspection
+    from supervision.services.inspections import checklist_ensure
+
+    return Inspection.objects.create(institution=InstitutionFactory(), origin="other", reference="x",
+                                     template=checklist_ensure(district=Region.objects.get(code="330106")))
+
+
+def _rectification_order():
+    from django.utils import timezone
+
+    from supervision.models import RectificationOrder
+
+    inspection = _inspection()
+    return RectificationOrder.objects.create(inspection=inspection, institution=inspection.institution,
+                                             due_at=timezone.now(), due_set_at=timezone.now())
+
+
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
 SUBJECTS = {
     "registry.FilingEvent": lambda: FilingFactory(),
@@ -200,6 +232,9 @@ SUBJECTS = {
     "registry.ClaimEvent": _claim,
     "supervision.BlacklistEntryEvent": _blacklist_entry,
     "supervision.BlacklistHitEvent": _blacklist_hit,
+    "supervision.PlanEvent": _inspection_plan,
+    "supervision.InspectionEvent": _inspection,
+    "supervision.RectificationOrderEvent": _rectification_order,
 }
 
 

@@ -109,7 +109,8 @@ def test_every_registered_sweep_is_scheduled():
     assert all(task in app.tasks for task in own_tasks)
     assert set(registered()) == scheduled == {"registry.filing_deadlines", "registry.staff_conflicts",
                                               "registry.terminations", "registry.dashboard_summaries",
-                                              "supervision.blacklist"}
+                                              "supervision.blacklist",
+                                              "supervision.publication_overdue", "supervision.rectification_overdue"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------
