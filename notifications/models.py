@@ -23,6 +23,13 @@ class NotificationType(models.TextChoices):
     RECEIPT_FAILED = "receipt_failed", "备案回执生成失败"
     BLACKLIST_HIT = "blacklist_hit", "从业禁止名单命中"
     BLACKLIST_HIT_CLOSED = "blacklist_hit_closed", "命中已认定为误报"
+    PENALTY_ISSUED = "penalty_issued", "行政处罚决定"
+    PENALTY_ENDED = "penalty_ended", "行政处罚已结束"
+    CLOSURE_OPENED = "closure_opened", "关停应急处置启动"
+    CLOSURE_ENDED = "closure_ended", "关停应急处置办结"
+    CERTIFICATE_EXPIRING = "certificate_expiring", "健康合格证明即将到期"
+    CERTIFICATE_EXPIRED = "certificate_expired", "健康合格证明已过期"
+    INSTITUTION_NOT_FILED = "institution_not_filed", "登记满 30 日未备案"
 
 
 class Notification(models.Model):

@@ -44,3 +44,48 @@ HIT = Workflow(model=BlacklistHit, states=HitStatus, actions=HitAction, noun="�
     Transition(HitAction.CLOSE, (HitStatus.OPEN,), HitStatus.CLOSED, BLACKLIST_WRITERS,
                note="仅列入地区县管理员；须说明理由；同一命中在两地的记录一并关闭"),
 ))
+
+
+# --- penalties and emergency closures (section 3b) -----------------------------------------------
+
+from .models import Closure, ClosureStatus, Penalty, PenaltyStatus  # noqa: E402
+
+# Who decides penalties and closures: the district administrator (the commission's decision). Who
+# tracks a closure's placement checklist: the district's reviewers, inspectors and admin.
+ENFORCERS = frozenset({Role.DISTRICT_ADMIN})
+CLOSURE_TRACKERS = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
+ENFORCEMENT_READERS = COMMISSION_STAFF
+
+
+class PenaltyAction(models.TextChoices):
+    # Not a move, recorded as the penalty's first event (core.events.record_event):
+    ISSUE = "issue", "作出处罚"
+    # The moves:
+    CONCLUDE = "conclude", "执行完毕"
+    WITHDRAW = "withdraw", "撤销处罚"
+
+
+class ClosureAction(models.TextChoices):
+    # Not moves, recorded as events of the closure:
+    OPEN = "open", "启动关停应急处置"
+    UPDATE_ITEM = "update_item", "更新安置事项"
+    # The moves:
+    COMPLETE = "complete", "安置完毕"
+    CANCEL = "cancel", "撤销处置"
+
+
+PENALTY = Workflow(model=Penalty, states=PenaltyStatus, actions=PenaltyAction, noun="行政处罚",
+                   title="行政处罚（Penalty）", transitions=(
+    Transition(PenaltyAction.CONCLUDE, (PenaltyStatus.IN_FORCE,), PenaltyStatus.CONCLUDED, ENFORCERS,
+               note="须说明原因；责令停业整顿执行完毕的，机构同时恢复服务"),
+    Transition(PenaltyAction.WITHDRAW, (PenaltyStatus.IN_FORCE,), PenaltyStatus.WITHDRAWN, ENFORCERS,
+               note="复议或诉讼撤销等，须说明原因；从业禁止同时解除名单，停业整顿同时恢复服务"),
+))
+
+CLOSURE = Workflow(model=Closure, states=ClosureStatus, actions=ClosureAction, noun="关停应急处置",
+                   title="关停应急处置（Closure）", transitions=(
+    Transition(ClosureAction.COMPLETE, (ClosureStatus.OPEN,), ClosureStatus.COMPLETED, ENFORCERS,
+               requires_checks=True, note="安置清单各项均已完成、在托婴幼儿全部安置后方可办结"),
+    Transition(ClosureAction.CANCEL, (ClosureStatus.OPEN,), ClosureStatus.CANCELLED, ENFORCERS,
+               note="误启动或机构恢复正常办托，须说明原因"),
+))

@@ -12,3 +12,6 @@ urlpatterns = [
     path("blacklist/<int:entry_id>/", views.EntryDetailView.as_view(), name="api-blacklist-detail"),
     path("blacklist/<int:entry_id>/end/", views.EntryEndView.as_view(), name="api-blacklist-end"),
 ]
+from .enforcement import urlpatterns as enforcement_urlpatterns  # noqa: E402
+
+urlpatterns += enforcement_urlpatterns
