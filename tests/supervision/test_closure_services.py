@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests/supervision/enforcement.py are arguments by name
 """Emergency closures: the placement checklist (children placed, families told, refunds) tracked
 item by item by the district; completed only when every item is done and every child placed;
 every illegal move refused."""

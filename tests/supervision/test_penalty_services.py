@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests/supervision/enforcement.py are arguments by name
 """Penalties: each kind issued by the district admin with its decision number, date and basis; a
 suspension suspends the service through registry's service (and concluding it resumes); a ban of a
 person lists them on the nationwide blacklist (and withdrawing it ends the listing); every illegal
@@ -20,7 +21,16 @@ from supervision.services.penalties import penalty_conclude, penalty_issue, pena
 from supervision.workflow import PENALTY, PenaltyAction
 from tests.factories import make_id_number
 
-from .enforcement import acting, admin, district_reviewer, filed, gongshu_admin, institution, operator, penalty_data  # noqa: F401
+from .enforcement import (  # noqa: F401
+    acting,
+    admin,
+    district_reviewer,
+    filed,
+    gongshu_admin,
+    institution,
+    operator,
+    penalty_data,
+)
 
 pytestmark = pytest.mark.django_db
 BANNED_ID = make_id_number("330106", seq=77)
