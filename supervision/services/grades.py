@@ -92,27 +92,26 @@ def _statement(ids: list[int] | None, today: dt.date, now) -> tuple[str, list]:
         f"RETURNING to_grade)")
     params.append(now)
     sql = ("WITH " + ",\n".join(ctes) + "\n"
-           f"SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ch), "
-           f"(SELECT count(*) FROM ch WHERE to_grade = '{LOWEST}')")
+           "SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ch)")
     return sql, params
 
 
 def grades_recompute(*, institution_ids: Iterable[int] | None = None, today: dt.date | None = None,
                      now=None) -> dict[str, int]:
     """Recompute the grades of ``institution_ids`` (``None``: every institution not terminated) in
-    one statement. Returns ``{"graded": rows upserted, "changed": grade changes, "to_D": of which to D}``.
+    one statement. Returns ``{"graded": rows upserted, "changed": grade changes recorded}``.
     Runs with scopes disabled (grades span districts); the caller holds the transaction."""
     today = today or timezone.localdate()
     now = now or timezone.now()
     ids = None if institution_ids is None else sorted({int(i) for i in institution_ids})
     if ids == []:
-        return {"graded": 0, "changed": 0, "to_D": 0}
+        return {"graded": 0, "changed": 0}
     with scopes_disabled():
         sql, params = _statement(ids, today, now)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            graded, changed, to_d = cursor.fetchone()
-    return {"graded": graded, "changed": changed, "to_D": to_d}
+            graded, changed = cursor.fetchone()
+    return {"graded": graded, "changed": changed}
 
 
 def regrade_on_commit(institution_ids: Iterable[int]) -> None:
