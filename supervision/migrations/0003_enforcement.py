@@ -193,7 +193,7 @@ class Migration(migrations.Migration):
                 ('score', models.IntegerField(verbose_name='得分')),
                 ('forced_d', models.BooleanField(default=False, verbose_name='一票否决（D）')),
                 ('breakdown', models.JSONField(default=dict, verbose_name='计分明细')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
+                ('computed_at', models.DateTimeField(help_text='得出当前得分与明细的时间（结果不变的夜间重算不改写）', verbose_name='计算时间')),
                 ('changed_at', models.DateTimeField(verbose_name='等级变更时间')),
                 ('city', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='市')),
                 ('district', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='备案机关辖区')),

@@ -32,7 +32,7 @@ class InstitutionGrade(TenantModel):
     score = models.IntegerField("得分")
     forced_d = models.BooleanField("一票否决（D）", default=False)
     breakdown = models.JSONField("计分明细", default=dict)
-    computed_at = models.DateTimeField("计算时间")
+    computed_at = models.DateTimeField("计算时间", help_text="得出当前得分与明细的时间（结果不变的夜间重算不改写）")
     changed_at = models.DateTimeField("等级变更时间")
 
     tenant_parent = "institution"

@@ -3,8 +3,9 @@
 
 ``grades_recompute(institution_ids=None)`` joins every registered factor's count query
 (``supervision.grading``) to the institutions not terminated (all of them, or ``institution_ids``),
-computes score, forced D, grade and breakdown in SQL, upserts ``InstitutionGrade`` (every row's
-``computed_at``; ``changed_at`` when the grade changed) and appends a ``GradeChange`` for each
+computes score, forced D, grade and breakdown in SQL, upserts ``InstitutionGrade`` where the result
+differs from the stored one (``computed_at``: when this result was computed; ``changed_at``: when the
+grade last changed; the time of each nightly pass is in its run log) and appends a ``GradeChange`` for each
 institution whose grade changed (its first grade included) — in one statement, never a Python loop
 over institutions. The same function serves both paths, so the nightly pass (sweep
 ``supervision.regrade``) always equals the per-event result:
@@ -83,7 +84,12 @@ def _statement(ids: list[int] | None, today: dt.date, now) -> tuple[str, list]:
         f"changed_at = CASE WHEN {grade_table}.grade = EXCLUDED.grade THEN {grade_table}.changed_at "
         f"ELSE EXCLUDED.changed_at END, "
         + ", ".join(f"{c} = EXCLUDED.{c}" for c in TENANT)
-        + " RETURNING institution_id)")
+        # An unchanged result is not rewritten: a nightly pass over a quiet country writes (almost) nothing.
+        + f" WHERE ({grade_table}.grade, {grade_table}.score, {grade_table}.forced_d, {grade_table}.breakdown, "
+        + ", ".join(f"{grade_table}.{c}" for c in TENANT)
+        + ") IS DISTINCT FROM (EXCLUDED.grade, EXCLUDED.score, EXCLUDED.forced_d, EXCLUDED.breakdown, "
+        + ", ".join(f"EXCLUDED.{c}" for c in TENANT)
+        + ") RETURNING institution_id)")
     params += [now, now]
     ctes.append(
         f"ch AS (INSERT INTO {change_table} (institution_id, from_grade, to_grade, score, breakdown, created_at, {cols}) "
@@ -99,19 +105,20 @@ def _statement(ids: list[int] | None, today: dt.date, now) -> tuple[str, list]:
 def grades_recompute(*, institution_ids: Iterable[int] | None = None, today: dt.date | None = None,
                      now=None) -> dict[str, int]:
     """Recompute the grades of ``institution_ids`` (``None``: every institution not terminated) in
-    one statement. Returns ``{"graded": rows upserted, "changed": grade changes recorded}``.
+    one statement. Returns ``{"updated": grade rows written (new or with another result), "changed": grade
+    changes recorded}``: an institution whose result is the same is not rewritten.
     Runs with scopes disabled (grades span districts); the caller holds the transaction."""
     today = today or timezone.localdate()
     now = now or timezone.now()
     ids = None if institution_ids is None else sorted({int(i) for i in institution_ids})
     if ids == []:
-        return {"graded": 0, "changed": 0}
+        return {"updated": 0, "changed": 0}
     with scopes_disabled():
         sql, params = _statement(ids, today, now)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            graded, changed = cursor.fetchone()
-    return {"graded": graded, "changed": changed}
+            updated, changed = cursor.fetchone()
+    return {"updated": updated, "changed": changed}
 
 
 def regrade_on_commit(institution_ids: Iterable[int]) -> None:

@@ -34,8 +34,9 @@ def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_m
                       notice_due_at=now - dt.timedelta(days=6))
         InstitutionFactory(status=InstitutionStatus.FILED, total_slots=99, region_id="330105001")
     client = login(reviewer)
-    # The registry's figures and the blacklist card supervision adds (core.dashboard.register_home_stats).
-    with django_assert_max_num_queries(13):
+    # The registry's figures and the cards supervision adds (core.dashboard.register_home_stats): the
+    # blacklist's one count, enforcement's two (closures in progress, grades by letter).
+    with django_assert_max_num_queries(15):
         body = client.get("/").content.decode()
     assert "西湖区" in body
     assert (stat(body, "filed"), stat(body, "slots"), stat(body, "unfiled"), stat(body, "pending")) == ("1", "30", "3", "3")
