@@ -73,28 +73,28 @@ def _statement(ids: list[int] | None, today: dt.date, now) -> tuple[str, list]:
                 f"({forced_sql}) AS forced, ({breakdown}) AS breakdown FROM c)")
     ctes.append(f"g AS (SELECT s.*, {_grade_case('s.score', 's.forced')} AS grade FROM s)")
     grade_table, change_table = InstitutionGrade._meta.db_table, GradeChange._meta.db_table
-    ctes.append(f"old AS (SELECT o.institution_id, o.grade FROM {grade_table} o JOIN g ON g.id = o.institution_id)")
     cols = ", ".join(TENANT)
     g_cols = ", ".join(f"g.{c}" for c in TENANT)
+    stored = ", ".join(f"o.{c}" for c in ("grade", "score", "forced_d", "breakdown", *TENANT))
+    computed = ", ".join(f"g.{c}" for c in ("grade", "score", "forced", "breakdown", *TENANT))
+    # Only the institutions whose result differs from the stored one (or that have none) are written:
+    # a nightly pass over a quiet country reads everything and writes (almost) nothing.
+    ctes.append(f"diff AS (SELECT g.*, o.grade AS old_grade FROM g LEFT JOIN {grade_table} o "
+                f"ON o.institution_id = g.id WHERE o.institution_id IS NULL OR ({stored}) IS DISTINCT FROM ({computed}))")
     ctes.append(
         f"up AS (INSERT INTO {grade_table} (institution_id, grade, score, forced_d, breakdown, computed_at, changed_at, "
-        f"{cols}) SELECT g.id, g.grade, g.score, g.forced, g.breakdown, %s, %s, {g_cols} FROM g "
+        f"{cols}) SELECT g.id, g.grade, g.score, g.forced, g.breakdown, %s, %s, {g_cols} FROM diff g "
         f"ON CONFLICT (institution_id) DO UPDATE SET grade = EXCLUDED.grade, score = EXCLUDED.score, "
         f"forced_d = EXCLUDED.forced_d, breakdown = EXCLUDED.breakdown, computed_at = EXCLUDED.computed_at, "
         f"changed_at = CASE WHEN {grade_table}.grade = EXCLUDED.grade THEN {grade_table}.changed_at "
         f"ELSE EXCLUDED.changed_at END, "
         + ", ".join(f"{c} = EXCLUDED.{c}" for c in TENANT)
-        # An unchanged result is not rewritten: a nightly pass over a quiet country writes (almost) nothing.
-        + f" WHERE ({grade_table}.grade, {grade_table}.score, {grade_table}.forced_d, {grade_table}.breakdown, "
-        + ", ".join(f"{grade_table}.{c}" for c in TENANT)
-        + ") IS DISTINCT FROM (EXCLUDED.grade, EXCLUDED.score, EXCLUDED.forced_d, EXCLUDED.breakdown, "
-        + ", ".join(f"EXCLUDED.{c}" for c in TENANT)
-        + ") RETURNING institution_id)")
+        + " RETURNING institution_id)")
     params += [now, now]
     ctes.append(
         f"ch AS (INSERT INTO {change_table} (institution_id, from_grade, to_grade, score, breakdown, created_at, {cols}) "
-        f"SELECT g.id, COALESCE(old.grade, ''), g.grade, g.score, g.breakdown, %s, {g_cols} "
-        f"FROM g LEFT JOIN old ON old.institution_id = g.id WHERE old.grade IS DISTINCT FROM g.grade "
+        f"SELECT g.id, COALESCE(g.old_grade, ''), g.grade, g.score, g.breakdown, %s, {g_cols} "
+        f"FROM diff g WHERE g.old_grade IS DISTINCT FROM g.grade "
         f"RETURNING to_grade)")
     params.append(now)
     sql = ("WITH " + ",\n".join(ctes) + "\n"
