@@ -182,3 +182,24 @@ def test_institution_grades_for_the_draw(world):
         ungraded = InstitutionFactory(name="尚未评级")
     ids = [world["clean"].pk, world["revoked"].pk, world["closing"].pk, ungraded.pk]
     assert institution_grades(ids) == {ids[0]: "A", ids[1]: "D", ids[2]: "C", ids[3]: "B"}
+
+
+def test_a_hit_found_and_closed_regrades_the_institution(institution, make_account,
+                                                         django_capture_on_commit_callbacks):
+    from supervision.models import BlacklistHit
+    from supervision.services.blacklist import entry_create
+    from supervision.services.hits import hit_close
+
+    number = make_id_number("330106", seq=555)
+    with scopes_disabled():
+        StaffFactory(institution=institution, id_number=number)
+    listing_admin = make_account("xh_list_admin", "district_admin", "330106")
+    with django_capture_on_commit_callbacks(execute=True), acting(listing_admin):
+        entry_create(actor=listing_admin, data={"kind": "person", "id_number": number, "name": "周某",
+                                                "reason": "虐童", "basis": "判决书", "banned_until": None})
+    assert grades()[institution.pk][:2] == ("B", 80)
+    with scopes_disabled():
+        hit = BlacklistHit.objects.get()
+    with django_capture_on_commit_callbacks(execute=True), acting(listing_admin):
+        hit_close(actor=listing_admin, hit_id=hit.pk, reason="同名误报，身份证号录入错误")
+    assert grades()[institution.pk][:2] == ("A", 100)
