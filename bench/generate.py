@@ -310,8 +310,66 @@ WHERE s.id > %(id0)s AND s.end_date IS NULL
 ON CONFLICT DO NOTHING;
 """
 
+# The nationwide blacklist: %(n)s person entries spread over the tenant districts; one in ten is a
+# person on some roster (the hash of a staff row's person), the others match nobody; 5%% ended, 10%%
+# banned until a date already passed. Penalties: ~3%% of institutions got a warning or a fine in the
+# last two years, ~0.5%% a suspension or a revocation recommendation in force; ~0.2%% have an
+# emergency closure in progress. The grade sweep and the blacklist sweep are measured on these.
+SQL_BLACKLIST = """
+INSERT INTO supervision_blacklistentry (
+  kind, name, id_number_encrypted, id_number_hash, id_number_masked, uscc, legal_representative, reason, basis,
+  decision_number, banned_until, status, version, change_reason, ended_at, ended_by_id, created_by_id,
+  created_at, updated_at, city_id, district_id, province_id, region_id)
+WITH g AS (
+  SELECT n, random() AS r1, random() AS r2, random() AS r3 FROM generate_series(1, %(n)s) AS n
+), staff_span AS (SELECT min(id) AS lo, max(id) AS hi FROM registry_staff),
+districts AS (SELECT code, province_id, city_id, row_number() OVER (ORDER BY code) AS rn,
+                     count(*) OVER () AS cnt FROM bench_district)
+SELECT 'person', '名单人员' || g.n, %(cipher)s,
+  encode(sha256(convert_to('bench-person-' || CASE WHEN g.r1 < 0.10
+      THEN staff_span.lo + floor(g.r2 * (staff_span.hi - staff_span.lo))::bigint
+      ELSE -g.n END, 'UTF8')), 'hex'),
+  %(masked)s, '', '', '基准测试列入事由', '基准测试决定书', '基准〔' || g.n || '〕号',
+  CASE WHEN g.r3 < 0.10 THEN (now() - interval '10 days')::date
+       WHEN g.r3 < 0.40 THEN (now() + interval '3 years')::date END,
+  CASE WHEN g.r3 > 0.95 THEN 'ended' ELSE 'active' END, 1, '列入', NULL, NULL, NULL, now(), now(),
+  d.city_id, d.code, d.province_id, d.code
+FROM g CROSS JOIN staff_span
+JOIN districts d ON d.rn = 1 + (g.n %% d.cnt)
+ON CONFLICT DO NOTHING;  -- one person listed twice in a district while active: once
+"""
+
+SQL_PENALTIES = """
+INSERT INTO supervision_penalty (
+  kind, decision_number, decided_on, legal_basis, facts, amount_fen, person_name, id_number_encrypted,
+  id_number_hash, id_number_masked, banned_until, blacklist_entry_id, status, version, end_reason, ended_at,
+  created_by_id, created_at, updated_at, institution_id, city_id, district_id, province_id, region_id)
+SELECT p.kind, '基准罚〔' || i.id || '〕号', (now() - interval '1 day' * floor(random() * 700))::date,
+  '基准测试法律依据', '', CASE WHEN p.kind = 'fine' THEN 100000 + floor(random() * 900000)::bigint END,
+  '', '', '', '', NULL, NULL, 'in_force', 1, '', NULL, NULL, now(), now(),
+  i.id, i.city_id, i.district_id, i.province_id, i.region_id
+FROM registry_institution i
+-- by a hash of the id (a per-row draw: an uncorrelated random() would be drawn once for all rows)
+CROSS JOIN LATERAL (SELECT CASE WHEN h < 15 THEN 'warning' WHEN h < 30 THEN 'fine' WHEN h < 33 THEN 'suspension'
+                                WHEN h < 35 THEN 'revocation' END AS kind
+                    FROM (SELECT abs(hashtext('penalty-' || i.id)) %% 1000 AS h) AS x) AS p
+WHERE i.id > %(id0)s AND p.kind IS NOT NULL AND i.status <> 'terminated';
+"""
+
+SQL_CLOSURES = """
+INSERT INTO supervision_closure (
+  reason, started_on, children_enrolled, children_placed, status, version, end_reason, ended_at, created_by_id,
+  created_at, updated_at, institution_id, city_id, district_id, province_id, region_id)
+SELECT '基准测试关停', (now() - interval '5 days')::date, 20, 5, 'open', 1, '', NULL, NULL, now(), now(),
+  i.id, i.city_id, i.district_id, i.province_id, i.region_id
+FROM registry_institution i
+WHERE i.id > %(id0)s AND i.status IN ('suspended', 'filed') AND random() < 0.002;
+"""
+
 TABLES = ["registry_institution", "registry_registration", "registry_staff", "registry_staffconflictflag",
-          "registry_filing", "registry_filingevent", "registry_receiptsequence"]
+          "registry_filing", "registry_filingevent", "registry_receiptsequence", "supervision_blacklistentry",
+          "supervision_penalty", "supervision_closure"]
+BLACKLIST_ENTRIES = 20_000
 
 
 def _setup_django(database_url: str | None = None) -> None:
@@ -341,7 +399,7 @@ def _pusher_id() -> int:
     return user.pk
 
 
-def populate(*, institutions: int, seed: float = 0.42, log=print) -> dict:
+def populate(*, institutions: int, seed: float = 0.42, log=print, blacklist_entries: int = BLACKLIST_ENTRIES) -> dict:
     """Generate ``institutions`` institutions and everything hanging off them; returns timings and counts.
 
     Runs in one transaction on the default connection (triggers off for that transaction only).
@@ -388,6 +446,9 @@ def populate(*, institutions: int, seed: float = 0.42, log=print) -> dict:
         step("filing events", SQL_EVENTS, {"id0": filing0})
         step("staff", SQL_STAFF, {"id0": staff0, "cipher": cipher, "masked": masked})
         step("conflict flags", SQL_FLAGS, {"id0": staff0})
+        step("blacklist entries", SQL_BLACKLIST, {"n": blacklist_entries, "cipher": cipher, "masked": masked})
+        step("penalties", SQL_PENALTIES, {"id0": inst0})
+        step("closures", SQL_CLOSURES, {"id0": inst0})
         for table in ("registry_institution", "registry_filing", "registry_staff"):
             _bump_identity(cur, table)
     started = time.monotonic()
@@ -440,6 +501,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/childcare_bench")
     parser.add_argument("--seed", type=float, default=0.42, help="setseed() value in [-1, 1]")
     parser.add_argument("--skip-setup", action="store_true", help="do not create/migrate/load regions")
+    parser.add_argument("--blacklist-entries", type=int, default=BLACKLIST_ENTRIES)
     args = parser.parse_args(argv)
     started = time.monotonic()
     if not args.skip_setup:
@@ -450,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"setup (database, migrate, load_regions): {time.monotonic() - t:.1f} s")
     _setup_django(args.database_url)
     print(f"generating {args.institutions} institutions ...")
-    result = populate(institutions=args.institutions, seed=args.seed)
+    result = populate(institutions=args.institutions, seed=args.seed, blacklist_entries=args.blacklist_entries)
     print(f"total {time.monotonic() - started:.1f} s")
     print("row counts:")
     for table, n in result["counts"].items():

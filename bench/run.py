@@ -451,6 +451,98 @@ def run(runs: int, threads: int, per_thread: int, pages: bool = True) -> list[Re
     return results
 
 
+# The nightly sweeps of supervision (budgets from issue 9): each run rolled back, so every run does
+# the full work; beside each, the same matching or counting written by hand as a plain SELECT (the
+# floor: what PostgreSQL must do at least, without writing anything).
+SWEEP_BUDGETS_MS = {"blacklist": 30_000, "regrade": 60_000}
+# NB: --sweeps commits the first night's hits and grades into the bench database (steady-state cases).
+FLOOR_BLACKLIST = """
+SELECT count(*) FROM supervision_blacklistentry e
+JOIN registry_staff s ON s.id_number_hash = e.id_number_hash
+JOIN registry_institution i ON i.id = s.institution_id
+WHERE e.status = 'active' AND (e.banned_until IS NULL OR e.banned_until >= current_date) AND e.id_number_hash <> ''
+  AND (s.end_date IS NULL OR s.end_date >= current_date) AND i.status <> 'terminated'
+"""
+FLOOR_REGRADE = """
+SELECT count(*), sum(score) FROM (
+  SELECT i.id, 100 - LEAST(coalesce(p.n, 0) * 10, 30) - LEAST(coalesce(h.n, 0) * 20, 40)
+         - LEAST(coalesce(f.n, 0) * 5, 5) - LEAST(coalesce(c.n, 0) * 30, 30) AS score
+  FROM registry_institution i
+  LEFT JOIN (SELECT institution_id, count(*) n FROM supervision_penalty WHERE status <> 'withdrawn' GROUP BY 1) p
+         ON p.institution_id = i.id
+  LEFT JOIN (SELECT institution_id, count(DISTINCT pair) n FROM supervision_blacklisthit WHERE status = 'open'
+             GROUP BY 1) h ON h.institution_id = i.id
+  LEFT JOIN (SELECT institution_id, count(*) n FROM registry_filing WHERE status = 'returned' GROUP BY 1) f
+         ON f.institution_id = i.id
+  LEFT JOIN (SELECT institution_id, count(*) n FROM supervision_closure WHERE status = 'open' GROUP BY 1) c
+         ON c.institution_id = i.id
+  WHERE i.status <> 'terminated') x
+"""
+
+
+def sweeps(*, runs: int) -> list[Result]:
+    """The blacklist sweep over every staff member and the nightly regrade of every institution."""
+    from django.db import connection
+
+    from core.tenancy import TenantScope
+    from supervision.services.grades import grades_recompute
+    from supervision.services.sweeps import blacklist_sweep
+
+    def floor(sql):
+        def run():
+            with connection.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchone()
+        return run
+
+    def store_hits():
+        from django.db import transaction
+
+        with transaction.atomic():
+            blacklist_sweep()
+
+    def store_grades():
+        from django.db import transaction
+
+        with transaction.atomic():
+            grades_recompute()
+
+    # Start from the first night: no hits, no grades (bench database only; the append-only triggers are
+    # bypassed for this clean-up by replica mode).
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        for table in ("supervision_blacklisthitevent", "supervision_blacklisthit", "supervision_gradechange",
+                      "supervision_institutiongrade"):
+            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+    cases = [
+        ("blacklist sweep: all staff × entries in force", SWEEP_BUDGETS_MS["blacklist"],
+         rolled_back(lambda: str(blacklist_sweep()))),
+        ("  floor: the same match by hand (SELECT only)", None, floor(FLOOR_BLACKLIST)),
+        # Then the hits are stored (committed), as after the first night: a night with no new match.
+        ("blacklist sweep, steady state: hits stored", SWEEP_BUDGETS_MS["blacklist"],
+         rolled_back(lambda: str(blacklist_sweep()))),
+        ("regrade, first pass: every institution graded anew", SWEEP_BUDGETS_MS["regrade"],
+         rolled_back(lambda: str(grades_recompute()))),
+        ("  floor: a score per institution by hand (SELECT only)", None, floor(FLOOR_REGRADE)),
+        # Then the grades are stored (committed), as after the first night.
+        ("nightly regrade, steady state: grades stored", SWEEP_BUDGETS_MS["regrade"],
+         rolled_back(lambda: str(grades_recompute()))),
+    ]
+    results = []
+    for name, target, fn in cases:
+        if name.startswith("nightly regrade, steady"):
+            store_grades()
+        if name.startswith("blacklist sweep, steady"):
+            store_hits()
+        res = measure(name, "country", target, TenantScope.country(), fn, runs=runs, warmup=1)
+        print(f"  {res.name:<48} median {res.median:9.1f} ms  p95 {res.p95:9.1f} ms  {res.rows:<30} {res.verdict}",
+              flush=True)
+        results.append(res)
+    return results
+
+
 def data_shape() -> dict:
     from bench.generate import counts
 
@@ -496,6 +588,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--no-pages", action="store_true",
                         help="skip the reviewer's pages (full request stack: review page, accept, login, ...)")
+    parser.add_argument("--sweeps", action="store_true",
+                        help="only the nightly sweeps (blacklist, regrade), each rolled back; writes results-<date>-sweeps.md")
     parser.add_argument("--with-recommended-indexes", action="store_true",
                         help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
     args = parser.parse_args(argv)
@@ -509,8 +603,11 @@ def main(argv: list[str] | None = None) -> None:
             cur.execute("ANALYZE registry_filing")
     shape = data_shape()
     print("data: " + ", ".join(f"{k}={v:,}" for k, v in shape.items()))
-    results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages)
-    suffix = "-indexed" if args.with_recommended_indexes else ""
+    if args.sweeps:
+        results = sweeps(runs=args.runs)
+    else:
+        results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages)
+    suffix = "-sweeps" if args.sweeps else "-indexed" if args.with_recommended_indexes else ""
     out = args.out or ROOT / "bench" / f"results-{today():%Y-%m-%d}{suffix}.md"
     write_markdown(results, shape, out, args.runs, indexed=args.with_recommended_indexes)
     print(f"wrote {out}")

@@ -49,6 +49,14 @@ app.conf.beat_schedule = {
                                   "schedule": crontab(minute=40, hour=0)},
     "rectification-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.rectification_overdue"],
                                     "schedule": crontab(minute=45, hour=0)},
+    # Staff health certificates expiring within 30 days or expired; institutions registered 30 days
+    # and not filed (each told once); then every grade, after the sweeps that feed it.
+    "health-certificates-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.health_certificates"],
+                                  "schedule": crontab(minute=40, hour=0)},
+    "not-filed-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.not_filed"],
+                        "schedule": crontab(minute=45, hour=0)},
+    "regrade-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.regrade"],
+                      "schedule": crontab(minute=0, hour=1)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

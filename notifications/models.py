@@ -30,6 +30,13 @@ class NotificationType(models.TextChoices):
     RECTIFICATION_ACCEPTED = "rectification_accepted", "整改核验通过"
     RECTIFICATION_REJECTED = "rectification_rejected", "整改核验不通过"
     RECTIFICATION_OVERDUE = "rectification_overdue", "整改逾期"
+    PENALTY_ISSUED = "penalty_issued", "行政处罚决定"
+    PENALTY_ENDED = "penalty_ended", "行政处罚已结束"
+    CLOSURE_OPENED = "closure_opened", "关停应急处置启动"
+    CLOSURE_ENDED = "closure_ended", "关停应急处置办结"
+    CERTIFICATE_EXPIRING = "certificate_expiring", "健康合格证明即将到期"
+    CERTIFICATE_EXPIRED = "certificate_expired", "健康合格证明已过期"
+    INSTITUTION_NOT_FILED = "institution_not_filed", "登记满 30 日未备案"
 
 
 class Notification(models.Model):

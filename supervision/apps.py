@@ -11,9 +11,12 @@ class SupervisionConfig(AppConfig):
         from core import checklists, screening
         from core.dashboard import register_home_stats
         from core.navigation import register_nav
+        from core.public import register_public_section
+        from core.roles import Role
 
+        from .grading import register_builtin_factors
         from .home import blacklist_cards
-        from .workflow import BLACKLIST_READERS
+        from .workflow import BLACKLIST_READERS, ENFORCEMENT_READERS
 
         register_nav("从业禁止名单", "supervision:blacklist_list", roles=BLACKLIST_READERS, order=45)
         register_home_stats(roles=BLACKLIST_READERS, stats=blacklist_cards)
@@ -38,3 +41,14 @@ class SupervisionConfig(AppConfig):
         register_home_stats(roles={Role.OPERATOR}, stats=operator_rectification_cards)
         register_public_section(key="inspections", order=40, template="supervision/public/_inspections.html",
                                 context=public_inspection_results)
+        # Penalties, emergency closures and grades (issue 9 sections 3b and 4).
+        from .home import enforcement_cards
+        from .selectors.enforcement import public_penalties
+
+        register_builtin_factors()
+        register_nav("监督执法", "supervision:grade_list", roles=ENFORCEMENT_READERS, order=46)
+        register_nav("行政处罚", "supervision:operator_penalties", roles={Role.OPERATOR}, order=60)
+        register_nav("关停处置", "supervision:operator_closure", roles={Role.OPERATOR}, order=61)
+        register_home_stats(roles=ENFORCEMENT_READERS, stats=enforcement_cards)
+        register_public_section(key="penalties", order=50, template="supervision/enforcement/_public_penalties.html",
+                                context=public_penalties)

@@ -38,3 +38,12 @@ def operator_rectification_cards(request) -> list[dict]:
     orders = order_counts()
     return [{"key": "rectification_open", "label": "待整改的整改通知", "value": orders["open"],
              "link": reverse("supervision:order_board") + "?status=open"}]
+def enforcement_cards(request) -> list[dict]:
+    """Open emergency closures and D-grade institutions in the scope."""
+    from .selectors.enforcement import open_closure_count
+    from .selectors.grades import grade_counts
+
+    return [{"key": "closures_open", "label": "关停应急处置进行中", "value": open_closure_count(),
+             "link": reverse("supervision:closure_list") + "?status=open"},
+            {"key": "grade_d", "label": "D 级（高风险）机构", "value": grade_counts()["D"],
+             "link": reverse("supervision:grade_list") + "?grade=D"}]

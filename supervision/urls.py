@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import blacklist
+from .views import blacklist, enforcement
 
 app_name = "supervision"
 urlpatterns = [
@@ -12,6 +12,22 @@ urlpatterns = [
     path("blacklist/<int:entry_id>/", blacklist.blacklist_detail, name="blacklist_detail"),
     path("blacklist/<int:entry_id>/edit/", blacklist.blacklist_correct, name="blacklist_correct"),
     path("blacklist/<int:entry_id>/end/", blacklist.blacklist_end, name="blacklist_end"),
+    # Penalties, emergency closures and grades (district); the operator's own.
+    path("institutions/<int:institution_id>/", enforcement.institution_enforcement, name="institution_enforcement"),
+    path("institutions/<int:institution_id>/penalties/new/", enforcement.penalty_new, name="penalty_new"),
+    path("institutions/<int:institution_id>/closures/new/", enforcement.closure_new, name="closure_new"),
+    path("penalties/", enforcement.penalty_list, name="penalty_list"),
+    path("penalties/<int:penalty_id>/", enforcement.penalty_detail, name="penalty_detail"),
+    path("penalties/<int:penalty_id>/conclude/", enforcement.penalty_conclude, name="penalty_conclude"),
+    path("penalties/<int:penalty_id>/withdraw/", enforcement.penalty_withdraw, name="penalty_withdraw"),
+    path("closures/", enforcement.closure_list, name="closure_list"),
+    path("closures/<int:closure_id>/", enforcement.closure_detail, name="closure_detail"),
+    path("closures/<int:closure_id>/items/", enforcement.closure_item, name="closure_item"),
+    path("closures/<int:closure_id>/complete/", enforcement.closure_complete, name="closure_complete"),
+    path("closures/<int:closure_id>/cancel/", enforcement.closure_cancel, name="closure_cancel"),
+    path("grades/", enforcement.grade_list, name="grade_list"),
+    path("my/penalties/", enforcement.operator_penalties, name="operator_penalties"),
+    path("my/closures/", enforcement.operator_closure, name="operator_closure"),
 ]
 
 # Random inspections (双随机一公开) and rectification orders.

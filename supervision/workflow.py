@@ -115,4 +115,46 @@ ORDER = Workflow(model=RectificationOrder, states=OrderStatus, actions=OrderActi
     Transition(OrderAction.ACCEPT, (_O.REPLIED,), _O.CLOSED, INSPECTORS, note="检查人员核验通过，整改完成"),
     Transition(OrderAction.REJECT, (_O.REPLIED,), _O.OPEN, INSPECTORS,
                note="须说明理由并给出新的整改期限；逾期未整改的上报区县管理员"),
+# --- penalties and emergency closures (section 3b) -----------------------------------------------
+
+from .models import Closure, ClosureStatus, Penalty, PenaltyStatus  # noqa: E402
+
+# Who decides penalties and closures: the district administrator (the commission's decision). Who
+# tracks a closure's placement checklist: the district's reviewers, inspectors and admin.
+ENFORCERS = frozenset({Role.DISTRICT_ADMIN})
+CLOSURE_TRACKERS = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
+ENFORCEMENT_READERS = COMMISSION_STAFF
+
+
+class PenaltyAction(models.TextChoices):
+    # Not a move, recorded as the penalty's first event (core.events.record_event):
+    ISSUE = "issue", "作出处罚"
+    # The moves:
+    CONCLUDE = "conclude", "执行完毕"
+    WITHDRAW = "withdraw", "撤销处罚"
+
+
+class ClosureAction(models.TextChoices):
+    # Not moves, recorded as events of the closure:
+    OPEN = "open", "启动关停应急处置"
+    UPDATE_ITEM = "update_item", "更新安置事项"
+    # The moves:
+    COMPLETE = "complete", "安置完毕"
+    CANCEL = "cancel", "撤销处置"
+
+
+PENALTY = Workflow(model=Penalty, states=PenaltyStatus, actions=PenaltyAction, noun="行政处罚",
+                   title="行政处罚（Penalty）", transitions=(
+    Transition(PenaltyAction.CONCLUDE, (PenaltyStatus.IN_FORCE,), PenaltyStatus.CONCLUDED, ENFORCERS,
+               note="须说明原因；责令停业整顿执行完毕的，机构同时恢复服务"),
+    Transition(PenaltyAction.WITHDRAW, (PenaltyStatus.IN_FORCE,), PenaltyStatus.WITHDRAWN, ENFORCERS,
+               note="复议或诉讼撤销等，须说明原因；从业禁止同时解除名单，停业整顿同时恢复服务"),
+))
+
+CLOSURE = Workflow(model=Closure, states=ClosureStatus, actions=ClosureAction, noun="关停应急处置",
+                   title="关停应急处置（Closure）", transitions=(
+    Transition(ClosureAction.COMPLETE, (ClosureStatus.OPEN,), ClosureStatus.COMPLETED, ENFORCERS,
+               requires_checks=True, note="安置清单各项均已完成、在托婴幼儿全部安置后方可办结"),
+    Transition(ClosureAction.CANCEL, (ClosureStatus.OPEN,), ClosureStatus.CANCELLED, ENFORCERS,
+               note="误启动或机构恢复正常办托，须说明原因"),
 ))

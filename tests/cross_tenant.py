@@ -500,6 +500,79 @@ class OtherDistrict:
 
         return self._once("rectification_event", lambda: record_event(
             self.rectification_order, actor=self.user, action="issue", from_status="", reason=self.NAME))
+    # --- enforcement (penalties, closures, grades, sweep markers) ---------------------------------
+
+    @property
+    def penalty(self):
+        from supervision.models import Penalty
+
+        def build():
+            p = Penalty(institution=self.institution, kind="fine", decision_number=self.NAME, amount_fen=100,
+                        decided_on=timezone.localdate(), legal_basis=self.NAME, facts=self.NAME)
+            p.save()
+            return p
+
+        return self._once("penalty", build)
+
+    @property
+    def penalty_event(self):
+        from core.events import record_event
+
+        return self._once("penalty_event", lambda: record_event(
+            self.penalty, actor=self.user, action="issue", from_status="", reason=self.NAME))
+
+    @property
+    def closure(self):
+        from supervision.models import Closure, ClosureItem
+
+        def build():
+            c = Closure(institution=self.institution, reason=self.NAME, started_on=timezone.localdate(),
+                        children_enrolled=3)
+            c.save()
+            ClosureItem(closure=c, kind="refunds", note=self.NAME).save()
+            return c
+
+        return self._once("closure", build)
+
+    @property
+    def closure_item(self):
+        return self._once("closure_item", lambda: self.closure.items.get())
+
+    @property
+    def closure_event(self):
+        from core.events import record_event
+
+        return self._once("closure_event", lambda: record_event(
+            self.closure, actor=self.user, action="open", from_status="", reason=self.NAME))
+
+    @property
+    def grade(self):
+        from supervision.services.grades import grades_recompute
+
+        def build():
+            grades_recompute(institution_ids=[self.institution.pk])
+            return self.institution.grade
+
+        return self._once("grade", build)
+
+    @property
+    def grade_change(self):
+        from supervision.models import GradeChange
+
+        return self._once("grade_change", lambda: (self.grade, GradeChange.objects.get(
+            institution=self.institution))[1])
+
+    @property
+    def sweep_alert(self):
+        from supervision.models import SweepAlert
+
+        def build():
+            a = SweepAlert(kind="certificate_expired", institution=self.institution, staff=self.staff,
+                           subject_date=timezone.localdate())
+            a.save()
+            return a
+
+        return self._once("sweep_alert", build)
 
     @property
     def receipt_sequence(self):
@@ -597,6 +670,14 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "supervision.RectificationReply": lambda w: w.rectification_reply,
     "supervision.RectificationEvidence": lambda w: w.rectification_evidence,
     "supervision.RectificationOrderEvent": lambda w: w.rectification_event,
+    "supervision.Penalty": lambda w: w.penalty,
+    "supervision.PenaltyEvent": lambda w: w.penalty_event,
+    "supervision.Closure": lambda w: w.closure,
+    "supervision.ClosureItem": lambda w: w.closure_item,
+    "supervision.ClosureEvent": lambda w: w.closure_event,
+    "supervision.InstitutionGrade": lambda w: w.grade,
+    "supervision.GradeChange": lambda w: w.grade_change,
+    "supervision.SweepAlert": lambda w: w.sweep_alert,
     "notifications.Notification": lambda w: w.notification,
     "accounts.User": lambda w: w.assignment.user,
     "accounts.Assignment": lambda w: w.assignment,
@@ -699,6 +780,8 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "inspector_id": lambda w, r: w.inspector.pk,
     "inspection_id": lambda w, r: w.inspection.pk,
     "order_id": lambda w, r: w.rectification_order.pk,
+    "penalty_id": lambda w, r: w.penalty.pk,
+    "closure_id": lambda w, r: w.closure.pk,
     "notification_id": lambda w, r: w.notification.pk,
     "receipt_no": lambda w, r: w.RECEIPT_NO,
     "uscc": lambda w, r: w.institution.uscc,

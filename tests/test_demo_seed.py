@@ -120,3 +120,21 @@ def test_seed_shows_a_drawn_plan_a_published_inspection_and_an_answered_order(se
     call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())  # idempotent
     with scopes_disabled():
         assert InspectionPlan.objects.filter(name="2026年度双随机抽查").count() == 1
+@pytest.mark.django_db
+def test_seed_shows_a_penalty_a_d_institution_and_a_closure_in_progress(seeded):
+    from supervision.models import Closure, InstitutionGrade, Penalty
+
+    with scopes_disabled():
+        kinds = set(Penalty.objects.values_list("institution__name", "kind", "status"))
+        assert {("西湖区小橡树托育园", "fine", "in_force"), ("拱墅区彩虹托育园", "revocation", "in_force")} <= kinds
+        d = InstitutionGrade.objects.get(institution__name="拱墅区彩虹托育园")
+        assert d.grade == "D" and d.forced_d and d.breakdown["penalty_revocation"][2] is True
+        assert set(InstitutionGrade.objects.values_list("grade", flat=True)) >= {"A", "D"}
+        closure = Closure.objects.get(institution__name="拱墅区彩虹托育园")
+        assert closure.status == "open" and (closure.children_placed, closure.children_enrolled) == (8, 15)
+        assert dict(closure.items.values_list("kind", "status")) == {
+            "children_placed": "in_progress", "families_told": "done", "refunds": "pending"}
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again, stderr=io.StringIO())
+    with scopes_disabled():
+        assert Penalty.objects.count() == 2 and Closure.objects.count() == 1

@@ -41,3 +41,6 @@ urlpatterns += [
     path("rectification-orders/<int:order_id>/reject/", insp.OrderRejectView.as_view(),
          name="api-rectification-order-reject"),
 ]
+from .enforcement import urlpatterns as enforcement_urlpatterns  # noqa: E402
+
+urlpatterns += enforcement_urlpatterns

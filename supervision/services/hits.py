@@ -27,6 +27,11 @@ from ..models import BlacklistEntry, BlacklistHit, HitSide, HitSource, HitStatus
 from ..selectors.blacklist import Match, Subject
 from ..workflow import HIT, HitAction
 from .common import require_reason
+from .grades import regrade_on_commit
+
+
+def institutions_of(rows) -> set[int]:
+    return {row.institution_id for row in rows}
 
 
 def hits_link() -> str:
@@ -95,6 +100,7 @@ def hits_record(*, actor, source: str, found: Iterable[tuple[Match, Subject]], f
                 rows.append(there)
         BlacklistHit.objects.bulk_create(rows)
     _notify(rows, entries)
+    regrade_on_commit(institutions_of(rows))
     return rows
 
 
@@ -125,6 +131,7 @@ def hit_close(*, actor, hit_id: int, reason: str) -> BlacklistHit:
                          title=f"从业禁止名单命中已认定为误报：{hit.institution_name}",
                          body=f"列入地卫生健康部门认定“{hit.institution_name}”的这条命中为误报。理由：{reason}",
                          link=hits_link())
+    regrade_on_commit([hit.institution_id])  # an open hit weighs on the grade; a false match no more
     return hit
 
 

@@ -39,6 +39,7 @@ from ..models import (
     MatchedAs,
     in_force_q,
 )
+from .grades import regrade_on_commit
 from .hits import hits_link
 
 # New matches: persons (and legal representatives) on rosters, then listed organisations. Each
@@ -87,12 +88,13 @@ SELECT m.pair, side.seen_by, CASE WHEN side.seen_by = %(institution_side)s THEN 
        (%(institution_side)s, m.i_province, m.i_city, m.i_district)
  ) AS side(seen_by, province, city, district)
  WHERE NOT (side.seen_by = %(institution_side)s AND m.l_district = m.i_district)
-RETURNING district_id
+RETURNING district_id, institution_id
 """
 
 
-def _insert_matches(entry_ids: list[int], *, today: dt.date, now) -> Counter:
-    """Run the one statement for ``entry_ids``; returns how many hit rows each district got."""
+def _insert_matches(entry_ids: list[int], *, today: dt.date, now) -> tuple[Counter, set[int]]:
+    """Run the one statement for ``entry_ids``; returns how many hit rows each district got, and the
+    institutions concerned."""
     tables = {"entry": BlacklistEntry._meta.db_table, "staff": Staff._meta.db_table,
               "institution": Institution._meta.db_table, "hit": BlacklistHit._meta.db_table}
     sql = _INSERT.format(matches=_MATCHES.format(**tables), **tables)
@@ -105,7 +107,8 @@ def _insert_matches(entry_ids: list[int], *, today: dt.date, now) -> Counter:
             "source": HitSource.SWEEP.value, "open": HitStatus.OPEN.value, "both": HitSide.BOTH.value,
             "listing_side": HitSide.LISTING.value, "institution_side": HitSide.INSTITUTION.value,
         })
-        return Counter(row[0] for row in cursor.fetchall())
+        rows = cursor.fetchall()
+        return Counter(row[0] for row in rows), {row[1] for row in rows}
 
 
 def blacklist_sweep(*, today: dt.date | None = None, now=None, entry_ids=None) -> dict[str, int]:
@@ -120,7 +123,7 @@ def blacklist_sweep(*, today: dt.date | None = None, now=None, entry_ids=None) -
             entries = entries.filter(pk__in=list(entry_ids))
         # The entries in force, by the ORM's one definition (tens of thousands of ids at most).
         ids = list(entries.order_by("pk").values_list("pk", flat=True))
-        districts = _insert_matches(ids, today=today, now=now) if ids else Counter()
+        districts, institutions = _insert_matches(ids, today=today, now=now) if ids else (Counter(), set())
         notices = []
         if districts:
             people = reviewers_by_district(districts)
@@ -130,5 +133,6 @@ def blacklist_sweep(*, today: dt.date | None = None, now=None, entry_ids=None) -
                 notices += [Notice(u, NotificationType.BLACKLIST_HIT, title, body, hits_link())
                             for u in people[district_id]]
         sent = notify_each(notices)
+    regrade_on_commit(institutions)  # new open hits weigh on these institutions' grades
     rows = sum(districts.values())
     return {"hits": rows, NOTIFIED: len(sent)}

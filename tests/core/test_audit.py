@@ -7,6 +7,8 @@ middleware stack (``AuditContextMiddleware`` + DRF token authentication), not th
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.decorators import login_required
 from django.db import ProgrammingError, transaction
@@ -132,6 +134,8 @@ def test_user_history_never_holds_the_password(reviewer):
 # Models whose changes are not recorded by pghistory, each with the reason.
 UNTRACKED = {
     "notifications.Notification": "a per-user inbox; the transitions it announces are audited where they happen",
+    "supervision.InstitutionGrade": "the current grade, recomputed for every institution each night (a history row "
+                                    "per night would be noise); every change of grade is an append-only GradeChange",
     "core.SweepRun": "the sweeps' own run log, written only by core.sweeps.run_sweep; nobody edits it (read-only "
                      "in the admin) and what each sweep changed is audited on the rows it changed (a bulk-audited "
                      "sweep's rows: one bulk_write event of its run, which is tracked for that alone)",
@@ -140,7 +144,7 @@ UNTRACKED = {
 }
 # Append-only models (protected by a trigger): the row is itself the audit record. Every workflow's
 # event table (a core.events.WorkflowEvent subclass) is one by construction, without being listed.
-APPEND_ONLY = {"accounts.AuthEvent"}
+APPEND_ONLY = {"accounts.AuthEvent", "supervision.GradeChange", "supervision.SweepAlert"}
 
 
 def test_every_business_model_is_audited_or_exempt_with_a_reason():
@@ -223,10 +227,28 @@ def _rectification_order():
     inspection = _inspection()
     return RectificationOrder.objects.create(inspection=inspection, institution=inspection.institution,
                                              due_at=timezone.now(), due_set_at=timezone.now())
+def _penalty():
+    from supervision.models import Penalty
+
+    penalty = Penalty(institution=InstitutionFactory(), kind="warning", decision_number="审计测试",
+                      decided_on=dt.date(2026, 11, 1), legal_basis="依据")
+    penalty.save()
+    return penalty
+
+
+def _closure():
+    from supervision.models import Closure
+
+    closure = Closure(institution=InstitutionFactory(), reason="审计测试", started_on=dt.date(2026, 11, 1),
+                      children_enrolled=1)
+    closure.save()
+    return closure
 
 
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
 SUBJECTS = {
+    "supervision.PenaltyEvent": _penalty,
+    "supervision.ClosureEvent": _closure,
     "registry.FilingEvent": lambda: FilingFactory(),
     "registry.InstitutionEvent": lambda: InstitutionFactory(),
     "registry.ClaimEvent": _claim,

@@ -36,6 +36,8 @@ def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_m
     client = login(reviewer)
     # The registry's figures and the blacklist card supervision adds (core.dashboard.register_home_stats),
     # plus its inspection and rectification cards (one aggregate each).
+    # The registry's figures and the cards supervision adds (core.dashboard.register_home_stats): the
+    # blacklist's one count, enforcement's two (closures in progress, grades by letter).
     with django_assert_max_num_queries(15):
         body = client.get("/").content.decode()
     assert "西湖区" in body

@@ -111,6 +111,9 @@ def test_every_registered_sweep_is_scheduled():
                                               "registry.terminations", "registry.dashboard_summaries",
                                               "supervision.blacklist",
                                               "supervision.publication_overdue", "supervision.rectification_overdue"}
+                                              "registry.terminations", "supervision.blacklist",
+                                              "supervision.health_certificates", "supervision.not_filed",
+                                              "supervision.regrade"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------

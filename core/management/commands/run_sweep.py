@@ -28,7 +28,7 @@ class Command(BaseCommand):
         except Exception as exc:
             raise CommandError(f"{name} failed: {type(exc).__name__} (see the run log)") from exc
         counts = ", ".join(f"{k} {v}" for k, v in run.summary.items())
-        message = f"{name}: {run.outcome} ({run.get_outcome_display()}) {counts}".rstrip()
+        message = f"{name}: {run.outcome} ({run.get_outcome_display()}) rows {run.rows}; {counts}".rstrip("; ")
         if run.outcome == SweepOutcome.SKIPPED:
             self.stdout.write(self.style.WARNING(message))
         else:
