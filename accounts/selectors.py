@@ -124,3 +124,9 @@ def operators_of(institution_id: int) -> list[User]:
 
 def reviewers_of(district_id: str) -> list[User]:
     return reviewers_by_district([district_id])[district_id]
+
+
+def district_staff(district_id: str, roles) -> list[User]:
+    """The active people holding one of ``roles`` in the district ``district_id`` (e.g. who may be
+    assigned a complaint), each once, in the order they were granted."""
+    return _people_by("region_id", [district_id], role__in=list(roles))[district_id]

@@ -41,6 +41,9 @@ app.conf.beat_schedule = {
     # The nationwide blacklist against every roster and institution (its own task, which runs the
     # sweep supervision.blacklist through core.sweeps.run_sweep): new hits only.
     "blacklist-sweep": {"task": "supervision.tasks.blacklist_sweep", "schedule": crontab(minute=30, hour=0)},
+    # Complaints from the public past their handling deadline (working days, ending 23:59:59).
+    "complaints-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.complaints_overdue"],
+                                 "schedule": crontab(minute=40, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

@@ -23,6 +23,13 @@ class NotificationType(models.TextChoices):
     RECEIPT_FAILED = "receipt_failed", "备案回执生成失败"
     BLACKLIST_HIT = "blacklist_hit", "从业禁止名单命中"
     BLACKLIST_HIT_CLOSED = "blacklist_hit_closed", "命中已认定为误报"
+    COMPLAINT_RECEIVED = "complaint_received", "收到投诉举报"
+    COMPLAINT_ASSIGNED = "complaint_assigned", "投诉已分派"
+    COMPLAINT_OVERDUE = "complaint_overdue", "投诉超过办理期限"
+    INCIDENT_REPORTED = "incident_reported", "机构报告突发事件"
+    INCIDENT_UPDATED = "incident_updated", "突发事件有新的跟进"
+    INCIDENT_CLOSED = "incident_closed", "突发事件已结案"
+    INCIDENT_BLACKLIST_REVIEW = "incident_blacklist_review", "疑似虐童事件待从业禁止审查"
 
 
 class Notification(models.Model):

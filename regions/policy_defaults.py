@@ -31,4 +31,7 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     # How recent a criminal-record check (无犯罪记录证明) must be, months. No national period is set:
     # 12 months, like the annual health check, until the region sets its own.
     "staff.criminal_record_valid_months": 12,
+    # Working days a district has to handle a complaint from the public and reply. ASSUMED: the
+    # source documents (domain.md) give no figure; 15 working days until the region sets its own.
+    "complaint.handling_working_days": 15,
 }

@@ -3,3 +3,4 @@ complaints as they land). Import from ``supervision.models``: each module's name
 
 from .blacklist import *  # noqa: F403
 from .blacklist import in_force_q  # noqa: F401
+from .complaints import *  # noqa: F403
