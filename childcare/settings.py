@@ -243,6 +243,11 @@ SPECTACULAR_SETTINGS = {
         "BlacklistEntryKindEnum": "supervision.models.EntryKind",
         "BlacklistEntryStatusEnum": "supervision.models.EntryStatus",
         "BlacklistHitStatusEnum": "supervision.models.HitStatus",
+        "ComplaintStatusEnum": "supervision.models.ComplaintStatus",
+        "ComplaintOutcomeEnum": "supervision.models.ComplaintOutcome",
+        "IncidentKindEnum": "supervision.models.IncidentKind",
+        "IncidentSeverityEnum": "supervision.models.IncidentSeverity",
+        "IncidentStatusEnum": "supervision.models.IncidentStatus",
     },
 }
 

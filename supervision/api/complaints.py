@@ -208,7 +208,7 @@ class LinkSerializer(ParsedSerializerMixin, serializers.Serializer):
     followup_inspection_id = serializers.IntegerField(required=False, allow_null=True)
 
 
-class ReasonSerializer(ParsedSerializerMixin, serializers.Serializer):
+class ComplaintReasonSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers = inputs.REASON
     required_fields = ("reason",)
     reason = serializers.CharField()
@@ -251,7 +251,7 @@ class ResolutionSerializer(ParsedSerializerMixin, serializers.Serializer):
     expected_version = serializers.IntegerField(required=False)
 
 
-class VersionSerializer(ParsedSerializerMixin, serializers.Serializer):
+class IncidentVersionSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers = inputs.VERSION
     expected_version = serializers.IntegerField(required=False)
 
@@ -415,7 +415,7 @@ ComplaintLinkView = _action(
         actor=actor, complaint_id=pk, followup_reference=d["followup_reference"],
         followup_inspection_id=d.get("followup_inspection_id")))
 ComplaintReopenView = _action(
-    ReasonSerializer, "重新办理", "已办结 → 办理中（区县管理员，须说明原因）。",
+    ComplaintReasonSerializer, "重新办理", "已办结 → 办理中（区县管理员，须说明原因）。",
     lambda actor, pk, d: services.complaint_reopen(actor=actor, complaint_id=pk, reason=d["reason"]))
 
 
@@ -503,7 +503,7 @@ IncidentFollowUpView = _incident_action(
     FollowUpSerializer, "FollowUp", "添加跟进记录（举办者或区县）", "结案后答 409 incident_closed。",
     lambda actor, pk, d: incident_services.incident_follow_up(actor=actor, incident_id=pk, text=d["text"]))
 IncidentAcknowledgeView = _incident_action(
-    VersionSerializer, "Acknowledge", "受理跟进（区县）", "已报告 → 跟进中。",
+    IncidentVersionSerializer, "Acknowledge", "受理跟进（区县）", "已报告 → 跟进中。",
     lambda actor, pk, d: incident_services.incident_acknowledge(actor=actor, incident_id=pk,
                                                                 expected_version=d.get("expected_version")))
 IncidentCloseView = _incident_action(
@@ -511,7 +511,7 @@ IncidentCloseView = _incident_action(
     lambda actor, pk, d: incident_services.incident_close(actor=actor, incident_id=pk, resolution=d["resolution"],
                                                           expected_version=d.get("expected_version")))
 IncidentBlacklistReviewView = _incident_action(
-    ReasonSerializer, "BlacklistReview", "完成从业禁止审查（区县管理员）",
+    ComplaintReasonSerializer, "BlacklistReview", "完成从业禁止审查（区县管理员）",
     "记录审查结果（已列入谁，或为何无需列入）；列入本身在从业禁止名单页面完成。没有待审查的答 409 no_blacklist_review。",
     lambda actor, pk, d: incident_services.incident_blacklist_review_done(actor=actor, incident_id=pk,
                                                                           reason=d["reason"]))

@@ -75,7 +75,7 @@ class Complaint(WorkflowModel, TenantModel):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    tenant_parent = "institution"
+    # A root row placed in the institution's region (``set_region``): no operator reads it.
     tenant_institution_path = NO_INSTITUTION
     move_to = status_mover(status, ComplaintStatus)
 

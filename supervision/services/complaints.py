@@ -102,6 +102,7 @@ def complaint_submit(*, data: dict[str, Any], now=None) -> Complaint:
         contact_name=data.get("contact_name", ""), contact_phone_encrypted=crypto.encrypt(phone),
         contact_phone_masked=_mask_phone(phone), received_at=now,
         due_at=due_after(now, days, institution.region))
+    complaint.set_region(institution.region)
     with scopes_disabled():
         for attempt in range(5):
             complaint.tracking_code = new_tracking_code()

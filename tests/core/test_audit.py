@@ -190,6 +190,32 @@ def _blacklist_hit():
     return hit
 
 
+def _complaint():
+    from django.utils import timezone
+
+    from supervision.models import Complaint
+
+    institution = InstitutionFactory()
+    complaint = Complaint(tracking_code="AUDITAUDITAU", institution=institution, institution_name=institution.name,
+                          text="投诉内容", received_at=timezone.now(), due_at=timezone.now())
+    complaint.set_region(institution.region)
+    complaint.save()
+    return complaint
+
+
+def _incident():
+    from django.utils import timezone
+
+    from supervision.models import Incident
+
+    institution = InstitutionFactory()
+    incident = Incident(institution=institution, institution_name=institution.name, kind="injury", severity="minor",
+                        children_affected=1, occurred_at=timezone.now(), description="擦伤",
+                        reported_by=UserFactory(), reported_at=timezone.now())
+    incident.save()
+    return incident
+
+
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
 SUBJECTS = {
     "registry.FilingEvent": lambda: FilingFactory(),
@@ -197,6 +223,8 @@ SUBJECTS = {
     "registry.ClaimEvent": _claim,
     "supervision.BlacklistEntryEvent": _blacklist_entry,
     "supervision.BlacklistHitEvent": _blacklist_hit,
+    "supervision.ComplaintEvent": _complaint,
+    "supervision.IncidentEvent": _incident,
 }
 
 

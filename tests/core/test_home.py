@@ -34,8 +34,9 @@ def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_m
                       notice_due_at=now - dt.timedelta(days=6))
         InstitutionFactory(status=InstitutionStatus.FILED, total_slots=99, region_id="330105001")
     client = login(reviewer)
-    # The registry's figures and the blacklist card supervision adds (core.dashboard.register_home_stats).
-    with django_assert_max_num_queries(13):
+    # The registry's figures and the cards supervision adds (core.dashboard.register_home_stats): the
+    # blacklist's open hits (1), complaints open and overdue (1), incidents open and awaiting review (1).
+    with django_assert_max_num_queries(15):
         body = client.get("/").content.decode()
     assert "西湖区" in body
     assert (stat(body, "filed"), stat(body, "slots"), stat(body, "unfiled"), stat(body, "pending")) == ("1", "30", "3", "3")
@@ -48,7 +49,8 @@ def test_operator_home_shows_own_institution(login, make_account, regions, djang
         InstitutionFactory(name="别人的托育园")
     operator = make_account("op_home", "operator", mine.uscc)
     client = login(operator)
-    with django_assert_max_num_queries(12):
+    # The registry's figures and supervision's open incidents (one count).
+    with django_assert_max_num_queries(13):
         body = client.get("/").content.decode()
     assert "我的托育园" in body and "别人的托育园" not in body
     assert stat(body, "status") == "已登记未备案"

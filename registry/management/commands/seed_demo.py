@@ -144,7 +144,7 @@ class Command(BaseCommand):
                 if operator:
                     rows.append((operator, Role.OPERATOR.label, spec.name))
         # The other apps' demo data, by command name (registry imports no other domain app).
-        for app_label, command in (("supervision", "seed_supervision_demo"),):
+        for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_complaints_demo")):
             if apps.is_installed(app_label):
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / demo data ready"))
