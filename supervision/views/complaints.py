@@ -150,7 +150,7 @@ def complaint_detail(request, complaint_id: int):
         context["assign_form"] = forms.AssignForm(people=selectors.complaint_assignees(complaint=complaint),
                                                   initial={"assignee": complaint.assignee_id})
     context.update(note_form=forms.NoteForm(), reply_form=forms.ReplyForm(initial={"public_reply": complaint.public_reply}),
-                   close_form=forms.CloseForm(), reopen_form=forms.ReasonForm(),
+                   close_form=forms.CloseForm(auto_id="close_%s"), reopen_form=forms.ReasonForm(),
                    link_form=forms.LinkForm(initial={"followup_reference": complaint.followup_reference,
                                                      "followup_inspection_id": complaint.followup_inspection_id}))
     return render(request, "supervision/complaints/detail.html", context)
