@@ -136,3 +136,7 @@ def inspectors_by_district(district_ids) -> dict[str, list[User]]:
 def admins_by_district(district_ids) -> dict[str, list[User]]:
     """The admins of each district (escalations go to them): one query."""
     return _people_by("region_id", set(district_ids), role=Role.DISTRICT_ADMIN)
+def district_staff(district_id: str, roles) -> list[User]:
+    """The active people holding one of ``roles`` in the district ``district_id`` (e.g. who may be
+    assigned a complaint), each once, in the order they were granted."""
+    return _people_by("region_id", [district_id], role__in=list(roles))[district_id]

@@ -57,6 +57,9 @@ app.conf.beat_schedule = {
                         "schedule": crontab(minute=45, hour=0)},
     "regrade-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.regrade"],
                       "schedule": crontab(minute=0, hour=1)},
+    # Complaints from the public past their handling deadline (working days, ending 23:59:59).
+    "complaints-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.complaints_overdue"],
+                                 "schedule": crontab(minute=40, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

@@ -237,6 +237,12 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # page must not be walkable. (max requests, window seconds) pairs; a person scanning QR codes stays
 # far below them.
 VERIFY_RATE_LIMITS = ((int(env("VERIFY_RATE_PER_MINUTE", "20")), 60), (int(env("VERIFY_RATE_PER_DAY", "300")), 86400))
+# Complaints from the public, per client address: filing (page and API) and following one up with
+# its tracking code (codes are secrets: guessing is slowed down like receipt numbers).
+COMPLAINT_RATE_LIMITS = ((int(env("COMPLAINT_RATE_PER_HOUR", "5")), 3600),
+                         (int(env("COMPLAINT_RATE_PER_DAY", "20")), 86400))
+COMPLAINT_TRACK_RATE_LIMITS = ((int(env("COMPLAINT_TRACK_RATE_PER_MINUTE", "20")), 60),
+                               (int(env("COMPLAINT_TRACK_RATE_PER_DAY", "300")), 86400))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -283,6 +289,11 @@ SPECTACULAR_SETTINGS = {
         "BlacklistEntryKindEnum": "supervision.models.EntryKind",
         "BlacklistEntryStatusEnum": "supervision.models.EntryStatus",
         "BlacklistHitStatusEnum": "supervision.models.HitStatus",
+        "ComplaintStatusEnum": "supervision.models.ComplaintStatus",
+        "ComplaintOutcomeEnum": "supervision.models.ComplaintOutcome",
+        "IncidentKindEnum": "supervision.models.IncidentKind",
+        "IncidentSeverityEnum": "supervision.models.IncidentSeverity",
+        "IncidentStatusEnum": "supervision.models.IncidentStatus",
     },
 }
 

@@ -35,7 +35,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .errors import DomainError, FieldError
-from .validators import validate_id_number, validate_uscc
+from .validators import validate_id_number, validate_mobile, validate_uscc
 
 Parser = Callable[[Any], Any]
 
@@ -157,6 +157,36 @@ def date(*, required: bool = False, label: str = "") -> Parser:
             except ValueError:
                 pass
         raise _invalid(f"{label or '日期'}应为 YYYY-MM-DD 格式的有效日期。")
+
+    return _parser(parse, required=required)
+
+
+_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def datetime(*, required: bool = False, label: str = "") -> Parser:
+    """A timezone-aware ``datetime.datetime`` from ISO 8601 (``2026-11-27T09:30``, seconds and an offset
+    optional; an HTML ``datetime-local`` value): without an offset, the time is read in
+    ``settings.TIME_ZONE`` (Asia/Shanghai). Empty: None or ``required``."""
+    def parse(value) -> dt.datetime | None:
+        from django.utils import timezone
+
+        if _empty(value):
+            if required:
+                raise _required(label)
+            return None
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, str) and _DATETIME_RE.fullmatch(value.strip()):
+            try:
+                moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise _invalid(f"{label or '时间'}应为有效的日期时间（如 2026-11-27T09:30）。") from None
+        else:
+            raise _invalid(f"{label or '时间'}应为有效的日期时间（如 2026-11-27T09:30）。")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
 
     return _parser(parse, required=required)
 
@@ -315,6 +345,27 @@ def uscc(*, required: bool = True) -> Parser:
     return _parser(parse, required=required)
 
 
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+def phone(*, max_length: int = 32, required: bool = False, label: str = "联系电话") -> Parser:
+    """A mobile number (normalised to 11 digits) or a landline with its area code (``0571-87654321``);
+    ``phone_invalid``. Empty: ``""`` (or ``required``)."""
+    as_text = text(max_length=max_length, required=required, label=label)
+
+    def parse(value) -> str:
+        number = as_text(value)
+        if not number or _LANDLINE_RE.match(number):
+            return number
+        try:
+            return validate_mobile(number)
+        except ValidationError:
+            raise ValidationError(f"{label}应为 11 位手机号码或带区号的固定电话（如 0571-87654321）。",
+                                  code="phone_invalid") from None
+
+    return _parser(parse, required=required)
+
+
 # --- reading a whole body -----------------------------------------------------------------------------
 
 def _field_error(error: ValidationError) -> FieldError:
@@ -459,6 +510,6 @@ class RawCheckboxInput(forms.CheckboxInput):
 __all__ = [
     "CHOICE_INVALID", "MAX_LENGTH", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
     "ParsedSerializerMixin", "Parser", "RawCheckboxInput", "boolean", "check_parsed", "choice", "choice_list",
-    "date", "decimal", "id_number", "integer", "list_of", "parse", "raise_if_any", "record", "text", "text_list",
+    "date", "datetime", "decimal", "id_number", "integer", "list_of", "parse", "phone", "raise_if_any", "record", "text", "text_list",
     "uscc", "with_codes",
 ]

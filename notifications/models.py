@@ -37,6 +37,13 @@ class NotificationType(models.TextChoices):
     CERTIFICATE_EXPIRING = "certificate_expiring", "健康合格证明即将到期"
     CERTIFICATE_EXPIRED = "certificate_expired", "健康合格证明已过期"
     INSTITUTION_NOT_FILED = "institution_not_filed", "登记满 30 日未备案"
+    COMPLAINT_RECEIVED = "complaint_received", "收到投诉举报"
+    COMPLAINT_ASSIGNED = "complaint_assigned", "投诉已分派"
+    COMPLAINT_OVERDUE = "complaint_overdue", "投诉超过办理期限"
+    INCIDENT_REPORTED = "incident_reported", "机构报告突发事件"
+    INCIDENT_UPDATED = "incident_updated", "突发事件有新的跟进"
+    INCIDENT_CLOSED = "incident_closed", "突发事件已结案"
+    INCIDENT_BLACKLIST_REVIEW = "incident_blacklist_review", "疑似虐童事件待从业禁止审查"
 
 
 class Notification(models.Model):

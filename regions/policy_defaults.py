@@ -43,4 +43,7 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     "rectification.working_days.critical": 5,
     "rectification.working_days.major": 10,
     "rectification.working_days.minor": 20,
+    # Working days a district has to handle a complaint from the public and reply. ASSUMED: the
+    # source documents (domain.md) give no figure; 15 working days until the region sets its own.
+    "complaint.handling_working_days": 15,
 }

@@ -19,7 +19,6 @@ import re
 from django.core.exceptions import ValidationError
 
 from core import inputs
-from core.validators import validate_mobile
 
 from .limits import MAX_BASIS_LENGTH, MAX_CLASSES, MAX_QUALIFICATIONS, MAX_REASON_LENGTH, MAX_RETURN_REASONS
 from .models import (
@@ -41,7 +40,6 @@ from .models import (
     StaffRole,
 )
 
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 FEE_MAX_FEN = 100_000_000  # 1,000,000 yuan
 
 
@@ -50,21 +48,9 @@ def _max_length(model, name: str) -> int | None:
 
 
 def contact_phone(*, required: bool = False, model=Filing) -> inputs.Parser:
-    """A mobile number (normalised to 11 digits) or a landline with its area code; ``phone_invalid``."""
-    as_text = inputs.text(max_length=_max_length(model, "contact_phone"), required=required, label="联系电话")
-
-    def parse(value) -> str:
-        phone = as_text(value)
-        if not phone or _LANDLINE_RE.match(phone):
-            return phone
-        try:
-            return validate_mobile(phone)
-        except ValidationError:
-            raise ValidationError("联系电话应为 11 位手机号码或带区号的固定电话（如 0571-87654321）。",
-                                  code="phone_invalid") from None
-
-    parse.required = required  # type: ignore[attr-defined]
-    return parse
+    """A mobile number (normalised to 11 digits) or a landline with its area code; ``phone_invalid``
+    (``core.inputs.phone``, the model's column length)."""
+    return inputs.phone(max_length=_max_length(model, "contact_phone"), required=required, label="联系电话")
 
 
 def fees() -> inputs.Parser:

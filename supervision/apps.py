@@ -52,3 +52,18 @@ class SupervisionConfig(AppConfig):
         register_home_stats(roles=ENFORCEMENT_READERS, stats=enforcement_cards)
         register_public_section(key="penalties", order=50, template="supervision/enforcement/_public_penalties.html",
                                 context=public_penalties)
+        # Section 5: complaints from the public and incidents reported by operators.
+        from core.public import register_public_section
+        from core.roles import Role
+
+        from .home_complaints import complaint_cards, incident_cards, operator_incident_cards
+        from .selectors.complaints import public_complaint_section
+        from .workflow import COMPLAINT_READERS, INCIDENT_READERS
+
+        register_nav("投诉举报", "supervision:complaint_queue", roles=COMPLAINT_READERS, order=50)
+        register_nav("突发事件", "supervision:incident_list", roles=INCIDENT_READERS, order=55)
+        register_home_stats(roles=COMPLAINT_READERS, stats=complaint_cards)
+        register_home_stats(roles=COMPLAINT_READERS, stats=incident_cards)
+        register_home_stats(roles={Role.OPERATOR}, stats=operator_incident_cards)
+        register_public_section(key="complaints", order=90, template="portal/_complaint_section.html",
+                                context=public_complaint_section)

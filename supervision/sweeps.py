@@ -28,3 +28,8 @@ register(REGRADE, regrade_sweep, title="风险信用等级夜间全量重算（�
 register(HEALTH_CERTIFICATES, certificate_sweep,
          title="从业人员健康合格证明 30 日内到期或已过期（每证每档提醒一次举办者和区县）")
 register(NOT_FILED, not_filed_sweep, title="机构登记满 30 日仍未备案（每机构提醒区县一次）")
+from .services.complaints import complaint_overdue_sweep  # noqa: E402 (section 5)
+
+COMPLAINTS_OVERDUE = "supervision.complaints_overdue"
+
+register(COMPLAINTS_OVERDUE, complaint_overdue_sweep, title="投诉超过办理期限：通知区县审核员、管理员和承办人（每件一次）")

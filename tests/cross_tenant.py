@@ -6,7 +6,8 @@
   missing from this registry FAILS the test: a new route must register its kwarg here.
 - ``OtherDistrict`` builds that other district's world once per test: an institution with its
   registration, claim, staff, qualification, filing, class, document, workflow events and
-  conflict flag, a blacklist entry and its hit (with their events), plus another user's notification; ``populate()`` builds all of it (and a filed
+  conflict flag, a blacklist entry and its hit (with their events), a complaint and an incident (with
+  their events), plus another user's notification; ``populate()`` builds all of it (and a filed
   institution with a filing waiting in the review queue) for the probe of list pages.
 - ``list_routes()`` is every non-public route that names no object (pages, API lists, admin
   changelists): GET as another district's user, none may show the world's ``secrets``.
@@ -575,6 +576,47 @@ class OtherDistrict:
         return self._once("sweep_alert", build)
 
     @property
+    def complaint(self):
+        """A complaint from the public about 拱墅区's institution (filed or not: built directly)."""
+        from supervision.models import Complaint
+
+        def build():
+            c = Complaint(tracking_code="LEAKLEAKLEAK", institution=self.institution, institution_name=self.NAME,
+                          text=self.NAME, received_at=timezone.now(), due_at=timezone.now() + dt.timedelta(days=20))
+            c.set_region(self.institution.region)
+            c.save()
+            return c
+
+        return self._once("complaint", build)
+
+    @property
+    def complaint_event(self):
+        from core.events import record_event
+
+        return self._once("complaint_event", lambda: record_event(
+            self.complaint, actor=self.user, action="note", from_status="received", reason=self.NAME))
+
+    @property
+    def incident(self):
+        from supervision.models import Incident
+
+        def build():
+            i = Incident(institution=self.institution, institution_name=self.NAME, kind="injury", severity="minor",
+                         children_affected=1, occurred_at=timezone.now(), description=self.NAME,
+                         reported_by=self.user, reported_at=timezone.now())
+            i.save()
+            return i
+
+        return self._once("incident", build)
+
+    @property
+    def incident_event(self):
+        from core.events import record_event
+
+        return self._once("incident_event", lambda: record_event(
+            self.incident, actor=self.user, action="follow_up", from_status="reported", reason=self.NAME))
+
+    @property
     def receipt_sequence(self):
         from registry.models import ReceiptSequence
 
@@ -678,6 +720,10 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "supervision.InstitutionGrade": lambda w: w.grade,
     "supervision.GradeChange": lambda w: w.grade_change,
     "supervision.SweepAlert": lambda w: w.sweep_alert,
+    "supervision.Complaint": lambda w: w.complaint,
+    "supervision.ComplaintEvent": lambda w: w.complaint_event,
+    "supervision.Incident": lambda w: w.incident,
+    "supervision.IncidentEvent": lambda w: w.incident_event,
     "notifications.Notification": lambda w: w.notification,
     "accounts.User": lambda w: w.assignment.user,
     "accounts.Assignment": lambda w: w.assignment,
@@ -782,6 +828,8 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "order_id": lambda w, r: w.rectification_order.pk,
     "penalty_id": lambda w, r: w.penalty.pk,
     "closure_id": lambda w, r: w.closure.pk,
+    "complaint_id": lambda w, r: w.complaint.pk,
+    "incident_id": lambda w, r: w.incident.pk,
     "notification_id": lambda w, r: w.notification.pk,
     "receipt_no": lambda w, r: w.RECEIPT_NO,
     "uscc": lambda w, r: w.institution.uscc,
@@ -811,6 +859,8 @@ PUBLIC_ROUTES = {
     "admin:logout": "admin logout",
     "registry:operator_signup": "operators sign up before they have an account",
     "portal:": "public portal: search, map, disclosure, complaint form, receipt verification",
+    "api-public-complaints": "complaints from the public, without an account (rate-limited per address)",
+    "api-public-complaint": "a complaint followed with its tracking code (public fields only; rate-limited)",
 }
 PUBLIC_PATH_PREFIXES = ("static/", "media/")
 

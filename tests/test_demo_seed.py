@@ -72,16 +72,18 @@ def test_seed_shows_a_blacklist_hit_across_two_provinces(seeded):
 @pytest.mark.django_db
 def test_seed_twice_changes_nothing(seeded, settings):
     with scopes_disabled():
-        from supervision.models import BlacklistEntry, BlacklistHit
+        from supervision.models import BlacklistEntry, BlacklistHit, Complaint, Incident
 
         before = (Institution.objects.count(), Filing.objects.count(), User.objects.count(),
                   sorted(Institution.objects.values_list("uscc", "status", "receipt_no")),
-                  BlacklistEntry.objects.count(), BlacklistHit.objects.count())
+                  BlacklistEntry.objects.count(), BlacklistHit.objects.count(), Complaint.objects.count(),
+                  Incident.objects.count())
         err = io.StringIO()
         call_command("seed_demo", stdout=io.StringIO(), stderr=err)
         after = (Institution.objects.count(), Filing.objects.count(), User.objects.count(),
                  sorted(Institution.objects.values_list("uscc", "status", "receipt_no")),
-                 BlacklistEntry.objects.count(), BlacklistHit.objects.count())
+                 BlacklistEntry.objects.count(), BlacklistHit.objects.count(), Complaint.objects.count(),
+                 Incident.objects.count())
     assert before == after
     assert err.getvalue() == ""
 
@@ -138,3 +140,21 @@ def test_seed_shows_a_penalty_a_d_institution_and_a_closure_in_progress(seeded):
     call_command("seed_demo", stdout=again, stderr=io.StringIO())
     with scopes_disabled():
         assert Penalty.objects.count() == 2 and Closure.objects.count() == 1
+@pytest.mark.django_db
+def test_seed_shows_complaints_and_incidents(seeded):
+    from django.utils import timezone
+
+    from supervision.models import Complaint, Incident
+
+    with scopes_disabled():
+        complaints = {c.status: c for c in Complaint.objects.all()}
+        incidents = {(i.institution_name, i.kind): i for i in Incident.objects.all()}
+    # An open complaint near its deadline (assigned, with a note) and one closed with its reply.
+    soon = complaints["in_progress"]
+    assert timezone.timedelta(days=1) <= soon.due_at - timezone.now() <= timezone.timedelta(days=3)
+    assert soon.assignee.username == "xihu_inspector"
+    assert complaints["closed"].public_reply and complaints["closed"].outcome == "substantiated"
+    assert soon.tracking_code_display in seeded
+    # An injury under follow-up, and a suspected abuse awaiting its blacklist review.
+    assert incidents[("西湖区小橡树托育园", "injury")].status == "following_up"
+    assert incidents[("拱墅区运河托育园", "suspected_abuse")].blacklist_review == "pending"

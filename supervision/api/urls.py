@@ -44,3 +44,26 @@ urlpatterns += [
 from .enforcement import urlpatterns as enforcement_urlpatterns  # noqa: E402
 
 urlpatterns += enforcement_urlpatterns
+# Complaints (public and the district's) and incidents.
+from . import complaints as c  # noqa: E402
+
+urlpatterns += [
+    path("public/complaints/", c.PublicComplaintCreateView.as_view(), name="api-public-complaints"),
+    path("public/complaints/<str:code>/", c.PublicComplaintDetailView.as_view(), name="api-public-complaint"),
+    path("complaints/", c.ComplaintListView.as_view(), name="api-complaints"),
+    path("complaints/<int:complaint_id>/", c.ComplaintDetailView.as_view(), name="api-complaint"),
+    path("complaints/<int:complaint_id>/assign/", c.ComplaintAssignView.as_view(), name="api-complaint-assign"),
+    path("complaints/<int:complaint_id>/notes/", c.ComplaintNoteView.as_view(), name="api-complaint-notes"),
+    path("complaints/<int:complaint_id>/reply/", c.ComplaintReplyView.as_view(), name="api-complaint-reply"),
+    path("complaints/<int:complaint_id>/close/", c.ComplaintCloseView.as_view(), name="api-complaint-close"),
+    path("complaints/<int:complaint_id>/link/", c.ComplaintLinkView.as_view(), name="api-complaint-link"),
+    path("complaints/<int:complaint_id>/reopen/", c.ComplaintReopenView.as_view(), name="api-complaint-reopen"),
+    path("incidents/", c.IncidentListView.as_view(), name="api-incidents"),
+    path("incidents/<int:incident_id>/", c.IncidentDetailView.as_view(), name="api-incident"),
+    path("incidents/<int:incident_id>/follow-ups/", c.IncidentFollowUpView.as_view(), name="api-incident-follow-ups"),
+    path("incidents/<int:incident_id>/acknowledge/", c.IncidentAcknowledgeView.as_view(),
+         name="api-incident-acknowledge"),
+    path("incidents/<int:incident_id>/close/", c.IncidentCloseView.as_view(), name="api-incident-close"),
+    path("incidents/<int:incident_id>/blacklist-review/", c.IncidentBlacklistReviewView.as_view(),
+         name="api-incident-blacklist-review"),
+]

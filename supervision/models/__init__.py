@@ -6,3 +6,4 @@ from .blacklist import in_force_q  # noqa: F401
 from .inspections import *  # noqa: F403
 from .enforcement import *  # noqa: F403
 from .grades import *  # noqa: F403
+from .complaints import *  # noqa: F403

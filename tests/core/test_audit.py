@@ -243,6 +243,30 @@ def _closure():
                       children_enrolled=1)
     closure.save()
     return closure
+def _complaint():
+    from django.utils import timezone
+
+    from supervision.models import Complaint
+
+    institution = InstitutionFactory()
+    complaint = Complaint(tracking_code="AUDITAUDITAU", institution=institution, institution_name=institution.name,
+                          text="投诉内容", received_at=timezone.now(), due_at=timezone.now())
+    complaint.set_region(institution.region)
+    complaint.save()
+    return complaint
+
+
+def _incident():
+    from django.utils import timezone
+
+    from supervision.models import Incident
+
+    institution = InstitutionFactory()
+    incident = Incident(institution=institution, institution_name=institution.name, kind="injury", severity="minor",
+                        children_affected=1, occurred_at=timezone.now(), description="擦伤",
+                        reported_by=UserFactory(), reported_at=timezone.now())
+    incident.save()
+    return incident
 
 
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
@@ -257,6 +281,8 @@ SUBJECTS = {
     "supervision.PlanEvent": _inspection_plan,
     "supervision.InspectionEvent": _inspection,
     "supervision.RectificationOrderEvent": _rectification_order,
+    "supervision.ComplaintEvent": _complaint,
+    "supervision.IncidentEvent": _incident,
 }
 
 

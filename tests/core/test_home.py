@@ -38,6 +38,8 @@ def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_m
     # plus its inspection and rectification cards (one aggregate each).
     # The registry's figures and the cards supervision adds (core.dashboard.register_home_stats): the
     # blacklist's one count, enforcement's two (closures in progress, grades by letter).
+    # The registry's figures and the cards supervision adds (core.dashboard.register_home_stats): the
+    # blacklist's open hits (1), complaints open and overdue (1), incidents open and awaiting review (1).
     with django_assert_max_num_queries(15):
         body = client.get("/").content.decode()
     assert "西湖区" in body
@@ -52,6 +54,7 @@ def test_operator_home_shows_own_institution(login, make_account, regions, djang
     operator = make_account("op_home", "operator", mine.uscc)
     client = login(operator)
     # + supervision's rectification card (one aggregate).
+    # The registry's figures and supervision's open incidents (one count).
     with django_assert_max_num_queries(13):
         body = client.get("/").content.decode()
     assert "我的托育园" in body and "别人的托育园" not in body

@@ -114,6 +114,8 @@ def test_every_registered_sweep_is_scheduled():
                                               "registry.terminations", "supervision.blacklist",
                                               "supervision.health_certificates", "supervision.not_filed",
                                               "supervision.regrade"}
+                                              "registry.terminations", "supervision.blacklist",
+                                              "supervision.complaints_overdue"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""Complaint and incident cards on the home pages (``core.dashboard.register_home_stats``)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from .selectors.complaints import complaint_counts, incident_counts
+
+
+def complaint_cards(request) -> list[dict]:
+    """Open and overdue complaints in the scope (the commission's home)."""
+    counts = complaint_counts()
+    link = reverse("supervision:complaint_queue")
+    return [{"key": "complaints_open", "label": "待办投诉举报", "value": counts["open"], "link": link},
+            {"key": "complaints_overdue", "label": "超期未办结投诉", "value": counts["overdue"],
+             "link": f"{link}?overdue=true"}]
+
+
+def incident_cards(request) -> list[dict]:
+    """Open incidents (and, for the commission, suspected abuse awaiting its blacklist review)."""
+    counts = incident_counts()
+    link = reverse("supervision:incident_list")
+    return [{"key": "incidents_open", "label": "未结案突发事件", "value": counts["open"], "link": link},
+            {"key": "incidents_blacklist_review", "label": "待从业禁止审查的疑似虐童事件", "value": counts["review"],
+             "link": f"{link}?review=pending"}]
+
+
+def operator_incident_cards(request) -> list[dict]:
+    counts = incident_counts()
+    return [{"key": "incidents_open", "label": "未结案的突发事件", "value": counts["open"],
+             "link": reverse("supervision:incident_list")}]
