@@ -553,6 +553,7 @@ PUBLIC_ROUTES = {
     "admin:logout": "admin logout",
     "registry:operator_signup": "operators sign up before they have an account",
     "portal:": "public portal: search, map, disclosure, complaint form, receipt verification",
+    "api-public-institutions": "the public search API (filed institutions, public facts only)",
 }
 PUBLIC_PATH_PREFIXES = ("static/", "media/")
 
