@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
+from core.templatetags.maps import tiles as map_tiles
 from core.public import public_sections
 from registry.models import ClassType, ServiceType
 from registry.selectors.filings import public_receipt_lookup
@@ -65,13 +66,7 @@ def institution_detail(request, pk: int):
 
 
 def _tiles() -> dict:
-    """The map's base layers (Tianditu vector + labels) when a key is set; none: markers only."""
-    key = settings.TIANDITU_KEY
-    if not key:
-        return {}
-    url = settings.TIANDITU_URL
-    return {"base": url.replace("{layer}", "vec").replace("{key}", key),
-            "labels": url.replace("{layer}", "cva").replace("{key}", key)}
+    return map_tiles()
 
 
 RADII = ("1", "3", "5", "10", "20", "50")
