@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
-from core.templatetags.maps import tiles as map_tiles
 from core.public import public_sections
+from core.templatetags.maps import tiles as map_tiles
 from registry.models import ClassType, ServiceType
 from registry.selectors.filings import public_receipt_lookup
 from registry.selectors.public import (
