@@ -50,8 +50,9 @@
       if (isNaN(lat) || isNaN(lng)) { return; }
       var approximate = li.getAttribute("data-approximate") === "1";
       var marker = approximate
-        ? L.circle([lat, lng], { radius: 1500, color: "#6f42c1", dashArray: "4 4", fillOpacity: 0.15 })
-        : L.circleMarker([lat, lng], { radius: 8, color: "#0d6efd", fillOpacity: 0.8 });
+        ? L.circle([lat, lng], { radius: 1500, color: "#6f42c1", dashArray: "4 4", fillOpacity: 0.15,
+                                  className: "result-marker approximate" })
+        : L.circleMarker([lat, lng], { radius: 8, color: "#0d6efd", fillOpacity: 0.8, className: "result-marker" });
       var link = document.createElement("a");
       link.href = li.getAttribute("data-url");
       link.textContent = li.getAttribute("data-name");
