@@ -34,7 +34,6 @@ from ..models import (
     ClassType,
     Filing,
     FilingClass,
-    FilingStatus,
     Institution,
     InstitutionKind,
     InstitutionNature,
@@ -166,14 +165,22 @@ def _age_taken(age_months: int) -> Q:
 
 
 def public_queryset() -> Any:
-    """Filed (or suspended) institutions whose current filing is accepted: what the public sees.
-    Call with scopes disabled."""
-    return Institution.objects.filter(status__in=PUBLIC_STATES, current_filing__status=FilingStatus.ACCEPTED)
+    """Filed (or suspended) institutions with a filing in force: what the public sees. Call with scopes
+    disabled. ``current_filing`` is only ever set by ``filing_accept`` and accepted is a final state, so
+    "has a current filing" is "its current filing is accepted" without a join (the search counts rows)."""
+    return Institution.objects.filter(status__in=PUBLIC_STATES, current_filing__isnull=False)
 
 
 def _region_filter(code: str) -> Q:
-    """Institutions in a region of any level (province, city, district or township code)."""
-    return Q(province_id=code) | Q(city_id=code) | Q(district_id=code) | Q(region_id=code)
+    """Institutions in a region of any level, on the one copied-down column of that level (GB/T 2260:
+    ``XX0000`` a province, ``XXXX00`` a city, other six digits a district, nine or twelve a township)."""
+    if len(code) > 6:
+        return Q(region_id=code)
+    if code.endswith("0000"):
+        return Q(province_id=code)
+    if code.endswith("00"):
+        return Q(city_id=code)
+    return Q(district_id=code)
 
 
 SEARCH_FIELDS = ("id", "name", "kind", "status", "address", "service_types", "total_slots", "district__name",
@@ -188,39 +195,45 @@ def public_search(*, lat: float | None = None, lng: float | None = None, radius_
     """One page of the public search (parsed filters), as ``{"count", "results"}``: three queries (count,
     page, the page's classes). With a point: only institutions within ``radius_km`` of it (a bounding-box
     prefilter on the indexed columns, then the haversine distance of the public point), nearest first,
-    ``distance_km`` on each. Without: by district, then name."""
+    ``distance_km`` on each. Without: by name."""
     page_size = max(1, min(page_size, SEARCH_PAGE_SIZE_MAX))
     with scopes_disabled():
-        qs = public_queryset().annotate(**public_offer_terms(), public_lat=_public_coordinate("latitude"),
-                                        public_lng=_public_coordinate("longitude"))
+        qs = public_queryset()
         if district:
             qs = qs.filter(_region_filter(district))
         if township:
             qs = qs.filter(region_id=township)
         if q:
-            qs = qs.filter(name__icontains=q)
+            qs = qs.filter(name__contains=q)  # LIKE: Chinese has no case, and UPPER() costs a scan
         if service_type:
             qs = qs.filter(service_types__contains=[service_type])
         if age_months is not None:
             qs = qs.filter(_age_taken(age_months))
+        terms = public_offer_terms()
         if inclusive is not None:
-            qs = qs.filter(public_inclusive=inclusive)
+            qs = qs.alias(public_inclusive=terms["public_inclusive"]).filter(public_inclusive=inclusive)
+        if fee_min_fen is not None or fee_max_fen is not None:
+            qs = qs.alias(public_monthly_fee=terms["public_monthly_fee"])
         if fee_min_fen is not None:
             qs = qs.filter(public_monthly_fee__gte=fee_min_fen)
         if fee_max_fen is not None:
             qs = qs.filter(public_monthly_fee__lte=fee_max_fen)
         fields = list(SEARCH_FIELDS)
-        if lat is not None and lng is not None:
+        near = lat is not None and lng is not None
+        if near:
             radius_km = radius_km or 10.0
             qs = (qs.filter(_bounding_box(lat, lng, radius_km))
-                  .annotate(distance_km=_distance_km(lat, lng)).filter(distance_km__lte=radius_km)
-                  .order_by("distance_km", "id"))
+                  .alias(distance=_distance_km(lat, lng)).filter(distance__lte=radius_km))
             fields.append("distance_km")
-        else:
-            qs = qs.order_by("district_id", "name", "id")
-        count = qs.count()
+        count = qs.count()  # the filters only: no output column is computed for the count
         start = (max(page, 1) - 1) * page_size
-        rows = list(qs.values(*fields)[start:start + page_size]) if start < count else []
+        shown = qs.annotate(**terms, public_lat=_public_coordinate("latitude"),
+                            public_lng=_public_coordinate("longitude"))
+        if near:
+            shown = shown.annotate(distance_km=_distance_km(lat, lng)).order_by("distance_km", "id")
+        else:
+            shown = shown.order_by("name", "id")
+        rows = list(shown.values(*fields)[start:start + page_size]) if start < count else []
         class_rows = (FilingClass.objects.filter(filing_id__in=[r["current_filing_id"] for r in rows])
                       .order_by("filing_id", "id").values("filing_id", "class_type", "planned_children"))
         classes: dict[int, list[dict]] = {}
