@@ -203,3 +203,15 @@ def test_the_search_costs_three_queries_however_many_rows(client, regions, djang
         filed(f"托育园{i}", lat=30.27 + i / 1000, lng=120.15, classes=("infant", "toddler"))
     with django_assert_num_queries(3):
         assert len(names(client.get(API, HERE))) == 12
+
+
+def test_the_search_page_costs_the_same_queries_however_many_rows(client, regions, django_assert_num_queries):
+    for i in range(3):
+        filed(f"托育园{i}", lat=30.27 + i / 1000, lng=120.15)
+    client.get("/search/", HERE)  # the region choices are cached (one grouped query every few minutes)
+    with django_assert_num_queries(3):
+        assert client.get("/search/", HERE).content.decode().count('data-testid="result"') == 3
+    for i in range(3, 12):
+        filed(f"托育园{i}", lat=30.27 + i / 1000, lng=120.15)
+    with django_assert_num_queries(3):
+        assert client.get("/search/", HERE).content.decode().count('data-testid="result"') == 12
