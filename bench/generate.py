@@ -207,6 +207,42 @@ SELECT s.fid, s.kind, s.status, 1 + (s.status IN ('resubmitted', 'returned'))::i
 FROM s;
 """
 
+# A point for every institution (the public map search): each district gets a random centre inside
+# mainland China's populated box (the big district its real one, 深圳市宝安区), its institutions scattered
+# ±0.15° around it. Not geography, but the density a distance search meets: ~45 institutions per district.
+SQL_POINTS = """
+WITH centre AS (
+  SELECT code, CASE WHEN code = %(big)s THEN 22.5550 ELSE 22 + random() * 18 END AS lat,
+               CASE WHEN code = %(big)s THEN 113.8830 ELSE 100 + random() * 21 END AS lng
+  FROM bench_district
+)
+UPDATE registry_institution i
+SET latitude = round((c.lat + (random() - 0.5) * 0.3)::numeric, 6),
+    longitude = round((c.lng + (random() - 0.5) * 0.3)::numeric, 6)
+FROM centre c
+WHERE i.district_id = c.code AND i.id > %(id0)s;
+"""
+
+# Classes of every institution's filing in force (the public search's age filter): one to three class
+# types, sizes within the standards (a home daycare point: one mixed class of 5); fees vary.
+SQL_CLASSES = """
+INSERT INTO registry_filingclass (filing_id, name, class_type, planned_children, carers, min_age_months,
+                                  max_age_months, city_id, district_id, province_id, region_id)
+SELECT f.id, c.name, c.class_type, c.children, c.carers, c.lo, c.hi, f.city_id, f.district_id, f.province_id,
+       f.region_id
+FROM registry_institution i
+JOIN registry_filing f ON f.id = i.current_filing_id
+CROSS JOIN LATERAL (VALUES
+  ('乳儿班', 'infant', 10, 4, 6, 12, i.kind = 'institution' AND i.id %% 3 = 0),
+  ('托小班', 'toddler', 15, 3, 12, 24, i.kind = 'institution' AND i.id %% 3 <> 2),
+  ('托大班', 'older_toddler', 20, 3, 24, 36, i.kind = 'institution'),
+  ('混龄班', 'mixed', 5, 2, 18, 36, i.kind = 'home_daycare')
+) AS c(name, class_type, children, carers, lo, hi, wanted)
+WHERE i.id > %(id0)s AND c.wanted;
+UPDATE registry_filing f SET fees = jsonb_build_object('full_day', 150000 + (f.id %% 30) * 10000)
+WHERE f.id > %(id1)s;
+"""
+
 # Gap-free receipt numbers per district and year, in decision order (terminations get none).
 SQL_RECEIPTS = """
 WITH numbered AS (
@@ -370,6 +406,8 @@ TABLES = ["registry_institution", "registry_registration", "registry_staff", "re
           "registry_filing", "registry_filingevent", "registry_receiptsequence", "supervision_blacklistentry",
           "supervision_penalty", "supervision_closure"]
 BLACKLIST_ENTRIES = 20_000
+TABLES = ["registry_institution", "registry_filingclass", "registry_registration", "registry_staff",
+          "registry_staffconflictflag", "registry_filing", "registry_filingevent", "registry_receiptsequence"]
 
 
 def _setup_django(database_url: str | None = None) -> None:
@@ -437,12 +475,14 @@ def populate(*, institutions: int, seed: float = 0.42, log=print, blacklist_entr
         step("townships", SQL_TOWNSHIPS)
         step("institution plan", SQL_INST_PLAN, {"id0": inst0})
         step("institutions", SQL_INSTITUTIONS)
+        step("points", SQL_POINTS, {"big": BIG_DISTRICT, "id0": inst0})
         step("registrations", SQL_REGISTRATIONS, {"pusher": pusher})
         step("filing plan", SQL_FILING_PLAN)
         step("filings", SQL_FILINGS, {"id0": filing0})
         step("receipt numbers", SQL_RECEIPTS, {"id0": filing0})
         step("receipt sequences", SQL_SEQUENCES, {"id0": filing0})
         step("current filings", SQL_CURRENT_FILING, {"id0": filing0})
+        step("classes, fees", SQL_CLASSES, {"id0": inst0, "id1": filing0})
         step("filing events", SQL_EVENTS, {"id0": filing0})
         step("staff", SQL_STAFF, {"id0": staff0, "cipher": cipher, "masked": masked})
         step("conflict flags", SQL_FLAGS, {"id0": staff0})

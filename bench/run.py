@@ -378,6 +378,98 @@ def reviewer_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result]:
     return results
 
 
+PUBLIC_SEARCH_TARGET_MS = 150
+EXPORT_TARGET_MS = 10_000
+BIG_DISTRICT_POINT = (22.5550, 113.8830)  # bench/generate.py puts 深圳市宝安区's institutions around it
+
+# The distance search written by hand (what public_search's ORM builds, minus the home daycare grid and
+# the classes query): the floor the selector is compared with.
+HAND_SEARCH_SQL = """
+SELECT i.id, i.name, 2 * 6371.0088 * asin(sqrt(least(1,
+         power(sin((radians(i.latitude::float8) - radians(%(lat)s)) / 2), 2)
+       + cos(radians(%(lat)s)) * cos(radians(i.latitude::float8))
+         * power(sin((radians(i.longitude::float8) - radians(%(lng)s)) / 2), 2)))) AS d
+FROM registry_institution i JOIN registry_filing f ON f.id = i.current_filing_id
+WHERE i.status IN ('filed', 'suspended') AND f.status = 'accepted'
+  AND i.latitude BETWEEN %(lat)s - %(dlat)s AND %(lat)s + %(dlat)s
+  AND i.longitude BETWEEN %(lng)s - %(dlng)s AND %(lng)s + %(dlng)s
+ORDER BY d, i.id LIMIT 20
+"""
+
+
+def public_cases(*, runs: int) -> list[Result]:
+    """The public portal: search by distance over the national data set (selector, the same SQL by hand,
+    and the API through the whole request stack), and a province's open-data export streamed to the end."""
+    import csv
+    import io
+    import math
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from core.tenancy import TenantScope
+    from registry.selectors.public import EARTH_RADIUS_KM, HOME_GRID_DEGREES, open_data_rows, public_search
+
+    lat, lng = BIG_DISTRICT_POINT
+    nobody = TenantScope.nothing()
+    out = []
+
+    def hand(radius_km: float):
+        dlat = math.degrees(radius_km / EARTH_RADIUS_KM) + HOME_GRID_DEGREES
+        dlng = math.degrees(radius_km / (EARTH_RADIUS_KM * math.cos(math.radians(lat + dlat)))) + HOME_GRID_DEGREES
+        with connection.cursor() as cur:
+            cur.execute(HAND_SEARCH_SQL, {"lat": lat, "lng": lng, "dlat": dlat, "dlng": dlng})
+            return cur.fetchall()
+
+    def export_csv(code: str):
+        buffer, n = io.StringIO(), 0
+        writer = csv.writer(buffer)
+        for row in open_data_rows(region_code=code):
+            writer.writerow(row)
+            n += 1
+            if buffer.tell() > 1 << 20:  # what a streaming response hands the socket
+                buffer.seek(0)
+                buffer.truncate()
+        return f"{n} rows"
+
+    cases = [
+        ("public search: 10 km around a point, page 1", PUBLIC_SEARCH_TARGET_MS,
+         lambda: public_search(lat=lat, lng=lng, radius_km=10)["results"]),
+        ("  same query by hand (SQL floor, info)", None, lambda: hand(10)),
+        ("public search: 50 km, age 15 months, page 1", PUBLIC_SEARCH_TARGET_MS,
+         lambda: public_search(lat=lat, lng=lng, radius_km=50, age_months=15)["results"]),
+        ("  same 50 km query by hand, no age (info)", None, lambda: hand(50)),
+        ("public search: no point, a province, page 1", PUBLIC_SEARCH_TARGET_MS,
+         lambda: public_search(district=PROVINCE)["results"]),
+        ("public search: nationwide, name contains, p1", PUBLIC_SEARCH_TARGET_MS,
+         lambda: public_search(q="星河托育中心")["results"]),
+    ]
+    for name, target, fn in cases:
+        res = measure(name, "public", target, nobody, fn, runs=runs)
+        print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
+        out.append(res)
+    saved = settings.PUBLIC_RATE_LIMITS
+    settings.PUBLIC_RATE_LIMITS = ((10**9, 60),)
+    try:
+        client = Client()
+        url = f"/api/v1/public/institutions/?lat={lat}&lng={lng}&radius_km=10"
+        res = measure("API: GET public search 10 km (request stack)", "public", PUBLIC_SEARCH_TARGET_MS, nobody,
+                      lambda: client.get(url).json()["results"], runs=runs)
+        print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
+        out.append(res)
+    finally:
+        settings.PUBLIC_RATE_LIMITS = saved
+    res = measure(f"open data: province {PROVINCE} CSV, streamed", "public", EXPORT_TARGET_MS, nobody,
+                  lambda: export_csv(PROVINCE), runs=max(3, runs // 10), warmup=1)
+    print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+          f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
+    out.append(res)
+    return out
+
+
 def explain(sql: str) -> str:
     from django.db import connection
 
@@ -386,7 +478,9 @@ def explain(sql: str) -> str:
         return "\n".join(r[0] for r in cur.fetchall())
 
 
-def run(runs: int, threads: int, per_thread: int, pages: bool = True) -> list[Result]:
+def run(runs: int, threads: int, per_thread: int, pages: bool = True, only_public: bool = False) -> list[Result]:
+    if only_public:
+        return public_cases(runs=runs)
     from django_scopes import scopes_disabled
 
     from core.tenancy import TenantScope
@@ -441,6 +535,7 @@ def run(runs: int, threads: int, per_thread: int, pages: bool = True) -> list[Re
         print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
               f"{res.queries:>3} q  {res.verdict}", flush=True)
         results.append(res)
+    results += public_cases(runs=runs)
     if pages:
         results += reviewer_pages(runs=runs)
     if threads > 0:
@@ -590,6 +685,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="skip the reviewer's pages (full request stack: review page, accept, login, ...)")
     parser.add_argument("--sweeps", action="store_true",
                         help="only the nightly sweeps (blacklist, regrade), each rolled back; writes results-<date>-sweeps.md")
+    parser.add_argument("--only-public", action="store_true", help="only the public portal's cases (search, export)")
     parser.add_argument("--with-recommended-indexes", action="store_true",
                         help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
     args = parser.parse_args(argv)
@@ -608,6 +704,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages)
     suffix = "-sweeps" if args.sweeps else "-indexed" if args.with_recommended_indexes else ""
+    results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages, only_public=args.only_public)
+    suffix = "-indexed" if args.with_recommended_indexes else ""
     out = args.out or ROOT / "bench" / f"results-{today():%Y-%m-%d}{suffix}.md"
     write_markdown(results, shape, out, args.runs, indexed=args.with_recommended_indexes)
     print(f"wrote {out}")

@@ -243,6 +243,17 @@ COMPLAINT_RATE_LIMITS = ((int(env("COMPLAINT_RATE_PER_HOUR", "5")), 3600),
                          (int(env("COMPLAINT_RATE_PER_DAY", "20")), 86400))
 COMPLAINT_TRACK_RATE_LIMITS = ((int(env("COMPLAINT_TRACK_RATE_PER_MINUTE", "20")), 60),
                                (int(env("COMPLAINT_TRACK_RATE_PER_DAY", "300")), 86400))
+# The public portal (search page, search API, institution pages) and its open-data exports, per client
+# IP: generous for a family, tight enough that nobody walks the whole country through the search.
+PUBLIC_RATE_LIMITS = ((int(env("PUBLIC_RATE_PER_MINUTE", "60")), 60), (int(env("PUBLIC_RATE_PER_DAY", "3000")), 86400))
+EXPORT_RATE_LIMITS = ((int(env("EXPORT_RATE_PER_MINUTE", "5")), 60), (int(env("EXPORT_RATE_PER_DAY", "100")), 86400))
+# How long browsers and a CDN may keep a public page or answer (Cache-Control: public, max-age).
+PUBLIC_CACHE_SECONDS = int(env("PUBLIC_CACHE_SECONDS", "300"))
+# Map tiles: Tianditu WMTS (vec_w + cva_w, CGCS2000 ≈ WGS-84) with this key; none: markers and list only.
+TIANDITU_KEY = env("TIANDITU_KEY", "")
+TIANDITU_URL = env("TIANDITU_URL", "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                   "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                   "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -430,6 +430,12 @@ def parse(parsers: Mapping[str, Parser], data: Mapping[str, Any], *, required: I
     return out
 
 
+def read(parsers: Mapping[str, Parser], data: Mapping[str, Any]) -> tuple[dict, dict[str, list[FieldError]]]:
+    """``(values, errors)`` of ``data`` (unknown keys: ``unknown_field``), without raising: for a caller
+    that adds rules across fields (a point needs both coordinates) before ``raise_if_any``."""
+    return _read(parsers, data)
+
+
 def check_parsed(parsers: Mapping[str, Parser], data: Mapping[str, Any], *,
                  required: Iterable[str] = ()) -> dict[str, list[FieldError]]:
     """For services, which take typed values: the errors of ``data`` — unknown keys, missing
@@ -511,5 +517,6 @@ __all__ = [
     "CHOICE_INVALID", "MAX_LENGTH", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
     "ParsedSerializerMixin", "Parser", "RawCheckboxInput", "boolean", "check_parsed", "choice", "choice_list",
     "date", "datetime", "decimal", "id_number", "integer", "list_of", "parse", "phone", "raise_if_any", "record", "text", "text_list",
+    "date", "decimal", "id_number", "integer", "list_of", "parse", "raise_if_any", "read", "record", "text", "text_list",
     "uscc", "with_codes",
 ]

@@ -11,4 +11,8 @@ urlpatterns: list = [
     # Complaints from the public (supervision's pages, public like the rest of the portal).
     path("complaints/new/", complaints.complaint_new, name="complaint_new"),
     path("complaints/track/", complaints.complaint_track, name="complaint_track"),
+    path("search/", views.search, name="search"),
+    path("open-data/", views.open_data, name="open_data"),
+    path("open-data/<str:code>.csv", views.open_data_csv, name="open_data_csv"),
+    path("open-data/<str:code>.xlsx", views.open_data_xlsx, name="open_data_xlsx"),
 ]

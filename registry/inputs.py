@@ -99,6 +99,22 @@ def region_code(*, label: str = "") -> inputs.Parser:
     return parse
 
 
+# Where a childcare provider can be (WGS-84 / CGCS2000, as Tianditu's ``_w`` tiles): China's bounding box,
+# Zengmu Ansha to Mohe and Pamir to the Wusu Li; six decimals (about 0.1 m). Filing form and public search.
+CHINA_LATITUDE = ("3.8", "53.6")
+CHINA_LONGITUDE = ("73.4", "135.1")
+
+
+def latitude() -> inputs.Parser:
+    """A latitude inside China's bounding box, six decimals (``value_invalid`` outside it)."""
+    return inputs.decimal(low=CHINA_LATITUDE[0], high=CHINA_LATITUDE[1], places=6)
+
+
+def longitude() -> inputs.Parser:
+    """A longitude inside China's bounding box, six decimals (``value_invalid`` outside it)."""
+    return inputs.decimal(low=CHINA_LONGITUDE[0], high=CHINA_LONGITUDE[1], places=6)
+
+
 DISTRICT_RE = re.compile(r"^\d{6}(\d{3})?$")
 DISTRICT_INVALID = "district_invalid"
 DISTRICT_INVALID_MESSAGE = "区划代码无效：应为备案机关所在区县（或其下辖乡镇街道）的行政区划代码。"
@@ -136,8 +152,8 @@ FILING_FORM: dict[str, inputs.Parser] = {
     "name": _text(Filing, "name", "机构名称", required=True),
     "institution_kind": inputs.choice(InstitutionKind.choices, label="机构类型"),
     "address": _text(Filing, "address", "地址", required=True),
-    "latitude": inputs.decimal(low=-90, high=90, places=6),
-    "longitude": inputs.decimal(low=-180, high=180, places=6),
+    "latitude": latitude(),
+    "longitude": longitude(),
     "region": region_code(label="所在乡镇（街道）"),
     "legal_representative": _text(Filing, "legal_representative", "法定代表人", required=True),
     "principal_name": _text(Filing, "principal_name", "负责人", required=True),
@@ -284,8 +300,8 @@ def parse_claim_facts(data: dict) -> dict:
     return inputs.parse(REGISTRATION_FACTS, data, required=REGISTRATION_FACTS_REQUIRED)
 
 
-__all__ = ["CLAIM", "CLAIM_REJECT", "CLASS", "CLASSES", "COMMITMENT", "CONTACT", "DISTRICT_INVALID",
+__all__ = ["CHINA_LATITUDE", "CHINA_LONGITUDE", "CLAIM", "CLAIM_REJECT", "CLASS", "CLASSES", "COMMITMENT", "CONTACT", "DISTRICT_INVALID",
            "DISTRICT_INVALID_MESSAGE", "FILING_CREATE", "FILING_FORM", "QUALIFICATION", "REGISTRATION", "REGISTRATION_FACTS",
            "REGISTRATION_FACTS_REQUIRED", "REGISTRATION_REQUIRED", "REJECT", "RETURN", "STAFF", "STAFF_END", "STAFF_REQUIRED",
-           "STATUS_REASON", "VERSION", "contact_phone", "district_code", "fees", "id_number", "parse_claim_facts",
+           "STATUS_REASON", "VERSION", "contact_phone", "district_code", "fees", "id_number", "latitude", "longitude", "parse_claim_facts",
            "parse_filing_form", "parse_registration", "parse_reject", "parse_return", "parse_staff", "region_code", "uscc"]

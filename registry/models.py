@@ -95,7 +95,13 @@ class Institution(WorkflowModel, TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "托育机构"
         ordering = ["name"]
-        indexes = [models.Index(fields=["district", "status"]), models.Index(fields=["city", "status"])]
+        indexes = [
+            models.Index(fields=["district", "status"]), models.Index(fields=["city", "status"]),
+            # The public map search's bounding box (registry.selectors.public.public_search): the public
+            # states only; the predicate must match registry.selectors.public.PUBLIC_STATES.
+            models.Index(fields=["latitude", "longitude"], condition=models.Q(status__in=["filed", "suspended"]),
+                         name="institution_public_point_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

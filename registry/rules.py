@@ -72,8 +72,9 @@ DIFF_FIELDS = ("name", "address", "principal_name", "service_types", "total_slot
 # Filing-only facts a change compares with the filing in force.
 LEASE_FIELDS = ("premises_type", "lease_start", "lease_end")
 # Every item a change filing's diff may hold (``check_changes`` counts these).
-CHANGE_ITEMS = (*DIFF_FIELDS, "region", *LEASE_FIELDS, "classes")
-CHANGE_LABELS = {"name": "机构名称", "address": "地址", "region": "所在乡镇（街道）", "principal_name": "负责人",
+# "location": the map point (latitude, longitude) moved; a corrected point asks for no material again.
+CHANGE_ITEMS = (*DIFF_FIELDS, "region", "location", *LEASE_FIELDS, "classes")
+CHANGE_LABELS = {"name": "机构名称", "address": "地址", "region": "所在乡镇（街道）", "location": "位置（坐标）", "principal_name": "负责人",
                  "service_types": "服务类型", "total_slots": "托位数", "premises_type": "场地性质",
                  "lease_start": "租赁起始", "lease_end": "租赁截止", "classes": "班级设置"}
 # The materials a change asks for again; every other one carries over from the filing in force.
@@ -650,6 +651,13 @@ def notice_item(check: Check | dict) -> str:
     """One line of the one-time notice (一次性告知) for a failed check."""
     c = check if isinstance(check, dict) else check.as_dict()
     return f"{c['label']}：{c['reason']}"
+
+
+def location_text(latitude, longitude) -> str | None:
+    """A map point as the change filing records it ("30.274100, 120.130000"), or None when unset."""
+    if latitude is None or longitude is None:
+        return None
+    return f"{latitude}, {longitude}"
 
 
 def diff(current: dict[str, Any], proposed: dict[str, Any], fields=DIFF_FIELDS) -> dict[str, list]:

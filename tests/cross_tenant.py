@@ -861,6 +861,7 @@ PUBLIC_ROUTES = {
     "portal:": "public portal: search, map, disclosure, complaint form, receipt verification",
     "api-public-complaints": "complaints from the public, without an account (rate-limited per address)",
     "api-public-complaint": "a complaint followed with its tracking code (public fields only; rate-limited)",
+    "api-public-institutions": "the public search API (filed institutions, public facts only)",
 }
 PUBLIC_PATH_PREFIXES = ("static/", "media/")
 

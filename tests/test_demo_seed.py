@@ -158,3 +158,15 @@ def test_seed_shows_complaints_and_incidents(seeded):
     # An injury under follow-up, and a suspected abuse awaiting its blacklist review.
     assert incidents[("西湖区小橡树托育园", "injury")].status == "following_up"
     assert incidents[("拱墅区运河托育园", "suspected_abuse")].blacklist_review == "pending"
+@pytest.mark.django_db
+def test_seed_puts_hangzhou_on_the_public_map(seeded, client):
+    """make demo: the public search shows filed Hangzhou institutions, each at its own point."""
+    from django.core.cache import cache
+
+    cache.delete("portal:public-region-counts")
+    rows = client.get("/api/v1/public/institutions/", {"district": "330100", "page_size": "50"}).json()["results"]
+    points = {(r["latitude"], r["longitude"]) for r in rows if r["latitude"] is not None}
+    assert len(rows) >= 5 and len(points) == len(rows)
+    assert {"西湖区小橡树托育园", "拱墅区运河托育园"} <= {r["name"] for r in rows}
+    near = client.get("/api/v1/public/institutions/", {"lat": "30.2741", "lng": "120.13", "radius_km": "3"}).json()
+    assert near["count"] >= 1 and near["results"][0]["distance_km"] < 1

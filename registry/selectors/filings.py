@@ -269,6 +269,10 @@ def compute_changes(filing: Filing) -> dict[str, list]:
     changes = rules.diff(current, proposed)
     if filing.region_id != institution.region_id:
         changes["region"] = [institution.region_id, filing.region_id]
+    point = [rules.location_text(institution.latitude, institution.longitude),
+             rules.location_text(filing.latitude, filing.longitude)]
+    if point[0] != point[1]:
+        changes["location"] = point
     in_force = institution.current_filing if institution.current_filing_id else None
     if in_force is not None:
         lease = rules.diff({f: _json_value(getattr(in_force, f)) for f in rules.LEASE_FIELDS},

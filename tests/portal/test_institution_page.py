@@ -49,3 +49,15 @@ def test_an_institution_not_in_service_is_not_found(client, regions, status):
     response = client.get(f"/institutions/{institution.pk}/")
     assert response.status_code == 404 and "未找到该机构" in response.content.decode()
     assert client.get("/institutions/999999999/").status_code == 404
+
+
+def test_the_page_shows_fees_hours_classes_and_its_point(client, regions):
+    from tests.portal.helpers import filed as filed_at
+
+    institution = filed_at("文三托育园", lat=30.275, lng=120.15, classes=("infant", "toddler"),
+                           fees={"full_day": 250000, "hourly": 4500}, service_types=("full_day", "hourly"))
+    body = client.get(f"/institutions/{institution.pk}/").content.decode()
+    assert "全日托：每月 2500 元" in body and "计时托：每小时 45 元" in body
+    assert "周一至周五 7:30-17:30" in body and "满 6 个月、不满 12 个月" in body
+    assert 'data-lat="30.275"' in body and 'data-approximate="0"' in body
+    assert "vendor/leaflet-1.9.4/leaflet.js" in body and "<script>" not in body

@@ -147,6 +147,7 @@ class Command(BaseCommand):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_inspection_demo"),
                                    ("supervision", "seed_enforcement_demo")):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_complaints_demo")):
+        for app_label, command in (("supervision", "seed_supervision_demo"), ("portal", "seed_portal_demo")):
             if apps.is_installed(app_label):
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         # The province and country home pages read the district summaries: fill them now, as the
@@ -294,8 +295,9 @@ class Command(BaseCommand):
         filing = filing_create(actor=operator, institution_id=institution.pk)
         filing_update_form(actor=operator, filing_id=filing.pk, data=parse_filing_form({
             "name": spec.name, "institution_kind": "institution", "address": institution.address,
-            "latitude": "30.274100" if spec.district == XIHU else "30.319000",
-            "longitude": "120.130000" if spec.district == XIHU else "120.150000",
+            # Each at its own point on the public map (a few hundred metres apart).
+            "latitude": f"{(30.274100 if spec.district == XIHU else 30.319000) + 0.004 * int(spec.key[-1]):.6f}",
+            "longitude": f"{(120.130000 if spec.district == XIHU else 120.150000) - 0.003 * int(spec.key[-1]):.6f}",
             "legal_representative": institution.legal_representative, "principal_name": "王晓" + spec.key[-1],
             "contact_phone": "13800000" + f"{sum(map(ord, spec.key)) % 1000:03d}",
             "service_types": ["full_day", "half_day"], "total_slots": spec.slots,
