@@ -41,6 +41,10 @@ app.conf.beat_schedule = {
     # The nationwide blacklist against every roster and institution (its own task, which runs the
     # sweep supervision.blacklist through core.sweeps.run_sweep): new hits only.
     "blacklist-sweep": {"task": "supervision.tasks.blacklist_sweep", "schedule": crontab(minute=30, hour=0)},
+    # Indicator summaries of every province and the country (today and the last years' ends), after
+    # the sweeps above have moved terminations: the province and national dashboards read them.
+    "indicator-summaries": {"task": "core.tasks.run_sweep", "args": ["indicators.summaries"],
+                            "schedule": crontab(minute=45, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

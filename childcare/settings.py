@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "portal",
     "supervision",
     "subsidies",
+    "indicators",
 ]
 
 MIDDLEWARE = [
