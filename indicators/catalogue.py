@@ -138,8 +138,12 @@ register(Indicator(
     numerator_label="中位天数", denominator_label="本年出具回执数", target_key="target.median_days_to_receipt",
     compute=receipt_days_compute, drill=receipt_days_drill, drill_label="本年已出具回执的机构", order=40))
 
-_ON_DUTY = """registry_staff s JOIN inst ON inst.id = s.institution_id AND inst.filed
-    WHERE s.start_date <= %(as_of)s AND (s.end_date IS NULL OR s.end_date >= %(as_of)s)"""
+def _on_duty(frame: sql.Frame) -> str:
+    """Staff on duty on the day at the filed institutions (the staff rows' own region columns narrow
+    the scan to the frame's region first)."""
+    return f"""registry_staff s JOIN inst ON inst.id = s.institution_id AND inst.filed
+    WHERE {frame.institution_filter('s')} AND s.start_date <= %(as_of)s
+      AND (s.end_date IS NULL OR s.end_date >= %(as_of)s)"""
 _CERTIFIED = """EXISTS (SELECT 1 FROM registry_staffqualification q WHERE q.staff_id = s.id
     AND q.type = ANY(%(qualifications)s) AND (q.expires_on IS NULL OR q.expires_on >= %(as_of)s))"""
 _HEALTHY = """(s.health_certificate_date <= %(as_of)s
@@ -158,11 +162,11 @@ def _staff_params(frame: sql.Frame) -> dict:
 
 def certified_compute(frame: sql.Frame) -> dict[str | None, Figure]:
     return _shares(sql.grouped(frame, f"count(*) FILTER (WHERE {_CERTIFIED}), count(*)",
-                               f"{_ON_DUTY} AND s.role = 'caregiver'", _staff_params(frame), child="inst.child"))
+                               f"{_on_duty(frame)} AND s.role = 'caregiver'", _staff_params(frame), child="inst.child"))
 
 
 def certified_drill(frame: sql.Frame) -> list:
-    return sql.ids(frame, f"SELECT DISTINCT inst.id FROM {_ON_DUTY} AND s.role = 'caregiver' AND NOT {_CERTIFIED} "  # noqa: S608 (constant fragments; values are parameters)
+    return sql.ids(frame, f"SELECT DISTINCT inst.id FROM {_on_duty(frame)} AND s.role = 'caregiver' AND NOT {_CERTIFIED} "  # noqa: S608 (constant fragments; values are parameters)
                           "ORDER BY inst.id", _staff_params(frame))
 
 
@@ -173,12 +177,12 @@ register(Indicator(
 
 
 def health_compute(frame: sql.Frame) -> dict[str | None, Figure]:
-    return _shares(sql.grouped(frame, f"count(*) FILTER (WHERE {_HEALTHY}), count(*)", _ON_DUTY,
+    return _shares(sql.grouped(frame, f"count(*) FILTER (WHERE {_HEALTHY}), count(*)", _on_duty(frame),
                                _staff_params(frame), child="inst.child"))
 
 
 def health_drill(frame: sql.Frame) -> list:
-    return sql.ids(frame, f"SELECT DISTINCT inst.id FROM {_ON_DUTY} AND NOT COALESCE({_HEALTHY}, FALSE) "  # noqa: S608 (constant fragments; values are parameters)
+    return sql.ids(frame, f"SELECT DISTINCT inst.id FROM {_on_duty(frame)} AND NOT COALESCE({_HEALTHY}, FALSE) "  # noqa: S608 (constant fragments; values are parameters)
                           "ORDER BY inst.id", _staff_params(frame))
 
 

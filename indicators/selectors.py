@@ -128,7 +128,7 @@ def compute(*, region: Region | None, as_of: dt.date, with_children: bool = True
         return out
 
     return {"region": region_code(region), "name": region_name(region), "as_of": as_of.isoformat(),
-            "child_level": child_level, "rows": [row(c.code, c.full_name or c.name) for c in children],
+            "child_level": child_level, "rows": [row(c.code, c.name) for c in children],
             "total": row(None, region_name(region))}
 
 

@@ -31,9 +31,10 @@ def snapshot_refresh(*, region: Region | None, as_of: dt.date) -> IndicatorSnaps
     return snapshot
 
 
-def summaries_sweep(*, now: dt.datetime | None = None, regions: list[str] | None = None) -> dict[str, int]:
-    """The sweep ``indicators.summaries``: the country and every province, today and the previous
-    years' ends. Runs with scopes disabled (``core.sweeps.run_sweep``); each region is one set of
+def summaries_sweep(*, now: dt.datetime | None = None, regions: list[str] | None = None,
+                    full: bool = False) -> dict[str, int]:
+    """The sweep ``indicators.summaries``: the country and every province, today, and the previous
+    years' ends that have no summary yet (all of them again with ``full``). Runs with scopes disabled (``core.sweeps.run_sweep``); each region is one set of
     statements grouped by its children, never a query per child."""
     today = timezone.localdate(now) if now else timezone.localdate()
     provinces = Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code")
@@ -42,9 +43,14 @@ def summaries_sweep(*, now: dt.datetime | None = None, regions: list[str] | None
     targets: list[Region | None] = [*provinces]
     if regions is None or selectors.COUNTRY_CODE in regions:
         targets.insert(0, None)
+    days = summary_days(today)
+    have = set() if full else set(IndicatorSnapshot.objects.filter(as_of__in=days[:-1])
+                                  .values_list("region_code", "as_of"))
     count = 0
     for region in targets:
-        for day in summary_days(today):
+        for day in days:
+            if day != today and (selectors.region_code(region), day) in have:
+                continue
             snapshot_refresh(region=region, as_of=day)
             count += 1
     return {"summaries": count}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +23,8 @@ from .present import cell, format_count
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Maps shipped (static/vendor/echarts-4.9.0/map/<code>.json): the country's provinces, a province's cities.
 MAP_LEVELS = ("country", "province")
+DRILL_PAGE_SIZE = 50
+DRILL_EXPORT_MAX = 50_000
 
 
 def _query(request):
@@ -145,22 +148,29 @@ def drill_view(request):
     as_of = (data.get("as_of") or selectors.today()).isoformat()
     name = selectors.region_name(region)
     code = selectors.region_code(region)
+    export = request.GET.get("format") == "xlsx"
+    # The page shows one page of rows (a province's figure may stand on 100,000 institutions); the
+    # export all of them, up to DRILL_EXPORT_MAX.
+    page = Paginator(ids, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
+    wanted = ids[:DRILL_EXPORT_MAX] if export else list(page.object_list)
     if kind == "regions":
         header = ["区划代码", "乡镇（街道）"]
-        regions = selectors.drill_regions(ids)
+        regions = selectors.drill_regions(wanted)
         lines = [[r.code, r.full_name or r.name] for r in regions]
         institutions = []
     else:
         header = ["机构名称", "统一社会信用代码", "区县", "乡镇（街道）", "状态", "托位数", "备案日期", "回执编号"]
-        institutions = selectors.drill_institutions(ids)
+        institutions = selectors.drill_institutions(wanted)
         lines = [[i.name, i.uscc, i.district.name if i.district_id else "", i.region.name, i.get_status_display(),
                   i.total_slots, i.filed_on.isoformat() if i.filed_on else "", i.receipt_no] for i in institutions]
     title = f"{name} · {ind.label} · {ind.drill_label}（{as_of}）"
-    if request.GET.get("format") == "xlsx":
+    if export:
         return _xlsx(request, excel.drill_xlsx(title, header, lines), f"indicators-{ind.code}-{code}.xlsx",
                      f"indicators-drill:{ind.code}:{code}:{as_of}")
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "indicators/drill.html", {
         "title": title, "indicator": ind, "kind": kind, "header": header, "lines": lines,
-        "institutions": institutions, "count": len(lines),
+        "institutions": institutions, "count": len(ids), "page": page, "query": query.urlencode(),
         "back": _url("indicators:dashboard", region=code, as_of=as_of),
         "xlsx": _url("indicators:drill", region=code, indicator=ind.code, as_of=as_of, format="xlsx")})

@@ -108,7 +108,8 @@ def test_every_registered_sweep_is_scheduled():
     scheduled |= {own_tasks[e["task"]] for e in app.conf.beat_schedule.values() if e["task"] in own_tasks}
     assert all(task in app.tasks for task in own_tasks)
     assert set(registered()) == scheduled == {"registry.filing_deadlines", "registry.staff_conflicts",
-                                              "registry.terminations", "supervision.blacklist"}
+                                              "registry.terminations", "supervision.blacklist",
+                                              "indicators.summaries"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------
