@@ -14,8 +14,10 @@ from .roles import (
     ANY_REGION_SCOPED,
     CITY_SCOPED,
     COUNTRY_CODE,
+    COUNTRY_SCOPED,
     DISTRICT_SCOPED,
     INSTITUTION_SCOPED,
+    PROVINCE_SCOPED,
     Role,
 )
 from .selectors import role_conflict
@@ -36,10 +38,13 @@ def _resolve_scope(role: str, scope: str):
                               fields={"scope": ["机构不存在。"]})
         return None, institution
     if scope == COUNTRY_CODE:
-        if role not in ANY_REGION_SCOPED:
+        if role not in ANY_REGION_SCOPED | COUNTRY_SCOPED:
             raise DomainError("scope_invalid", f"角色“{Role(role).label}”不能授予全国范围。",
                               fields={"scope": ["范围无效。"]})
         return None, None
+    if role in COUNTRY_SCOPED:
+        raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围只能是全国（{COUNTRY_CODE}）。",
+                          fields={"scope": ["需要全国范围。"]})
     region = Region.objects.filter(code=scope).first()
     if region is None:
         raise DomainError("scope_not_found", f"找不到区划代码 {scope}。", fields={"scope": ["区划不存在。"]})
@@ -52,6 +57,9 @@ def _resolve_scope(role: str, scope: str):
     if role in CITY_SCOPED and region.level != RegionLevel.CITY and not is_municipality:
         raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围必须是地市级区划。",
                           fields={"scope": ["需要地市级区划。"]})
+    if role in PROVINCE_SCOPED and region.level != RegionLevel.PROVINCE:
+        raise DomainError("scope_invalid", f"角色“{Role(role).label}”的范围必须是省级区划。",
+                          fields={"scope": ["需要省级区划。"]})
     if role in ANY_REGION_SCOPED and region.level == RegionLevel.TOWNSHIP and not region.is_tenant:
         raise DomainError("scope_invalid", "该角色的范围不能是乡镇街道。", fields={"scope": ["范围无效。"]})
     return region, None

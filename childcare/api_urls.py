@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("regions.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("supervision.api.urls")),
+    path("", include("indicators.api.urls")),
 ]

@@ -60,6 +60,10 @@ app.conf.beat_schedule = {
     # Complaints from the public past their handling deadline (working days, ending 23:59:59).
     "complaints-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.complaints_overdue"],
                                  "schedule": crontab(minute=40, hour=0)},
+    # Indicator summaries of every province and the country (today and the last years' ends), after
+    # the sweeps above have moved terminations: the province and national dashboards read them.
+    "indicator-summaries": {"task": "core.tasks.run_sweep", "args": ["indicators.summaries"],
+                            "schedule": crontab(minute=45, hour=0)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "portal",
     "supervision",
     "subsidies",
+    "indicators",
 ]
 
 MIDDLEWARE = [

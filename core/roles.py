@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     DISTRICT_INSPECTOR = "district_inspector", "区县监督检查员"
     DISTRICT_ADMIN = "district_admin", "区县管理员"
     CITY_VIEWER = "city_viewer", "市级查看"
+    PROVINCE_VIEWER = "province_viewer", "省级查看"
+    NATIONAL_VIEWER = "national_viewer", "国家级查看"
     AUDITOR = "auditor", "审计员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
@@ -26,6 +28,9 @@ ADMINISTRATIVE_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.A
 INSTITUTION_SCOPED = frozenset({Role.OPERATOR})
 DISTRICT_SCOPED = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
 CITY_SCOPED = frozenset({Role.CITY_VIEWER})
+PROVINCE_SCOPED = frozenset({Role.PROVINCE_VIEWER})
+# Only the whole country (scope "000000").
+COUNTRY_SCOPED = frozenset({Role.NATIONAL_VIEWER})
 # Any region level (province, city, district) or the whole country (scope "000000").
 ANY_REGION_SCOPED = frozenset({Role.AUDITOR, Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN,
                                Role.REGISTRATION_AUTHORITY})
@@ -33,8 +38,9 @@ COUNTRY_CODE = "000000"
 
 # Capabilities.
 REVIEWERS = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_ADMIN})
-COMMISSION_STAFF = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN,
-                              Role.CITY_VIEWER})
+# Read-only commission officials above a district: a city, a province, the country.
+REGION_VIEWERS = frozenset({Role.CITY_VIEWER, Role.PROVINCE_VIEWER, Role.NATIONAL_VIEWER})
+COMMISSION_STAFF = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN}) | REGION_VIEWERS
 # Roles that may reveal a full ID number (each reveal is audited).
 MAY_REVEAL_PERSONAL = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_REVIEWER})
 ADMIN_SITE_ROLES = frozenset({Role.AUDITOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})

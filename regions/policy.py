@@ -29,3 +29,32 @@ def policy_value(region: Region | None, key: str) -> Any:
 
 def policy_values(region: Region | None, prefix: str = "") -> dict[str, Any]:
     return {key: policy_value(region, key) for key in DEFAULTS if key.startswith(prefix)}
+
+
+def policy_values_for(regions, keys) -> dict[str | None, dict[str, Any]]:
+    """``policy_value`` for many regions and keys in one query: {region code: {key: value}}.
+    A None region (the whole country) gets the national defaults."""
+    keys = list(keys)
+    unknown = [k for k in keys if k not in DEFAULTS]
+    if unknown:
+        raise KeyError(f"unknown policy parameters {unknown!r}")
+    regions = list(regions)
+    paths = {}
+    for region in regions:
+        if region is None:
+            paths[None] = []
+        else:
+            paths[region.code] = [c for c in (region.code, region.tenant_district_id, region.city_id,
+                                              region.province_id) if c]
+    codes = {c for path in paths.values() for c in path}
+    rows: dict[tuple[str, str], Any] = {}
+    if codes:
+        for p in PolicyParameter.objects.filter(region_id__in=codes, key__in=keys):
+            rows[(p.region_id, p.key)] = p.value
+    out: dict[str | None, dict[str, Any]] = {}
+    for code, path in paths.items():
+        values = {}
+        for key in keys:
+            values[key] = next((rows[(c, key)] for c in path if (c, key) in rows), DEFAULTS[key])
+        out[code] = values
+    return out

@@ -46,4 +46,23 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     # Working days a district has to handle a complaint from the public and reply. ASSUMED: the
     # source documents (domain.md) give no figure; 15 working days until the region sets its own.
     "complaint.handling_working_days": 15,
+    # Targets of the indicator dashboards (domain.md "Targets the dashboards measure against").
+    # Slots per 1,000 residents: ≥ 4.5 by 2025 (Nanchang, Beijing, Zhejiang plans; a Zhejiang city sets 5).
+    "target.slots_per_1000": 4.5,
+    # Inclusive (普惠) share of slots: ≥ 60% (same plans; a Zhejiang city sets > 80%).
+    "target.inclusive_share": 0.6,
+    # Townships (乡镇街道) with an inclusive centre: 100% (Nanchang). The same 100% is the target for
+    # townships with any filed provider, the figure the registry alone can give.
+    "target.township_inclusive_coverage": 1.0,
+    "target.township_coverage": 1.0,
+    # Carers certified: ≥ 90% (Beijing; Nanchang: ≥ 80% trained).
+    "target.caregiver_certified_share": 0.9,
+    # Every staff member on duty holds a valid health certificate (托幼机构卫生保健管理办法).
+    "target.health_certificate_share": 1.0,
+    # Every registered institution files (备案办法 art. 2: institutions shall file before serving).
+    "target.filing_rate": 1.0,
+    # Receipt within 5 working days (备案办法 art. 9): about 7 calendar days, the unit measured.
+    "target.median_days_to_receipt": 7,
+    # Amber band: within this fraction of the target (a dashboard convention, not a rule of law).
+    "target.amber_margin": 0.1,
 }

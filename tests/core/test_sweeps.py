@@ -116,6 +116,8 @@ def test_every_registered_sweep_is_scheduled():
                                               "supervision.regrade"}
                                               "registry.terminations", "supervision.blacklist",
                                               "supervision.complaints_overdue"}
+                                              "registry.terminations", "supervision.blacklist",
+                                              "indicators.summaries"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------

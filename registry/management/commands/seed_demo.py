@@ -40,6 +40,8 @@ STAFF_ACCOUNTS = [
     ("gongshu_inspector", "拱墅区监督检查员", Role.DISTRICT_INSPECTOR, GONGSHU),
     ("gongshu_admin", "拱墅区管理员", Role.DISTRICT_ADMIN, GONGSHU),
     ("hz_city", "杭州市卫健委（查看）", Role.CITY_VIEWER, CITY),
+    ("zj_province", "浙江省卫健委（查看）", Role.PROVINCE_VIEWER, "330000"),
+    ("nhc_national", "国家卫健委（查看）", Role.NATIONAL_VIEWER, "000000"),
     ("hz_auditor", "审计员", Role.AUDITOR, CITY),
     ("hz_security", "安全管理员", Role.SECURITY_ADMIN, CITY),
     ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, "000000"),
@@ -118,7 +120,7 @@ class Command(BaseCommand):
     help = "写入演示数据（杭州市西湖区、拱墅区）：各状态机构、人员、各角色演示账号。可重复执行。"
 
     def handle(self, *args, **options):
-        missing = [code for code in (CITY, XIHU, GONGSHU) if not Region.objects.filter(code=code).exists()]
+        missing = [code for code in ("330000", CITY, XIHU, GONGSHU) if not Region.objects.filter(code=code).exists()]
         if missing:
             raise CommandError(f"缺少行政区划 {', '.join(missing)}：请先运行 manage.py load_regions。")
         rows: list[tuple[str, str, str]] = []
@@ -148,6 +150,7 @@ class Command(BaseCommand):
                                    ("supervision", "seed_enforcement_demo")):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_complaints_demo")):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("portal", "seed_portal_demo")):
+        for app_label, command in (("supervision", "seed_supervision_demo"), ("indicators", "seed_indicators_demo")):
             if apps.is_installed(app_label):
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         # The province and country home pages read the district summaries: fill them now, as the
