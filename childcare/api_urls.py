@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("regions.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("supervision.api.urls")),
+    path("", include("subsidies.api.urls")),
 ]

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     SECURITY_ADMIN = "security_admin", "安全管理员"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     REGISTRATION_AUTHORITY = "registration_authority", "登记机关（接口账号）"
+    CITY_ADMIN = "city_admin", "市级管理员"
 
 
 # 三员分立: system, security and audit administration are held by different people.
@@ -25,7 +26,7 @@ ADMINISTRATIVE_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.A
 # Scope kinds each role accepts.
 INSTITUTION_SCOPED = frozenset({Role.OPERATOR})
 DISTRICT_SCOPED = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
-CITY_SCOPED = frozenset({Role.CITY_VIEWER})
+CITY_SCOPED = frozenset({Role.CITY_VIEWER, Role.CITY_ADMIN})
 # Any region level (province, city, district) or the whole country (scope "000000").
 ANY_REGION_SCOPED = frozenset({Role.AUDITOR, Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN,
                                Role.REGISTRATION_AUTHORITY})
