@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("registry/", include("registry.urls")),
     path("supervision/", include("supervision.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include("childcare.api_urls")),

@@ -36,6 +36,7 @@ ACTORS = {
     **{role: (role, "330106") for role in (*COMMISSION_ROLES, *ADMIN_ROLES, "registration_authority")},
     "operator": ("operator", None),
     "city_viewer_other_city": ("city_viewer", OTHER_CITY),
+    "city_admin_other_city": ("city_admin", OTHER_CITY),
     "registration_authority_other_city": ("registration_authority", OTHER_CITY),
 }
 NON_ADMIN_ACTORS = tuple(name for name in ACTORS if name not in ADMIN_ROLES)

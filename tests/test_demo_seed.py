@@ -92,3 +92,18 @@ def test_seed_without_regions_says_what_to_do():
 
     with pytest.raises(CommandError, match="load_regions"):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_seed_shows_subsidies_with_a_duplicate_child_and_a_budget_nearly_spent(seeded):
+    from subsidies.models import ClaimLine, PayoutBatch, SubsidyBudget, SubsidyClaim
+
+    with scopes_disabled():
+        dup = ClaimLine.objects.filter(child_name="周双双", reason="duplicate_child")
+        assert {line.claim.district_id for line in dup} == {"330106", "330105"}
+        reasons = dict(ClaimLine.objects.filter(claim__district_id="330106").values_list("child_name", "reason"))
+        assert reasons["陈可乐"] == "age_over_max" and reasons["刘星辰"] == "not_enrolled" and reasons["王小宝"] == ""
+        budget = SubsidyBudget.objects.get(region_id="330106")
+        assert 0 < budget.left_fen <= 10_000
+        assert SubsidyClaim.objects.filter(status="submitted", district_id="330106").exists()
+        assert PayoutBatch.objects.filter(district_id="330105", status="open").exists()

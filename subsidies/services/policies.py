@@ -36,24 +36,24 @@ def _is_city(region: Region) -> bool:
 
 def policy_rules(values: dict, city_policy: SubsidyPolicy | None) -> dict[str, list[str]]:
     """Field errors of a policy's values (and, for a district, against its city's policy)."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[tuple[str, str]]] = {}
     if sum(values[f"{lv}_share_bp"] for lv in ("province", "city", "district")) != BASIS_POINTS:
-        errors["district_share_bp"] = ["各级承担比例之和应为 10000（100%）。"]
+        errors["district_share_bp"] = [("shares_invalid", "各级承担比例之和应为 10000（100%）。")]
     if not values["construction_rate_min_fen"] <= values["construction_rate_fen"] <= values["construction_rate_max_fen"]:
-        errors["construction_rate_fen"] = ["建设补助标准应在上下限之间。"]
+        errors["construction_rate_fen"] = [("value_invalid", "建设补助标准应在上下限之间。")]
     if not 1 <= values["min_eligible_days"] <= 31:
-        errors["min_eligible_days"] = ["应为 1 至 31 天。"]
+        errors["min_eligible_days"] = [("value_invalid", "应为 1 至 31 天。")]
     if values["min_occupancy_bp"] > BASIS_POINTS:
-        errors["min_occupancy_bp"] = ["不能超过 10000。"]
+        errors["min_occupancy_bp"] = [("value_invalid", "不能超过 10000。")]
     if city_policy is not None:
         if not (city_policy.construction_rate_min_fen <= values["construction_rate_fen"]
                 <= city_policy.construction_rate_max_fen):
-            errors["construction_rate_fen"] = ["区县建设补助标准应在市级政策的范围内。"]
+            errors["construction_rate_fen"] = [("outside_city_policy", "区县建设补助标准应在市级政策的范围内。")]
         if values["operating_rate_fen"] > city_policy.operating_rate_fen:
-            errors["operating_rate_fen"] = ["区县运营补助标准不能高于市级政策。"]
+            errors["operating_rate_fen"] = [("outside_city_policy", "区县运营补助标准不能高于市级政策。")]
         for name in ("province_share_bp", "city_share_bp", "district_share_bp", "requires_city_approval"):
             if values[name] != getattr(city_policy, name):
-                errors[name] = ["承担比例与市级审核要求以市级政策为准。"]
+                errors[name] = [("outside_city_policy", "承担比例与市级审核要求以市级政策为准。")]
     return errors
 
 
@@ -79,8 +79,7 @@ def policy_publish(*, actor: User | None, region: Region, valid_from: dt.date, v
             raise DomainError("city_policy_missing", "所在城市尚未发布该日期适用的补助政策，区县不能先行发布。")
     errors = policy_rules(values, city_policy)
     if errors:
-        code = "shares_invalid" if "district_share_bp" in errors else "value_invalid"
-        raise DomainError(code, "补助政策参数有误。", fields=errors)
+        raise DomainError(next(iter(errors.values()))[0][0], "补助政策参数有误。", fields=errors)
     # Lock the region's versions: two publishes at once get consecutive versions.
     current = list(SubsidyPolicy.objects.select_for_update().filter(region=region).order_by("-version"))
     if current and valid_from <= current[0].valid_from:

@@ -37,7 +37,10 @@ def test_claimable_age_edges():
     assert rules.claimable_age(leap, D(2027, 3, 1)) == "age_over_max"
 
 
-def _child(key, birth, class_type="older_toddler", enrolled=D(2025, 1, 1), left=None):
+LONG_AGO = D(2025, 1, 1)
+
+
+def _child(key, birth, class_type="older_toddler", enrolled=LONG_AGO, left=None):
     return rules.Child(key, birth, class_type, enrolled, left)
 
 

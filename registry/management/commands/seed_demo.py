@@ -40,6 +40,7 @@ STAFF_ACCOUNTS = [
     ("gongshu_inspector", "拱墅区监督检查员", Role.DISTRICT_INSPECTOR, GONGSHU),
     ("gongshu_admin", "拱墅区管理员", Role.DISTRICT_ADMIN, GONGSHU),
     ("hz_city", "杭州市卫健委（查看）", Role.CITY_VIEWER, CITY),
+    ("hz_city_admin", "杭州市卫健委（补助管理）", Role.CITY_ADMIN, CITY),
     ("hz_auditor", "审计员", Role.AUDITOR, CITY),
     ("hz_security", "安全管理员", Role.SECURITY_ADMIN, CITY),
     ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, "000000"),
@@ -144,7 +145,7 @@ class Command(BaseCommand):
                 if operator:
                     rows.append((operator, Role.OPERATOR.label, spec.name))
         # The other apps' demo data, by command name (registry imports no other domain app).
-        for app_label, command in (("supervision", "seed_supervision_demo"),):
+        for app_label, command in (("supervision", "seed_supervision_demo"), ("subsidies", "seed_subsidies_demo")):
             if apps.is_installed(app_label):
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪 / demo data ready"))
