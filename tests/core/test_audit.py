@@ -191,12 +191,21 @@ def _blacklist_hit():
 
 
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
+def _subsidies_world():
+    from tests.cross_tenant import OtherDistrict
+
+    return OtherDistrict()
+
+
 SUBJECTS = {
     "registry.FilingEvent": lambda: FilingFactory(),
     "registry.InstitutionEvent": lambda: InstitutionFactory(),
     "registry.ClaimEvent": _claim,
     "supervision.BlacklistEntryEvent": _blacklist_entry,
     "supervision.BlacklistHitEvent": _blacklist_hit,
+    "subsidies.CertificationEvent": lambda: _subsidies_world().certification,
+    "subsidies.SubsidyClaimEvent": lambda: _subsidies_world().subsidy_claim,
+    "subsidies.PayoutBatchEvent": lambda: _subsidies_world().payout_batch,
 }
 
 
