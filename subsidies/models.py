@@ -502,3 +502,30 @@ class PayoutBatchEvent(WorkflowEvent):
 
     class Meta(WorkflowEvent.Meta):
         verbose_name = verbose_name_plural = "拨付批次流转记录"
+
+
+@track()
+class ClaimDocument(TenantModel):
+    """Evidence of a construction claim (photos of the new rooms, acceptance certificates): judged by
+    content like every upload (``registry.services.documents.validate_upload``)."""
+
+    claim = models.ForeignKey(SubsidyClaim, on_delete=models.CASCADE, related_name="documents",
+                              verbose_name="补助申请")
+    file = models.FileField("文件", upload_to="subsidy_evidence/%Y/")
+    original_name = models.CharField("原文件名", max_length=255)
+    content_type = models.CharField("文件类型", max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="上传人")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    tenant_parent = "claim"
+    tenant_institution_path = "claim__institution_id"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "建设补助佐证材料"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -440,6 +440,14 @@ class OtherDistrict:
             self.subsidy_claim, actor=self.user, action="create", from_status="", reason=self.NAME))
 
     @property
+    def claim_document(self):
+        from subsidies.models import ClaimDocument
+
+        return self._once("claim_document", lambda: ClaimDocument.objects.create(
+            claim=self.subsidy_claim, file="subsidy_evidence/leak.pdf", original_name="leak.pdf",
+            content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=self.user))
+
+    @property
     def payout_batch(self):
         from subsidies.models import PayoutBatch
 
@@ -541,6 +549,7 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "subsidies.SubsidyClaim": lambda w: w.subsidy_claim,
     "subsidies.ClaimLine": lambda w: w.claim_line,
     "subsidies.SubsidyClaimEvent": lambda w: w.subsidy_claim_event,
+    "subsidies.ClaimDocument": lambda w: w.claim_document,
     "subsidies.PayoutBatch": lambda w: w.payout_batch,
     "subsidies.PayoutItem": lambda w: w.payout_item,
     "subsidies.PayoutBatchEvent": lambda w: w.payout_batch_event,

@@ -11,6 +11,7 @@ from core.inputs import ParsedSerializerMixin
 from .. import inputs
 from ..models import (
     Certification,
+    ClaimDocument,
     ClaimLine,
     Enrolment,
     PayoutBatch,
@@ -116,19 +117,27 @@ class LineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ClaimDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClaimDocument
+        fields = ["id", "original_name", "content_type", "size", "sha256", "created_at"]
+        read_only_fields = fields
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     period = serializers.SerializerMethodField()
     policy_version = serializers.IntegerField(source="policy.version", read_only=True)
     lines = serializers.SerializerMethodField()
+    documents = ClaimDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = SubsidyClaim
         fields = ["id", "institution", "institution_name", "kind", "period", "status", "status_label", "version",
                   "policy", "policy_version", "rate_fen", "units", "slots", "amount_fen", "province_share_fen",
                   "city_share_fen", "district_share_fen", "eligibility", "return_reasons", "budget_year", "batch",
-                  "submitted_at", "approved_at", "city_approved_at", "created_at", "lines"]
+                  "submitted_at", "approved_at", "city_approved_at", "created_at", "documents", "lines"]
         read_only_fields = fields
 
     def get_period(self, obj) -> str | None:

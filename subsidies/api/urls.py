@@ -33,6 +33,8 @@ urlpatterns = [
          name="api-subsidy-claim-recompute"),
     path("subsidy-claims/<int:subsidy_claim_id>/clawback/", views.ClaimClawbackView.as_view(),
          name="api-subsidy-claim-clawback"),
+    path("subsidy-claims/<int:subsidy_claim_id>/documents/", views.ClaimDocumentView.as_view(),
+         name="api-subsidy-claim-documents"),
     path("subsidy-claim-lines/<int:line_id>/yield/", views.LineYieldView.as_view(), name="api-subsidy-line-yield"),
     path("payout-batches/", views.BatchListView.as_view(), name="api-payout-batches"),
     path("payout-batches/<int:batch_id>/", views.BatchDetailView.as_view(), name="api-payout-batch"),

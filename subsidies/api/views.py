@@ -360,6 +360,24 @@ class ClaimClawbackView(_ClaimMove):
                                       reason=data.get("reason", ""))
 
 
+class ClaimDocumentView(Readers, APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(tags=TAGS, summary="上传建设补助佐证材料（PDF、JPEG 或 PNG，按内容判断）",
+                   request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string",
+                                                                                           "format": "binary"}}}},
+                   responses={201: s.ClaimDocumentSerializer, **errors(400, 403, 404, 409)})
+    def post(self, request, subsidy_claim_id: int):
+        claim_selectors.claim_get(claim_id=subsidy_claim_id)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return error_response("file_required", "请上传文件。", {"file": [{"code": "required",
+                                                                       "message": "请上传文件。"}]})
+        doc = claim_services.claim_document_upload(actor=request.user, claim_id=subsidy_claim_id,
+                                                   uploaded_file=upload)
+        return Response(s.ClaimDocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+
+
 class LineYieldView(Readers, APIView):
     @extend_schema(tags=TAGS, summary="核定重复申报：本机构不计该月（区县审核人员）", request=s.ReasonSerializer,
                    responses={200: s.LineSerializer, **errors(400, 403, 404, 409)})

@@ -22,6 +22,7 @@ from registry.models import Institution, InstitutionStatus
 
 from .. import rules
 from ..models import (
+    ClaimDocument,
     ClaimKind,
     ClaimLine,
     LineReason,
@@ -206,6 +207,31 @@ def _locked(claim_id: int) -> SubsidyClaim:
     return claim
 
 
+MAX_CLAIM_DOCUMENTS = 20
+
+
+@transaction.atomic
+def claim_document_upload(*, actor: User, claim_id: int, uploaded_file) -> ClaimDocument:
+    """Evidence of a construction claim still with the operator (draft or returned), judged by content
+    as a filing's documents are (registry's ``validate_upload``: PDF, JPEG or PNG within the limit)."""
+    from registry.services.documents import sha256_of, validate_upload
+
+    claim = _locked(claim_id)
+    require_role(actor, OPERATORS, claim, message="只有机构举办者可以上传佐证材料。")
+    if claim.kind != ClaimKind.CONSTRUCTION or claim.status not in (SubsidyClaimStatus.DRAFT,
+                                                                    SubsidyClaimStatus.RETURNED):
+        raise InvalidTransition("只有草稿或已退回的建设补助申请可以上传佐证材料。")
+    if claim.documents.count() >= MAX_CLAIM_DOCUMENTS:
+        raise DomainError("too_many_documents", f"最多上传 {MAX_CLAIM_DOCUMENTS} 份佐证材料。")
+    content_type, _ = validate_upload(uploaded_file)
+    name = (getattr(uploaded_file, "name", "") or "evidence")[-255:]
+    doc = ClaimDocument(claim=claim, original_name=name, content_type=content_type, size=uploaded_file.size,
+                        sha256=sha256_of(uploaded_file), uploaded_by=actor)
+    doc.file.save(name, uploaded_file, save=False)
+    doc.save()
+    return doc
+
+
 @transaction.atomic
 def claim_recompute(*, actor: User, claim_id: int) -> SubsidyClaim:
     """Recompute an open operating claim from today's enrolments and the policy now valid for its month."""
@@ -228,6 +254,9 @@ def claim_submit(*, actor: User, claim_id: int, expected_version: int | None = N
     if claim.kind == ClaimKind.CONSTRUCTION and failed:
         raise DomainError("institution_not_eligible", "机构不符合建设补助条件。",
                           fields={"institution": [(c["code"], c["reason"]) for c in failed]})
+    if claim.kind == ClaimKind.CONSTRUCTION and not claim.documents.exists():
+        raise DomainError("evidence_required", "建设补助须上传新增托位的佐证材料（照片、验收证明等）。",
+                          fields={"documents": [("evidence_required", "请至少上传一份佐证材料。")]})
     claim.submitted_at = timezone.now()
     CLAIM.apply(claim, t, actor=actor, update_fields=["submitted_at", "policy", "rate_fen", "eligibility",
                                                       *TOTAL_FIELDS])

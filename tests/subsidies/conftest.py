@@ -18,6 +18,18 @@ from tests.factories import (
 YEAR = 2026
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def evidence(name: str = "新增托位验收照片.pdf"):
+    from django.core.files.base import ContentFile
+
+    return ContentFile(b"%PDF-1.4\n% evidence\n", name=name)
+
+
 def api(user) -> APIClient:
     client = APIClient()
     client.force_login(user)

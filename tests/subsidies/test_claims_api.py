@@ -144,6 +144,14 @@ def test_construction_claim_each_slot_once(institution, operator):
     assert r.status_code == 201
     r = op.post("/api/v1/subsidy-claims/", {"institution": institution.pk, "kind": "construction"}, format="json")
     assert r.status_code == 400 and "slots" in r.json()["fields"]
+    # Evidence: judged by content, listed on the claim.
+    from .conftest import evidence
+
+    cid = op.get("/api/v1/subsidy-claims/").json()["results"][0]["id"]
+    r = op.post(f"/api/v1/subsidy-claims/{cid}/documents/", {"file": evidence()}, format="multipart")
+    assert r.status_code == 201 and r.json()["content_type"] == "application/pdf"
+    assert [d["original_name"] for d in op.get(f"/api/v1/subsidy-claims/{cid}/").json()["documents"]] == [
+        "新增托位验收照片.pdf"]
 
 
 def test_bad_claim_input_is_400(institution, operator):

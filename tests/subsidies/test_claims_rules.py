@@ -38,6 +38,8 @@ from tests.factories import (
     make_subsidy_policy,
 )
 
+from .conftest import evidence
+
 D = dt.date
 MARCH = D(2026, 3, 1)
 CHILD_BORN = D(2024, 1, 10)
@@ -274,6 +276,14 @@ def test_city_approval_when_the_policy_asks(regions, make_account):
     other_city = make_account("nb_city_adm", "city_admin", "330200")
     with scopes_disabled():
         claim = services.construction_claim_create(actor=op, institution_id=inst.pk, slots=2)
+        with pytest.raises(DomainError) as exc:
+            services.claim_submit(actor=op, claim_id=claim.pk)
+        assert exc.value.code == "evidence_required"
+        services.claim_document_upload(actor=op, claim_id=claim.pk, uploaded_file=evidence())
+        with pytest.raises(DomainError) as exc:
+            services.claim_document_upload(actor=op, claim_id=claim.pk, uploaded_file=evidence("x.exe").__class__(
+                b"MZ\x90\x00binary", name="x.exe"))
+        assert exc.value.code == "document_type_not_allowed"
         services.claim_submit(actor=op, claim_id=claim.pk)
         services.claim_approve(actor=rev, claim_id=claim.pk)
         from subsidies.services.payouts import payout_batch_create

@@ -125,6 +125,10 @@ class Command(BaseCommand):
         # 运河: a construction claim for 10 new slots, approved and in an open payout batch.
         construction = claims.construction_claim_create(actor=users["op_gs01"], institution_id=institutions[GS].pk,
                                                         slots=10)
+        from django.core.files.base import ContentFile
+
+        claims.claim_document_upload(actor=users["op_gs01"], claim_id=construction.pk, uploaded_file=ContentFile(
+            b"%PDF-1.4\n% demo: photos of the new rooms and the acceptance certificate\n", name="新增托位验收材料.pdf"))
         claims.claim_submit(actor=users["op_gs01"], claim_id=construction.pk)
         claims.claim_approve(actor=users["gongshu_reviewer"], claim_id=construction.pk)
         payouts.payout_batch_create(actor=users["gongshu_admin"], district=None, claim_ids=[construction.pk],
