@@ -160,15 +160,22 @@ def compute_lines(period: dt.date, children: Sequence[Child], capacity: Mapping[
     names why: ``institution_not_eligible``, else the exclusion that removed the most days (ties in
     ``EXCLUSION_ORDER``), else ``not_enrolled`` (enrolled too few days of the month)."""
     lines = {c.key: Line(c.key) for c in children}
-    ordered = sorted(children, key=lambda c: (c.enrolled_on, c.key))
+    end = month_end(period)
+    # Per child, once: the enrolled days of the month and the first claimable and first too-old day.
+    spans = []
+    for c in sorted(children, key=lambda c: (c.enrolled_on, c.key)):
+        first, last = max(c.enrolled_on, period), min(c.left_on or end, end)
+        if first <= last:
+            spans.append((c, first, last, reaches_months(c.birth_date, MIN_AGE_MONTHS),
+                          reaches_months(c.birth_date, MAX_AGE_MONTHS)))
     for day in days_of(period):
         used: dict[str, int] = {}
-        for c in ordered:
-            if c.enrolled_on > day or (c.left_on is not None and c.left_on < day):
+        for c, first, last, old_enough, too_old in spans:
+            if day < first or day > last:
                 continue
             line = lines[c.key]
             line.enrolled_days += 1
-            why = claimable_age(c.birth_date, day)
+            why = "age_below_min" if day < old_enough else "age_over_max" if day >= too_old else ""
             if not why:
                 used[c.class_type] = used.get(c.class_type, 0) + 1
                 if used[c.class_type] > capacity.get(c.class_type, 0):
