@@ -63,6 +63,8 @@ def populate_lines(n_lines: int, *, period: dt.date, dup_every: int = 500) -> in
             FROM subsidies_enrolment e, generate_series(1, %s) WHERE e.id = (SELECT min(id) FROM subsidies_enrolment)
             RETURNING id""", [n_lines])
         enrolments = [row[0] for row in c.fetchall()]
+        # One statement each, one sequence: the new ids are consecutive (lines address them by offset).
+        assert max(enrolments) - min(enrolments) + 1 == len(enrolments)
         c.execute("SELECT region_id, province_id, city_id, district_id FROM subsidies_subsidyclaim WHERE id = %s",
                   [claim_id])
         region, province, city, district = c.fetchone()
@@ -75,15 +77,16 @@ def populate_lines(n_lines: int, *, period: dt.date, dup_every: int = 500) -> in
                    '[]', %s, now(), now(), %s, %s, %s, %s FROM generate_series(1, %s)
             RETURNING id""", [institution_id, policy_id, period.year, region, province, city, district, claims])
         ids = [row[0] for row in c.fetchall()]
+        assert max(ids) - min(ids) + 1 == len(ids)
         c.execute("""
             INSERT INTO subsidies_claimline (claim_id, enrolment_id, period, child_name, id_number_hash,
               id_number_masked, birth_date, class_type, enrolled_days, eligible_days, excluded_days, eligible,
               duplicate, yielded, counts, reason, region_id, province_id, city_id, district_id)
-            SELECT (%s::bigint[])[1 + (g / 40)], (%s::bigint[])[1 + g], %s, 'x',
+            SELECT %s + (g / 40), %s + g, %s, 'x',
                    md5((CASE WHEN g %% %s = 40 THEN g - 40 ELSE g END)::text),
                    'x', %s, 'toddler', 30, 30, '{}', true, false, false, true, '', %s, %s, %s, %s
             FROM generate_series(0, %s - 1) g""",
-                  [ids, enrolments, period, dup_every, period, region, province, city, district, n_lines])
+                  [min(ids), min(enrolments), period, dup_every, period, region, province, city, district, n_lines])
     return n_lines
 
 

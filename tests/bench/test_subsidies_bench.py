@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_duplicate_sweep_over_a_month(regions):
-    n = int(os.environ.get("SUBSIDY_BENCH_LINES", "20000"))
+    n = int(os.environ.get("SUBSIDY_BENCH_LINES", "2000"))
     period = dt.date(2026, 3, 1)
     with scopes_disabled():
         make_subsidy_policy("330100")
