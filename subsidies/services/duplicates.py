@@ -26,15 +26,19 @@ from ..models import ClaimLine, SubsidyClaim
 from ..selectors.claims import OPEN_CLAIM_STATES
 
 _SQL = """
-WITH dup AS (
+WITH dup AS MATERIALIZED (
   SELECT period, id_number_hash FROM subsidies_claimline
   WHERE eligible AND NOT yielded {where}
   GROUP BY period, id_number_hash HAVING count(DISTINCT claim_id) > 1
-), target AS (
-  SELECT l.id, (l.eligible AND NOT l.yielded AND d.period IS NOT NULL) AS dup, c.status = ANY(%(open)s) AS open
+), flagged AS MATERIALIZED (
+  SELECT l.id, l.duplicate, l.counts, l.eligible, l.yielded, c.status = ANY(%(open)s) AS open,
+         (l.eligible AND NOT l.yielded AND d.period IS NOT NULL) AS dup
   FROM subsidies_claimline l JOIN subsidies_subsidyclaim c ON c.id = l.claim_id
   LEFT JOIN dup d ON d.period = l.period AND d.id_number_hash = l.id_number_hash
   WHERE TRUE {where_l}
+), target AS MATERIALIZED (
+  SELECT id, open, dup FROM flagged
+  WHERE duplicate IS DISTINCT FROM dup OR (open AND counts IS DISTINCT FROM (eligible AND NOT yielded AND NOT dup))
 )
 UPDATE subsidies_claimline l SET
   duplicate = t.dup,
@@ -42,8 +46,7 @@ UPDATE subsidies_claimline l SET
   reason = CASE WHEN NOT t.open OR NOT l.eligible THEN l.reason
                 WHEN l.yielded THEN 'duplicate_yielded' WHEN t.dup THEN 'duplicate_child' ELSE '' END
 FROM target t
-WHERE l.id = t.id AND (l.duplicate IS DISTINCT FROM t.dup
-                       OR (t.open AND l.counts IS DISTINCT FROM (l.eligible AND NOT l.yielded AND NOT t.dup)))
+WHERE l.id = t.id
 RETURNING l.claim_id, t.open, t.dup
 """
 
