@@ -33,5 +33,5 @@ def test_duplicate_sweep_over_a_month(regions):
         pairs = sum(1 for g in range(n) if g % 500 == 40)
         assert result["flagged"] == 2 * pairs == ClaimLine.objects.filter(duplicate=True).count()
         again = bench.time_sweep(period)
-        print(f"second run (nothing to change): {again}")  # noqa: T201
+        print(f"second run (nothing to change): {again}")
         assert again["lines_changed"] == 0  # idempotent
