@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("registry.api.urls")),
     path("", include("supervision.api.urls")),
     path("", include("indicators.api.urls")),
+    path("", include("subsidies.api.urls")),
 ]

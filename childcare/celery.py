@@ -64,6 +64,14 @@ app.conf.beat_schedule = {
     # the sweeps above have moved terminations: the province and national dashboards read them.
     "indicator-summaries": {"task": "core.tasks.run_sweep", "args": ["indicators.summaries"],
                             "schedule": crontab(minute=45, hour=0)},
+    # Subsidies: certifications past their period expire; the same child claimed twice in a month.
+    "certification-expiry-sweep": {"task": "core.tasks.run_sweep", "args": ["subsidies.certification_expiry"],
+                                   "schedule": crontab(minute=40, hour=0)},
+    "subsidy-duplicates-sweep": {"task": "core.tasks.run_sweep", "args": ["subsidies.duplicates"],
+                                 "schedule": crontab(minute=45, hour=0)},
+    # Operating claims of the month before, on the 1st.
+    "monthly-subsidy-claims": {"task": "subsidies.tasks.monthly_claims", "schedule": crontab(minute=0, hour=2,
+                                                                                              day_of_month=1)},
 }
 # Beat wakes at least this often, well inside the redbeat lock timeout, so the lock never lapses.
 app.conf.beat_max_loop_interval = HEARTBEAT_SECONDS

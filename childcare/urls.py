@@ -17,6 +17,7 @@ urlpatterns = [
     path("registry/", include("registry.urls")),
     path("supervision/", include("supervision.urls")),
     path("indicators/", include("indicators.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin_site.urls),
     path("api/v1/", include("childcare.api_urls")),

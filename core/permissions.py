@@ -56,3 +56,25 @@ def require_role(actor, roles: Iterable[str], obj, message: str = "您没有执�
     if not allowed:
         raise PermissionDenied(message)
     return sorted(allowed)[0]
+
+
+def roles_at_region(actor, region) -> set[str]:
+    """The roles of the actor's acting assignment(s) held exactly at ``region`` (a reference row set
+    for one region — a city's or a district's subsidy policy — is written by that region's own
+    roles, not by those above or below it)."""
+    code = getattr(region, "code", region)
+    return {a.role for a in acting_assignments(actor) if getattr(a, "region_id", None) == code}
+
+
+def require_role_at_region(actor, roles: Iterable[str], region, message: str = "您没有执行该操作的权限。") -> str:
+    """As ``require_role`` for a region's own reference rows: NotFound when no acting assignment is
+    held at ``region`` (nor covers it), PermissionDenied when the roles held there are not allowed."""
+    held = roles_at_region(actor, region)
+    if not held:
+        if any(assignments.scope_of(a).covers_region(region) for a in acting_assignments(actor)):
+            raise PermissionDenied(message)
+        raise NotFound()
+    allowed = held & set(roles)
+    if not allowed:
+        raise PermissionDenied(message)
+    return sorted(allowed)[0]

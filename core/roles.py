@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SECURITY_ADMIN = "security_admin", "安全管理员"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     REGISTRATION_AUTHORITY = "registration_authority", "登记机关（接口账号）"
+    CITY_ADMIN = "city_admin", "市级管理员"
 
 
 # 三员分立: system, security and audit administration are held by different people.
@@ -31,6 +32,7 @@ CITY_SCOPED = frozenset({Role.CITY_VIEWER})
 PROVINCE_SCOPED = frozenset({Role.PROVINCE_VIEWER})
 # Only the whole country (scope "000000").
 COUNTRY_SCOPED = frozenset({Role.NATIONAL_VIEWER})
+CITY_SCOPED = frozenset({Role.CITY_VIEWER, Role.CITY_ADMIN})
 # Any region level (province, city, district) or the whole country (scope "000000").
 ANY_REGION_SCOPED = frozenset({Role.AUDITOR, Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN,
                                Role.REGISTRATION_AUTHORITY})

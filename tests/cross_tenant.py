@@ -158,6 +158,8 @@ class OtherDistrict:
             out.append(self.INSPECTOR_NAME)
         if "plan" in self._cache:
             out.append(self.PLAN_NAME)
+        if "enrolment" in self._cache:
+            out.append(self.CHILD_NAME)
         return out
 
     def populate(self) -> OtherDistrict:
@@ -615,6 +617,117 @@ class OtherDistrict:
 
         return self._once("incident_event", lambda: record_event(
             self.incident, actor=self.user, action="follow_up", from_status="reported", reason=self.NAME))
+    # --- subsidies (拱墅区's certification, child, claim with its line, batch; 拱墅区's own policy,
+    # guided price and budget, which a 西湖区 auditor must not read either)
+    CHILD_NAME = "越界探测婴幼儿"
+
+    @property
+    def subsidy_policy(self):
+        from tests.factories import make_subsidy_policy
+
+        return self._once("subsidy_policy", lambda: make_subsidy_policy(self.DISTRICT, basis=self.NAME))
+
+    @property
+    def guided_price(self):
+        from tests.factories import make_guided_prices
+
+        return self._once("guided_price", lambda: make_guided_prices(self.DISTRICT, {"toddler": 123_400})[0])
+
+    @property
+    def subsidy_budget(self):
+        from tests.factories import make_budget
+
+        return self._once("subsidy_budget", lambda: make_budget(self.DISTRICT, 2026, 1_234_500))
+
+    @property
+    def certification(self):
+        from tests.factories import make_certification
+
+        return self._once("certification", lambda: make_certification(self.institution))
+
+    @property
+    def certification_event(self):
+        from core.events import record_event
+
+        return self._once("certification_event", lambda: record_event(
+            self.certification, actor=self.user, action="apply", from_status="", reason=self.NAME))
+
+    @property
+    def enrolment(self):
+        from tests.factories import make_enrolment
+
+        return self._once("enrolment", lambda: make_enrolment(self.institution, name=self.CHILD_NAME,
+                                                              id_region="330105", seq=77))
+
+    @property
+    def subsidy_claim(self):
+        from subsidies.models import SubsidyClaim
+
+        def build():
+            c = SubsidyClaim(institution=self.institution, kind="operating", period=dt.date(2026, 3, 1),
+                             policy=self.subsidy_policy, rate_fen=30_000, units=1, amount_fen=30_000,
+                             city_share_fen=15_000, district_share_fen=15_000, budget_year=2026, status="district_ok")
+            c.save()
+            return c
+
+        return self._once("subsidy_claim", build)
+
+    @property
+    def claim_line(self):
+        from subsidies.models import ClaimLine
+
+        def build():
+            e = self.enrolment
+            line = ClaimLine(claim=self.subsidy_claim, enrolment=e, period=dt.date(2026, 3, 1), child_name=e.child_name,
+                             id_number_hash=e.id_number_hash, id_number_masked=e.id_number_masked,
+                             birth_date=e.birth_date, class_type=e.class_type, enrolled_days=31, eligible_days=31,
+                             eligible=True, duplicate=True, counts=False, reason="duplicate_child")
+            line.save()
+            return line
+
+        return self._once("claim_line", build)
+
+    @property
+    def subsidy_claim_event(self):
+        from core.events import record_event
+
+        return self._once("subsidy_claim_event", lambda: record_event(
+            self.subsidy_claim, actor=self.user, action="create", from_status="", reason=self.NAME))
+
+    @property
+    def claim_document(self):
+        from subsidies.models import ClaimDocument
+
+        return self._once("claim_document", lambda: ClaimDocument.objects.create(
+            claim=self.subsidy_claim, file="subsidy_evidence/leak.pdf", original_name="leak.pdf",
+            content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=self.user))
+
+    @property
+    def payout_batch(self):
+        from subsidies.models import PayoutBatch
+
+        def build():
+            b = PayoutBatch(title=self.NAME, total_fen=0)
+            b.set_region(self.institution.district)
+            b.save()
+            return b
+
+        return self._once("payout_batch", build)
+
+    @property
+    def payout_item(self):
+        from subsidies.models import PayoutItem
+
+        return self._once("payout_item", lambda: PayoutItem.objects.create(
+            claim=self.subsidy_claim, batch=self.payout_batch, kind="payment", amount_fen=30_000,
+            city_share_fen=15_000, district_share_fen=15_000))
+
+    @property
+    def payout_batch_event(self):
+        from core.events import record_event
+
+        return self._once("payout_batch_event", lambda: record_event(
+            self.payout_batch, actor=self.user, action="create", from_status="", reason=self.NAME))
 
     @property
     def receipt_sequence(self):
@@ -724,6 +837,19 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "supervision.ComplaintEvent": lambda w: w.complaint_event,
     "supervision.Incident": lambda w: w.incident,
     "supervision.IncidentEvent": lambda w: w.incident_event,
+    "subsidies.SubsidyPolicy": lambda w: w.subsidy_policy,
+    "subsidies.GuidedPrice": lambda w: w.guided_price,
+    "subsidies.SubsidyBudget": lambda w: w.subsidy_budget,
+    "subsidies.Certification": lambda w: w.certification,
+    "subsidies.CertificationEvent": lambda w: w.certification_event,
+    "subsidies.Enrolment": lambda w: w.enrolment,
+    "subsidies.SubsidyClaim": lambda w: w.subsidy_claim,
+    "subsidies.ClaimLine": lambda w: w.claim_line,
+    "subsidies.SubsidyClaimEvent": lambda w: w.subsidy_claim_event,
+    "subsidies.ClaimDocument": lambda w: w.claim_document,
+    "subsidies.PayoutBatch": lambda w: w.payout_batch,
+    "subsidies.PayoutItem": lambda w: w.payout_item,
+    "subsidies.PayoutBatchEvent": lambda w: w.payout_batch_event,
     "notifications.Notification": lambda w: w.notification,
     "accounts.User": lambda w: w.assignment.user,
     "accounts.Assignment": lambda w: w.assignment,
@@ -831,6 +957,11 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "complaint_id": lambda w, r: w.complaint.pk,
     "incident_id": lambda w, r: w.incident.pk,
     "notification_id": lambda w, r: w.notification.pk,
+    "certification_id": lambda w, r: w.certification.pk,
+    "enrolment_id": lambda w, r: w.enrolment.pk,
+    "subsidy_claim_id": lambda w, r: w.subsidy_claim.pk,
+    "line_id": lambda w, r: w.claim_line.pk,
+    "batch_id": lambda w, r: w.payout_batch.pk,
     "receipt_no": lambda w, r: w.RECEIPT_NO,
     "uscc": lambda w, r: w.institution.uscc,
 }

@@ -230,3 +230,73 @@ def make_blacklist_entry(*, district: str = "441900003", kind: str = "person", n
         type(entry).objects.filter(pk=entry.pk).update(status=status)
         entry.refresh_from_db()
     return entry
+
+
+# --- subsidies ---------------------------------------------------------------------------------------------
+
+def make_filed_institution(*, region_id: str = "330106001", classes: dict | None = None, **kwargs):
+    """A filed institution whose current (accepted) filing has ``classes`` ({class type: slots})."""
+    from registry.models import FilingStatus, InstitutionStatus
+
+    classes = classes or {"toddler": 10, "older_toddler": 10}
+    total = sum(classes.values())
+    institution = InstitutionFactory(region_id=region_id, status=InstitutionStatus.FILED, total_slots=total,
+                                     **kwargs)
+    filing = FilingFactory(institution=institution, status=FilingStatus.ACCEPTED, total_slots=total)
+    for class_type, slots in classes.items():
+        FilingClassFactory(filing=filing, class_type=class_type, planned_children=slots)
+    institution.current_filing = filing
+    institution.save(update_fields=["current_filing"])
+    return institution
+
+
+def make_subsidy_policy(region_id: str = "330100", **overrides):
+    """A city's policy v1 from 2020: construction 500 yuan per slot (400–600), operating 300 yuan per
+    child-month, 15 days, city 50 % / district 50 %."""
+    from subsidies.models import SubsidyPolicy
+
+    values = {"version": 1, "valid_from": dt.date(2020, 1, 1), "construction_rate_min_fen": 40_000,
+              "construction_rate_max_fen": 60_000, "construction_rate_fen": 50_000, "operating_rate_fen": 30_000,
+              "min_eligible_days": 15, "province_share_bp": 0, "city_share_bp": 5_000, "district_share_bp": 5_000,
+              **overrides}
+    return SubsidyPolicy.objects.create(region_id=region_id, **values)
+
+
+def make_guided_prices(region_id: str = "330100", prices: dict | None = None, band_bp: int = 12_000):
+    from subsidies.models import GuidedPrice
+
+    prices = prices or {"infant": 250_000, "toddler": 200_000, "older_toddler": 180_000, "mixed": 180_000}
+    return [GuidedPrice.objects.create(region_id=region_id, class_type=t, price_fen=p, band_bp=band_bp,
+                                       valid_from=dt.date(2020, 1, 1)) for t, p in prices.items()]
+
+
+def make_budget(region_id: str, year: int, amount_fen: int, committed_fen: int = 0):
+    from subsidies.models import SubsidyBudget
+
+    return SubsidyBudget.objects.create(region_id=region_id, year=year, amount_fen=amount_fen,
+                                        committed_fen=committed_fen)
+
+
+def make_certification(institution, *, fees: dict | None = None, start: dt.date = dt.date(2025, 1, 1),
+                       end: dt.date = dt.date(2027, 12, 31), status: str = "certified"):
+    from subsidies.models import Certification
+
+    c = Certification(institution=institution, status=status, fees=fees or {"toddler": 200_000,
+                                                                          "older_toddler": 180_000},
+                      period_start=start if status != "submitted" else None,
+                      period_end=end if status != "submitted" else None, review_on=end)
+    c.save()
+    return c
+
+
+def make_enrolment(institution, *, name: str = "小明", born: dt.date = dt.date(2024, 6, 15), class_type: str = "toddler",
+                   enrolled_on: dt.date = dt.date(2025, 9, 1), left_on: dt.date | None = None, seq: int = 1,
+                   id_region: str = "330106"):
+    from core import crypto
+    from subsidies.models import Enrolment
+
+    e = Enrolment(institution=institution, child_name=name, birth_date=born, class_type=class_type,
+                  enrolled_on=enrolled_on, left_on=left_on)
+    crypto.set_id_number(e, make_id_number(id_region, born=born, seq=seq))
+    e.save()
+    return e

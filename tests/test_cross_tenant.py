@@ -37,6 +37,7 @@ ACTORS = {
     "operator": ("operator", None),
     "city_viewer_other_city": ("city_viewer", OTHER_CITY),
     "province_viewer_other_province": ("province_viewer", "440000"),
+    "city_admin_other_city": ("city_admin", OTHER_CITY),
     "registration_authority_other_city": ("registration_authority", OTHER_CITY),
 }
 NON_ADMIN_ACTORS = tuple(name for name in ACTORS if name not in ADMIN_ROLES)

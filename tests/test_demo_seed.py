@@ -170,3 +170,16 @@ def test_seed_puts_hangzhou_on_the_public_map(seeded, client):
     assert {"西湖区小橡树托育园", "拱墅区运河托育园"} <= {r["name"] for r in rows}
     near = client.get("/api/v1/public/institutions/", {"lat": "30.2741", "lng": "120.13", "radius_km": "3"}).json()
     assert near["count"] >= 1 and near["results"][0]["distance_km"] < 1
+@pytest.mark.django_db
+def test_seed_shows_subsidies_with_a_duplicate_child_and_a_budget_nearly_spent(seeded):
+    from subsidies.models import ClaimLine, PayoutBatch, SubsidyBudget, SubsidyClaim
+
+    with scopes_disabled():
+        dup = ClaimLine.objects.filter(child_name="周双双", reason="duplicate_child")
+        assert {line.claim.district_id for line in dup} == {"330106", "330105"}
+        reasons = dict(ClaimLine.objects.filter(claim__district_id="330106").values_list("child_name", "reason"))
+        assert reasons["陈可乐"] == "age_over_max" and reasons["刘星辰"] == "not_enrolled" and reasons["王小宝"] == ""
+        budget = SubsidyBudget.objects.get(region_id="330106")
+        assert 0 < budget.left_fen <= 10_000
+        assert SubsidyClaim.objects.filter(status="submitted", district_id="330106").exists()
+        assert PayoutBatch.objects.filter(district_id="330105", status="open").exists()

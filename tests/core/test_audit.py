@@ -274,6 +274,12 @@ def _incident():
 
 
 # A row of each workflow's subject, to record an event of (a new event table must add its subject).
+def _subsidies_world():
+    from tests.cross_tenant import OtherDistrict
+
+    return OtherDistrict()
+
+
 SUBJECTS = {
     "supervision.PenaltyEvent": _penalty,
     "supervision.ClosureEvent": _closure,
@@ -287,6 +293,9 @@ SUBJECTS = {
     "supervision.RectificationOrderEvent": _rectification_order,
     "supervision.ComplaintEvent": _complaint,
     "supervision.IncidentEvent": _incident,
+    "subsidies.CertificationEvent": lambda: _subsidies_world().certification,
+    "subsidies.SubsidyClaimEvent": lambda: _subsidies_world().subsidy_claim,
+    "subsidies.PayoutBatchEvent": lambda: _subsidies_world().payout_batch,
 }
 
 

@@ -42,6 +42,7 @@ STAFF_ACCOUNTS = [
     ("hz_city", "杭州市卫健委（查看）", Role.CITY_VIEWER, CITY),
     ("zj_province", "浙江省卫健委（查看）", Role.PROVINCE_VIEWER, "330000"),
     ("nhc_national", "国家卫健委（查看）", Role.NATIONAL_VIEWER, "000000"),
+    ("hz_city_admin", "杭州市卫健委（补助管理）", Role.CITY_ADMIN, CITY),
     ("hz_auditor", "审计员", Role.AUDITOR, CITY),
     ("hz_security", "安全管理员", Role.SECURITY_ADMIN, CITY),
     ("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, "000000"),
@@ -151,6 +152,7 @@ class Command(BaseCommand):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_complaints_demo")):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("portal", "seed_portal_demo")):
         for app_label, command in (("supervision", "seed_supervision_demo"), ("indicators", "seed_indicators_demo")):
+        for app_label, command in (("supervision", "seed_supervision_demo"), ("subsidies", "seed_subsidies_demo")):
             if apps.is_installed(app_label):
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         # The province and country home pages read the district summaries: fill them now, as the

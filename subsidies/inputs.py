@@ -1,0 +1,109 @@
+"""Subsidies' input fields, each read by one parser (``core.inputs``): the API's serializers, the
+pages' forms and the Excel import read with these tables; services take the typed values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+
+from core import inputs
+from registry.models import ClassType
+
+from .models import ClaimKind, RevocationCause
+
+MAX_FEN = 10**10  # a hundred million yuan: beyond any single fee, rate or claim
+MAX_SLOTS = 10_000
+MAX_REASONS = 30
+
+FEES = {class_type: inputs.integer(low=0, high=MAX_FEN, required=False, label=label)
+        for class_type, label in ClassType.choices}
+
+# Certification: ``{"fees": {"toddler": 180000, ...}}`` (fen per month, by class type).
+CERTIFICATION = {"fees": inputs.record(FEES)}
+CERTIFICATION_REQUIRED = ("fees",)
+
+REASONS = {"reasons": inputs.text_list(max_items=MAX_REASONS, max_length=300, label="退回理由")}
+REASON = {"reason": inputs.text(max_length=300, label="原因")}
+ACCEPT = {
+    "period_start": inputs.date(required=True, label="有效期起"),
+    "period_end": inputs.date(required=True, label="有效期至"),
+    "review_on": inputs.date(label="复核日期"),
+}
+REVOKE = {"cause": inputs.choice(RevocationCause.choices, label="撤销原因"), **REASON}
+
+# Enrolment: the fixed API body.
+ENROLMENT = {
+    "child_name": inputs.text(max_length=64, required=True, label="婴幼儿姓名"),
+    "id_number": inputs.id_number(),
+    "birth_date": inputs.date(required=True, label="出生日期"),
+    "class_type": inputs.choice(ClassType.choices, label="班型"),
+    "enrolled_on": inputs.date(required=True, label="入托日期"),
+    "left_on": inputs.date(label="离托日期"),
+}
+ENROLMENT_REQUIRED = ("child_name", "id_number", "birth_date", "class_type", "enrolled_on")
+LEAVE = {"left_on": inputs.date(required=True, label="离托日期")}
+
+_PERIOD_RE = re.compile(r"\d{4}-\d{2}")
+
+
+def period(*, required: bool = True) -> inputs.Parser:
+    """A month ``YYYY-MM`` → the date of its first day."""
+
+    def parse(value):
+        if value in (None, ""):
+            if required:
+                raise ValidationError("请填写所属月份。", code=inputs.REQUIRED)
+            return None
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime) and value.day == 1:
+            return value
+        if isinstance(value, str) and _PERIOD_RE.fullmatch(value.strip()):
+            year, month = (int(x) for x in value.strip().split("-"))
+            if 2000 <= year <= 2999 and 1 <= month <= 12:
+                return dt.date(year, month, 1)
+        raise ValidationError("所属月份应为 YYYY-MM。", code=inputs.VALUE_INVALID)
+
+    parse.required = required
+    return parse
+
+
+CLAIM = {
+    "institution": inputs.integer(low=1, high=2**63 - 1, label="机构"),
+    "kind": inputs.choice(ClaimKind.choices, label="类别"),
+    "period": period(required=False),
+    "slots": inputs.integer(low=1, high=MAX_SLOTS, required=False, label="新增托位数"),
+}
+CLAIM_REQUIRED = ("institution", "kind")
+VERSION = {"expected_version": inputs.integer(low=1, high=2_147_483_647, required=False, label="版本")}
+CLAWBACK = {"amount_fen": inputs.integer(low=1, high=MAX_FEN, label="追回金额（分）"), **REASON}
+
+BATCH = {
+    "title": inputs.text(max_length=100, label="批次名称"),
+    "district": inputs.text(max_length=12, label="区县"),
+    "claims": None,  # set below: a list of claim ids
+}
+BATCH_REQUIRED = ("claims",)
+PAY = {"bank_reference": inputs.text(max_length=64, label="银行流水号"), "paid_on": inputs.date(label="拨付日期")}
+PAY_REQUIRED = ("bank_reference",)
+
+
+def id_list(*, max_items: int, label: str) -> inputs.Parser:
+    """A non-empty list of distinct positive integer ids."""
+    item = inputs.integer(low=1, high=2**63 - 1, label=label)
+
+    def parse(value):
+        if not isinstance(value, list | tuple) or not value:
+            raise ValidationError(f"{label}应为非空的编号列表。", code=inputs.VALUE_INVALID)
+        if len(value) > max_items:
+            raise ValidationError(f"{label}最多 {max_items} 项。", code=inputs.MAX_LENGTH)
+        out = [item(v) for v in value]
+        if len(set(out)) != len(out):
+            raise ValidationError(f"{label}有重复。", code=inputs.VALUE_INVALID)
+        return out
+
+    parse.required = True
+    return parse
+
+
+BATCH["claims"] = id_list(max_items=1000, label="补助申请")

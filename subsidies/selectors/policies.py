@@ -1,0 +1,63 @@
+"""Reads of the reference rows of a region: which policy version and guided prices apply where and
+when (the nearest region wins: the district's, else its city's), and the budgets of a scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from regions.models import Region
+
+from ..models import GuidedPrice, SubsidyBudget, SubsidyPolicy
+
+
+def _valid_on(day: dt.date) -> Q:
+    return Q(valid_from__lte=day) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
+def region_chain(district_id: str, city_id: str | None) -> list[str]:
+    """The regions whose rows apply to an institution of ``district_id``: nearest first."""
+    return [code for code in (district_id, city_id) if code]
+
+
+def policy_for(*, district_id: str, city_id: str | None, day: dt.date) -> SubsidyPolicy | None:
+    """The policy version valid on ``day`` for a district (its own, else its city's)."""
+    chain = region_chain(district_id, city_id)
+    rows = {p.region_id: p for p in SubsidyPolicy.objects.filter(_valid_on(day), region_id__in=chain)
+            .order_by("region_id", "-version")}
+    return next((rows[code] for code in chain if code in rows), None)
+
+
+def guided_prices_for(*, district_id: str, city_id: str | None, day: dt.date) -> dict[str, GuidedPrice]:
+    """Class type → the guided price valid on ``day`` (the district's, else its city's)."""
+    chain = region_chain(district_id, city_id)
+    out: dict[str, GuidedPrice] = {}
+    rows = GuidedPrice.objects.filter(_valid_on(day), region_id__in=chain).order_by("-valid_from")
+    for code in chain:
+        for price in rows:
+            if price.region_id == code and price.class_type not in out:
+                out[price.class_type] = price
+    return out
+
+
+def policies_of(region: Region) -> list[SubsidyPolicy]:
+    return list(SubsidyPolicy.objects.filter(region=region).order_by("-version"))
+
+
+def budgets_in(scope_regions: list[str], year: int) -> list[SubsidyBudget]:
+    """The budgets of ``year`` of the given regions (and of the districts under a city among them)."""
+    return list(SubsidyBudget.objects.filter(Q(region_id__in=scope_regions) | Q(region__city_id__in=scope_regions)
+                                             | Q(region__tenant_district__city_id__in=scope_regions), year=year)
+                .select_related("region").order_by("region_id"))
+
+
+def budgets_visible(scope, *, year: int | None = None):
+    """Budgets of the regions a scope covers (its region and those under it; operators: none)."""
+    from core.tenancy import REGION_TREE, scope_filter
+
+    condition = scope_filter(scope, REGION_TREE.under("region__"))
+    qs = SubsidyBudget.objects.select_related("region").order_by("region_id", "-year")
+    if condition is not None:
+        qs = qs.filter(condition)
+    return qs.filter(year=year) if year else qs

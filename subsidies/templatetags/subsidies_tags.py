@@ -1,0 +1,14 @@
+"""``{{ amount_fen|yuan }}``: fen as yuan with two decimals (display only; ``subsidies.rules.yuan``)."""
+
+from django import template
+
+from subsidies import rules
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value) -> str:
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        return "—"
+    return rules.yuan(value)
