@@ -516,7 +516,7 @@ class RawCheckboxInput(forms.CheckboxInput):
 __all__ = [
     "CHOICE_INVALID", "MAX_LENGTH", "REQUIRED", "TOO_LONG", "UNKNOWN_FIELD", "VALUE_INVALID", "ParsedField",
     "ParsedSerializerMixin", "Parser", "RawCheckboxInput", "boolean", "check_parsed", "choice", "choice_list",
-    "date", "datetime", "decimal", "id_number", "integer", "list_of", "parse", "phone", "raise_if_any", "record", "text", "text_list",
-    "date", "decimal", "id_number", "integer", "list_of", "parse", "raise_if_any", "read", "record", "text", "text_list",
+    "date", "datetime", "decimal", "id_number", "integer", "list_of", "parse", "phone", "raise_if_any", "read",
+    "record", "text", "text_list",
     "uscc", "with_codes",
 ]

@@ -28,7 +28,6 @@ ADMINISTRATIVE_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.A
 # Scope kinds each role accepts.
 INSTITUTION_SCOPED = frozenset({Role.OPERATOR})
 DISTRICT_SCOPED = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN})
-CITY_SCOPED = frozenset({Role.CITY_VIEWER})
 PROVINCE_SCOPED = frozenset({Role.PROVINCE_VIEWER})
 # Only the whole country (scope "000000").
 COUNTRY_SCOPED = frozenset({Role.NATIONAL_VIEWER})

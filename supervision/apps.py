@@ -28,8 +28,6 @@ class SupervisionConfig(AppConfig):
         screening.register("registry.institution", "supervision.screens.screen_institution")
 
         # Random inspections and rectification (sections 2 and 3a).
-        from core.public import register_public_section
-        from core.roles import Role
 
         from .home import inspection_cards, operator_rectification_cards
         from .selectors.inspections import public_inspection_results

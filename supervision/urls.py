@@ -1,7 +1,6 @@
 from django.urls import path
 
-from .views import blacklist, enforcement
-from .views import blacklist, complaints
+from .views import blacklist, complaints, enforcement
 
 app_name = "supervision"
 urlpatterns = [

@@ -115,6 +115,8 @@ ORDER = Workflow(model=RectificationOrder, states=OrderStatus, actions=OrderActi
     Transition(OrderAction.ACCEPT, (_O.REPLIED,), _O.CLOSED, INSPECTORS, note="检查人员核验通过，整改完成"),
     Transition(OrderAction.REJECT, (_O.REPLIED,), _O.OPEN, INSPECTORS,
                note="须说明理由并给出新的整改期限；逾期未整改的上报区县管理员"),
+))
+
 # --- penalties and emergency closures (section 3b) -----------------------------------------------
 
 from .models import Closure, ClosureStatus, Penalty, PenaltyStatus  # noqa: E402
@@ -157,6 +159,8 @@ CLOSURE = Workflow(model=Closure, states=ClosureStatus, actions=ClosureAction, n
                requires_checks=True, note="安置清单各项均已完成、在托婴幼儿全部安置后方可办结"),
     Transition(ClosureAction.CANCEL, (ClosureStatus.OPEN,), ClosureStatus.CANCELLED, ENFORCERS,
                note="误启动或机构恢复正常办托，须说明原因"),
+))
+
 # --- section 5: complaints and incidents -------------------------------------------------------------
 
 from .models import Complaint, ComplaintStatus, Incident, IncidentStatus  # noqa: E402 (this section's own)

@@ -141,7 +141,6 @@ UNTRACKED = {
                      "sweep's rows: one bulk_write event of its run, which is tracked for that alone)",
     "registry.DistrictSummary": "derived figures rebuilt whole every 10 minutes by the sweep "
                                 "registry.dashboard_summaries from audited rows; nobody edits them",
-                     "in the admin) and what each sweep changed is audited on the rows it changed",
     "indicators.IndicatorSnapshot": "derived aggregates recomputed nightly by the sweep from audited rows; "
                                     "nobody edits them",
 }

@@ -107,17 +107,12 @@ def test_every_registered_sweep_is_scheduled():
     scheduled = {e["args"][0] for e in app.conf.beat_schedule.values() if e["task"] == "core.tasks.run_sweep"}
     scheduled |= {own_tasks[e["task"]] for e in app.conf.beat_schedule.values() if e["task"] in own_tasks}
     assert all(task in app.tasks for task in own_tasks)
-    assert set(registered()) == scheduled == {"registry.filing_deadlines", "registry.staff_conflicts",
-                                              "registry.terminations", "registry.dashboard_summaries",
-                                              "supervision.blacklist",
-                                              "supervision.publication_overdue", "supervision.rectification_overdue"}
-                                              "registry.terminations", "supervision.blacklist",
-                                              "supervision.health_certificates", "supervision.not_filed",
-                                              "supervision.regrade"}
-                                              "registry.terminations", "supervision.blacklist",
-                                              "supervision.complaints_overdue"}
-                                              "registry.terminations", "supervision.blacklist",
-                                              "indicators.summaries"}
+    assert set(registered()) == scheduled == {
+        "registry.filing_deadlines", "registry.staff_conflicts", "registry.terminations", "registry.dashboard_summaries",
+        "supervision.blacklist", "supervision.publication_overdue", "supervision.rectification_overdue",
+        "supervision.health_certificates", "supervision.not_filed", "supervision.regrade",
+        "supervision.complaints_overdue", "indicators.summaries",
+        "subsidies.certification_expiry", "subsidies.duplicates"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------

@@ -148,11 +148,9 @@ class Command(BaseCommand):
                     rows.append((operator, Role.OPERATOR.label, spec.name))
         # The other apps' demo data, by command name (registry imports no other domain app).
         for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_inspection_demo"),
-                                   ("supervision", "seed_enforcement_demo")):
-        for app_label, command in (("supervision", "seed_supervision_demo"), ("supervision", "seed_complaints_demo")):
-        for app_label, command in (("supervision", "seed_supervision_demo"), ("portal", "seed_portal_demo")):
-        for app_label, command in (("supervision", "seed_supervision_demo"), ("indicators", "seed_indicators_demo")):
-        for app_label, command in (("supervision", "seed_supervision_demo"), ("subsidies", "seed_subsidies_demo")):
+                                   ("supervision", "seed_enforcement_demo"), ("supervision", "seed_complaints_demo"),
+                                   ("portal", "seed_portal_demo"), ("indicators", "seed_indicators_demo"),
+                                   ("subsidies", "seed_subsidies_demo")):
             if apps.is_installed(app_label):
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         # The province and country home pages read the district summaries: fill them now, as the
