@@ -45,3 +45,22 @@ def public_sections(institution_id: int) -> list[dict]:
         if context is not None:
             shown.append({"key": section.key, "template": section.template, "context": context})
     return shown
+
+
+# Public facts another app decides about an institution, as ORM expressions over an ``Institution``
+# queryset (the portal's search, institution page and open data filter and sort on them in SQL):
+# e.g. the subsidies app registers ``inclusive`` (an inclusive-care certification in force). A term
+# nobody registered falls back to the default the reader gives.
+_terms: dict[str, Callable[[], object]] = {}
+
+
+def register_public_term(*, name: str, expression: Callable[[], object]) -> None:
+    if _terms.get(name, expression) is not expression:
+        raise ImproperlyConfigured(f"Two public terms registered as '{name}' (core.public).")
+    _terms[name] = expression
+
+
+def public_term(name: str, default: object) -> object:
+    """The registered expression for ``name`` (built now), else ``default``."""
+    factory = _terms.get(name)
+    return factory() if factory is not None else default

@@ -173,6 +173,54 @@ def _register_builtin() -> None:
         cap=30, note="正在进行关停应急处置（在托婴幼儿安置中），扣 30 分"))
 
 
+def _register_inspection_and_complaint_factors() -> None:
+    """What inspections, rectification, complaints and incidents say about an institution (sections
+    2, 3a and 5): non-conformities by severity and substantiated complaints and serious incidents of
+    the credit window, and rectification orders past their date."""
+    from .models import (
+        Complaint,
+        ComplaintOutcome,
+        Incident,
+        IncidentSeverity,
+        InspectionFinding,
+        OrderStatus,
+        RectificationOrder,
+        Result,
+        Severity,
+    )
+
+    window = f"近 {PENALTY_WINDOW_DAYS // 365} 年"
+
+    def since(today):
+        return today - dt.timedelta(days=PENALTY_WINDOW_DAYS)
+
+    def findings(severity):
+        return lambda ids, today: per_institution(InspectionFinding.objects.filter(
+            result=Result.NONCONFORMING, item__severity=severity, inspection__inspected_on__gte=since(today)),
+            ids, field="inspection__institution_id")
+
+    for severity, points, cap in ((Severity.CRITICAL, 10, 30), (Severity.MAJOR, 4, 20), (Severity.MINOR, 1, 10)):
+        register_factor(Factor(f"nonconformity_{severity}", f"检查不符合项：{severity.label}", points,
+                               findings(severity), cap=cap,
+                               note=f"{window}监督检查中{severity.label}不符合项，每项扣 {points} 分，最多 {cap} 分"))
+    register_factor(Factor(
+        "orders_overdue", "整改逾期未完成", 10,
+        lambda ids, today: per_institution(RectificationOrder.objects.filter(
+            status=OrderStatus.OPEN, due_at__date__lt=today), ids),
+        cap=30, note="整改通知超过整改期限仍未回复，每份扣 10 分，最多 30 分"))
+    register_factor(Factor(
+        "complaints_substantiated", "投诉属实", 5,
+        lambda ids, today: per_institution(Complaint.objects.filter(
+            outcome__in=(ComplaintOutcome.SUBSTANTIATED, ComplaintOutcome.PARTLY),
+            closed_at__date__gte=since(today)), ids),
+        cap=20, note=f"{window}经核查属实或部分属实的投诉，每件扣 5 分，最多 20 分"))
+    register_factor(Factor(
+        "incidents_serious", "较大及以上安全事件", 10,
+        lambda ids, today: per_institution(Incident.objects.filter(
+            severity__in=(IncidentSeverity.SERIOUS, IncidentSeverity.MAJOR), occurred_at__date__gte=since(today)), ids),
+        cap=30, note=f"{window}发生的较大、重大安全事件，每起扣 10 分，最多 30 分"))
+
+
 _builtin_done = False
 
 
@@ -181,6 +229,7 @@ def register_builtin_factors() -> None:
     global _builtin_done
     if not _builtin_done:
         _register_builtin()
+        _register_inspection_and_complaint_factors()
         _builtin_done = True
 
 

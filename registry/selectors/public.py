@@ -115,12 +115,14 @@ def public_offer_terms() -> dict[str, Any]:
     (fen per month, or NULL when not recorded). Search, institution page and open data all read these.
 
     Fee: the filing records ``fees`` per service type in fen (``{"full_day": 250000}``, full- and half-day
-    per month); the monthly fee is the full-day one, else the half-day one. Inclusive: no certification
-    exists yet (the subsidies app builds it), so false for all — repoint this function at the
-    certification table when it lands (an ``Exists`` over certifications in force)."""
+    per month); the monthly fee is the full-day one, else the half-day one. Inclusive: what the app that
+    certifies inclusive care registers as the public term ``inclusive`` (``core.public``; the subsidies
+    app: a certification in force), else false for all."""
+    from core.public import public_term
+
     fees = "current_filing__fees"
     return {
-        "public_inclusive": Value(False, output_field=BooleanField()),
+        "public_inclusive": public_term("inclusive", Value(False, output_field=BooleanField())),
         "public_monthly_fee": Coalesce(Cast(KeyTextTransform(ServiceType.FULL_DAY.value, fees), IntegerField()),
                                        Cast(KeyTextTransform(ServiceType.HALF_DAY.value, fees), IntegerField())),
     }

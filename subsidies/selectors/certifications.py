@@ -85,3 +85,13 @@ def public_certification(institution_id: int) -> dict | None:
     if cert is None:
         return None
     return {"certification": cert}
+
+
+def inclusive_in_force():
+    """The public term ``inclusive`` (``core.public``): an ``Exists`` over a certification in force for
+    the outer ``Institution`` row, so the portal filters and shows it in SQL."""
+    from django.db.models import Exists, OuterRef
+
+    with scopes_disabled():
+        return Exists(Certification.objects.filter(institution_id=OuterRef("pk"), status=CertificationStatus.CERTIFIED,
+                                                   period_end__gte=timezone.localdate()))

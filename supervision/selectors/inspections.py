@@ -40,10 +40,12 @@ DEFAULT_GRADE = Grade.B
 
 
 def institution_grades(ids: Iterable[int]) -> dict[int, str]:
-    """``{institution id: "A".."D"}`` for ``ids``. Until the risk+credit grades (issue 9 section 4)
-    land, every institution is ``B`` (the middle sampling rate); the grade model replaces this body,
-    and nothing else: the draw reads grades only through this function."""
-    return {pk: DEFAULT_GRADE.value for pk in ids}
+    """``{institution id: "A".."D"}`` for ``ids``: the risk and credit grades (section 4,
+    ``supervision.selectors.grades``; an institution not graded yet is ``B``, the middle sampling
+    rate). The draw reads grades only through this function."""
+    from .grades import institution_grades as graded
+
+    return graded(ids)
 
 
 def draw_population(*, district_id: str) -> list[tuple[int, str]]:

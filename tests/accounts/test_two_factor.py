@@ -86,7 +86,10 @@ def test_the_api_token_asks_for_the_code(reviewer, client):
     wrong = api.post("/api/v1/auth/token/", {"username": "reviewer_xh", "password": PASSWORD, "otp": "000000"},
                      format="json")
     assert wrong.status_code == 400 and wrong.json()["code"] == "otp_invalid"
-    TOTPDevice.objects.filter(user=reviewer).update(last_t=-1)  # the enrolment code may be reused once more here
+    # The enrolment code may be reused once more here, and a second later the wrong code's throttle is over.
+    TOTPDevice.objects.filter(user=reviewer).update(last_t=-1, throttling_failure_timestamp=None,
+                                                    throttling_failure_count=0)
+    StaticDevice.objects.filter(user=reviewer).update(throttling_failure_timestamp=None, throttling_failure_count=0)
     ok = api.post("/api/v1/auth/token/", {"username": "reviewer_xh", "password": PASSWORD,
                                          "otp": code_for(reviewer)}, format="json")
     assert ok.status_code == 200 and ok.json()["token"]

@@ -133,6 +133,8 @@ def test_user_history_never_holds_the_password(reviewer):
 
 # Models whose changes are not recorded by pghistory, each with the reason.
 UNTRACKED = {
+    "accounts.PasswordHistory": "hashes of earlier passwords, written only with a password change (itself the "
+                                "append-only security-log event password_changed); history of hashes would copy them",
     "notifications.Notification": "a per-user inbox; the transitions it announces are audited where they happen",
     "supervision.InstitutionGrade": "the current grade, recomputed for every institution each night (a history row "
                                     "per night would be noise); every change of grade is an append-only GradeChange",
