@@ -65,7 +65,7 @@ class SessionPolicyMiddleware:
             session[SEEN_AT] = now
         from .otp import otp_required
 
-        if otp_required(user) and not user.is_verified() and not self._allowed_before_otp(request.path_info):
+        if otp_required(user, request.session) and not user.is_verified() and not self._allowed_before_otp(request.path_info):
             if request.path_info.startswith("/api/"):
                 return JsonResponse({"code": "otp_required", "message": "请先完成双因素认证。", "fields": {}},
                                     status=403)

@@ -35,13 +35,21 @@ def has_device(user) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
-def otp_required(user) -> bool:
+SESSION_HAS_DEVICE = "_otp_has_device"
+
+
+def otp_required(user, session=None) -> bool:
     """This account must present a second factor: a role in ``OTP_ROLES`` (when OTP_REQUIRED), or an
-    operator who opted in (has a confirmed device)."""
+    operator who opted in (has a confirmed device). With ``session``, whether the user has a device is
+    read from it (set at sign-in, enrolment and opt-out) instead of a query per request."""
     if user.is_machine:
         return False
     if settings.OTP_REQUIRED and any(a.role in OTP_ROLES for a in user.active_assignments):
         return True
+    if session is not None:
+        if SESSION_HAS_DEVICE not in session:
+            session[SESSION_HAS_DEVICE] = has_device(user)
+        return bool(session[SESSION_HAS_DEVICE])
     return has_device(user)
 
 
@@ -84,6 +92,7 @@ def _enrol_commit(*, user: User, device_id: int, request=None) -> list[str]:
     auth_event_record(kind=AuthEventKind.OTP_ENROLLED, user=user, request=request)
     if request is not None:
         otp_login(request, device)
+        request.session[SESSION_HAS_DEVICE] = True
     return codes
 
 
@@ -127,6 +136,8 @@ def otp_disable(*, user: User, request=None) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     auth_event_record(kind=AuthEventKind.OTP_RESET, user=user, request=request, target=user.username)
+    if request is not None:
+        request.session[SESSION_HAS_DEVICE] = False
 
 
 def _clean(token) -> str:

@@ -154,7 +154,7 @@ def account_create_or_grant(*, actor: User | None, username: str, password: str 
         _password_check(password, user)
         user.set_password(password)
         user.save()
-    elif password:
+    elif password and not user.check_password(password):  # the same password again (a re-run): nothing to do
         _password_check(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -246,7 +246,7 @@ def test_event_list_queries_do_not_grow_with_the_page(client, auditor, acting_re
                                    method="POST"):
                 Institution.objects.filter(pk=institution.pk).update(name=f"改名{i}托育园", total_slots=i)
     client.force_login(auditor)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get("/admin/registry/institutionhistory/")
     assert response.status_code == 200 and "机构名称、托位数" in page_text(response)
     with django_assert_max_num_queries(14):

@@ -37,7 +37,7 @@ def test_reviewer_home_counts_only_the_district(login, reviewer, django_assert_m
     # The registry's figures and the cards supervision adds (core.dashboard.register_home_stats): the
     # blacklist's open hits, inspections' and rectification's aggregates, enforcement's two (closures in
     # progress, grades by letter), complaints' and incidents' counts. Fixed: independent of data size.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(22):
         body = client.get("/").content.decode()
     assert "西湖区" in body
     assert (stat(body, "filed"), stat(body, "slots"), stat(body, "unfiled"), stat(body, "pending")) == ("1", "30", "3", "3")
@@ -50,9 +50,9 @@ def test_operator_home_shows_own_institution(login, make_account, regions, djang
         InstitutionFactory(name="别人的托育园")
     operator = make_account("op_home", "operator", mine.uscc)
     client = login(operator)
-    # + supervision's rectification card (one aggregate).
-    # The registry's figures and supervision's open incidents (one count).
-    with django_assert_max_num_queries(13):
+    # The registry's figures and the cards other apps add: rectification, incidents, penalties and closure
+    # (one aggregate each). Fixed: independent of data size.
+    with django_assert_max_num_queries(16):
         body = client.get("/").content.decode()
     assert "我的托育园" in body and "别人的托育园" not in body
     assert stat(body, "status") == "已登记未备案"

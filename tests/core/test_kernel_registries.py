@@ -26,9 +26,12 @@ def menu(body: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "scope", "expected"), [
-    ("district_reviewer", "330106", ["首页", "备案审核", "机构名录", "从业人员预警", "从业禁止名单", "认领确认"]),
-    ("district_inspector", "330106", ["首页", "机构名录", "从业人员预警", "从业禁止名单"]),
-    ("city_viewer", "330100", ["首页", "待审备案", "机构名录", "从业人员预警", "从业禁止名单"]),
+    ("district_reviewer", "330106", ["首页", "备案审核", "机构名录", "从业人员预警", "监督检查", "整改", "从业禁止名单",
+                                     "监督执法", "认领确认", "投诉举报", "补助申请", "拨付批次", "突发事件", "指标看板"]),
+    ("district_inspector", "330106", ["首页", "机构名录", "从业人员预警", "监督检查", "整改", "从业禁止名单", "监督执法",
+                                      "投诉举报", "补助申请", "突发事件", "指标看板"]),
+    ("city_viewer", "330100", ["首页", "待审备案", "机构名录", "从业人员预警", "监督检查", "整改", "从业禁止名单", "监督执法",
+                               "投诉举报", "补助申请", "拨付批次", "突发事件", "指标看板"]),
     ("auditor", "330106", ["首页", "审计与管理"]),
     ("system_admin", "000000", ["首页", "审计与管理", "接口文档"]),
 ])
@@ -44,7 +47,7 @@ def test_operator_menu_and_unread_count(login, make_account, regions):
     Notification.objects.create(user=operator, kind="filing_submitted", title="一条消息")
     Notification.objects.create(user=operator, kind="filing_submitted", title="两条消息")
     body = login(operator).get("/").content.decode()
-    assert menu(body) == ["首页", "我的机构"]
+    assert menu(body) == ["首页", "我的机构", "监督检查", "整改", "补助申请", "突发事件", "行政处罚", "关停处置"]
     assert 'data-testid="unread-count">2<' in body
 
 
