@@ -20,7 +20,11 @@ def _logged_in(sender, request, user, **kwargs):
         from .middleware import AUTH_AT, SEEN_AT
 
         if hasattr(request, "session"):
+            from .otp import SESSION_HAS_DEVICE, has_device
+
             request.session[AUTH_AT] = request.session[SEEN_AT] = int(time.time())
+            # Read once here, where the session is written anyway, not on the first page after.
+            request.session[SESSION_HAS_DEVICE] = has_device(user)
         if previous and hasattr(request, "_messages"):
             messages.info(request, previous, extra_tags="last-login")
         from core.audit import client_ip
