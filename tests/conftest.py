@@ -3,6 +3,7 @@ URL (derived from settings.REDIS_URL) and a real Celery worker on it (`celery_wo
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -13,7 +14,8 @@ from accounts.services import account_create_or_grant
 from tests.regions_fixture import load_test_regions
 
 PASSWORD = "Passw0rd!2026"
-TEST_REDIS_DB = 5  # the tests' own Redis database: workers' broker, results and beat ticks
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "5"))  # the tests' own Redis database: workers' broker,
+# results and beat ticks (another number lets two checkouts run their suites side by side)
 
 
 def redis_test_url(db: int = TEST_REDIS_DB) -> str:
