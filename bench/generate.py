@@ -420,6 +420,250 @@ def _setup_django(database_url: str | None = None) -> None:
     django.setup()
 
 
+# --- supervision: two years of random inspections (opt-in: --supervision) ---------------------------
+# Additive and idempotent: every row is marked (plans named "基准抽查 …", inspectors "基准检查员 …",
+# complaints with tracking codes starting "BENCH"); a second run finds the marker and adds nothing.
+SUPERVISION_MARKER = "基准抽查"
+SUPERVISION_HALVES = 4  # half-year plans: 2025-H1 … 2026-H2
+SUPERVISION_ITEMS_RECORDED = 12  # findings recorded per inspection (the first items of the checklist)
+
+SQL_SUP_DISTRICTS = """
+CREATE TEMP TABLE bench_sup_district ON COMMIT DROP AS
+SELECT district_id AS code, min(province_id) AS province_id, min(city_id) AS city_id
+FROM registry_institution GROUP BY district_id;
+"""
+
+# The national default checklist, version 1, for each district that has none yet.
+SQL_SUP_TEMPLATES = """
+INSERT INTO supervision_checklisttemplate (name, version, national_version, current, change_reason, created_at,
+  based_on_id, city_id, created_by_id, district_id, province_id, region_id)
+SELECT %(name)s, 1, %(national)s, true, '复制国家默认清单（基准数据）', now(), NULL, d.city_id, NULL, d.code,
+  d.province_id, d.code
+FROM bench_sup_district d
+WHERE NOT EXISTS (SELECT 1 FROM supervision_checklisttemplate t WHERE t.district_id = d.code);
+"""
+
+SQL_SUP_ITEMS = """
+INSERT INTO supervision_checklistitem (code, dimension, text, basis, severity, position, city_id, district_id,
+  province_id, region_id, template_id)
+SELECT it.code, it.dimension, it.text, it.basis, it.severity, it.pos, t.city_id, t.district_id, t.province_id,
+  t.region_id, t.id
+FROM supervision_checklisttemplate t
+CROSS JOIN unnest(%(codes)s::text[], %(dims)s::text[], %(texts)s::text[], %(bases)s::text[], %(sevs)s::text[])
+     WITH ORDINALITY AS it(code, dimension, text, basis, severity, pos)
+WHERE t.current AND NOT EXISTS (SELECT 1 FROM supervision_checklistitem x WHERE x.template_id = t.id);
+"""
+
+# Six inspectors per district, from the five departments.
+SQL_SUP_INSPECTORS = """
+INSERT INTO supervision_inspector (name, department, active, created_at, city_id, district_id, province_id,
+  region_id, user_id)
+SELECT '基准检查员' || d.code || '-' || k,
+  (ARRAY['health', 'police', 'market', 'housing', 'fire', 'health'])[k], true, now(), d.city_id, d.code,
+  d.province_id, d.code, NULL
+FROM bench_sup_district d CROSS JOIN generate_series(1, 6) AS k;
+"""
+
+SQL_SUP_PLANS = """
+INSERT INTO supervision_inspectionplan (name, period_start, period_end, departments, rates,
+  inspectors_per_inspection, seed, status, version, created_at, updated_at, city_id, created_by_id, district_id,
+  province_id, region_id)
+SELECT %(marker)s || ' ' || (2025 + (h - 1) / 2) || '年' || CASE WHEN h %% 2 = 1 THEN '上半年' ELSE '下半年' END,
+  make_date(2025 + (h - 1) / 2, CASE WHEN h %% 2 = 1 THEN 1 ELSE 7 END, 1),
+  make_date(2025 + (h - 1) / 2, CASE WHEN h %% 2 = 1 THEN 6 ELSE 12 END, CASE WHEN h %% 2 = 1 THEN 30 ELSE 31 END),
+  ARRAY['health', 'fire']::varchar[], '{"A": 5, "B": 10, "C": 30, "D": 100}'::jsonb, 2, abs(hashtext(d.code || h)),
+  'drawn', 2, make_date(2025 + (h - 1) / 2, CASE WHEN h %% 2 = 1 THEN 1 ELSE 7 END, 1)::timestamptz,
+  make_date(2025 + (h - 1) / 2, CASE WHEN h %% 2 = 1 THEN 1 ELSE 7 END, 1)::timestamptz,
+  d.city_id, NULL, d.code, d.province_id, d.code
+FROM bench_sup_district d CROSS JOIN generate_series(1, %(halves)s) AS h;
+"""
+
+SQL_SUP_DRAWS = """
+INSERT INTO supervision_plandraw (number, seed, reason, population, by_grade, created_at, city_id, district_id,
+  drawn_by_id, plan_id, province_id, region_id)
+SELECT 1, p.seed, '', 0, '{}'::jsonb, p.created_at, p.city_id, p.district_id, NULL, p.id, p.province_id, p.region_id
+FROM supervision_inspectionplan p
+WHERE p.name LIKE %(marker_like)s AND NOT EXISTS (SELECT 1 FROM supervision_plandraw x WHERE x.plan_id = p.id);
+"""
+
+# About 12 %% of the filed institutions per half year (a per-row hash, not random(): reproducible).
+# Past plans: inspected and published (a few completed, not yet published); the current half: some still
+# planned.
+SQL_SUP_INSPECTIONS = """
+INSERT INTO supervision_inspection (origin, reference, grade, status, version, inspected_on, conclusion,
+  completed_at, publish_due_at, published_at, created_at, updated_at, city_id, created_by_id, district_id,
+  institution_id, province_id, region_id, template_id, plan_id, draw_id)
+SELECT 'random', '', 'B', st.status, 3,
+  CASE WHEN st.status <> 'planned' THEN p.period_start + (abs(hashtext('day' || i.id || p.id)) %% 150) END,
+  CASE WHEN st.status <> 'planned' THEN '基准检查结论' ELSE '' END,
+  CASE WHEN st.status <> 'planned' THEN (p.period_start + (abs(hashtext('day' || i.id || p.id)) %% 150))::timestamptz END,
+  CASE WHEN st.status <> 'planned' THEN (p.period_start + (abs(hashtext('day' || i.id || p.id)) %% 150) + 28)::timestamptz END,
+  CASE WHEN st.status = 'published' THEN (p.period_start + (abs(hashtext('day' || i.id || p.id)) %% 150) + 10)::timestamptz END,
+  p.created_at, p.created_at, i.city_id, NULL, i.district_id, i.id, i.province_id, i.region_id, t.id, p.id, dr.id
+FROM supervision_inspectionplan p
+JOIN supervision_plandraw dr ON dr.plan_id = p.id
+JOIN supervision_checklisttemplate t ON t.district_id = p.district_id AND t.current
+JOIN registry_institution i ON i.district_id = p.district_id AND i.status IN ('filed', 'suspended')
+CROSS JOIN LATERAL (SELECT CASE
+    WHEN p.period_end < current_date THEN CASE WHEN abs(hashtext('st' || i.id || p.id)) %% 20 = 0 THEN 'completed'
+                                               ELSE 'published' END
+    WHEN abs(hashtext('st' || i.id || p.id)) %% 2 = 0 THEN 'planned' ELSE 'completed' END AS status) st
+WHERE p.name LIKE %(marker_like)s AND abs(hashtext('pick' || i.id || p.id)) %% 100 < 12
+  AND NOT EXISTS (SELECT 1 FROM supervision_inspection x WHERE x.draw_id = dr.id);
+"""
+
+SQL_SUP_ASSIGN = """
+INSERT INTO supervision_inspectioninspector (signed_at, city_id, district_id, inspection_id, province_id, region_id,
+  signed_by_id, inspector_id)
+SELECT CASE WHEN n.status <> 'planned' THEN n.completed_at END, n.city_id, n.district_id, n.id, n.province_id,
+  n.region_id, NULL, r.id
+FROM supervision_inspection n
+JOIN supervision_plandraw dr ON dr.id = n.draw_id
+JOIN supervision_inspectionplan p ON p.id = dr.plan_id AND p.name LIKE %(marker_like)s
+CROSS JOIN LATERAL (SELECT ins.id FROM supervision_inspector ins
+                    WHERE ins.district_id = n.district_id AND ins.name LIKE '基准检查员%%'
+                    ORDER BY hashtext(ins.id || '-' || n.id) LIMIT 2) r
+WHERE NOT EXISTS (SELECT 1 FROM supervision_inspectioninspector x WHERE x.inspection_id = n.id);
+"""
+
+# The first items of the checklist recorded per inspected inspection; about 4 %% do not conform.
+SQL_SUP_FINDINGS = """
+INSERT INTO supervision_inspectionfinding (result, note, updated_at, city_id, district_id, inspection_id, item_id,
+  province_id, recorded_by_id, region_id)
+SELECT CASE WHEN abs(hashtext('f' || n.id || it.id)) %% 100 < 4 THEN 'nonconforming' ELSE 'conforms' END,
+  CASE WHEN abs(hashtext('f' || n.id || it.id)) %% 100 < 4 THEN '基准：发现问题' ELSE '' END,
+  n.completed_at, n.city_id, n.district_id, n.id, it.id, n.province_id, NULL, n.region_id
+FROM supervision_inspection n
+JOIN supervision_plandraw dr ON dr.id = n.draw_id
+JOIN supervision_inspectionplan p ON p.id = dr.plan_id AND p.name LIKE %(marker_like)s
+JOIN supervision_checklistitem it ON it.template_id = n.template_id AND it.position <= %(recorded)s
+WHERE n.status <> 'planned'
+  AND NOT EXISTS (SELECT 1 FROM supervision_inspectionfinding x WHERE x.inspection_id = n.id);
+"""
+
+# One rectification order per inspection with a non-conformity: closed for the older ones, replied or
+# open for the recent ones; some open ones past their due date (overdue).
+SQL_SUP_ORDERS = """
+INSERT INTO supervision_rectificationorder (status, version, due_at, due_set_at, closed_at, created_at, updated_at,
+  city_id, district_id, inspection_id, institution_id, province_id, region_id)
+SELECT o.status, 1, n.completed_at + interval '28 days', n.completed_at,
+  CASE WHEN o.status = 'closed' THEN n.completed_at + interval '20 days' END, n.completed_at, n.completed_at,
+  n.city_id, n.district_id, n.id, n.institution_id, n.province_id, n.region_id
+FROM supervision_inspection n
+CROSS JOIN LATERAL (SELECT CASE
+    WHEN n.completed_at < now() - interval '120 days' AND abs(hashtext('o' || n.id)) %% 10 > 0 THEN 'closed'
+    WHEN abs(hashtext('o' || n.id)) %% 3 = 0 THEN 'replied' ELSE 'open' END AS status) o
+WHERE EXISTS (SELECT 1 FROM supervision_inspectionfinding f WHERE f.inspection_id = n.id AND f.result = 'nonconforming')
+  AND NOT EXISTS (SELECT 1 FROM supervision_rectificationorder x WHERE x.inspection_id = n.id)
+  AND n.draw_id IN (SELECT dr.id FROM supervision_plandraw dr JOIN supervision_inspectionplan p ON p.id = dr.plan_id
+                    WHERE p.name LIKE %(marker_like)s);
+"""
+
+SQL_SUP_ORDER_ITEMS = """
+INSERT INTO supervision_rectificationitem (code, text, basis, severity, note, due_at, city_id, district_id, finding_id,
+  province_id, region_id, order_id)
+SELECT it.code, it.text, it.basis, it.severity, f.note, o.due_at, o.city_id, o.district_id, f.id, o.province_id,
+  o.region_id, o.id
+FROM supervision_rectificationorder o
+JOIN supervision_inspectionfinding f ON f.inspection_id = o.inspection_id AND f.result = 'nonconforming'
+JOIN supervision_checklistitem it ON it.id = f.item_id
+WHERE NOT EXISTS (SELECT 1 FROM supervision_rectificationitem x WHERE x.finding_id = f.id);
+"""
+
+# Complaints: about one for every four filed institutions over two years; most closed, the recent ones
+# open (some past their handling deadline).
+SQL_SUP_COMPLAINTS = """
+INSERT INTO supervision_complaint (tracking_code, institution_name, text, contact_name, contact_phone_encrypted,
+  contact_phone_masked, status, version, received_at, due_at, public_reply, replied_at, outcome, closed_at,
+  followup_reference, followup_inspection_id, created_at, updated_at, assignee_id, city_id, district_id,
+  institution_id, province_id, region_id)
+SELECT 'BENCH' || lpad(i.id::text, 11, '0'), i.name, '基准测试投诉内容：午睡时无人看护。', '', '', '', c.status, 1,
+  c.received_at, c.received_at + interval '21 days', CASE WHEN c.status = 'closed' THEN '已核查。' ELSE '' END,
+  CASE WHEN c.status = 'closed' THEN c.received_at + interval '10 days' END,
+  CASE WHEN c.status = 'closed' THEN 'not_substantiated' ELSE '' END,
+  CASE WHEN c.status = 'closed' THEN c.received_at + interval '10 days' END, '', NULL, c.received_at, c.received_at,
+  NULL, i.city_id, i.district_id, i.id, i.province_id, i.region_id
+FROM registry_institution i
+CROSS JOIN LATERAL (SELECT now() - interval '1 day' * (abs(hashtext('cr' || i.id)) %% 730) AS received_at) r
+CROSS JOIN LATERAL (SELECT r.received_at, CASE WHEN r.received_at < now() - interval '60 days' THEN 'closed'
+                           WHEN abs(hashtext('cs' || i.id)) %% 2 = 0 THEN 'in_progress' ELSE 'received' END AS status) c
+WHERE i.status IN ('filed', 'suspended') AND abs(hashtext('c' || i.id)) %% 4 = 0
+ON CONFLICT (tracking_code) DO NOTHING;
+"""
+
+SUPERVISION_TABLES = ["supervision_checklisttemplate", "supervision_checklistitem", "supervision_inspector",
+                      "supervision_inspectionplan", "supervision_plandraw", "supervision_inspection",
+                      "supervision_inspectioninspector", "supervision_inspectionfinding",
+                      "supervision_rectificationorder", "supervision_rectificationitem", "supervision_complaint",
+                      "supervision_blacklistentry"]
+
+
+def populate_supervision(*, log=print) -> dict:
+    """Two years of inspection plans, draws, inspections (assignments, findings, rectification orders,
+    some overdue) and complaints, on an existing data set, set-based; idempotent (skips when the
+    marker plans exist). Writes into supervision tables only."""
+    from django.db import connection, transaction
+
+    from supervision import checklist_default
+
+    timings: dict[str, float] = {}
+
+    def step(name: str, sql: str, params: dict | None = None) -> None:
+        started = time.monotonic()
+        with connection.cursor() as cur:
+            cur.execute(sql, params or {})
+            rows = cur.rowcount
+        timings[name] = time.monotonic() - started
+        log(f"  {name:<22} {timings[name]:7.1f} s  {rows if rows >= 0 else '':>10}")
+
+    marker = {"marker": SUPERVISION_MARKER, "marker_like": SUPERVISION_MARKER + "%"}
+    with connection.cursor() as cur:
+        cur.execute("SELECT set_config('app.tenant', '*', false)")
+        cur.execute("SELECT count(*) FROM supervision_inspectionplan WHERE name LIKE %s", [marker["marker_like"]])
+        if cur.fetchone()[0]:
+            log("  supervision rows already generated (marker plans found): nothing added")
+            return {"timings": timings, "counts": supervision_counts()}
+    items = checklist_default.ITEMS
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        step("sup districts", SQL_SUP_DISTRICTS)
+        step("checklist templates", SQL_SUP_TEMPLATES,
+             {"name": checklist_default.NAME, "national": checklist_default.NATIONAL_VERSION})
+        step("checklist items", SQL_SUP_ITEMS, {"codes": [i[0] for i in items], "dims": [i[1] for i in items],
+                                                "texts": [i[2] for i in items], "bases": [i[3] for i in items],
+                                                "sevs": [i[4] for i in items]})
+        step("inspectors", SQL_SUP_INSPECTORS)
+        step("plans", SQL_SUP_PLANS, {**marker, "halves": SUPERVISION_HALVES})
+        step("draws", SQL_SUP_DRAWS, marker)
+        step("inspections", SQL_SUP_INSPECTIONS, marker)
+        step("assignments", SQL_SUP_ASSIGN, marker)
+        step("findings", SQL_SUP_FINDINGS, {**marker, "recorded": SUPERVISION_ITEMS_RECORDED})
+        step("rectification orders", SQL_SUP_ORDERS, marker)
+        step("rectification items", SQL_SUP_ORDER_ITEMS)
+        step("complaints", SQL_SUP_COMPLAINTS)
+    started = time.monotonic()
+    with connection.cursor() as cur:
+        for table in SUPERVISION_TABLES:
+            cur.execute(f"ANALYZE {table}")
+    timings["analyze"] = time.monotonic() - started
+    return {"timings": timings, "counts": supervision_counts()}
+
+
+def supervision_counts() -> dict:
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT set_config('app.tenant', '*', false)")
+        for table in SUPERVISION_TABLES:
+            cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            out[table] = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM supervision_rectificationorder WHERE status = 'open' AND due_at < now()")
+        out["overdue rectification orders"] = cur.fetchone()[0]
+    return out
+
+
 def _max_id(cursor, table: str) -> int:
     cursor.execute(f"SELECT COALESCE(max(id), 0) FROM {table}")  # noqa: S608 (fixed table names)
     return cursor.fetchone()[0]
@@ -542,7 +786,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=float, default=0.42, help="setseed() value in [-1, 1]")
     parser.add_argument("--skip-setup", action="store_true", help="do not create/migrate/load regions")
     parser.add_argument("--blacklist-entries", type=int, default=BLACKLIST_ENTRIES)
+    parser.add_argument("--supervision", action="store_true",
+                        help="also add two years of inspection plans, inspections, rectification orders and "
+                             "complaints (supervision tables only; idempotent)")
+    parser.add_argument("--supervision-only", action="store_true",
+                        help="only the supervision rows, on an existing data set (implies --skip-setup)")
     args = parser.parse_args(argv)
+    if args.supervision_only:
+        _setup_django(args.database_url)
+        started = time.monotonic()
+        print("adding supervision rows ...")
+        result = populate_supervision()
+        print(f"total {time.monotonic() - started:.1f} s")
+        for table, n in result["counts"].items():
+            print(f"  {table:<34} {n:>12,}")
+        return
     started = time.monotonic()
     if not args.skip_setup:
         t = time.monotonic()
@@ -553,6 +811,8 @@ def main(argv: list[str] | None = None) -> None:
     _setup_django(args.database_url)
     print(f"generating {args.institutions} institutions ...")
     result = populate(institutions=args.institutions, seed=args.seed, blacklist_entries=args.blacklist_entries)
+    if args.supervision:
+        result["counts"].update(populate_supervision()["counts"])
     print(f"total {time.monotonic() - started:.1f} s")
     print("row counts:")
     for table, n in result["counts"].items():

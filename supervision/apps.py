@@ -35,6 +35,7 @@ class SupervisionConfig(AppConfig):
 
         register_nav("监督检查", "supervision:inspection_list", roles={*INSPECTION_READERS, Role.OPERATOR}, order=40)
         register_nav("整改", "supervision:order_board", roles={*INSPECTION_READERS, Role.OPERATOR}, order=41)
+        register_nav("检查人员名录", "supervision:inspector_list", roles=INSPECTION_READERS, order=42)
         register_home_stats(roles=INSPECTION_READERS, stats=inspection_cards)
         register_home_stats(roles={Role.OPERATOR}, stats=operator_rectification_cards)
         register_public_section(key="inspections", order=40, template="supervision/public/_inspections.html",

@@ -69,6 +69,10 @@ TARGETED = {
     "origin": inputs.choice([(v, label) for v, label in Origin.choices if v != Origin.RANDOM], label="来源"),
     "reference": inputs.text(max_length=300, required=True, label="来源说明"),
     "inspector_ids": _id_list,
+    # The complaint or incident the inspection follows (its origin then is that; linked in the same
+    # transaction).
+    "complaint_id": inputs.integer(**ID, required=False, label="投诉"),
+    "incident_id": inputs.integer(**ID, required=False, label="突发事件"),
 }
 TARGETED_REQUIRED = ("institution_id", "origin", "reference", "inspector_ids")
 

@@ -944,7 +944,9 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "class_id": lambda w, r: w.filing_class.pk,
     "qualification_id": lambda w, r: w.qualification.pk,
     "flag_id": lambda w, r: w.conflict_flag.pk,
-    "conflict_id": lambda w, r: w.conflict_flag.pk,
+    # A registry 挂靠 flag, or (on the roster's page) an inspector's declared conflict of interest.
+    "conflict_id": lambda w, r: (w.inspector_conflict.pk if r.name == "supervision:conflict_remove"
+                                 else w.conflict_flag.pk),
     "registration_id": lambda w, r: w.registration.pk,
     "entry_id": lambda w, r: w.blacklist_entry.pk,
     "hit_id": lambda w, r: w.blacklist_hit.pk,

@@ -99,6 +99,7 @@ PublicComplaintSerializer = inline_serializer("PublicComplaint", {
     "public_reply": serializers.CharField(allow_null=True, help_text="卫生健康部门的答复"),
     "replied_at": serializers.DateTimeField(allow_null=True),
     "closed_at": serializers.DateTimeField(allow_null=True),
+    "followup_inspection_arranged": serializers.BooleanField(help_text="是否已安排后续（专项）检查"),
 })
 
 
@@ -117,6 +118,7 @@ class PublicLookup(serializers.Serializer):
     public_reply = serializers.CharField(allow_null=True)
     replied_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    followup_inspection_arranged = serializers.BooleanField()
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
@@ -133,7 +135,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         fields = ["id", "tracking_code", "institution", "institution_name", "text", "contact_name",
                   "contact_phone_masked", "status", "status_label", "received_at", "due_at", "overdue", "assignee",
                   "assignee_name", "public_reply", "replied_at", "outcome", "outcome_label", "closed_at",
-                  "followup_reference", "followup_inspection_id", "district", "version", "updated_at"]
+                  "followup_reference", "followup_inspection", "district", "version", "updated_at"]
         read_only_fields = fields
 
     def get_assignee_name(self, obj) -> str | None:
@@ -224,7 +226,8 @@ class IncidentSerializer(serializers.ModelSerializer):
         model = Incident
         fields = ["id", "institution", "institution_name", "kind", "kind_label", "severity", "severity_label",
                   "children_affected", "occurred_at", "description", "status", "status_label", "blacklist_review",
-                  "blacklist_review_label", "reported_at", "closed_at", "district", "version", "updated_at"]
+                  "blacklist_review_label", "reported_at", "closed_at", "followup_inspection", "district", "version",
+                  "updated_at"]
         read_only_fields = fields
 
 

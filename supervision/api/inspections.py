@@ -304,7 +304,10 @@ class InspectionListView(Shared, generics.ListAPIView):
 def _inspection_detail(inspection_id: int) -> dict:
     inspection = selectors.inspection_get(inspection_id=inspection_id)
     sheet = selectors.inspection_sheet(inspection=inspection)
+    sources = selectors.inspection_sources(inspection=inspection)
     return {**InspectionSerializer(inspection).data,
+            "source_complaint": sources["complaint"].pk if sources["complaint"] else None,
+            "source_incident": sources["incident"].pk if sources["incident"] else None,
             "items": [{**ItemSerializer(row["item"]).data,
                        "result": row["finding"].result if row["finding"] else None,
                        "note": row["finding"].note if row["finding"] else ""} for row in sheet]}

@@ -68,10 +68,12 @@ class Complaint(WorkflowModel, TenantModel):
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     outcome = models.CharField("核查结论", max_length=24, choices=ComplaintOutcome.choices, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
-    # The targeted inspection that follows (section 2, another module): its reference now, and its
-    # id once that model exists (the foreign key is added when the two branches meet).
+    # The targeted inspection that follows: a free-text reference, and the inspection itself (same
+    # district; set in one transaction when the inspection is created from the complaint).
     followup_reference = models.CharField("后续检查", max_length=200, blank=True)
-    followup_inspection_id = models.BigIntegerField("后续检查编号", null=True, blank=True)
+    followup_inspection = models.ForeignKey("supervision.Inspection", on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="source_complaints",
+                                            verbose_name="后续检查")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -165,6 +167,10 @@ class Incident(WorkflowModel, TenantModel):
                                     verbose_name="报告人")
     reported_at = models.DateTimeField("报告时间", db_index=True)
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    # The targeted inspection that follows (same district), set when it is created from the incident.
+    followup_inspection = models.ForeignKey("supervision.Inspection", on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="source_incidents",
+                                            verbose_name="后续检查")
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     tenant_parent = "institution"

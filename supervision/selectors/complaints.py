@@ -30,9 +30,10 @@ def public_complaint_lookup(*, code: str) -> dict | None:
     with scopes_disabled():
         row = (Complaint.objects.filter(tracking_code=code)
                .values("tracking_code", "institution_name", "status", "received_at", "due_at", "outcome",
-                       "public_reply", "replied_at", "closed_at").first())
+                       "public_reply", "replied_at", "closed_at", "followup_inspection_id").first())
     if row is None:
         return None
+    arranged = row.pop("followup_inspection_id") is not None
     complaint = Complaint(**row)
     return {
         "code": complaint.tracking_code_display,
@@ -47,6 +48,7 @@ def public_complaint_lookup(*, code: str) -> dict | None:
         "public_reply": row["public_reply"] or None,
         "replied_at": row["replied_at"],
         "closed_at": row["closed_at"],
+        "followup_inspection_arranged": arranged,
     }
 
 

@@ -55,6 +55,13 @@ def draw_population(*, district_id: str) -> list[tuple[int, str]]:
                 .order_by("pk").values_list("pk", "uscc"))
 
 
+def targetable_institutions(*, district_id: str) -> list[tuple[int, str]]:
+    """``[(id, name)]`` of the district's filed, not-terminated institutions (the targeted
+    inspection form's choices), by name."""
+    return list(Institution.objects.filter(district_id=district_id, status__in=POPULATION_STATUSES)
+                .order_by("name", "pk").values_list("pk", "name"))
+
+
 def draw_roster(*, district_id: str, departments: list[str]) -> list[Inspector]:
     """The district's active inspectors (of the plan's departments, when it names any), in id order."""
     qs = Inspector.objects.filter(district_id=district_id, active=True)
@@ -148,6 +155,19 @@ def inspection_get(*, inspection_id: int) -> Inspection:
     if inspection is None:
         raise NotFound("检查不存在或不在您的管辖范围内。")
     return inspection
+
+
+def inspection_sources(*, inspection: Inspection) -> dict:
+    """What the targeted inspection follows: ``{"complaint": Complaint | None, "incident": Incident |
+    None}``, read through the tenant managers (an operator's scope never reads a complaint)."""
+    from ..models import Complaint, Incident
+
+    return {
+        "complaint": (Complaint.objects.filter(followup_inspection_id=inspection.pk)
+                      .only("id", "tracking_code", "institution_name", "district_id").first()),
+        "incident": (Incident.objects.filter(followup_inspection_id=inspection.pk)
+                     .only("id", "kind", "institution_name", "district_id").first()),
+    }
 
 
 def inspection_sheet(*, inspection: Inspection) -> list[dict]:

@@ -224,19 +224,45 @@ def complaint_reopen(*, actor, complaint_id: int, reason: str) -> Complaint:
 @transaction.atomic
 def complaint_link_followup(*, actor, complaint_id: int, followup_reference: str,
                             followup_inspection_id: int | None = None) -> Complaint:
-    """Link the targeted inspection that follows the complaint (its reference; its id when known)."""
+    """Link the targeted inspection that follows the complaint: its reference, and the inspection
+    itself when given (an inspection of the complaint's district; ``None`` clears the link)."""
+    from ..models import Inspection
+
     data = {"followup_reference": followup_reference}
     if followup_inspection_id is not None:
         data["followup_inspection_id"] = followup_inspection_id
     raise_if_any(check_parsed(inputs.LINK, data, required=("followup_reference",)))
     complaint = _locked(complaint_id)
     require_role(actor, COMPLAINT_HANDLERS, complaint)
+    if followup_inspection_id is not None and not Inspection.objects.filter(
+            pk=followup_inspection_id, district_id=complaint.district_id).exists():
+        raise DomainError("inspection_unknown", "检查不存在或不在本辖区。",
+                          fields={"followup_inspection_id": [("inspection_unknown", "检查不存在或不在本辖区。")]})
     complaint.followup_reference = followup_reference
     complaint.followup_inspection_id = followup_inspection_id
     complaint.version += 1
-    complaint.save(update_fields=["followup_reference", "followup_inspection_id", "version", "updated_at"])
+    complaint.save(update_fields=["followup_reference", "followup_inspection", "version", "updated_at"])
     record_event(complaint, actor=actor, action=ComplaintAction.LINK, from_status=complaint.status,
                  reason=followup_reference)
+    return complaint
+
+
+def complaint_attach_inspection(*, actor, complaint_id: int, inspection, reference: str) -> Complaint:
+    """Inside ``inspection_create_targeted``'s transaction: the new inspection follows this complaint
+    (same institution, no follow-up inspection yet)."""
+    complaint = _locked(complaint_id)
+    require_role(actor, COMPLAINT_HANDLERS, complaint)
+    if complaint.institution_id != inspection.institution_id:
+        raise DomainError("institution_mismatch", "检查的机构与投诉的机构不一致。",
+                          fields={"institution_id": [("institution_mismatch", "应为被投诉的机构。")]})
+    if complaint.followup_inspection_id is not None:
+        raise DomainError("followup_exists", "该投诉已安排后续检查。", status_code=409)
+    complaint.followup_inspection = inspection
+    complaint.followup_reference = complaint.followup_reference or reference[:200]
+    complaint.version += 1
+    complaint.save(update_fields=["followup_reference", "followup_inspection", "version", "updated_at"])
+    record_event(complaint, actor=actor, action=ComplaintAction.LINK, from_status=complaint.status,
+                 reason=f"安排专项检查（检查编号 {inspection.pk}）")
     return complaint
 
 
@@ -274,5 +300,5 @@ complaint_overdue_sweep = OverdueSweep(
 )
 
 
-__all__ = ["complaint_assign", "complaint_close", "complaint_link", "complaint_link_followup", "complaint_note",
-           "complaint_overdue_sweep", "complaint_reopen", "complaint_reply", "complaint_submit", "new_tracking_code"]
+__all__ = ["complaint_assign", "complaint_attach_inspection", "complaint_close", "complaint_link",
+           "complaint_link_followup", "complaint_note", "complaint_overdue_sweep", "complaint_reopen", "complaint_reply", "complaint_submit", "new_tracking_code"]

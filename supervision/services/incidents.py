@@ -119,6 +119,24 @@ def incident_follow_up(*, actor, incident_id: int, text: str) -> IncidentEvent:
     return event
 
 
+def incident_attach_inspection(*, actor, incident_id: int, inspection) -> Incident:
+    """Inside ``inspection_create_targeted``'s transaction: the new inspection follows this incident
+    (same institution, not closed, no follow-up inspection yet); recorded as a follow-up entry."""
+    incident = _locked(incident_id)
+    require_role(actor, INCIDENT_HANDLERS, incident)
+    if incident.institution_id != inspection.institution_id:
+        raise DomainError("institution_mismatch", "检查的机构与事件的机构不一致。",
+                          fields={"institution_id": [("institution_mismatch", "应为发生事件的机构。")]})
+    if incident.followup_inspection_id is not None:
+        raise DomainError("followup_exists", "该事件已安排后续检查。", status_code=409)
+    incident.followup_inspection = inspection
+    incident.version += 1
+    incident.save(update_fields=["followup_inspection", "version", "updated_at"])
+    record_event(incident, actor=actor, action=IncidentAction.FOLLOW_UP, from_status=incident.status,
+                 reason=f"已安排专项检查（检查编号 {inspection.pk}）")
+    return incident
+
+
 @transaction.atomic
 def incident_acknowledge(*, actor, incident_id: int, expected_version: int | None = None) -> Incident:
     """The district takes the incident up (reported → following up); the operator is told."""
@@ -165,5 +183,5 @@ def incident_blacklist_review_done(*, actor, incident_id: int, reason: str) -> I
     return incident
 
 
-__all__ = ["incident_acknowledge", "incident_blacklist_review_done", "incident_close", "incident_follow_up",
+__all__ = ["incident_acknowledge", "incident_attach_inspection", "incident_blacklist_review_done", "incident_close", "incident_follow_up",
            "incident_link", "incident_report"]

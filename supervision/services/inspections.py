@@ -59,6 +59,8 @@ from ..models import (
 )
 from ..selectors import inspections as selectors
 from ..workflow import INSPECTION, INSPECTORS, PLAN, PLANNERS, InspectionAction, PlanAction
+from .complaints import complaint_attach_inspection
+from .incidents import incident_attach_inspection
 
 MAX_PHOTOS_PER_INSPECTION = 60
 
@@ -164,6 +166,18 @@ def inspector_create(*, actor, data: dict[str, Any]) -> Inspector:
 
 
 @transaction.atomic
+def inspector_update(*, actor, inspector_id: int, data: dict[str, Any]) -> Inspector:
+    """Correct a roster entry's name and department (the district admin)."""
+    inspector = _locked(Inspector, inspector_id, "检查人员")
+    require_role(actor, {Role.DISTRICT_ADMIN}, inspector)
+    raise_if_any(check_parsed({k: inputs.INSPECTOR[k] for k in ("name", "department")}, data,
+                              required=("name", "department")))
+    inspector.name, inspector.department = data["name"], data["department"]
+    inspector.save(update_fields=["name", "department"])
+    return inspector
+
+
+@transaction.atomic
 def inspector_set_active(*, actor, inspector_id: int, active: bool) -> Inspector:
     inspector = _locked(Inspector, inspector_id, "检查人员")
     require_role(actor, {Role.DISTRICT_ADMIN}, inspector)
@@ -192,6 +206,14 @@ def conflict_declare(*, actor, inspector_id: int, data: dict[str, Any]) -> Inspe
         conflict.institution_id = institution_id
     conflict.save()
     return conflict
+
+
+@transaction.atomic
+def conflict_remove(*, actor, conflict_id: int) -> None:
+    """Withdraw a declared conflict of interest (its declaration and removal stay in the history)."""
+    conflict = _locked(InspectorConflict, conflict_id, "利益冲突申报")
+    require_role(actor, {Role.DISTRICT_ADMIN, Role.DISTRICT_INSPECTOR}, conflict)
+    conflict.delete()
 
 
 # --- plans and the draw -----------------------------------------------------------------------------
@@ -345,10 +367,20 @@ def plan_draw(*, actor, plan_id: int, data: dict[str, Any] | None = None) -> Pla
 @transaction.atomic
 def inspection_create_targeted(*, actor, data: dict[str, Any]) -> Inspection:
     """A targeted inspection (after a complaint, an incident, a campaign): ``{"institution_id", "origin",
-    "reference", "inspector_ids": [≥ 2]}``, one at a time; the inspectors are the district's, free
-    of declared conflicts."""
+    "reference", "inspector_ids": [≥ 2], "complaint_id"?, "incident_id"?}``, one at a time; the
+    inspectors are the district's, free of declared conflicts. With ``complaint_id`` (or
+    ``incident_id``) the origin is the complaint (the incident) and its follow-up link is set in this
+    same transaction: either both exist or neither."""
     district = _district_of(actor, INSPECTORS)
+    data = dict(data)
+    if data.get("complaint_id"):
+        data["origin"] = Origin.COMPLAINT
+    elif data.get("incident_id"):
+        data["origin"] = Origin.INCIDENT
     raise_if_any(check_parsed(inputs.TARGETED, data, required=inputs.TARGETED_REQUIRED))
+    if data.get("complaint_id") and data.get("incident_id"):
+        raise DomainError("source_ambiguous", "一次专项检查只能关联一件投诉或一起事件。",
+                          fields={"incident_id": [("source_ambiguous", "投诉和事件只能选其一。")]})
     institution = Institution.objects.filter(pk=data["institution_id"], district_id=district.code).first()
     if institution is None:
         raise DomainError("institution_unknown", "机构不存在或不在本辖区。",
@@ -375,6 +407,11 @@ def inspection_create_targeted(*, actor, data: dict[str, Any]) -> Inspection:
     InspectionInspector.objects.bulk_create([InspectionInspector(inspection=inspection, inspector_id=i) for i in ids])
     record_event(inspection, actor=actor, action=InspectionAction.CREATE, from_status="",
                  reason=f"{inspection.get_origin_display()}：{inspection.reference}")
+    if data.get("complaint_id"):
+        complaint_attach_inspection(actor=actor, complaint_id=data["complaint_id"], inspection=inspection,
+                                    reference=inspection.reference)
+    elif data.get("incident_id"):
+        incident_attach_inspection(actor=actor, incident_id=data["incident_id"], inspection=inspection)
     _notify_assigned([inspection.pk])
     return inspection
 
@@ -526,6 +563,6 @@ def inspection_cancel(*, actor, inspection_id: int, reason: str) -> Inspection:
     return inspection
 
 
-__all__ = ["checklist_ensure", "checklist_revise", "conflict_declare", "draw", "findings_record",
+__all__ = ["checklist_ensure", "checklist_revise", "conflict_declare", "conflict_remove", "draw", "findings_record",
            "inspection_cancel", "inspection_create_targeted", "inspection_publish", "inspection_sign",
-           "inspector_create", "inspector_set_active", "photo_upload", "plan_create", "plan_draw"]
+           "inspector_create", "inspector_set_active", "inspector_update", "photo_upload", "plan_create", "plan_draw"]

@@ -37,6 +37,7 @@ from ..workflow import (
     INCIDENT_HANDLERS,
     INCIDENT_READERS,
     INCIDENT_REPORTERS,
+    INSPECTORS,
     OPEN_COMPLAINT_STATES,
     OPEN_INCIDENT_STATES,
     ComplaintAction,
@@ -144,6 +145,7 @@ def complaint_detail(request, complaint_id: int):
         and (complaint.assignee_id == request.user.pk or role == Role.DISTRICT_ADMIN),
         "link": handler,
         "reopen": role == Role.DISTRICT_ADMIN and COMPLAINT.allows(ComplaintAction.REOPEN, complaint.status),
+        "target": role in INSPECTORS and complaint.followup_inspection_id is None,
     }
     context = {"c": complaint, "history": history, "may": may, "overdue": selectors.is_overdue(complaint)}
     if may["assign"]:
@@ -270,6 +272,7 @@ def incident_detail(request, incident_id: int):
         "acknowledge": role in INCIDENT_HANDLERS and INCIDENT.allows(IncidentAction.ACKNOWLEDGE, incident.status),
         "close": role in INCIDENT_HANDLERS and INCIDENT.allows(IncidentAction.CLOSE, incident.status),
         "review": role in BLACKLIST_REVIEWERS and incident.blacklist_review == BlacklistReview.PENDING,
+        "target": role in INSPECTORS and incident.followup_inspection_id is None,
     }
     return render(request, "supervision/complaints/incident_detail.html", {
         "i": incident, "history": history, "may": may, "is_operator": role in INCIDENT_REPORTERS,

@@ -12,13 +12,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.inputs import ParsedField
 from core.pages import active_role, apply_domain_error, fail, role_required
 from core.roles import Role
 
 from .. import inspection_inputs as inputs
-from ..models import Department, Grade, InspectionStatus, OrderStatus, Result
+from ..models import Department, Grade, InspectionStatus, OrderStatus, Origin, Result
 from ..selectors import inspections as selectors
 from ..services import inspections as services
 from ..services import rectification as rectification_services
@@ -76,6 +76,30 @@ class InspectorForm(forms.Form):
 class ConflictForm(forms.Form):
     uscc = ParsedField(inputs.CONFLICT["uscc"], label="机构或举办者统一社会信用代码", required=True)
     note = ParsedField(inputs.CONFLICT["note"], label="说明")
+
+
+class TargetedForm(forms.Form):
+    """A targeted inspection (after a complaint, an incident or a campaign): the institution (fixed
+    when it follows a complaint or an incident), its origin and reference, and ≥ 2 inspectors."""
+
+    institution_id = forms.TypedChoiceField(label="被检查机构", coerce=int, choices=())
+    origin = forms.ChoiceField(label="来源", choices=())
+    reference = ParsedField(inputs.TARGETED["reference"], label="来源说明（专项行动名称、投诉或事件摘要）")
+    inspector_ids = forms.TypedMultipleChoiceField(label="检查人员（至少 2 名）", coerce=int, choices=(),
+                                                   widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, institutions, inspectors, source=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution_id"].choices = [("", "请选择"), *institutions]
+        self.fields["origin"].choices = [(v, label) for v, label in Origin.choices if v != Origin.RANDOM]
+        self.fields["inspector_ids"].choices = [
+            (i.pk, f"{i.name}（{i.get_department_display()}）") for i in inspectors]
+        if source is not None:  # the complaint's or incident's institution and origin, not chosen
+            self.fields["institution_id"].widget = forms.HiddenInput()
+            self.fields["origin"].widget = forms.HiddenInput()
+
+    def service_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("institution_id", "origin", "reference", "inspector_ids")}
 
 
 class SignForm(forms.Form):
@@ -193,6 +217,51 @@ def inspector_conflict(request, inspector_id: int):
     return redirect("supervision:inspector_list")
 
 
+@role_required({Role.DISTRICT_ADMIN})
+def inspector_edit(request, inspector_id: int):
+    inspector = selectors.inspector_get(inspector_id=inspector_id)
+    form = InspectorForm(request.POST or None, initial={"name": inspector.name, "department": inspector.department})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.inspector_update(actor=request.user, inspector_id=inspector.pk, data=dict(form.cleaned_data))
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "检查人员信息已更新。")
+            return redirect("supervision:inspector_list")
+    return render(request, "supervision/inspections/inspector_form.html", {"form": form, "inspector": inspector})
+
+
+@role_required({Role.DISTRICT_ADMIN})
+@require_POST
+def inspector_active(request, inspector_id: int):
+    """Retire (``active=0``) or reactivate (``active=1``) an inspector: a retired one is never drawn."""
+    selectors.inspector_get(inspector_id=inspector_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.inspector_set_active(actor=request.user, inspector_id=inspector_id, active=active)
+    except DomainError as exc:
+        return fail(request, exc, "supervision:inspector_list")
+    messages.success(request, "已恢复在册。" if active else "已退出名录：今后抽取不再分派该人员。")
+    return redirect("supervision:inspector_list")
+
+
+@role_required(INSPECTORS)
+@require_POST
+def conflict_remove(request, inspector_id: int, conflict_id: int):
+    inspector = selectors.inspector_get(inspector_id=inspector_id)
+    if not any(c.pk == conflict_id for c in inspector.conflicts.all()):
+        raise NotFound("利益冲突申报不存在或不在您的管辖范围内。")
+    try:
+        services.conflict_remove(actor=request.user, conflict_id=conflict_id)
+    except DomainError as exc:
+        return fail(request, exc, "supervision:inspector_list")
+    messages.success(request, "利益冲突申报已撤销。")
+    return redirect("supervision:inspector_list")
+
+
 # --- inspections ------------------------------------------------------------------------------------
 
 @role_required(INSPECTION_READERS, {Role.OPERATOR})
@@ -200,7 +269,63 @@ def inspection_list(request):
     status = request.GET.get("status") if request.GET.get("status") in InspectionStatus.values else None
     page = Paginator(selectors.inspection_list(status=status), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "supervision/inspections/list.html", {
-        "page": page, "status": status or "", "statuses": InspectionStatus.choices})
+        "page": page, "status": status or "", "statuses": InspectionStatus.choices,
+        "may_target": active_role(request) in INSPECTORS})
+
+
+def _targeted_source(request) -> dict | None:
+    """The complaint or incident the new inspection follows (``?complaint=`` / ``?incident=``), read in
+    the district's scope (out of scope → 404), as the form's fixed values."""
+    from ..selectors import complaints as complaint_selectors
+
+    for key in ("complaint", "incident"):
+        raw = request.POST.get(f"{key}_id") or request.GET.get(key)
+        if not raw:
+            continue
+        if not str(raw).isdigit() or not 0 < int(raw) < 2**31:
+            raise NotFound("投诉或事件不存在或不在您的管辖范围内。")
+        if key == "complaint":
+            row = complaint_selectors.complaint_get(complaint_id=int(raw))
+            label = f"投诉 {row.tracking_code_display}"
+        else:
+            row = complaint_selectors.incident_get(incident_id=int(raw))
+            label = f"突发事件：{row.get_kind_display()}（{row.occurred_at:%Y-%m-%d}）"
+        return {"key": key, "id": row.pk, "institution_id": row.institution_id,
+                "institution_name": row.institution_name, "label": label,
+                "origin": Origin.COMPLAINT if key == "complaint" else Origin.INCIDENT,
+                "followed": row.followup_inspection_id}
+    return None
+
+
+@role_required(INSPECTORS)
+def inspection_new(request):
+    """Create a targeted inspection; from a complaint or an incident page it is linked to it in the
+    same transaction (the service)."""
+    source = _targeted_source(request)
+    district = _district(request)
+    initial = {"origin": Origin.CAMPAIGN}
+    if source:
+        initial = {"institution_id": source["institution_id"], "origin": source["origin"],
+                   "reference": source["label"]}
+    institutions = selectors.targetable_institutions(district_id=district)
+    if source and source["institution_id"] not in {pk for pk, _ in institutions}:
+        institutions.append((source["institution_id"], source["institution_name"]))
+    form = TargetedForm(request.POST or None, initial=initial, institutions=institutions,
+                        inspectors=selectors.draw_roster(district_id=district, departments=[]), source=source)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if source:
+            data[f"{source['key']}_id"] = source["id"]
+        try:
+            inspection = services.inspection_create_targeted(actor=request.user, data=data)
+        except DomainError as exc:
+            if isinstance(exc, NotFound):
+                raise
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "专项检查已创建，检查人员已收到通知。")
+            return redirect("supervision:inspection_detail", inspection.pk)
+    return render(request, "supervision/inspections/targeted_form.html", {"form": form, "source": source})
 
 
 @role_required(INSPECTION_READERS, {Role.OPERATOR})
@@ -217,7 +342,8 @@ def inspection_detail(request, inspection_id: int):
         "commission": commission, "recorded": sum(1 for r in sheet if r["finding"]), "total": len(sheet),
         "photos": list(inspection.photos.all()) if commission else [],
         "may_publish": active_role(request) in INSPECTORS and INSPECTION.allows(InspectionAction.PUBLISH, inspection.status),
-        "sign_form": SignForm(), "order": selectors.inspection_order(inspection_id=inspection.pk)})
+        "sign_form": SignForm(), "order": selectors.inspection_order(inspection_id=inspection.pk),
+        "sources": selectors.inspection_sources(inspection=inspection) if commission else {}})
 
 
 @role_required(INSPECTORS)
