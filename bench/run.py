@@ -638,6 +638,126 @@ def sweeps(*, runs: int) -> list[Result]:
     return results
 
 
+# --- supervision: the district's pages (issue 9), each beside the same query written by hand -------------
+SUPERVISION_PAGE_TARGET_MS = 150
+# What each list page reads, written by hand: the first page of 25 and the count (the paginator's two
+# queries), in the same tenant scope (row-level security applies to both).
+HAND_PAGES = {
+    "plan list": [
+        "SELECT count(*) FROM supervision_inspectionplan WHERE district_id = %(d)s",
+        """SELECT p.id, p.name, p.period_start, p.period_end, p.status,
+                  (SELECT count(*) FROM supervision_inspection i WHERE i.plan_id = p.id AND i.status <> 'cancelled')
+           FROM supervision_inspectionplan p WHERE p.district_id = %(d)s
+           ORDER BY p.created_at DESC, p.id DESC LIMIT 25""",
+    ],
+    "inspection list": [
+        "SELECT count(*) FROM supervision_inspection WHERE district_id = %(d)s",
+        """SELECT i.id, i.status, i.origin, i.inspected_on, n.name, p.name
+           FROM supervision_inspection i JOIN registry_institution n ON n.id = i.institution_id
+           LEFT JOIN supervision_inspectionplan p ON p.id = i.plan_id
+           WHERE i.district_id = %(d)s ORDER BY i.created_at DESC, i.id DESC LIMIT 25""",
+        """SELECT a.inspection_id, r.name FROM supervision_inspectioninspector a
+           JOIN supervision_inspector r ON r.id = a.inspector_id
+           WHERE a.inspection_id IN (SELECT id FROM supervision_inspection WHERE district_id = %(d)s
+                                     ORDER BY created_at DESC, id DESC LIMIT 25)""",
+    ],
+    "rectification board": [
+        "SELECT count(*) FROM supervision_rectificationorder WHERE district_id = %(d)s",
+        """SELECT o.id, o.status, o.due_at, n.name, (SELECT count(*) FROM supervision_rectificationitem x
+                                                    WHERE x.order_id = o.id)
+           FROM supervision_rectificationorder o JOIN registry_institution n ON n.id = o.institution_id
+           WHERE o.district_id = %(d)s ORDER BY o.due_at, o.id LIMIT 25""",
+        "SELECT status, count(*) FROM supervision_rectificationorder WHERE district_id = %(d)s GROUP BY status",
+    ],
+    "rectification board, overdue": [
+        """SELECT count(*) FROM supervision_rectificationorder
+           WHERE district_id = %(d)s AND status <> 'closed' AND due_at < now()""",
+        """SELECT o.id, o.status, o.due_at, n.name FROM supervision_rectificationorder o
+           JOIN registry_institution n ON n.id = o.institution_id
+           WHERE o.district_id = %(d)s AND o.status <> 'closed' AND o.due_at < now()
+           ORDER BY o.due_at, o.id LIMIT 25""",
+    ],
+    "blacklist hits": [
+        "SELECT count(*) FROM supervision_blacklisthit WHERE district_id = %(d)s",
+        """SELECT h.id, h.status, h.created_at FROM supervision_blacklisthit h
+           WHERE h.district_id = %(d)s ORDER BY h.created_at DESC, h.id DESC LIMIT 25""",
+    ],
+    "grades list": [
+        "SELECT count(*) FROM supervision_institutiongrade WHERE district_id = %(d)s",
+        """SELECT g.id, g.grade, g.score, n.name FROM supervision_institutiongrade g
+           JOIN registry_institution n ON n.id = g.institution_id
+           WHERE g.district_id = %(d)s ORDER BY g.grade DESC, g.score, n.name, g.id LIMIT 25""",
+        "SELECT grade, count(*) FROM supervision_institutiongrade WHERE district_id = %(d)s GROUP BY grade",
+    ],
+    "complaint queue": [
+        "SELECT count(*) FROM supervision_complaint WHERE district_id = %(d)s",
+        """SELECT c.id, c.tracking_code, c.institution_name, c.status, c.due_at FROM supervision_complaint c
+           WHERE c.district_id = %(d)s ORDER BY c.closed_at NULLS FIRST, c.due_at, c.id LIMIT 25""",
+    ],
+}
+
+
+def supervision_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result]:
+    """The district's supervision pages through Django's whole request stack (a district admin of the big
+    district; nothing stays: the account is made in a transaction rolled back at the end), each followed
+    by the same reads written by hand in the same tenant scope. Also the province's inspection list."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.services import account_create_or_grant
+    from core.tenancy import TenantScope, scopes_disabled
+    from regions.models import Region
+
+    scope = TenantScope.for_region(Region.objects.get(code=district))
+    results: list[Result] = []
+
+    def report(res: Result) -> Result:
+        print(f"  {res.name:<46} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
+        return res
+
+    def hand(statements):
+        def run():
+            out = []
+            with connection.cursor() as cur:
+                for sql in statements:
+                    cur.execute(sql, {"d": district})
+                    out.append(cur.fetchall())
+            return f"{out[0][0][0]} rows in all, {len(out[1]) if len(out) > 1 else 0} on page 1"
+        return run
+
+    with transaction.atomic():
+        with scopes_disabled():
+            admin, _, _ = account_create_or_grant(actor=None, username="bench_sup_admin", password=BENCH_PASSWORD,
+                                                  role="district_admin", scope=district)
+        client = Client()
+        client.force_login(admin)
+        pages = [
+            ("plan list", reverse("supervision:plan_list")),
+            ("inspection list", reverse("supervision:inspection_list")),
+            ("rectification board", reverse("supervision:order_board")),
+            ("rectification board, overdue", reverse("supervision:order_board") + "?overdue=1"),
+            ("blacklist hits", reverse("supervision:hit_list")),
+            ("grades list", reverse("supervision:grade_list")),
+            ("complaint queue", reverse("supervision:complaint_queue")),
+        ]
+        for name, path in pages:
+            def get(path=path):
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                return response
+
+            res = measure(f"page: {name}", "district", SUPERVISION_PAGE_TARGET_MS, TenantScope.nothing(), get,
+                          runs=runs)
+            res.rows = "HTTP 200"
+            results.append(report(res))
+            results.append(report(measure(f"  hand: {name} (same reads, SQL)", "district", None, scope,
+                                          hand(HAND_PAGES[name]), runs=runs)))
+        transaction.set_rollback(True)
+    return results
+
+
 def data_shape() -> dict:
     from bench.generate import counts
 
@@ -686,6 +806,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sweeps", action="store_true",
                         help="only the nightly sweeps (blacklist, regrade), each rolled back; writes results-<date>-sweeps.md")
     parser.add_argument("--only-public", action="store_true", help="only the public portal's cases (search, export)")
+    parser.add_argument("--supervision", action="store_true",
+                        help="only supervision (issue 9): the district's pages beside the same reads by hand, then "
+                             "the nightly sweeps; writes results-<date>-supervision.md")
     parser.add_argument("--with-recommended-indexes", action="store_true",
                         help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
     args = parser.parse_args(argv)
@@ -699,13 +822,20 @@ def main(argv: list[str] | None = None) -> None:
             cur.execute("ANALYZE registry_filing")
     shape = data_shape()
     print("data: " + ", ".join(f"{k}={v:,}" for k, v in shape.items()))
-    if args.sweeps:
+    if args.supervision:
+        from bench.generate import supervision_counts
+
+        shape.update(supervision_counts())
+        # The sweeps first: they leave the first night's hits and grades stored, which the pages then list.
+        results = sweeps(runs=max(3, args.runs // 10))
+        results = supervision_pages(runs=args.runs) + results
+        suffix = "-supervision"
+    elif args.sweeps:
         results = sweeps(runs=args.runs)
+        suffix = "-sweeps"
     else:
-        results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages)
-    suffix = "-sweeps" if args.sweeps else "-indexed" if args.with_recommended_indexes else ""
-    results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages, only_public=args.only_public)
-    suffix = "-indexed" if args.with_recommended_indexes else ""
+        results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages, only_public=args.only_public)
+        suffix = "-indexed" if args.with_recommended_indexes else ""
     out = args.out or ROOT / "bench" / f"results-{today():%Y-%m-%d}{suffix}.md"
     write_markdown(results, shape, out, args.runs, indexed=args.with_recommended_indexes)
     print(f"wrote {out}")

@@ -31,13 +31,17 @@ urlpatterns = [
 ]
 
 # Random inspections (双随机一公开) and rectification orders.
-from .views import inspections  # noqa: E402
+from .views import checklists, inspections  # noqa: E402
 
 urlpatterns += [
     path("inspection-plans/", inspections.plan_list, name="plan_list"),
     path("inspection-plans/new/", inspections.plan_new, name="plan_new"),
     path("inspection-plans/<int:plan_id>/", inspections.plan_detail, name="plan_detail"),
     path("inspection-plans/<int:plan_id>/draw/", inspections.plan_draw, name="plan_draw"),
+    path("checklists/", checklists.checklist_list, name="checklist_list"),
+    path("checklists/copy/", checklists.checklist_copy, name="checklist_copy"),
+    path("checklists/revise/", checklists.checklist_revise, name="checklist_revise"),
+    path("checklists/<int:template_id>/", checklists.checklist_detail, name="checklist_detail"),
     path("inspectors/", inspections.inspector_list, name="inspector_list"),
     path("inspectors/<int:inspector_id>/conflicts/", inspections.inspector_conflict, name="inspector_conflict"),
     path("inspectors/<int:inspector_id>/edit/", inspections.inspector_edit, name="inspector_edit"),

@@ -951,6 +951,7 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "entry_id": lambda w, r: w.blacklist_entry.pk,
     "hit_id": lambda w, r: w.blacklist_hit.pk,
     "plan_id": lambda w, r: w.plan.pk,
+    "template_id": lambda w, r: w.checklist_template.pk,
     "inspector_id": lambda w, r: w.inspector.pk,
     "inspection_id": lambda w, r: w.inspection.pk,
     "order_id": lambda w, r: w.rectification_order.pk,
