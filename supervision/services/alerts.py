@@ -1,8 +1,9 @@
 """Two nightly sweeps that tell people, once, about something coming due or overdue:
 
 - ``certificate_sweep`` (``supervision.health_certificates``): staff members not ended whose health
-  certificate (健康合格证明, valid ``staff.health_certificate_valid_months`` months — the national
-  value; 12) expires within 30 days, or has expired: the institution's operators and its district's
+  certificate (健康合格证明, valid ``staff.health_certificate_valid_months`` months — the staff row's
+  region's value, as ``regions.policy.policy_value`` resolves it: its own region, district, city,
+  province, else the national 12) expires within 30 days, or has expired: the institution's operators and its district's
   reviewers and admins are told once per certificate (staff member and certificate date) and
   threshold — a renewed certificate (a new date) is told afresh;
 - ``not_filed_sweep`` (``supervision.not_filed``): institutions registered 30 days or more ago and
@@ -37,16 +38,24 @@ from ..models import AlertKind, SweepAlert
 EXPIRY_WARNING_DAYS = 30
 VALID_MONTHS = NATIONAL_DEFAULTS["staff.health_certificate_valid_months"]
 
+# The validity per staff row: the most specific region's override (the tiny policy table, hashed), else
+# the national value.
 _CERTIFICATES = """
+WITH p AS (SELECT region_id, (value #>> '{{}}')::int AS months FROM {policy} WHERE key = %(key)s)
 INSERT INTO {alert} (kind, institution_id, staff_id, subject_date, created_at,
                      region_id, province_id, city_id, district_id)
-SELECT CASE WHEN s.health_certificate_date + make_interval(months => %(months)s) < %(today)s
+SELECT CASE WHEN s.health_certificate_date + make_interval(months => m.months) < %(today)s
             THEN %(expired)s ELSE %(expiring)s END,
        s.institution_id, s.id, s.health_certificate_date, %(now)s,
        s.region_id, s.province_id, s.city_id, s.district_id
   FROM {staff} s JOIN {institution} i ON i.id = s.institution_id
+  LEFT JOIN p pr ON pr.region_id = s.region_id
+  LEFT JOIN p pd ON pd.region_id = s.district_id
+  LEFT JOIN p pc ON pc.region_id = s.city_id
+  LEFT JOIN p pp ON pp.region_id = s.province_id
+  CROSS JOIN LATERAL (SELECT COALESCE(pr.months, pd.months, pc.months, pp.months, %(months)s) AS months) m
  WHERE s.health_certificate_date IS NOT NULL
-   AND s.health_certificate_date + make_interval(months => %(months)s) < %(horizon)s
+   AND s.health_certificate_date + make_interval(months => m.months) < %(horizon)s
    AND (s.end_date IS NULL OR s.end_date >= %(today)s)  -- registry.models.not_ended_q
    AND i.status <> %(terminated)s
 ON CONFLICT (kind, institution_id, staff_id, subject_date) DO NOTHING
@@ -65,8 +74,10 @@ RETURNING kind, institution_id, district_id
 
 
 def _tables() -> dict[str, str]:
+    from regions.models import PolicyParameter
+
     return {"alert": SweepAlert._meta.db_table, "staff": Staff._meta.db_table,
-            "institution": Institution._meta.db_table}
+            "institution": Institution._meta.db_table, "policy": PolicyParameter._meta.db_table}
 
 
 def certificate_sweep(*, today: dt.date | None = None, now=None) -> dict[str, int]:
@@ -75,7 +86,7 @@ def certificate_sweep(*, today: dt.date | None = None, now=None) -> dict[str, in
     now = now or timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_CERTIFICATES.format(**_tables()), {
-            "months": VALID_MONTHS, "today": today, "horizon": today + dt.timedelta(days=EXPIRY_WARNING_DAYS + 1),
+            "months": VALID_MONTHS, "key": "staff.health_certificate_valid_months", "today": today, "horizon": today + dt.timedelta(days=EXPIRY_WARNING_DAYS + 1),
             "now": now, "expired": AlertKind.CERTIFICATE_EXPIRED.value,
             "expiring": AlertKind.CERTIFICATE_EXPIRING.value, "terminated": InstitutionStatus.TERMINATED.value})
         rows = cursor.fetchall()

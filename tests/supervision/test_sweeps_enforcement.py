@@ -126,3 +126,16 @@ def test_the_sweeps_through_a_worker_twice_add_nothing_the_second_time(celery_wo
         assert InstitutionGrade.objects.count() == 1
     runs = list(SweepRun.objects.filter(name=HEALTH_CERTIFICATES).order_by("id").values_list("outcome", "rows"))
     assert runs == [("ok", 2), ("ok", 0)]
+
+
+def test_a_regions_longer_validity_is_applied_by_the_sweep(roster, operator):
+    """杭州 (the city) sets 24 months: the 13-month-old certificate is still valid there; a district
+    override of 6 months wins over the city's and makes the 6-month-old one due."""
+    from regions.models import PolicyParameter
+
+    PolicyParameter.objects.create(region_id="330100", key="staff.health_certificate_valid_months", value=24)
+    assert run_sweep(HEALTH_CERTIFICATES).summary == {"expiring": 0, "expired": 0, "notified": 0}
+    PolicyParameter.objects.create(region_id="330106", key="staff.health_certificate_valid_months", value=6)
+    shorter = run_sweep(HEALTH_CERTIFICATES)
+    assert shorter.summary["expired"] + shorter.summary["expiring"] == 3  # 有效's falls due today
+    assert {name for _, name in alerts()} == {"过期", "将到期", "有效"}
