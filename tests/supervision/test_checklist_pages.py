@@ -47,8 +47,8 @@ def test_copy_the_default_then_revise_it_as_a_new_version(client, admin):
     copied = client.post("/supervision/checklists/copy/")
     with scopes_disabled():
         first = ChecklistTemplate.objects.get(district_id="330106")
+        assert first.items.count() == len(checklist_default.ITEMS)
     assert copied.status_code == 302 and copied["Location"] == f"/supervision/checklists/{first.pk}/"
-    assert first.items.count() == len(checklist_default.ITEMS)
     with scopes_disabled():
         items = list(first.items.order_by("position"))
     changed, removed = items[0], items[1]

@@ -22,7 +22,7 @@ from .complaints_support import CONTACT, PHONE, TEXT, api, complaint_body, compl
 pytestmark = pytest.mark.django_db
 
 PUBLIC_KEYS = {"code", "institution_name", "status", "status_label", "received_at", "due_at", "overdue", "outcome",
-               "outcome_label", "public_reply", "replied_at", "closed_at"}
+               "outcome_label", "public_reply", "replied_at", "closed_at", "followup_inspection_arranged"}
 
 
 def test_a_parent_files_a_complaint_and_follows_it_to_the_reply(filed, xh_reviewer, xh_admin, xh_inspector,

@@ -9,12 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
+from core.validators import uscc_check_char
 from supervision.models import Inspector, InspectorConflict
 
 from .inspection_world import roster_with_accounts
 
 pytestmark = pytest.mark.django_db
-USCC = "91330106MA2B3C4D5E"
+_BODY = "91330106MA2B3C4D5"
+USCC = _BODY + uscc_check_char(_BODY)
 
 
 @pytest.fixture
