@@ -27,8 +27,8 @@ ALTER TABLE supervision_complaint DROP CONSTRAINT IF EXISTS supervision_complain
 
 
 class Migration(migrations.Migration):
-    """Complaint → follow-up inspection as a foreign key (ids carried over), and the same link on
-    incidents."""
+    """Complaint → follow-up inspection as a foreign key (ids carried over), the same link on
+    incidents, and the index of a district's inspection list (newest first)."""
 
 
     dependencies = [
@@ -96,5 +96,9 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name='incident',
             trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "supervision_incidenthistory" ("blacklist_review", "children_affected", "city_id", "closed_at", "description", "district_id", "followup_inspection_id", "id", "institution_id", "institution_name", "kind", "occurred_at", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "province_id", "region_id", "reported_at", "reported_by_id", "severity", "status", "updated_at", "version") VALUES (OLD."blacklist_review", OLD."children_affected", OLD."city_id", OLD."closed_at", OLD."description", OLD."district_id", OLD."followup_inspection_id", OLD."id", OLD."institution_id", OLD."institution_name", OLD."kind", OLD."occurred_at", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."province_id", OLD."region_id", OLD."reported_at", OLD."reported_by_id", OLD."severity", OLD."status", OLD."updated_at", OLD."version"); RETURN NULL;', hash='133ec18cebcde384e24db0a38f9cf943da90667f', operation='DELETE', pgid='pgtrigger_delete_delete_c9de7', table='supervision_incident', when='AFTER')),
+        ),
+        migrations.AddIndex(
+            model_name='inspection',
+            index=models.Index(fields=['district', '-created_at', '-id'], name='inspection_district_recent_idx'),
         ),
     ]

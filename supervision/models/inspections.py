@@ -287,7 +287,10 @@ class Inspection(WorkflowModel, TenantModel):
         verbose_name = verbose_name_plural = "监督检查"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["district", "status"], name="inspection_district_status_idx"),
-                   models.Index(fields=["institution", "status"], name="inspection_institution_idx")]
+                   models.Index(fields=["institution", "status"], name="inspection_institution_idx"),
+                   # The district's list, newest first (bench: without it a parallel scan of every
+                   # district's inspections, docs/benchmarks.md).
+                   models.Index(fields=["district", "-created_at", "-id"], name="inspection_district_recent_idx")]
         constraints = [models.CheckConstraint(
             condition=(models.Q(origin=Origin.RANDOM) & models.Q(draw__isnull=False))
             | (~models.Q(origin=Origin.RANDOM) & models.Q(draw__isnull=True)),
