@@ -44,8 +44,16 @@ def area_and_glob(route) -> tuple[str, str]:
 
 
 def main(path: str) -> None:
+    observed: dict = defaultdict(dict)
     with open(path, encoding="utf-8") as fh:
-        observed = json.load(fh)
+        if path.endswith(".jsonl"):  # written as the probe goes: the last route may be incomplete
+            rows = [json.loads(line) for line in fh if line.strip()]
+            last = rows[-1][0] if rows else None
+            for key, method, role, got in rows:
+                if key != last:
+                    observed[f"{key}\t{method}"][role] = got
+        else:
+            observed.update(json.load(fh))
     vectors: dict[str, tuple] = {}
     errors = []
     for route in iter_routes():
@@ -66,7 +74,12 @@ def main(path: str) -> None:
     for route in iter_routes():
         by_glob[area_and_glob(route)].append(route_key(route.name, route.template))
     entries: dict[tuple[str, tuple], list[str]] = OrderedDict()
-    for (area, glob), keys in by_glob.items():
+    for (area, glob), all_keys in by_glob.items():
+        keys = [k for k in all_keys if vectors[k]]  # routes not probed yet stay out of the table
+        if not keys:
+            continue
+        if len(keys) < len(all_keys):
+            glob = ""
         distinct = {vectors[k] for k in keys}
         if "*" in glob and len(distinct) == 1:
             entries.setdefault((area, vectors[keys[0]]), []).append(glob)
