@@ -228,6 +228,7 @@ class UserAdmin(_ManagedAdmin):
 
 
 class AssignmentAdmin(_ManagedAdmin):
+    manage_roles = frozenset({Role.SECURITY_ADMIN})  # roles are the security admin's (三员分立)
     add_form = AssignmentAddForm
     change_form = AssignmentChangeForm
     add_fields = ["username", "role", "scope"]

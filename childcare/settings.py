@@ -306,6 +306,10 @@ SPECTACULAR_SETTINGS = {
         "IncidentKindEnum": "supervision.models.IncidentKind",
         "IncidentSeverityEnum": "supervision.models.IncidentSeverity",
         "IncidentStatusEnum": "supervision.models.IncidentStatus",
+        "PenaltyKindEnum": "supervision.models.enforcement.PenaltyKind",
+        "ChecklistSeverityEnum": "supervision.models.inspections.Severity",
+        "RectificationOrderStatusEnum": "supervision.models.inspections.OrderStatus",
+        "DepartmentEnum": "supervision.models.inspections.Department",
     },
 }
 

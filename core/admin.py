@@ -40,7 +40,7 @@ from .admin_history import (
 )
 from .admin_site import admin_site
 from .audit import EVENT_LABELS, TITLE_FIELDS, event_subject
-from .roles import ADMIN_SITE_ROLES, Role
+from .roles import ADMIN_SITE_ROLES, BUSINESS_DATA_READERS, Role
 from .tenancy import NO_PATHS, TenantModel, TenantPaths, TenantScope, scope_filter, tenant_paths
 
 HIDDEN_SUFFIXES = ("_encrypted", "_hash")
@@ -421,8 +421,12 @@ class TenantRowAdmin(ReadOnlyScopedAdmin):
     list_select_related = ("district", "region")
 
 
-def register_app_models(app_label: str, overrides: dict | None = None) -> list[type[models.Model]]:
-    """Register every model of ``app_label`` (and its pghistory event models) read-only, scoped."""
+def register_app_models(app_label: str, overrides: dict | None = None,
+                        view_roles: frozenset[str] = BUSINESS_DATA_READERS) -> list[type[models.Model]]:
+    """Register every model of ``app_label`` (and its pghistory event models) read-only, scoped.
+
+    Business apps' rows are read by ``view_roles`` only (the auditor: 三员分立 keeps the system and
+    security admins out of business personal data)."""
     overrides = overrides or {}
     registered = []
     for model in apps.get_app_config(app_label).get_models():
@@ -436,6 +440,7 @@ def register_app_models(app_label: str, overrides: dict | None = None) -> list[t
             admin_class = TenantRowAdmin
         else:
             admin_class = ReadOnlyScopedAdmin
+        admin_class = type(admin_class.__name__, (admin_class,), {"view_roles": view_roles})
         admin_site.register(model, admin_class)
         registered.append(model)
     return registered

@@ -45,3 +45,6 @@ COMMISSION_STAFF = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, R
 # Roles that may reveal a full ID number (each reveal is audited).
 MAY_REVEAL_PERSONAL = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_REVIEWER})
 ADMIN_SITE_ROLES = frozenset({Role.AUDITOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
+# 三员分立, the read side: business rows (institutions, filings, staff, children, claims, supervision) in the
+# admin site are the auditor's to read; the system and security admins run the system and its accounts.
+BUSINESS_DATA_READERS = frozenset({Role.AUDITOR})

@@ -23,6 +23,48 @@ class IndicatorQuerySerializer(ParsedSerializerMixin, serializers.Serializer):
     as_of = serializers.DateField(required=False, help_text="统计日期 YYYY-MM-DD；缺省为今天或最近一次汇总")
 
 
+class FigureSerializer(serializers.Serializer):
+    numerator = serializers.FloatField(allow_null=True)
+    denominator = serializers.FloatField(allow_null=True)
+    value = serializers.FloatField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    target = serializers.FloatField(allow_null=True)
+    status = serializers.CharField(help_text="达标状态（红 / 黄 / 绿 / 无）")
+
+
+class IndicatorRowSerializer(serializers.Serializer):
+    code = serializers.CharField(allow_null=True, help_text="区划代码（合计行为 null）")
+    name = serializers.CharField(required=False)
+    population = serializers.IntegerField(allow_null=True, required=False)
+    population_year = serializers.IntegerField(allow_null=True, required=False)
+    figures = serializers.DictField(child=FigureSerializer(), help_text="按指标代码")
+
+
+class IndicatorInfoSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField()
+    better = serializers.CharField()
+    numerator = serializers.CharField(allow_blank=True)
+    denominator = serializers.CharField(allow_blank=True)
+    pending_on = serializers.CharField(allow_null=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    """What ``Dashboard.as_api()`` answers (documentation only)."""
+
+    region = serializers.CharField()
+    name = serializers.CharField()
+    as_of = serializers.DateField()
+    source = serializers.CharField()
+    computed_at = serializers.DateTimeField()
+    child_level = serializers.CharField(allow_null=True)
+    indicators = IndicatorInfoSerializer(many=True)
+    total = IndicatorRowSerializer()
+    rows = IndicatorRowSerializer(many=True)
+
+
 def _require_reader(request) -> None:
     assignment = getattr(request, "assignment", None)
     if assignment is None or assignment.role not in COMMISSION_STAFF:
@@ -31,7 +73,8 @@ def _require_reader(request) -> None:
 
 class IndicatorView(TenantScopedMixin, APIView):
     @extend_schema(tags=["indicators"], summary="托育服务指标（辖区及下级区划对比）",
-                   parameters=[OpenApiParameter("region", str), OpenApiParameter("as_of", str)])
+                   parameters=[OpenApiParameter("region", str), OpenApiParameter("as_of", str)],
+                   responses={200: DashboardSerializer})
     def get(self, request):
         _require_reader(request)
         query = IndicatorQuerySerializer(data={k: request.query_params[k] for k in ("region", "as_of")

@@ -3,7 +3,7 @@ output shows ID numbers masked only, money in integer fen."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
 from core.inputs import ParsedSerializerMixin
@@ -54,6 +54,7 @@ class ResubmitSerializer(CertificationApplySerializer):
     expected_version = serializers.IntegerField(required=False)
 
 
+@extend_schema_serializer(component_name="SubsidyReturn")  # registry has a ReturnSerializer too
 class ReturnSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers = {**inputs.REASONS, **inputs.VERSION}
     required_fields = ("reasons",)
@@ -90,6 +91,12 @@ class EnrolmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class IdNumberSerializer(serializers.Serializer):
+    """What a reveal answers: the full ID number (never cached, always audited)."""
+
+    id_number = serializers.CharField()
+
+
 class EnrolmentCreateSerializer(ParsedSerializerMixin, serializers.Serializer):
     """``{"child_name", "id_number", "birth_date", "class_type", "enrolled_on", "left_on"}``."""
 
@@ -124,6 +131,7 @@ class ClaimDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="SubsidyClaim")  # registry has a ClaimSerializer too
 class ClaimSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
@@ -149,6 +157,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return LineSerializer(obj.lines.all().order_by("id"), many=True).data
 
 
+@extend_schema_serializer(component_name="SubsidyClaimCreate")  # registry has a ClaimCreateSerializer too
 class ClaimCreateSerializer(ParsedSerializerMixin, serializers.Serializer):
     """``{"institution", "kind": "operating", "period": "YYYY-MM"}`` or
     ``{"institution", "kind": "construction", "slots"}``."""
@@ -161,11 +170,13 @@ class ClaimCreateSerializer(ParsedSerializerMixin, serializers.Serializer):
     slots = serializers.IntegerField(required=False, help_text="新增托位数（建设补助）")
 
 
+@extend_schema_serializer(component_name="SubsidyVersion")  # registry has a VersionSerializer too
 class VersionSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers = inputs.VERSION
     expected_version = serializers.IntegerField(required=False)
 
 
+@extend_schema_serializer(component_name="SubsidyReason")  # registry has a ReasonSerializer too
 class ReasonSerializer(ParsedSerializerMixin, serializers.Serializer):
     parsers = inputs.REASON
     required_fields = ("reason",)

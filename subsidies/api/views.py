@@ -227,8 +227,8 @@ class EnrolmentImportView(Readers, APIView):
 
 
 class EnrolmentRevealView(Readers, APIView):
-    @extend_schema(tags=TAGS, summary="查看完整身份证号（区县审核人员；每次记入安全日志）",
-                   responses={200: OpenApiResponse(description="{id_number}"), **errors(403, 404)})
+    @extend_schema(tags=TAGS, summary="查看完整身份证号（区县审核人员；每次记入安全日志）", request=None,
+                   responses={200: s.IdNumberSerializer, **errors(403, 404)})
     def post(self, request, enrolment_id: int):
         number = enrolment_services.enrolment_reveal_id_number(actor=request.user, enrolment_id=enrolment_id,
                                                                request=request)

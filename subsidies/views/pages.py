@@ -105,7 +105,7 @@ def claim_new(request, institution_id: int):
 def construction_new(request, institution_id: int):
     enrolment_selectors.institution_get(institution_id=institution_id)
     form = ConstructionForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid() or form.cleaned_data.get("slots") is None:  # an empty form was a 500 (policy matrix)
         messages.error(request, "新增托位数应为正整数。")
         return redirect("subsidies:claims")
     try:

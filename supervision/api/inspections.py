@@ -329,9 +329,24 @@ class InspectionFindingsView(Commission, APIView):
         return Response(_inspection_detail(inspection_id))
 
 
+class PhotoUploadSerializer(serializers.Serializer):
+    """Documentation of the multipart body (the view reads it with the parsers)."""
+
+    file = serializers.FileField()
+    item_id = serializers.IntegerField(required=False, help_text="检查项目")
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
 class InspectionPhotoView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="上传检查照片（multipart：file，可选 item_id）",
-                   responses={201: None, **errors(400, 403, 404, 409)})
+                   request={"multipart/form-data": PhotoUploadSerializer},
+                   responses={201: PhotoSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, inspection_id: int):
         selectors.inspection_get(inspection_id=inspection_id)
         data = read(request, {"item_id": core_inputs.integer(**inputs.ID, required=False, label="检查项目"),
@@ -357,7 +372,7 @@ class InspectionSignView(Commission, APIView):
 
 
 class InspectionPublishView(Commission, APIView):
-    @extend_schema(tags=TAGS, summary="公示检查结果（机构公开页面）", responses={200: InspectionSerializer, **errors(403, 404, 409)})
+    @extend_schema(tags=TAGS, summary="公示检查结果（机构公开页面）", request=None, responses={200: InspectionSerializer, **errors(403, 404, 409)})
     def post(self, request, inspection_id: int):
         selectors.inspection_get(inspection_id=inspection_id)
         read(request, {})
@@ -390,8 +405,17 @@ class OrderDetailView(Shared, APIView):
         return Response(_order(order_id))
 
 
+class OrderReplyUploadSerializer(serializers.Serializer):
+    """Documentation of the multipart body (the view reads it with the parsers)."""
+
+    text = serializers.CharField(max_length=2000, help_text="整改情况")
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+    expected_version = serializers.IntegerField(required=False, min_value=1)
+
+
 class OrderReplyView(Shared, APIView):
     @extend_schema(tags=TAGS, summary="举办者提交整改回复（multipart：text、files[]）",
+                   request={"multipart/form-data": OrderReplyUploadSerializer},
                    responses={201: OrderDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, order_id: int):
         selectors.order_get(order_id=order_id)
