@@ -143,7 +143,9 @@ if env("TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Redis down is a cache miss, not a 500 (core/cache.py); short timeouts so a request never hangs on it.
+CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                      "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 # Sessions read from Redis (the cache), written through to the database: a page view reads no session row
 # from PostgreSQL; logout and expiry clear both (docs/operations.md).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
