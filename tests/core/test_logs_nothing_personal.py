@@ -111,7 +111,10 @@ def test_a_full_journey_logs_no_id_number_phone_or_child_name(regions, make_acco
         # The operator adds a staff member (ID number), sets the contact phone, with bad input first.
         staff_url = f"/api/v1/institutions/{xihu.pk}/staff/"
         body = {"name": STAFF_NAME, "id_number": STAFF_ID, "role": "caregiver", "start_date": "2024-09-01",
-                "health_certificate_date": (timezone.localdate() - dt.timedelta(days=10)).isoformat()}
+                "health_certificate_date": (timezone.localdate() - dt.timedelta(days=10)).isoformat(),
+                "criminal_record_checked": True,
+                "criminal_record_checked_on": (timezone.localdate() - dt.timedelta(days=20)).isoformat(),
+                "qualifications": [{"type": "childcare", "number": "YY-001", "expires_on": "2029-01-01"}]}
         assert op.post(staff_url, {**body, "id_number": STAFF_ID[:-1] + "1"}, format="json").status_code == 400
         created = op.post(staff_url, body, format="json")
         assert created.status_code == 201, created.content
