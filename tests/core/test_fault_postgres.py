@@ -55,39 +55,43 @@ def server(cluster, tmp_path):
            "DJANGO_ENV": "development", "DB_CONN_MAX_AGE": "60"}
     log = (tmp_path / "gunicorn.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "childcare.wsgi:application", "-b",
-                             f"127.0.0.1:{port}", "-w", "1", "--timeout", "60"],
+                             f"127.0.0.1:{port}", "-w", "1", "--timeout", "60", "--graceful-timeout", "3"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_port(port, up=True, timeout=60)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
         log.close()
 
 
 def test_postgres_restart_is_a_clear_503_with_nothing_half_written_and_service_resumes(cluster, server):
     complaint = json.dumps({"institution": 1, "text": "孩子午睡时老师离开教室二十分钟，无人看护。",
                             "contact_name": "孙丽华", "contact_phone": "13912345678"}).encode()
-    status, _, _ = _get(f"{server}/search/?q=托育")
+    status, _, _ = _get(f"{server}/search/?q=%E6%89%98%E8%82%B2")
     assert status == 200
-    status, _, body = _get(f"{server}/api/v1/public/institutions/?q=托育")
+    status, _, body = _get(f"{server}/api/v1/public/institutions/?q=%E6%89%98%E8%82%B2")
     assert status == 200, body[:300]
     rows_before = cluster.psql("SELECT count(*) FROM supervision_complaint")
 
     cluster.stop()
 
-    status, headers, body = _get(f"{server}/search/?q=托育")
+    status, headers, body = _get(f"{server}/search/?q=%E6%89%98%E8%82%B2")
     assert status == 503 and "服务暂时不可用" in body and "未保存" in body
     assert headers.get("Retry-After") == "30"
-    status, headers, body = _get(f"{server}/api/v1/public/institutions/?q=托育")
+    status, headers, body = _get(f"{server}/api/v1/public/institutions/?q=%E6%89%98%E8%82%B2")
     assert status == 503 and json.loads(body)["code"] == "database_unavailable", body[:300]
     status, _, body = _get(f"{server}/api/v1/public/complaints/", data=complaint)
     assert status == 503 and json.loads(body)["code"] == "database_unavailable", body[:300]
 
     cluster.start()
 
-    status, _, body = _get(f"{server}/api/v1/public/institutions/?q=托育")
+    status, _, body = _get(f"{server}/api/v1/public/institutions/?q=%E6%89%98%E8%82%B2")
     assert status == 200, body[:300]
-    assert _get(f"{server}/search/?q=托育")[0] == 200
+    assert _get(f"{server}/search/?q=%E6%89%98%E8%82%B2")[0] == 200
     assert cluster.psql("SELECT count(*) FROM supervision_complaint") == rows_before
