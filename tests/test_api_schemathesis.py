@@ -43,6 +43,20 @@ def tokens(world, make_account):
         return {role: Token.objects.get_or_create(user=user)[0].key for role, user in users.items()}
 
 
+@pytest.fixture
+def in_test_transaction():
+    """As Django's test client does: requests must not close the test's connection (and with it the
+    test's transaction) when they start and finish."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _schema(token: str):
     import schemathesis
     from django.core.wsgi import get_wsgi_application
@@ -51,44 +65,52 @@ def _schema(token: str):
                                           headers={"Authorization": f"Token {token}"})
 
 
-def _fuzz(schema, token: str) -> tuple[int, list[str]]:
-    """Run CASES generated cases through every operation; return (cases run, failures)."""
+def _runner(operation, headers: dict, seen: list[str], counter: list[int]):
+    """A hypothesis test over ``operation``'s generated cases, appending failures to ``seen``."""
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import response_schema_conformance
 
     from core.ratelimit import clear
 
+    @settings(max_examples=CASES, derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())
+    def run(case):
+        counter[0] += 1
+        clear()  # rate-limit counters: a fuzzer is one address sending hundreds of requests
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
+                                   headers=headers)
+        except Exception as exc:  # collect, keep fuzzing the other operations
+            seen.append(f"{operation.method.upper()} {operation.path} → {response.status_code}: "
+                        f"{str(exc).splitlines()[0][:300]} | body: {response.text[:300]!r} | "
+                        f"query={case.query!r} body={str(case.body)[:200]!r}")
+
+    return run
+
+
+def _fuzz(schema, token: str) -> tuple[int, list[str]]:
+    """Run CASES generated cases through every operation; return (cases run, failures)."""
     headers = {"Authorization": f"Token {token}"}
     failures: list[str] = []
     ran = 0
     for result in schema.get_all_operations():
         operation = result.ok()
         seen: list[str] = []
-
-        @settings(max_examples=CASES, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def run(case, operation=operation, seen=seen):
-            nonlocal ran
-            ran += 1
-            clear()  # rate-limit counters: a fuzzer is one address sending hundreds of requests
-            response = case.call(headers=headers)
-            try:
-                case.validate_response(response, checks=[not_a_server_error, response_schema_conformance],
-                                       headers=headers)
-            except Exception as exc:  # collect, keep fuzzing the other operations
-                seen.append(f"{operation.method.upper()} {operation.path} → {response.status_code}: "
-                            f"{str(exc).splitlines()[0][:300]} | body: {response.text[:300]!r} | "
-                            f"query={case.query!r} body={str(case.body)[:200]!r}")
-
-        run()
+        counter = [0]
+        try:
+            _runner(operation, headers, seen, counter)()
+        except Exception as exc:  # the generator itself failed on this operation: report it
+            seen.append(f"{operation.method.upper()} {operation.path}: {type(exc).__name__}: {str(exc)[:300]}")
+        ran += counter[0]
         failures.extend(seen[:2])
     return ran, failures
 
 
 @pytest.mark.parametrize("role", ["district_reviewer", "operator", "city_viewer"])
-def test_api_answers_every_generated_request_without_server_error_and_as_documented(tokens, role):
+def test_api_answers_every_generated_request_without_server_error_and_as_documented(tokens, role,
+                                                                                  in_test_transaction):
     schema = _schema(tokens[role])
     ran, failures = _fuzz(schema, tokens[role])
     assert ran >= 100, f"only {ran} cases ran: the schema lost its operations?"
