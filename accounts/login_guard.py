@@ -23,9 +23,14 @@ point that forgets to ask still cannot let one in.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
+
+from core.cache import DOWN as CACHE_DOWN
+
+log = logging.getLogger(__name__)
 
 # Defaults; settings override them (national security guidance, 等保, expects a lockout after a few failures).
 LOGIN_FAILURE_LIMIT = 5
@@ -73,6 +78,9 @@ def _incr(key: str) -> int:
     cache.add(key, 0, timeout=window_seconds())
     try:
         return cache.incr(key)
+    except CACHE_DOWN:  # Redis down: the failure is in the security log only
+        log.warning("login failure not counted: the cache is unavailable")
+        return 0
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window_seconds())
         return 1

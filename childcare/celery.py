@@ -57,6 +57,11 @@ app.conf.beat_schedule = {
                         "schedule": crontab(minute=45, hour=0)},
     "regrade-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.regrade"],
                       "schedule": crontab(minute=0, hour=1)},
+    # Work queued after a commit while the broker was down (or lost with a worker): sent again.
+    "pending-receipts-sweep": {"task": "core.tasks.run_sweep", "args": ["registry.pending_receipts"],
+                               "schedule": crontab(minute="*/5")},
+    "unsent-emails-sweep": {"task": "core.tasks.run_sweep", "args": ["notifications.unsent_emails"],
+                            "schedule": crontab(minute="*/5")},
     # Complaints from the public past their handling deadline (working days, ending 23:59:59).
     "complaints-overdue-sweep": {"task": "core.tasks.run_sweep", "args": ["supervision.complaints_overdue"],
                                  "schedule": crontab(minute=40, hour=0)},

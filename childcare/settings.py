@@ -143,7 +143,9 @@ if env("TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Redis down is a cache miss, not a 500 (core/cache.py); short timeouts so a request never hangs on it.
+CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                      "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 # Sessions read from Redis (the cache), written through to the database: a page view reads no session row
 # from PostgreSQL; logout and expiry clear both (docs/operations.md).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -318,6 +320,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A worker process killed mid-task (OOM, kill -9, a lost node): the message goes back on the queue and
+# runs again, instead of being acknowledged as failed. Every task is idempotent for this
+# (tests/core/test_fault_worker.py kills one).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"

@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -17,6 +17,8 @@ BAD_REQUEST_MESSAGE = "请求无法处理：地址、参数或内容格式有误
 TOO_LARGE_MESSAGE = "请求内容过大或字段过多，已拒绝处理。"
 FORBIDDEN_MESSAGE = "您没有执行该操作的权限。"
 SERVER_ERROR_MESSAGE = "服务器内部错误，请稍后再试；如持续出现，请联系系统管理员。"
+DATABASE_UNAVAILABLE_MESSAGE = "数据库暂时不可用（正在重启或维护），您的操作未保存。请稍后重试。"
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 @login_required
@@ -78,8 +80,28 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def _database_down() -> bool:
+    """The exception being handled is the database going away (a restart, a failover, a network cut):
+    the request's transaction was rolled back by PostgreSQL, nothing of it is stored."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+
+
 def server_error(request):
-    """handler500: as above; the page renders without the request context, so it cannot fail again."""
+    """handler500: as above; the page renders without the request context, so it cannot fail again.
+    The database unavailable is a 503 that says so (``database_unavailable``, Retry-After)."""
+    if _database_down():
+        if request.path_info.startswith(API_PREFIX):
+            response = _api_error("database_unavailable", DATABASE_UNAVAILABLE_MESSAGE, 503)
+        else:
+            from django.template import loader
+
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     if request.path_info.startswith(API_PREFIX):
         return _api_error("server_error", SERVER_ERROR_MESSAGE, 500)
     return defaults.server_error(request)

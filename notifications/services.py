@@ -16,6 +16,7 @@ nothing. Two ways in:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -67,9 +68,11 @@ def notification_send_emails(*, notification_ids: list[int]) -> int:
 
 
 def _enqueue_emails(ids: list[int]) -> None:
+    from core.queue import send
+
     from .tasks import send_emails
 
-    send_emails.delay(ids)
+    send(send_emails, ids)
 
 
 def _kind(kind: str) -> str:
@@ -132,3 +135,26 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+# A notification with an address not emailed this long after it was created lost its task (the broker
+# was down at the commit, or a worker died); older than UNSENT_EMAIL_HORIZON it is no longer news.
+UNSENT_EMAIL_STALE = dt.timedelta(minutes=10)
+UNSENT_EMAIL_HORIZON = dt.timedelta(days=2)
+UNSENT_EMAIL_BATCH = 1000
+
+
+def unsent_emails_resend(*, now=None) -> dict[str, int]:
+    """Sweep ``notifications.unsent_emails``: queue the emails of notifications never emailed
+    (``notification_send_emails`` claims each row once: nothing goes out twice)."""
+    from core.queue import send
+
+    from .tasks import send_emails
+
+    now = now or timezone.now()
+    ids = list(Notification.objects.filter(
+        emailed_at__isnull=True, created_at__lt=now - UNSENT_EMAIL_STALE,
+        created_at__gte=now - UNSENT_EMAIL_HORIZON).exclude(user__email="")
+        .order_by("created_at").values_list("pk", flat=True)[:UNSENT_EMAIL_BATCH])
+    queued = bool(ids) and send(send_emails, ids)
+    return {"unsent": len(ids), "queued": len(ids) if queued else 0}

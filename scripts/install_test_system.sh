@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Debian's chromium and a CJK font for the browser tests and PDFs: installed when missing and root.
+# Debian's chromium and a CJK font for the browser tests and PDFs, and the servers the fault tests
+# start privately: installed when missing and root.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qiE "wqy|noto sans cjk|noto serif cjk" || missing+=(fonts-wqy-microhei)
+# The fault tests start private instances: redis-server, PostgreSQL's initdb/pg_ctl, pgrep.
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v pgrep >/dev/null || missing+=(procps)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Installing ${missing[*]} (apt-get) ..."

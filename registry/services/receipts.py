@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -194,9 +195,11 @@ def enqueue_documents(filing_id: int) -> None:
     """Render the filing's receipt and notice in Celery once the current transaction commits."""
 
     def send():
+        from core.queue import send
+
         from ..tasks import render_filing_documents
 
-        render_filing_documents.delay(filing_id)
+        send(render_filing_documents, filing_id)
 
     transaction.on_commit(send)
 
@@ -255,6 +258,26 @@ def filing_render_documents(*, filing_id: int) -> str:
             stored.storage.delete(stored.name)
         raise
     return ReceiptStatus.READY
+
+
+# A receipt still "pending" this long after its filing last changed was never rendered: its task was
+# not queued (the broker was down at the accept) or was lost with a worker. The sweep sends it again.
+PENDING_RECEIPT_STALE = timedelta(minutes=10)
+PENDING_RECEIPT_BATCH = 500
+
+
+def pending_receipts_resend(*, now=None) -> dict[str, int]:
+    """Sweep ``registry.pending_receipts``: queue the rendering of every receipt left pending (the
+    task is idempotent: a receipt rendered meanwhile is not rendered twice)."""
+    from core.queue import send
+
+    from ..tasks import render_filing_documents
+
+    cutoff = (now or timezone.now()) - PENDING_RECEIPT_STALE
+    ids = list(Filing.objects.filter(receipt_status=ReceiptStatus.PENDING, updated_at__lt=cutoff)
+               .order_by("updated_at").values_list("pk", flat=True)[:PENDING_RECEIPT_BATCH])
+    queued = sum(1 for pk in ids if send(render_filing_documents, pk))
+    return {"pending": len(ids), "queued": queued}
 
 
 @transaction.atomic

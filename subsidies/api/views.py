@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -437,11 +437,16 @@ class BatchPayView(Readers, APIView):
 
 
 class BatchExportView(Readers, APIView):
-    @extend_schema(tags=TAGS, summary="导出拨付批次（.xlsx：明细、合计行、校验行）",
+    @extend_schema(tags=TAGS, summary="导出拨付批次（.xlsx：明细、合计行、校验行；须填写导出事由，记入安全日志）",
+                   parameters=[OpenApiParameter("reason", str, required=True,
+                                                description="导出事由，4–100 字（export_reason_required、"
+                                                            "export_reason_too_long）")],
                    responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
-                              **errors(403, 404)})
+                              **errors(400, 403, 404)})
     def get(self, request, batch_id: int):
-        name, content = payout_services.payout_batch_export(actor=request.user, batch_id=batch_id, request=request)
+        name, content = payout_services.payout_batch_export(actor=request.user, batch_id=batch_id,
+                                                            reason=request.query_params.get("reason", ""),
+                                                            request=request)
         response = HttpResponse(content,
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -15,6 +15,7 @@ from accounts.models import AuthEventKind, User
 from accounts.services import auth_event_record
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.events import record_event
+from core.exports import export_audit_target, export_reason
 from core.permissions import require_role
 from regions.models import Region
 
@@ -117,15 +118,17 @@ def checksum(rows: list[tuple]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def payout_batch_export(*, actor: User, batch_id: int, request=None) -> tuple[str, bytes]:
+def payout_batch_export(*, actor: User, batch_id: int, reason: str = "", request=None) -> tuple[str, bytes]:
     """The batch as an .xlsx for the finance system: one row per item, a totals row and a checksum
-    row (item count, total fen, SHA-256 of the rows). The export is written to the security log."""
+    row (item count, total fen, SHA-256 of the rows). Payee data: only a payer may export it, with a
+    reason (``core.exports``); the export and its reason are written to the security log."""
     from openpyxl import Workbook
 
     batch = PayoutBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise NotFound("拨付批次不存在或不在您的管辖范围内。")
     require_role(actor, PAYERS, batch, message="只有管理员可以导出拨付批次。")
+    reason = export_reason(reason)
     items = batch_items(batch.pk)
     wb = Workbook()
     ws = wb.active
@@ -149,7 +152,8 @@ def payout_batch_export(*, actor: User, batch_id: int, request=None) -> tuple[st
     out = BytesIO()
     wb.save(out)
     auth_event_record(kind=AuthEventKind.EXPORT, user=actor, request=request,
-                      target=f"subsidies.payoutbatch:{batch.pk}:xlsx", district_id=batch.district_id)
+                      target=export_audit_target(f"subsidies.payoutbatch:{batch.pk}:xlsx", reason),
+                      district_id=batch.district_id)
     return f"payout-batch-{batch.pk}.xlsx", out.getvalue()
 
 

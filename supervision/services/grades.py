@@ -128,9 +128,11 @@ def regrade_on_commit(institution_ids: Iterable[int]) -> None:
         return
 
     def enqueue():
+        from core.queue import send
+
         from ..tasks import regrade_institutions
 
-        regrade_institutions.delay(ids)
+        send(regrade_institutions, ids)  # broker down: the nightly regrade sweep covers them
 
     transaction.on_commit(enqueue)
 

@@ -112,7 +112,8 @@ def test_every_registered_sweep_is_scheduled():
         "supervision.blacklist", "supervision.publication_overdue", "supervision.rectification_overdue",
         "supervision.health_certificates", "supervision.not_filed", "supervision.regrade",
         "supervision.complaints_overdue", "indicators.summaries",
-        "subsidies.certification_expiry", "subsidies.duplicates"}
+        "subsidies.certification_expiry", "subsidies.duplicates",
+        "registry.pending_receipts", "notifications.unsent_emails"}
 
 
 # --- manage.py run_sweep ---------------------------------------------------------------------------

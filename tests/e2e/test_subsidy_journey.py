@@ -86,6 +86,7 @@ def test_certification_enrolment_claim_approval_batch_export(new_page, shot, bro
     adm.wait_for_url(re.compile(r".*/subsidies/batches/\d+/$"))
     assert adm.get_by_test_id("batch-total").inner_text() == "300.00"
     shot(adm, "batch")
+    adm.get_by_test_id("batch-export-reason").fill("报送财政国库集中支付")
     with adm.expect_download() as info:
         adm.get_by_test_id("batch-export").click()
     path = tmp_path / "batch.xlsx"

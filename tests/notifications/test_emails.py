@@ -51,3 +51,25 @@ def test_a_failed_send_releases_the_rest_for_the_retry(monkeypatch):
     monkeypatch.setattr(EmailBackend, "send_messages", real)
     assert notification_send_emails(notification_ids=[n.pk for n in rows]) == 2  # the retry: just the rest
     assert [m.subject for m in mail.outbox] == ["第0条", "第1条", "第2条"]
+
+
+def test_emails_whose_task_was_never_queued_are_sent_by_the_sweep_once():
+    """The broker was down at the commit (core.queue.send gave up): the sweep sends them later."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.sweeps import run_sweep
+
+    user, silent = UserFactory(username="mail_lost"), UserFactory(username="mail_lost_silent", email="")
+    rows = Notification.objects.bulk_create([Notification(user=u, kind="filing_accepted", title="备案已通过")
+                                             for u in (user, silent)])
+    fresh = Notification.objects.create(user=user, kind="filing_accepted", title="刚刚产生的消息")
+    Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
+        created_at=timezone.now() - dt.timedelta(minutes=11))
+    run = run_sweep("notifications.unsent_emails")
+    assert run.summary == {"unsent": 1, "queued": 1}
+    assert [m.to for m in mail.outbox] == [[user.email]] and "备案已通过" in mail.outbox[0].subject
+    assert Notification.objects.get(pk=fresh.pk).emailed_at is None  # its own task may still be on the way
+    assert run_sweep("notifications.unsent_emails").summary == {"unsent": 0, "queued": 0}
+    assert len(mail.outbox) == 1

@@ -107,7 +107,7 @@ def test_operating_claim_flow_to_paid_batch(institution, operator, district_revi
     assert r.status_code == 201, r.json()
     batch = r.json()
     assert batch["total_fen"] == 30_000 and [i["amount_fen"] for i in batch["items"]] == [30_000]
-    export = admin.get(f"/api/v1/payout-batches/{batch['id']}/export.xlsx")
+    export = admin.get(f"/api/v1/payout-batches/{batch['id']}/export.xlsx", {"reason": "报送财政国库集中支付"})
     assert export.status_code == 200
     ws = load_workbook(BytesIO(export.content)).active
     rows = list(ws.iter_rows(values_only=True))
