@@ -10,8 +10,9 @@ per-row, per-field walk (``Field.get_attribute`` â†’ ``fields.get_attribute`` â†
 semantics and cuts both:
 
 - the fields ``get_fields()`` builds are built once per class and deep-copied per serializer (what
-  DRF already does for declared fields). Only for serializers whose fields do not depend on the
-  request: a class that overrides ``get_fields`` itself is left alone;
+  DRF already does for declared fields). Only for output serializers whose fields do not depend on
+  the request: a class that overrides ``get_fields`` itself, or with any writable field (its
+  querysets and validators are made under the request's tenant scope), is built per request as before;
 - ``to_representation`` follows a per-serializer *plan*, made once (a list's child serializer is
   one instance for all its rows): a model column is read straight from the row, a foreign key's
   id without touching the related row (DRF's pk-only path), a ``get_<field>_display`` source from
@@ -159,8 +160,15 @@ class FastReadMixin:
         built = cls.__dict__.get("_fast_built_fields")
         if built is None:
             built = super().get_fields()
+            if not all(field.read_only for field in built.values()):
+                # A writable field may hold a queryset (a relation's choices, a unique validator)
+                # made under this request's tenant scope: never share it with another request.
+                cls._fast_built_fields = False
+                return built
             cls._fast_built_fields = built  # never bound: each serializer binds its own copies
             return copy.deepcopy(built)
+        if built is False:
+            return super().get_fields()
         return copy.deepcopy(built)
 
     def _fast_plan(self):

@@ -116,3 +116,16 @@ def test_a_class_that_builds_its_fields_per_request_is_left_alone(cls):
             return out
 
     assert "id" not in PerRequest().fields and "id" in cls().fields
+
+
+def test_a_serializer_with_writable_fields_builds_them_per_request():
+    class Writable(s.ModelSerializer):
+        class Meta:
+            model = Institution
+            fields = ["id", "name", "region"]
+
+    first, second = Writable(), Writable()
+    assert not first.fields["region"].read_only
+    # Built per request by DRF (its querysets and validators made under that request's scope).
+    assert Writable.__dict__["_fast_built_fields"] is False
+    assert first.fields["region"] is not second.fields["region"]
