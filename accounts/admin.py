@@ -247,7 +247,9 @@ class AuthEventAdmin(ReadOnlyScopedAdmin):
     list_display = ["created_at", "kind", "username", "account", "ip", "path", "target"]
     list_select_related = ["user"]
     list_filter = ["kind", ("created_at", DateRangeFilter)]
-    search_fields = ["username", "ip"]
+    # By person (account name or the person's name), address, and what was revealed or exported
+    # ("registry.staff:12" finds every reveal of that record).
+    search_fields = ["username", "user__display_name", "ip", "target"]
     ordering = ["-created_at"]
 
     @admin.display(description="账号")

@@ -231,6 +231,17 @@ STORAGES = {
 # Uploaded filing documents: accepted by content, at most this many bytes each.
 UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Audit trail retention: monthly partitions older than this are detached into the schema
+# audit_archive by `manage.py audit_partitions --archive` (at least 180 days; core/partitions.py).
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "365"))
+# Upload virus scanning through an optional ClamAV daemon (core/scanning.py): a unix socket
+# (CLAMD_SOCKET) or host and port. Unset: uploads are not scanned. UPLOAD_SCAN_FAIL_CLOSED (default
+# on; keep it on in production): while the daemon is down, uploads are refused (upload_scan_unavailable).
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = int(env("CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT_SECONDS = float(env("CLAMD_TIMEOUT_SECONDS", "30"))
+UPLOAD_SCAN_FAIL_CLOSED = env_bool("UPLOAD_SCAN_FAIL_CLOSED", True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Fonts for PDFs (receipts, notices): a CJK TrueType/OpenType file.

@@ -15,6 +15,22 @@ def _seed_calendar(sender, using, apps=None, **kwargs):
     seed_calendar_if_empty(using=using)
 
 
+def _partition_new_audit_tables(sender, using, **kwargs):
+    """After migrate: an audit table a later migration created (a new ``@track``) is partitioned too,
+    as migration core 0004 did the ones that existed (core.partitions)."""
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from .partitions import convert, unpartitioned
+
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table, column in unpartitioned(cursor):
+            convert(cursor, table, column, now=timezone.now(), months_ahead=3)
+
+
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "平台基础"
@@ -35,6 +51,7 @@ class CoreConfig(AppConfig):
         # An empty calendar is filled from chinese_calendar after migrate (and after a test flush),
         # as Django fills content types.
         post_migrate.connect(_seed_calendar, sender=self, dispatch_uid="core-seed-calendar")
+        post_migrate.connect(_partition_new_audit_tables, sender=self, dispatch_uid="core-partition-audit-tables")
 
         # A change made in the admin: apps recount the deadlines they store (core.workdays.calendar_changed).
         for model in (CalendarDay, CalendarYear):

@@ -12,6 +12,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from . import scanning
+
 BEAT_TICK_KEY = "childcare:beat:last_tick"
 BEAT_STALE_SECONDS = 120
 
@@ -62,7 +64,7 @@ def _check_calendar() -> dict:
 
 
 def check_all() -> dict:
-    """``{"ok": bool, "checks": {"database", "redis", "beat", "calendar"}, "warnings": [...]}``.
+    """``{"ok": bool, "checks": {"database", "redis", "beat", "calendar", "clamav"}, "warnings": [...]}``.
 
     A failing check carries ``error``: a short English reason for operators and monitors. A check
     that passes with something to fix soon carries ``warning`` (listed in ``warnings`` too); it does
@@ -70,6 +72,7 @@ def check_all() -> dict:
     """
     checks: dict[str, dict] = {"database": _check_database()}
     checks["calendar"] = _check_calendar()
+    checks["clamav"] = scanning.health()
     try:
         client = _redis()
         client.ping()

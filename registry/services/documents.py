@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.models import User
 from core.errors import DomainError, NotFound
+from core.scanning import scan_upload
 from core.validators import clean_file_name
 
 from ..limits import MAX_DOCUMENTS_PER_FILING
@@ -55,7 +56,8 @@ def sha256_of(uploaded_file) -> str:
 
 
 def validate_upload(uploaded_file) -> tuple[str, str]:
-    """Raise DomainError unless the file is a non-empty PDF/JPEG/PNG within the size limit."""
+    """Raise DomainError unless the file is a non-empty PDF/JPEG/PNG within the size limit and, when
+    a ClamAV daemon is configured, clean (``core.scanning``)."""
     size = getattr(uploaded_file, "size", None) or 0
     limit = settings.UPLOAD_MAX_BYTES
     if size > limit:
@@ -71,6 +73,7 @@ def validate_upload(uploaded_file) -> tuple[str, str]:
         raise DomainError("document_type_not_allowed",
                           f"只接受 PDF、JPEG 或 PNG 格式的扫描件{hint}，文件类型按文件内容判断，与扩展名无关。",
                           fields={"file": ["文件类型不允许。"]})
+    scan_upload(uploaded_file)  # ClamAV, when configured: upload_infected / upload_scan_unavailable
     return kind
 
 

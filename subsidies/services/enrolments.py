@@ -16,6 +16,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.inputs import check_parsed, parse, raise_if_any
 from core.permissions import require_role
 from core.roles import MAY_REVEAL_PERSONAL
+from core.scanning import scan_bytes
 from registry.models import Institution
 
 from .. import inputs, rules
@@ -187,6 +188,7 @@ def enrolment_import(*, actor: User, institution_id: int, content: bytes) -> dic
     checks (against the rows before it too); any refused row rolls the whole file back.
     Returns ``{"imported": n, "rows": [{"row", "ok", "errors"}]}``; raises ``import_refused`` with
     the same report when a row is refused."""
+    scan_bytes(content)  # ClamAV, when configured: upload_infected / upload_scan_unavailable
     rows = read_workbook(content)
     if not rows:
         raise DomainError("file_empty", "文件中没有数据行。")

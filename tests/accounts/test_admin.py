@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import Assignment, AuthEvent, AuthEventKind, User
@@ -221,6 +224,29 @@ class TestAccountManagement:
         assert "reviewer_xh" in shown and "reviewer_gs" not in shown
         event = AuthEvent.objects.filter(username="reviewer_xh").first()
         assert client.post(f"/admin/accounts/authevent/{event.pk}/change/", {}).status_code == 403
+
+    def test_auditor_searches_the_security_log_by_person_record_and_kind(self, client, auditor, reviewer):
+        from accounts.services import auth_event_record
+
+        reviewer.display_name = "王审核"
+        reviewer.save(update_fields=["display_name"])
+        auth_event_record(kind=AuthEventKind.LOGIN, user=reviewer)
+        auth_event_record(kind=AuthEventKind.REVEAL, user=reviewer, target="registry.staff:77:id_number")
+        auth_event_record(kind=AuthEventKind.REVEAL, user=reviewer, target="registry.staff:78:id_number")
+        client.force_login(auditor)
+
+        def found(**query) -> list[tuple[str, str]]:
+            response = client.get("/admin/accounts/authevent/", query)
+            assert response.status_code == 200
+            return sorted((e.kind, e.target) for e in response.context["cl"].result_list)
+
+        assert len(found(q="王审核")) == 3  # by the person's name
+        assert found(q="registry.staff:77") == [("reveal", "registry.staff:77:id_number")]  # by record
+        assert found(q="王审核", kind__exact="login") == [("login", "")]  # by action
+        today = timezone.localdate().isoformat()
+        assert len(found(q="王审核", created_at__date__gte=today, created_at__date__lte=today)) == 3  # by time
+        yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+        assert found(q="王审核", created_at__date__lte=yesterday) == []
 
     @pytest.mark.usefixtures("isolated_cache")
     def test_failed_logins_are_seen_by_the_auditors_of_that_account_only(self, client, auditor, reviewer,

@@ -82,6 +82,14 @@ class Command(BaseCommand):
         for table in append_only_tables():
             statements.append(sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
                 sql.Identifier(table), ident))
+        # The monthly partitions of the audit tables (core.partitions): reached through their parent
+        # only, so the role keeps no right of its own on them (GRANT … ON ALL TABLES just gave some).
+        with connection.cursor() as cur:
+            cur.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = ANY(%s) "
+                        "AND c.relnamespace = 'public'::regnamespace", [append_only_tables()])
+            for (partition,) in cur.fetchall():
+                statements.append(sql.SQL("REVOKE ALL ON {} FROM {}").format(sql.Identifier(partition), ident))
         # pghistory upserts the request context row from its triggers: it may be updated, not deleted.
         statements.append(sql.SQL("REVOKE DELETE, TRUNCATE ON pghistory_context FROM {}").format(ident))
         with transaction.atomic(), connection.cursor() as cur:
