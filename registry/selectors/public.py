@@ -20,6 +20,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -229,13 +230,20 @@ def public_search(*, lat: float | None = None, lng: float | None = None, radius_
             fields.append("distance_km")
         count = qs.count()  # the filters only: no output column is computed for the count
         start = (max(page, 1) - 1) * page_size
-        shown = qs.annotate(**terms, public_lat=_public_coordinate("latitude"),
-                            public_lng=_public_coordinate("longitude"))
+        # The page's ids first, on the institution table alone (ordering and LIMIT before any join), then
+        # the output columns (the filing's fees, the region names, the inclusive term) of those rows only.
         if near:
-            shown = shown.annotate(distance_km=_distance_km(lat, lng)).order_by("distance_km", "id")
+            order = ("distance_km", "id")
+            page_ids = qs.annotate(distance_km=_distance_km(lat, lng)).order_by(*order)
         else:
-            shown = shown.order_by("name", "id")
-        rows = list(shown.values(*fields)[start:start + page_size]) if start < count else []
+            order = ("name", "id")
+            page_ids = qs.order_by(*order)
+        page_ids = page_ids.values("id")[start:start + page_size]
+        shown = public_queryset().filter(pk__in=Subquery(page_ids)).annotate(
+            **terms, public_lat=_public_coordinate("latitude"), public_lng=_public_coordinate("longitude"))
+        if near:
+            shown = shown.annotate(distance_km=_distance_km(lat, lng))
+        rows = list(shown.order_by(*order).values(*fields)) if start < count else []
         class_rows = (FilingClass.objects.filter(filing_id__in=[r["current_filing_id"] for r in rows])
                       .order_by("filing_id", "id").values("filing_id", "class_type", "planned_children"))
         classes: dict[int, list[dict]] = {}
