@@ -30,11 +30,12 @@ _REGION_LEVEL = {"province": "province", "city": "city", "district": "county", "
 
 
 def _figures(rows: dict, value=lambda num, den: ratio(num, den)) -> dict:
-    return {code: catalogue.Figure(num or 0, den, value(num or 0, den)) for code, (num, den) in rows.items()}
+    return {code: catalogue.Figure(int(num or 0), int(den or 0), value(int(num or 0), int(den or 0)))
+            for code, (num, den) in rows.items()}
 
 
 def _counts(rows: dict) -> dict:
-    return {code: catalogue.Figure(n or 0, None, n or 0) for code, (n,) in rows.items()}
+    return {code: catalogue.Figure(int(n or 0), None, int(n or 0)) for code, (n,) in rows.items()}
 
 
 # ----------------------------------------------------------------------------- inclusive certification

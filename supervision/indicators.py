@@ -20,6 +20,11 @@ from __future__ import annotations
 from indicators import catalogue, sql
 from indicators.rules import LOWER, ratio
 
+
+def _counts(rows: dict) -> dict:
+    return {code: catalogue.Figure(int(n or 0), None, int(n or 0)) for code, (n,) in rows.items()}
+
+
 _DONE = "i.status IN ('completed', 'published') AND i.inspected_on <= %(as_of)s"
 
 
@@ -61,7 +66,7 @@ def _nonconformities(frame: sql.Frame) -> str:
 def nonconformities_compute(frame: sql.Frame) -> dict:
     rows = sql.grouped(frame, "COALESCE(sum(nc.n), 0)",
                        f"inst LEFT JOIN {_nonconformities(frame)} ON nc.institution_id = inst.id", child="inst.child")
-    return {code: catalogue.Figure(n, None, n) for code, (n,) in rows.items()}
+    return _counts(rows)
 
 
 def nonconformities_drill(frame: sql.Frame) -> list:
@@ -82,7 +87,7 @@ def _overdue(frame: sql.Frame) -> str:
 def overdue_compute(frame: sql.Frame) -> dict:
     rows = sql.grouped(frame, "COALESCE(sum(od.n), 0)",
                        f"inst LEFT JOIN {_overdue(frame)} ON od.institution_id = inst.id", child="inst.child")
-    return {code: catalogue.Figure(n, None, n) for code, (n,) in rows.items()}
+    return _counts(rows)
 
 
 def overdue_drill(frame: sql.Frame) -> list:
@@ -102,7 +107,7 @@ def _complaints(frame: sql.Frame) -> str:
 def complaints_compute(frame: sql.Frame) -> dict:
     rows = sql.grouped(frame, "COALESCE(sum(cp.n), 0)",
                        f"inst LEFT JOIN {_complaints(frame)} ON cp.institution_id = inst.id", child="inst.child")
-    return {code: catalogue.Figure(n, None, n) for code, (n,) in rows.items()}
+    return _counts(rows)
 
 
 def complaints_drill(frame: sql.Frame) -> list:
