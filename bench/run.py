@@ -491,7 +491,7 @@ NATIONAL_DASHBOARD_TARGET_MS = 2_000
 SUMMARY_REFRESH_TARGET_MS = 60_000
 
 
-def portal_cases(*, runs: int) -> list[Result]:
+def portal_cases(*, runs: int, national_live: bool = False, refreshes: int = 3) -> list[Result]:
     """Issue 11's budgets: the public cases (search by distance, by name, a province's export) and the
     indicator dashboards of the country and a province, computed live (every indicator's one
     statement) and served from the summaries; the summary refreshes themselves, rolled back (nothing
@@ -522,12 +522,14 @@ def portal_cases(*, runs: int) -> list[Result]:
 
     show(measure(f"dashboard: province {PROVINCE}, live", "province", PROVINCE_DASHBOARD_TARGET_MS, country,
                  lambda: live(province), runs=few, warmup=1))
-    show(measure("dashboard: national, live (info)", "country", None, country, lambda: live(None), runs=3, warmup=1))
+    if national_live:
+        show(measure("dashboard: national, live (info)", "country", None, country, lambda: live(None), runs=3,
+                     warmup=1))
     with transaction.atomic():
         for label, region in ((f"province {PROVINCE}", province), ("national", None)):
             show(measure(f"summary refresh: {label}", "sweep", SUMMARY_REFRESH_TARGET_MS, country,
                          lambda region=region: str(services.snapshot_refresh(region=region, as_of=selectors.today())),
-                         runs=3, warmup=0))
+                         runs=refreshes, warmup=0))
         show(measure(f"dashboard: province {PROVINCE}, from summary", "province", PROVINCE_DASHBOARD_TARGET_MS,
                      country, lambda: board(province), runs=runs))
         show(measure("dashboard: national, from summary", "country", NATIONAL_DASHBOARD_TARGET_MS, country,
@@ -755,6 +757,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--portal", action="store_true",
                         help="issue 11: public search and export, national and province dashboards (live, from "
                              "summaries) and the summary refreshes (rolled back); writes results-<date>-portal.md")
+    parser.add_argument("--national-live", action="store_true", help="with --portal: also the national dashboard "
+                        "computed live (info: it is served from the summaries)")
+    parser.add_argument("--refreshes", type=int, default=3, help="with --portal: timed summary refreshes per region")
     parser.add_argument("--with-recommended-indexes", action="store_true",
                         help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
     args = parser.parse_args(argv)
@@ -771,7 +776,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.sweeps:
         results, suffix = sweeps(runs=args.runs), "-sweeps"
     elif args.portal:
-        results, suffix = portal_cases(runs=args.runs), "-portal"
+        results, suffix = portal_cases(runs=args.runs, national_live=args.national_live,
+                                       refreshes=args.refreshes), "-portal"
     else:
         results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages, only_public=args.only_public)
         suffix = "-indexed" if args.with_recommended_indexes else ""
