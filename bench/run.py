@@ -397,6 +397,16 @@ ORDER BY d, i.id LIMIT 20
 """
 
 
+# The name search by hand: the count and the first page by name (what the selector's two main queries do).
+HAND_NAME_SQL = """
+SELECT (SELECT count(*) FROM registry_institution WHERE status IN ('filed', 'suspended')
+          AND current_filing_id IS NOT NULL AND name LIKE %(q)s) AS n, i.id, i.name
+FROM registry_institution i
+WHERE i.status IN ('filed', 'suspended') AND i.current_filing_id IS NOT NULL AND i.name LIKE %(q)s
+ORDER BY i.name, i.id LIMIT 20
+"""
+
+
 def public_cases(*, runs: int) -> list[Result]:
     """The public portal: search by distance over the national data set (selector, the same SQL by hand,
     and the API through the whole request stack), and a province's open-data export streamed to the end."""
@@ -422,6 +432,11 @@ def public_cases(*, runs: int) -> list[Result]:
             cur.execute(HAND_SEARCH_SQL, {"lat": lat, "lng": lng, "dlat": dlat, "dlng": dlng})
             return cur.fetchall()
 
+    def by_hand(sql: str, params: dict):
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
     def export_csv(code: str):
         buffer, n = io.StringIO(), 0
         writer = csv.writer(buffer)
@@ -444,6 +459,7 @@ def public_cases(*, runs: int) -> list[Result]:
          lambda: public_search(district=PROVINCE)["results"]),
         ("public search: nationwide, name contains, p1", PUBLIC_SEARCH_TARGET_MS,
          lambda: public_search(q="星河托育中心")["results"]),
+        ("  same name query by hand (info)", None, lambda: by_hand(HAND_NAME_SQL, {"q": "%星河托育中心%"})),
     ]
     for name, target, fn in cases:
         res = measure(name, "public", target, nobody, fn, runs=runs)
@@ -468,6 +484,58 @@ def public_cases(*, runs: int) -> list[Result]:
           f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
     out.append(res)
     return out
+
+
+PROVINCE_DASHBOARD_TARGET_MS = 1_000
+NATIONAL_DASHBOARD_TARGET_MS = 2_000
+SUMMARY_REFRESH_TARGET_MS = 60_000
+
+
+def portal_cases(*, runs: int, national_live: bool = False, refreshes: int = 3) -> list[Result]:
+    """Issue 11's budgets: the public cases (search by distance, by name, a province's export) and the
+    indicator dashboards of the country and a province, computed live (every indicator's one
+    statement) and served from the summaries; the summary refreshes themselves, rolled back (nothing
+    is written to the bench database)."""
+    from django.db import transaction
+
+    from core.tenancy import TenantScope
+    from indicators import selectors, services
+    from regions.models import Region
+
+    results = public_cases(runs=runs)
+    province = Region.objects.get(code=PROVINCE)
+    country = TenantScope.country()
+    few = max(3, runs // 5)
+
+    def show(res: Result) -> None:
+        print(f"  {res.name:<42} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
+        results.append(res)
+
+    def board(region):
+        b = selectors.dashboard(region=region)
+        return f"{b.source}, {len(b.rows)} rows × {len(b.indicators)} indicators"
+
+    def live(region):
+        payload = selectors.compute(region=region, as_of=selectors.today())
+        return f"live, {len(payload['rows'])} rows × {len(payload['total']['figures'])} indicators"
+
+    show(measure(f"dashboard: province {PROVINCE}, live", "province", PROVINCE_DASHBOARD_TARGET_MS, country,
+                 lambda: live(province), runs=few, warmup=1))
+    if national_live:
+        show(measure("dashboard: national, live (info)", "country", None, country, lambda: live(None), runs=3,
+                     warmup=1))
+    with transaction.atomic():
+        for label, region in ((f"province {PROVINCE}", province), ("national", None)):
+            show(measure(f"summary refresh: {label}", "sweep", SUMMARY_REFRESH_TARGET_MS, country,
+                         lambda region=region: str(services.snapshot_refresh(region=region, as_of=selectors.today())),
+                         runs=refreshes, warmup=0))
+        show(measure(f"dashboard: province {PROVINCE}, from summary", "province", PROVINCE_DASHBOARD_TARGET_MS,
+                     country, lambda: board(province), runs=runs))
+        show(measure("dashboard: national, from summary", "country", NATIONAL_DASHBOARD_TARGET_MS, country,
+                     lambda: board(None), runs=runs))
+        transaction.set_rollback(True)
+    return results
 
 
 def explain(sql: str) -> str:
@@ -809,6 +877,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--supervision", action="store_true",
                         help="only supervision (issue 9): the district's pages beside the same reads by hand, then "
                              "the nightly sweeps; writes results-<date>-supervision.md")
+    parser.add_argument("--portal", action="store_true",
+                        help="issue 11: public search and export, national and province dashboards (live, from "
+                             "summaries) and the summary refreshes (rolled back); writes results-<date>-portal.md")
+    parser.add_argument("--national-live", action="store_true", help="with --portal: also the national dashboard "
+                        "computed live (info: it is served from the summaries)")
+    parser.add_argument("--refreshes", type=int, default=3, help="with --portal: timed summary refreshes per region")
     parser.add_argument("--with-recommended-indexes", action="store_true",
                         help="create the indexes docs/benchmarks.md recommends (bench DB only) before measuring")
     args = parser.parse_args(argv)
@@ -833,6 +907,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.sweeps:
         results = sweeps(runs=args.runs)
         suffix = "-sweeps"
+    elif args.portal:
+        results, suffix = portal_cases(runs=args.runs, national_live=args.national_live,
+                                       refreshes=args.refreshes), "-portal"
     else:
         results = run(args.runs, args.threads, args.per_thread, pages=not args.no_pages, only_public=args.only_public)
         suffix = "-indexed" if args.with_recommended_indexes else ""

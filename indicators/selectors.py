@@ -106,13 +106,14 @@ def compute(*, region: Region | None, as_of: dt.date, with_children: bool = True
     codes = [c.code for c in children]
     pops = _population(codes, region, as_of.year)
     values: dict[str, dict[str | None, catalogue.Figure]] = {}
-    for ind in catalogue.indicators():
-        if ind.pending:
-            continue
-        figures = ind.compute(frame)
-        if ind.kind == catalogue.PER_1000:
-            figures = {code: _per_1000(figures.get(code), pops.get(code)) for code in [*codes, None]}
-        values[ind.code] = figures
+    with sql.statements():
+        for ind in catalogue.indicators():
+            if ind.pending:
+                continue
+            figures = ind.compute(frame)
+            if ind.kind == catalogue.PER_1000:
+                figures = {code: _per_1000(figures.get(code), pops.get(code)) for code in [*codes, None]}
+            values[ind.code] = figures
 
     def row(code: str | None, name: str) -> dict:
         pop = pops.get(code)

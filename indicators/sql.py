@@ -19,6 +19,9 @@ dashboard's own choice of region, not the wall.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -103,6 +106,25 @@ def institutions_cte(frame: Frame) -> str:
     )"""  # noqa: S608 (constant fragments; values are parameters)
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def statements() -> Iterator[None]:
+    """A batch of statements (a dashboard's indicators) in one transaction with JIT off, set once:
+    three round trips fewer per indicator than a transaction of its own. Nested calls join it."""
+    if getattr(_batch, "open", False):
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(NO_JIT)
+        _batch.open = True
+        try:
+            yield
+        finally:
+            _batch.open = False
+
+
 def grouped(frame: Frame, select: str, from_: str, params: dict | None = None,
             child: str = "child") -> dict[str | None, tuple]:
     """Run ``SELECT <child>, <select> FROM <from_> GROUP BY GROUPING SETS ((child), ())`` after the
@@ -111,8 +133,7 @@ def grouped(frame: Frame, select: str, from_: str, params: dict | None = None,
            f"SELECT {child} AS c, GROUPING({child}) AS g, {select}\nFROM {from_}\n"
            f"GROUP BY GROUPING SETS (({child}), ())")
     out: dict[str | None, tuple] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(NO_JIT)
+    with statements(), connection.cursor() as cursor:
         cursor.execute(sql, frame.params(**(params or {})))
         for code, is_total, *values in cursor.fetchall():
             if is_total:
@@ -125,8 +146,7 @@ def grouped(frame: Frame, select: str, from_: str, params: dict | None = None,
 def ids(frame: Frame, select_ids: str, params: dict | None = None) -> list:
     """The drill-down: ``select_ids`` (a SELECT of ids after the ``inst`` CTE) for the frame's region."""
     sql = f"WITH {institutions_cte(frame)}\n{select_ids}"
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(NO_JIT)
+    with statements(), connection.cursor() as cursor:
         cursor.execute(sql, frame.params(**(params or {})))
         return [row[0] for row in cursor.fetchall()]
 

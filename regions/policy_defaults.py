@@ -63,6 +63,11 @@ NATIONAL_DEFAULTS: dict[str, Any] = {
     "target.filing_rate": 1.0,
     # Receipt within 5 working days (备案办法 art. 9): about 7 calendar days, the unit measured.
     "target.median_days_to_receipt": 7,
+    # Random-inspection plans carried out in full (双随机一公开: a plan is the year's commitment). ASSUMED:
+    # the source documents set no rate; 100% until the region sets its own.
+    "target.inspections_done_share": 1.0,
+    # No rectification order left past its due date (the due dates are the rule). ASSUMED likewise.
+    "target.overdue_rectifications": 0,
     # Amber band: within this fraction of the target (a dashboard convention, not a rule of law).
     "target.amber_margin": 0.1,
 }

@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
@@ -101,6 +102,15 @@ class Institution(WorkflowModel, TenantModel):
             # states only; the predicate must match registry.selectors.public.PUBLIC_STATES.
             models.Index(fields=["latitude", "longitude"], condition=models.Q(status__in=["filed", "suspended"]),
                          name="institution_public_point_idx"),
+            # The public name search (``name LIKE '%…%'``, any position): trigrams of the public states
+            # (pg_trgm, extension created by migration 0017; docs/operations.md says who may create it).
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], condition=models.Q(status__in=["filed", "suspended"]),
+                     name="institution_name_trgm_idx"),
+            # The public list of a region by name (no point given): the region's column, then the order
+            # of the page, so count and page read the region's public rows only and stop at the page.
+            *[models.Index(fields=[column, "name", "id"], condition=models.Q(status__in=["filed", "suspended"]),
+                           name=f"inst_public_{column[:-3]}_idx")
+              for column in ("province_id", "city_id", "district_id")],
         ]
 
     def __str__(self) -> str:

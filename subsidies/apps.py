@@ -24,3 +24,7 @@ class SubsidiesConfig(AppConfig):
         register_public_term(name="inclusive", expression=inclusive_in_force)
         register_public_section(key="inclusive_certification", order=20,
                                 template="subsidies/public/_certification.html", context=public_certification)
+        # The dashboards' inclusive, enrolment and subsidy indicators (indicators never imports this app).
+        from .indicators import register as register_indicators
+
+        register_indicators()

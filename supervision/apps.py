@@ -66,3 +66,7 @@ class SupervisionConfig(AppConfig):
         register_home_stats(roles={Role.OPERATOR}, stats=operator_incident_cards)
         register_public_section(key="complaints", order=90, template="portal/_complaint_section.html",
                                 context=public_complaint_section)
+        # The dashboards' inspection, rectification and complaint indicators (indicators never imports this app).
+        from .indicators import register as register_indicators
+
+        register_indicators()

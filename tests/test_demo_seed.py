@@ -183,3 +183,21 @@ def test_seed_shows_subsidies_with_a_duplicate_child_and_a_budget_nearly_spent(s
         assert 0 < budget.left_fen <= 10_000
         assert SubsidyClaim.objects.filter(status="submitted", district_id="330106").exists()
         assert PayoutBatch.objects.filter(district_id="330105", status="open").exists()
+
+
+@pytest.mark.django_db
+def test_seed_gives_hangzhou_dashboards_every_indicator(seeded):
+    """The indicators subsidies and supervision wire in have figures for 杭州市 in the demo."""
+    from indicators import selectors
+    from regions.models import Region
+
+    with scopes_disabled():
+        board = selectors.dashboard(region=Region.objects.get(code="330100"))
+    assert board.pending == []
+    total = board.total["figures"]
+    assert total["inclusive_share"]["numerator"] > 0 and total["inclusive_share"]["denominator"] > 0
+    assert total["enrolled_children"]["value"] > 0 and total["occupancy"]["value"] > 0
+    assert total["subsidy_paid_share"]["denominator"] > 0  # the districts' and the city's budgets
+    assert total["inspections_done_share"]["denominator"] > 0
+    assert total["complaints"]["value"] > 0
+    assert {r["code"] for r in board.rows} >= {"330105", "330106"}

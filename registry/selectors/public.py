@@ -16,15 +16,18 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import ASin, Cast, Coalesce, Cos, Floor, Least, Radians, Sin, Sqrt
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from core.tenancy import scopes_disabled
@@ -128,22 +131,51 @@ def public_offer_terms() -> dict[str, Any]:
     }
 
 
+class _PublicCoordinate(Func):
+    """The public point's latitude or longitude: the stored one, or for a home daycare point the centre
+    of its grid cell. One SQL node over two columns (the tree of ``Case``/``Floor`` nodes it replaces
+    cost the search most of its Python time: every annotate and filter resolves it again)."""
+
+    output_field = FloatField()
+
+    def __init__(self, column: str):
+        super().__init__(F(column), F("kind"))
+
+    def as_sql(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        kind, kind_params = compiler.compile(self.source_expressions[1])
+        sql = (f"(CASE WHEN {kind} = %s THEN floor(({column})::float8 / %s) * %s + %s "
+               f"ELSE ({column})::float8 END)")
+        grid = HOME_GRID_DEGREES
+        return sql, (*kind_params, InstitutionKind.HOME_DAYCARE.value, *column_params, grid, grid, grid / 2,
+                     *column_params)
+
+
 def _public_coordinate(column: str) -> Any:
-    """The public point: the stored one, or for a home daycare point the centre of its grid cell."""
-    grid = Value(HOME_GRID_DEGREES, output_field=FloatField())
-    stored = Cast(column, FloatField())
-    return Case(When(kind=InstitutionKind.HOME_DAYCARE, then=Floor(stored / grid) * grid + grid / 2),
-                default=stored, output_field=FloatField())
+    return _PublicCoordinate(column)
+
+
+class _DistanceKm(Func):
+    """Great-circle (haversine) distance in km from a point to the public point, one SQL node."""
+
+    output_field = FloatField()
+
+    def __init__(self, lat: float, lng: float):
+        super().__init__(_PublicCoordinate("latitude"), _PublicCoordinate("longitude"))
+        self.point = (math.radians(lat), math.radians(lng))
+
+    def as_sql(self, compiler, connection, **extra):
+        plat, plat_params = compiler.compile(self.source_expressions[0])
+        plng, plng_params = compiler.compile(self.source_expressions[1])
+        rlat, rlng = self.point
+        sql = (f"(%s * asin(sqrt(least(power(sin((radians({plat}) - %s) / 2), 2) "
+               f"+ %s * cos(radians({plat})) * power(sin((radians({plng}) - %s) / 2), 2), 1.0))))")
+        return sql, (2 * EARTH_RADIUS_KM, *plat_params, rlat, math.cos(rlat), *plat_params, *plng_params, rlng)
 
 
 def _distance_km(lat: float, lng: float) -> Any:
     """Great-circle (haversine) distance in km from (lat, lng) to the public point, in SQL."""
-    rlat, rlng = math.radians(lat), math.radians(lng)
-    plat, plng = Radians(_public_coordinate("latitude")), Radians(_public_coordinate("longitude"))
-    half_dlat = Sin((plat - Value(rlat)) / 2)
-    half_dlng = Sin((plng - Value(rlng)) / 2)
-    a = half_dlat * half_dlat + Value(math.cos(rlat)) * Cos(plat) * half_dlng * half_dlng
-    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))))
+    return _DistanceKm(lat, lng)
 
 
 def _bounding_box(lat: float, lng: float, radius_km: float) -> Q:
@@ -229,13 +261,20 @@ def public_search(*, lat: float | None = None, lng: float | None = None, radius_
             fields.append("distance_km")
         count = qs.count()  # the filters only: no output column is computed for the count
         start = (max(page, 1) - 1) * page_size
-        shown = qs.annotate(**terms, public_lat=_public_coordinate("latitude"),
-                            public_lng=_public_coordinate("longitude"))
+        # The page's ids first, on the institution table alone (ordering and LIMIT before any join), then
+        # the output columns (the filing's fees, the region names, the inclusive term) of those rows only.
         if near:
-            shown = shown.annotate(distance_km=_distance_km(lat, lng)).order_by("distance_km", "id")
+            order = ("distance_km", "id")
+            page_ids = qs.annotate(distance_km=_distance_km(lat, lng)).order_by(*order)
         else:
-            shown = shown.order_by("name", "id")
-        rows = list(shown.values(*fields)[start:start + page_size]) if start < count else []
+            order = ("name", "id")
+            page_ids = qs.order_by(*order)
+        page_ids = page_ids.values("id")[start:start + page_size]
+        shown = public_queryset().filter(pk__in=Subquery(page_ids)).annotate(
+            **terms, public_lat=_public_coordinate("latitude"), public_lng=_public_coordinate("longitude"))
+        if near:
+            shown = shown.annotate(distance_km=_distance_km(lat, lng))
+        rows = list(shown.order_by(*order).values(*fields)) if start < count else []
         class_rows = (FilingClass.objects.filter(filing_id__in=[r["current_filing_id"] for r in rows])
                       .order_by("filing_id", "id").values("filing_id", "class_type", "planned_children"))
         classes: dict[int, list[dict]] = {}

@@ -106,9 +106,16 @@ def test_a_region_sets_its_own_target(world):
     assert board.total["figures"]["slots_per_1000"]["target"] == 4.5
 
 
-def test_indicators_waiting_for_other_modules_say_so(world):
+def test_an_indicator_waiting_for_another_module_says_so(world, monkeypatch):
+    """Every indicator is wired today (subsidies and supervision register theirs); one registered
+    with ``pending_on`` and no query is listed as waiting, with no figure."""
+    from indicators import catalogue
+
+    monkeypatch.setattr(catalogue, "_indicators", dict(catalogue._indicators))
+    catalogue.register(catalogue.Indicator(code="future_share", label="未来指标", kind=catalogue.SHARE,
+                                           numerator_label="甲", denominator_label="乙", pending_on="未来模块"))
     board = _board("330100")
     pending = {i.code: i.pending_on for i in board.pending}
-    assert "inclusive_share" in pending and "subsidies" in pending["inclusive_share"]
-    assert "inspections_done_share" in pending and "complaints" in pending
-    assert all(i.code not in board.total["figures"] for i in board.pending)
+    assert pending == {"future_share": "未来模块"}
+    assert "future_share" not in board.total["figures"]
+    assert "inclusive_share" in board.total["figures"] and "complaints" in board.total["figures"]
