@@ -19,6 +19,7 @@ from tests.factories import make_enrolment
 pytestmark = pytest.mark.django_db
 D = dt.date
 MARCH = D(2026, 3, 1)
+FEES = {"toddler": 200_000, "older_toddler": 180_000}
 
 
 def kinds(user) -> list[str]:
@@ -70,16 +71,16 @@ def test_certification_steps_tell_the_operator(institution, operator, district_r
         Certification.objects.all().delete()
         with django_capture_on_commit_callbacks(execute=True):
             cert = cert_services.certification_apply(actor=operator, institution_id=institution.pk,
-                                                     fees={"toddler": 200_000})
+                                                     fees=FEES)
             cert_services.certification_return(actor=district_reviewer, certification_id=cert.pk,
                                                reasons=["收费公示材料不全"])
-            cert_services.certification_resubmit(actor=operator, certification_id=cert.pk, fees={"toddler": 200_000})
+            cert_services.certification_resubmit(actor=operator, certification_id=cert.pk, fees=FEES)
             cert_services.certification_accept(actor=district_reviewer, certification_id=cert.pk,
                                                period_start=D(2026, 1, 1), period_end=D(2027, 12, 31))
             cert_services.certification_revoke(actor=district_reviewer, certification_id=cert.pk, cause="penalty",
                                                reason="受到行政处罚")
         assert kinds(operator) == ["certification_returned", "certification_accepted", "certification_revoked"]
-        assert "收费公示材料不全" in Notification.objects.filter(user=operator).first().body
+        assert "收费公示材料不全" in Notification.objects.filter(user=operator).order_by("id").first().body
 
 
 def test_expiry_sweep_reminds_before_and_tells_at_the_end(institution, operator, django_capture_on_commit_callbacks):
