@@ -124,14 +124,26 @@ def populate_national(*, enrolments: int = 5_000_000, months: int = 12, line_mon
     timings: dict[str, float] = {}
     first = dt.date(period.year + (period.month - months) // 12, (period.month - months) % 12 + 1, 1)
     line_first = dt.date(period.year + (period.month - line_months) // 12, (period.month - line_months) % 12 + 1, 1)
-    with transaction.atomic(), connection.cursor() as cur:
+    # The filed institutions copied once into a temporary table (a short read of registry_institution:
+    # the long inserts below lock no table of another app), then one transaction per step, so a step
+    # done stays done (a re-run skips it) and others' DDL on the registry is never held up.
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS pg_temp.bench_inst")
+        cur.execute("""CREATE TEMP TABLE bench_inst AS
+                       SELECT id, region_id, province_id, city_id, district_id, row_number() OVER (ORDER BY id) AS n
+                       FROM registry_institution WHERE status = 'filed'""")
+        cur.execute("SELECT count(*) FROM bench_inst")
+        filed = cur.fetchone()[0]
+    if not filed:
+        raise SystemExit("no filed institutions: generate the national data set first")
+    per = max(1, enrolments // filed)
+
+    def begin(cur):
         cur.execute("SET LOCAL session_replication_role = replica")
         cur.execute("SET LOCAL work_mem = '256MB'")
-        cur.execute("SELECT count(*) FROM registry_institution WHERE status = 'filed'")
-        filed = cur.fetchone()[0]
-        if not filed:
-            raise SystemExit("no filed institutions: generate the national data set first")
-        per = max(1, enrolments // filed)
+
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
         cur.execute("SELECT count(*) FROM subsidies_subsidypolicy")
         if not cur.fetchone()[0]:
             _step(log, timings, "policies (one per city)", cur, """
@@ -141,11 +153,13 @@ def populate_national(*, enrolments: int = 5_000_000, months: int = 12, line_mon
                   province_share_bp, city_share_bp, district_share_bp, requires_city_approval, basis, created_at)
                 SELECT DISTINCT city_id, 1, DATE '2020-01-01', 40000, 60000, 50000, 30000, 15, true, true, true, 0,
                        0, 5000, 5000, false, 'bench', now()
-                FROM registry_institution WHERE city_id IS NOT NULL""")
+                FROM bench_inst WHERE city_id IS NOT NULL""")
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
         cur.execute("SELECT count(*) FROM subsidies_enrolment")
         if not cur.fetchone()[0]:
-            # Child k of institution i: key i*per+k; every DUP_EVERY-th child of an institution is the
-            # same child (same key, same blind index) as one of an institution half the id range away.
+            # Child k of institution n: key n*per+k; every DUP_EVERY-th child of the second half of the
+            # institutions is the same child (same blind index) as one of the first half.
             _step(log, timings, f"enrolments ({per} per institution)", cur, """
                 INSERT INTO subsidies_enrolment (institution_id, child_name, id_number_encrypted, id_number_hash,
                   id_number_masked, birth_date, class_type, enrolled_on, created_at, updated_at, region_id,
@@ -155,9 +169,10 @@ def populate_national(*, enrolments: int = 5_000_000, months: int = 12, line_mon
                                 ELSE i.n * %(per)s + k END::text),
                        '110***********1237', DATE '2024-06-01' - (k * 7), 'toddler', DATE '2025-09-01', now(), now(),
                        i.region_id, i.province_id, i.city_id, i.district_id
-                FROM (SELECT id, region_id, province_id, city_id, district_id, row_number() OVER (ORDER BY id) AS n
-                      FROM registry_institution WHERE status = 'filed') i, generate_series(1, %(per)s) k""",
+                FROM bench_inst i, generate_series(1, %(per)s) k""",
                   {"per": per, "dup": DUP_EVERY, "half": filed // 2})
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
         cur.execute("SELECT count(*) FROM subsidies_subsidyclaim WHERE kind = 'operating'")
         if not cur.fetchone()[0]:
             _step(log, timings, f"claims ({months} months)", cur, """
@@ -168,10 +183,11 @@ def populate_national(*, enrolments: int = 5_000_000, months: int = 12, line_mon
                 SELECT i.id, 'operating', m::date, p.id, CASE WHEN m::date < %(line_first)s THEN 'paid' ELSE 'submitted' END,
                        1, 30000, %(per)s, 0, %(per)s * 30000, 0, %(per)s * 15000, %(per)s * 15000, '[]', '[]',
                        extract(year FROM m)::int, now(), now(), i.region_id, i.province_id, i.city_id, i.district_id
-                FROM registry_institution i JOIN subsidies_subsidypolicy p ON p.region_id = i.city_id AND p.version = 1,
-                     generate_series(%(first)s::date, %(last)s::date, interval '1 month') m
-                WHERE i.status = 'filed'""",
+                FROM bench_inst i JOIN subsidies_subsidypolicy p ON p.region_id = i.city_id AND p.version = 1,
+                     generate_series(%(first)s::date, %(last)s::date, interval '1 month') m""",
                   {"per": per, "first": first, "last": period, "line_first": line_first})
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
         cur.execute("SELECT count(*) FROM subsidies_claimline")
         if not cur.fetchone()[0]:
             _step(log, timings, f"lines ({line_months} month(s))", cur, """
