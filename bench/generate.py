@@ -791,6 +791,12 @@ def main(argv: list[str] | None = None) -> None:
                              "complaints (supervision tables only; idempotent)")
     parser.add_argument("--supervision-only", action="store_true",
                         help="only the supervision rows, on an existing data set (implies --skip-setup)")
+    parser.add_argument("--subsidies", action="store_true",
+                        help="only ADD subsidy rows (bench.subsidies.populate_national) to an existing data set")
+    parser.add_argument("--enrolments", type=int, default=5_000_000, help="with --subsidies")
+    parser.add_argument("--subsidy-months", type=int, default=12, help="with --subsidies: months of claims")
+    parser.add_argument("--subsidy-line-months", type=int, default=1,
+                        help="with --subsidies: the last N months also get their per-child lines")
     args = parser.parse_args(argv)
     if args.supervision_only:
         _setup_django(args.database_url)
@@ -802,6 +808,15 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {table:<34} {n:>12,}")
         return
     started = time.monotonic()
+    if args.subsidies:
+        _setup_django(args.database_url)
+        from bench.subsidies import populate_national
+
+        print(f"adding subsidy rows ({args.enrolments} enrolments, {args.subsidy_months} months) ...")
+        result = populate_national(enrolments=args.enrolments, months=args.subsidy_months,
+                                   line_months=args.subsidy_line_months)
+        print(f"total {time.monotonic() - started:.1f} s", result)
+        return
     if not args.skip_setup:
         t = time.monotonic()
         _ensure_database(args.database_url)

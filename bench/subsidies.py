@@ -98,13 +98,231 @@ def time_sweep(period: dt.date) -> dict:
     return {**summary, "seconds": round(time.perf_counter() - start, 2)}
 
 
+# --- national scale (bench/generate.py --subsidies; python -m bench.subsidies national) -----------------
+
+NATIONAL_PERIOD = dt.date(2026, 10, 1)  # the month the sweep is measured on (the last of the year)
+DUP_EVERY = 1000  # one child in a thousand is also enrolled at an institution of another province
+
+
+def _step(log, timings, name, cur, sql, params=None):
+    started = time.monotonic()
+    cur.execute(sql, params or {})
+    timings[name] = round(time.monotonic() - started, 1)
+    log(f"  {name:<26} {timings[name]:7.1f} s  {cur.rowcount if cur.rowcount >= 0 else '':>10}")
+
+
+def populate_national(*, enrolments: int = 5_000_000, months: int = 12, line_months: int = 1,
+                      period: dt.date = NATIONAL_PERIOD, log=print) -> dict:
+    """ADD subsidy rows to a generated national data set (only subsidies tables; idempotent: a step
+    whose rows exist is skipped; nothing dropped): a policy per city, ``enrolments`` children spread
+    over the filed institutions (one in ``DUP_EVERY`` also enrolled in another province: the
+    duplicates the sweep must find), an operating claim per institution and month for ``months``
+    months up to ``period``, and one line per child for the last ``line_months`` of them. Set-based
+    SQL with the triggers off (as ``bench.generate.populate``); the blind index is md5 of a child key."""
+    from django.db import connection, transaction
+
+    timings: dict[str, float] = {}
+    first = dt.date(period.year + (period.month - months) // 12, (period.month - months) % 12 + 1, 1)
+    line_first = dt.date(period.year + (period.month - line_months) // 12, (period.month - line_months) % 12 + 1, 1)
+    # The filed institutions copied once into a temporary table (a short read of registry_institution:
+    # the long inserts below lock no table of another app), then one transaction per step, so a step
+    # done stays done (a re-run skips it) and others' DDL on the registry is never held up.
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS pg_temp.bench_inst")
+        cur.execute("""CREATE TEMP TABLE bench_inst AS
+                       SELECT id, region_id, province_id, city_id, district_id, row_number() OVER (ORDER BY id) AS n
+                       FROM registry_institution WHERE status = 'filed'""")
+        cur.execute("SELECT count(*) FROM bench_inst")
+        filed = cur.fetchone()[0]
+    if not filed:
+        raise SystemExit("no filed institutions: generate the national data set first")
+    per = max(1, enrolments // filed)
+
+    def begin(cur):
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute("SET LOCAL work_mem = '256MB'")
+
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
+        cur.execute("SELECT count(*) FROM subsidies_subsidypolicy")
+        if not cur.fetchone()[0]:
+            _step(log, timings, "policies (one per city)", cur, """
+                INSERT INTO subsidies_subsidypolicy (region_id, version, valid_from, construction_rate_min_fen,
+                  construction_rate_max_fen, construction_rate_fen, operating_rate_fen, min_eligible_days,
+                  requires_inclusive, requires_filed, requires_fee_within_band, min_occupancy_bp,
+                  province_share_bp, city_share_bp, district_share_bp, requires_city_approval, basis, created_at)
+                SELECT DISTINCT city_id, 1, DATE '2020-01-01', 40000, 60000, 50000, 30000, 15, true, true, true, 0,
+                       0, 5000, 5000, false, 'bench', now()
+                FROM bench_inst WHERE city_id IS NOT NULL""")
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
+        cur.execute("SELECT count(*) FROM subsidies_enrolment")
+        if not cur.fetchone()[0]:
+            # Child k of institution n: key n*per+k; every DUP_EVERY-th child of the second half of the
+            # institutions is the same child (same blind index) as one of the first half.
+            _step(log, timings, f"enrolments ({per} per institution)", cur, """
+                INSERT INTO subsidies_enrolment (institution_id, child_name, id_number_encrypted, id_number_hash,
+                  id_number_masked, birth_date, class_type, enrolled_on, created_at, updated_at, region_id,
+                  province_id, city_id, district_id)
+                SELECT i.id, 'bench', 'x',
+                       md5(CASE WHEN k %% %(dup)s = 0 AND i.n > %(half)s THEN ((i.n - %(half)s) * %(per)s + k)
+                                ELSE i.n * %(per)s + k END::text),
+                       '110***********1237', DATE '2024-06-01' - (k * 7), 'toddler', DATE '2025-09-01', now(), now(),
+                       i.region_id, i.province_id, i.city_id, i.district_id
+                FROM bench_inst i, generate_series(1, %(per)s) k""",
+                  {"per": per, "dup": DUP_EVERY, "half": filed // 2})
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
+        cur.execute("SELECT count(*) FROM subsidies_subsidyclaim WHERE kind = 'operating'")
+        if not cur.fetchone()[0]:
+            _step(log, timings, f"claims ({months} months)", cur, """
+                INSERT INTO subsidies_subsidyclaim (institution_id, kind, period, policy_id, status, version,
+                  rate_fen, units, slots, amount_fen, province_share_fen, city_share_fen, district_share_fen,
+                  eligibility, return_reasons, budget_year, created_at, updated_at, region_id, province_id, city_id,
+                  district_id)
+                SELECT i.id, 'operating', m::date, p.id, CASE WHEN m::date < %(line_first)s THEN 'paid' ELSE 'submitted' END,
+                       1, 30000, %(per)s, 0, %(per)s * 30000, 0, %(per)s * 15000, %(per)s * 15000, '[]', '[]',
+                       extract(year FROM m)::int, now(), now(), i.region_id, i.province_id, i.city_id, i.district_id
+                FROM bench_inst i JOIN subsidies_subsidypolicy p ON p.region_id = i.city_id AND p.version = 1,
+                     generate_series(%(first)s::date, %(last)s::date, interval '1 month') m""",
+                  {"per": per, "first": first, "last": period, "line_first": line_first})
+    with transaction.atomic(), connection.cursor() as cur:
+        begin(cur)
+        cur.execute("SELECT count(*) FROM subsidies_claimline")
+        if not cur.fetchone()[0]:
+            _step(log, timings, f"lines ({line_months} month(s))", cur, """
+                INSERT INTO subsidies_claimline (claim_id, enrolment_id, period, child_name, id_number_hash,
+                  id_number_masked, birth_date, class_type, enrolled_days, eligible_days, excluded_days, eligible,
+                  duplicate, yielded, counts, reason, region_id, province_id, city_id, district_id)
+                SELECT c.id, e.id, c.period, e.child_name, e.id_number_hash, e.id_number_masked, e.birth_date,
+                       e.class_type, 30, 30, '{}', true, false, false, true, '', e.region_id, e.province_id,
+                       e.city_id, e.district_id
+                FROM subsidies_subsidyclaim c JOIN subsidies_enrolment e ON e.institution_id = c.institution_id
+                WHERE c.kind = 'operating' AND c.period >= %(line_first)s""", {"line_first": line_first})
+    with connection.cursor() as cur:
+        for table in ("subsidies_enrolment", "subsidies_subsidyclaim", "subsidies_claimline"):
+            started = time.monotonic()
+            cur.execute(f"VACUUM ANALYZE {table}")
+            timings[f"vacuum analyze {table}"] = round(time.monotonic() - started, 1)
+        out = {}
+        for table in ("subsidies_enrolment", "subsidies_subsidyclaim", "subsidies_claimline"):
+            cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            out[table] = cur.fetchone()[0]
+    return {"timings": timings, "counts": out}
+
+
+HAND_SWEEP_SQL = """
+SELECT count(*) FROM (
+  SELECT id_number_hash FROM subsidies_claimline
+  WHERE period = %(period)s AND eligible AND NOT yielded
+  GROUP BY id_number_hash HAVING min(claim_id) <> max(claim_id)) d"""
+
+
+def national_sweep(*, period: dt.date = NATIONAL_PERIOD, log=print) -> dict:
+    """The duplicate sweep over one month of the national data set, as the nightly job runs it (its
+    body under ``core.sweeps.run_body``: scopes off, one bulk audit event), then again with nothing
+    left to change, the hand-written GROUP BY beside it, and the EXPLAIN ANALYZE of the statement.
+    Every write is rolled back: the data set keeps only the rows ``populate_national`` added."""
+    from django.db import connection, transaction
+    from django_scopes import scopes_disabled
+
+    from core.sweeps import get_sweep, run_body
+    from subsidies.services.duplicates import _SQL
+    from subsidies.sweeps import DUPLICATES
+
+    out: dict = {}
+    sweep = get_sweep(DUPLICATES)
+    with scopes_disabled(), transaction.atomic():
+        started = time.monotonic()
+        out["sweep_first_run"] = dict(run_body(sweep, None, period=period))
+        out["sweep_first_run_s"] = round(time.monotonic() - started, 2)
+        started = time.monotonic()
+        out["sweep_again"] = dict(run_body(sweep, None, period=period))
+        out["sweep_again_s"] = round(time.monotonic() - started, 2)
+        transaction.set_rollback(True)
+    with connection.cursor() as cur:
+        started = time.monotonic()
+        cur.execute(HAND_SWEEP_SQL, {"period": period})
+        out["hand_sql_duplicates"] = cur.fetchone()[0]
+        out["hand_sql_s"] = round(time.monotonic() - started, 2)
+        cur.execute("SELECT count(*) FROM subsidies_claimline WHERE period = %s", [period])
+        out["lines_in_month"] = cur.fetchone()[0]
+    where = " AND period = %(period)s"
+    sql = _SQL.format(where=where, where_l=where.replace(" period", " l.period"))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, {"period": period, "open": ["draft", "submitted", "returned"]})
+        out["explain"] = "\n".join(row[0] for row in cur.fetchall())
+        transaction.set_rollback(True)
+    log(out["explain"])
+    return out
+
+
+def national_claims(*, sample: int = 100, city_size: int = 5000, period: dt.date = dt.date(2025, 10, 1),
+                    log=print) -> dict:
+    """Monthly operating claims the way the task of the 1st makes them (``operating_claim_create`` per
+    institution: lines from the enrolments, the per-claim duplicate check, totals) for ``sample``
+    institutions of the city with the most, timed and extrapolated to ``city_size``; a month before the
+    generated ones (no claim exists yet); rolled back. Beside it, the hand-written SQL that computes
+    the same lines' enrolled days for the whole city in one statement (a lower bound)."""
+    from django.db import connection, transaction
+    from django_scopes import scopes_disabled
+
+    from subsidies.services.claims import operating_claim_create
+
+    with connection.cursor() as cur:
+        cur.execute("""SELECT city_id, count(*) FROM registry_institution WHERE status = 'filed' AND city_id IS NOT NULL
+                       GROUP BY city_id ORDER BY 2 DESC LIMIT 1""")
+        city, n = cur.fetchone()
+        cur.execute("SELECT id FROM registry_institution WHERE status = 'filed' AND city_id = %s ORDER BY id LIMIT %s",
+                    [city, sample])
+        ids = [row[0] for row in cur.fetchall()]
+    lines = 0
+    with scopes_disabled(), transaction.atomic():
+        started = time.monotonic()
+        for institution_id in ids:
+            claim = operating_claim_create(actor=None, institution_id=institution_id, period=period)
+            lines += claim.lines.count()
+        seconds = time.monotonic() - started
+        transaction.set_rollback(True)
+    with connection.cursor() as cur:
+        started = time.monotonic()
+        cur.execute("""
+            SELECT count(*), sum(days) FROM (
+              SELECT e.id, (LEAST(COALESCE(e.left_on, %(end)s), %(end)s) - GREATEST(e.enrolled_on, %(start)s) + 1) AS days
+              FROM subsidies_enrolment e JOIN registry_institution i ON i.id = e.institution_id
+              WHERE i.city_id = %(city)s AND i.status = 'filed' AND e.enrolled_on <= %(end)s
+                AND (e.left_on IS NULL OR e.left_on >= %(start)s)) t""",
+                    {"city": city, "start": period, "end": rules.month_end(period)})
+        hand_rows = cur.fetchone()[0]
+        hand_s = time.monotonic() - started
+    out = {"city": city, "city_institutions": n, "sampled": len(ids), "lines": lines,
+           "ms_per_institution": round(seconds / len(ids) * 1000, 1),
+           "city_5000_seconds_extrapolated": round(seconds / len(ids) * city_size, 1),
+           "hand_sql_city_rows": hand_rows, "hand_sql_s": round(hand_s, 2)}
+    log(out)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["rules"])
+    parser.add_argument("what", choices=["rules", "national"])
     parser.add_argument("--institutions", type=int, default=5000)
     parser.add_argument("--children", type=int, default=40)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/childcare_bench")
+    parser.add_argument("--enrolments", type=int, default=5_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--line-months", type=int, default=1)
     args = parser.parse_args()
-    print(rules_throughput(args.institutions, args.children))
+    if args.what == "rules":
+        print(rules_throughput(args.institutions, args.children))
+        return
+    from bench.generate import _setup_django
+
+    _setup_django(args.database_url)
+    print(populate_national(enrolments=args.enrolments, months=args.months, line_months=args.line_months))
+    result = national_sweep()
+    print({k: v for k, v in result.items() if k != "explain"})
+    national_claims()
 
 
 if __name__ == "__main__":

@@ -44,6 +44,15 @@ class NotificationType(models.TextChoices):
     INCIDENT_UPDATED = "incident_updated", "突发事件有新的跟进"
     INCIDENT_CLOSED = "incident_closed", "突发事件已结案"
     INCIDENT_BLACKLIST_REVIEW = "incident_blacklist_review", "疑似虐童事件待从业禁止审查"
+    SUBSIDY_CLAIM_SUBMITTED = "subsidy_claim_submitted", "补助申请待审核"
+    SUBSIDY_CLAIM_RETURNED = "subsidy_claim_returned", "补助申请被退回"
+    SUBSIDY_CLAIM_APPROVED = "subsidy_claim_approved", "补助申请已审核通过"
+    SUBSIDY_CLAIM_PAID = "subsidy_claim_paid", "补助已拨付"
+    SUBSIDY_DUPLICATE_CHILD = "subsidy_duplicate_child", "婴幼儿同月重复申报待核定"
+    CERTIFICATION_ACCEPTED = "certification_accepted", "普惠认定已通过"
+    CERTIFICATION_RETURNED = "certification_returned", "普惠认定申请被退回"
+    CERTIFICATION_REVOKED = "certification_revoked", "普惠认定已撤销"
+    CERTIFICATION_EXPIRING = "certification_expiring", "普惠认定即将到期或已到期"
 
 
 class Notification(models.Model):

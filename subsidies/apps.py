@@ -15,10 +15,11 @@ class SubsidiesConfig(AppConfig):
 
         from .home import city_home
         from .selectors.certifications import inclusive_in_force, public_certification
-        from .workflow import DISTRICT_DECIDERS, PAYERS, READERS
+        from .workflow import COMMISSION_READERS, DISTRICT_DECIDERS, PAYERS, READERS
 
         register_nav("补助申请", "subsidies:claims", roles=READERS, order=50)
         register_nav("拨付批次", "subsidies:batches", roles=PAYERS | DISTRICT_DECIDERS | {Role.CITY_VIEWER}, order=51)
+        register_nav("补助政策与预算", "subsidies:policies", roles=COMMISSION_READERS, order=52)
         register_home_page(roles={Role.CITY_ADMIN}, template="subsidies/home_city.html", context=city_home)
         # The portal's institution page: certified inclusive, its period and review date (public facts).
         register_public_term(name="inclusive", expression=inclusive_in_force)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
@@ -107,3 +108,94 @@ def id_list(*, max_items: int, label: str) -> inputs.Parser:
 
 
 BATCH["claims"] = id_list(max_items=1000, label="补助申请")
+
+
+# --- policy pages: amounts typed in yuan, shares in per cent (read exactly, never through a float) -------
+
+_YUAN_RE = re.compile(r"\d{1,12}(\.\d{1,2})?")
+_PERCENT_RE = re.compile(r"\d{1,3}(\.\d{1,2})?")
+
+
+def yuan_to_fen(*, required: bool = True, label: str = "金额", high_fen: int = MAX_FEN) -> inputs.Parser:
+    """``"1234.5"`` (yuan, at most two decimals) → ``123450`` fen, exactly (``Decimal``, no float)."""
+    def parse(value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise ValidationError(f"请填写{label}。", code=inputs.REQUIRED)
+            return None
+        text = str(value).strip().replace(",", "") if isinstance(value, str) else None
+        if text is None or not _YUAN_RE.fullmatch(text):
+            raise ValidationError(f"{label}应为以元计的非负金额，最多两位小数（如 450 或 450.50）。",
+                                  code=inputs.VALUE_INVALID)
+        fen = int(Decimal(text).scaleb(2))
+        if fen > high_fen:
+            raise ValidationError(f"{label}过大。", code=inputs.VALUE_INVALID)
+        return fen
+
+    parse.required = required
+    return parse
+
+
+def percent_to_bp(*, required: bool = True, label: str = "比例", high_bp: int = 10_000) -> inputs.Parser:
+    """``"50"`` or ``"33.33"`` (per cent, at most two decimals) → basis points (``5000``, ``3333``)."""
+    def parse(value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise ValidationError(f"请填写{label}。", code=inputs.REQUIRED)
+            return None
+        text = value.strip() if isinstance(value, str) else None
+        if text is None or not _PERCENT_RE.fullmatch(text):
+            raise ValidationError(f"{label}应为百分数，最多两位小数（如 50 或 33.33）。", code=inputs.VALUE_INVALID)
+        bp = int(Decimal(text).scaleb(2))
+        if bp > high_bp:
+            raise ValidationError(f"{label}不能超过 {Decimal(high_bp).scaleb(-2):f}%。", code=inputs.VALUE_INVALID)
+        return bp
+
+    parse.required = required
+    return parse
+
+
+POLICY = {
+    "valid_from": inputs.date(required=True, label="生效日期"),
+    "construction_rate_min_fen": yuan_to_fen(label="建设补助下限"),
+    "construction_rate_max_fen": yuan_to_fen(label="建设补助上限"),
+    "construction_rate_fen": yuan_to_fen(label="建设补助标准"),
+    "operating_rate_fen": yuan_to_fen(label="运营补助标准"),
+    "min_eligible_days": inputs.integer(low=1, high=31, label="最少合格天数"),
+    "min_occupancy_bp": percent_to_bp(label="最低收托率"),
+    "province_share_bp": percent_to_bp(label="省级承担比例"),
+    "city_share_bp": percent_to_bp(label="市级承担比例"),
+    "district_share_bp": percent_to_bp(label="区县承担比例"),
+    "basis": inputs.text(max_length=300, label="政策依据"),
+}
+GUIDED_PRICE = {
+    "class_type": inputs.choice(ClassType.choices, label="班型"),
+    "price_fen": yuan_to_fen(label="指导价"),
+    "band_bp": percent_to_bp(label="收费上限", high_bp=30_000),
+    "valid_from": inputs.date(required=True, label="生效日期"),
+}
+BUDGET = {
+    "year": inputs.integer(low=2000, high=2999, label="年度"),
+    "amount_fen": yuan_to_fen(label="年度预算", high_fen=10**12),
+}
+
+
+def fen_text(fen: int | None) -> str:
+    """Fen as the yuan text the pages' fields read back exactly (``45000`` → ``"450.00"``)."""
+    if fen is None:
+        return ""
+    whole, part = divmod(fen, 100)
+    return f"{whole}.{part:02d}"
+
+
+def bp_text(bp: int | None) -> str:
+    """Basis points as the per-cent text the fields read back (``5000`` → ``"50"``, ``3333`` → ``"33.33"``)."""
+    if bp is None:
+        return ""
+    whole, part = divmod(bp, 100)
+    return f"{whole}.{part:02d}" if part else str(whole)
+
+
+# The clawback page: the amount typed in yuan (the API's ``CLAWBACK`` takes fen).
+CLAWBACK_PAGE = {"amount_fen": yuan_to_fen(label="追回金额"),
+                 "reason": inputs.text(max_length=300, required=True, label="追回原因")}

@@ -392,8 +392,12 @@ class ClaimLine(TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "补助明细"
         ordering = ["id"]
-        indexes = [models.Index(fields=["period", "id_number_hash"], name="claim_line_dup_idx",
-                                condition=models.Q(eligible=True, yielded=False))]
+        # The duplicate sweep's GROUP BY reads this index alone (claim_id included: index-only scan);
+        # the lines flagged before are found by the second one (``services.duplicates``).
+        indexes = [models.Index(fields=["period", "id_number_hash"], include=["claim"], name="claim_line_dup2_idx",
+                                condition=models.Q(eligible=True, yielded=False)),
+                   models.Index(fields=["period", "id_number_hash"], name="claim_line_flagged_idx",
+                                condition=models.Q(duplicate=True))]
         constraints = [
             models.UniqueConstraint(fields=["claim", "enrolment"], name="claim_line_uniq"),
             # A counted line has no reason; it may carry a duplicate flag only once its claim was

@@ -963,6 +963,7 @@ OBJECT_FACTORIES: dict[str, Callable[[OtherDistrict, Route], object]] = {
     "certification_id": lambda w, r: w.certification.pk,
     "enrolment_id": lambda w, r: w.enrolment.pk,
     "subsidy_claim_id": lambda w, r: w.subsidy_claim.pk,
+    "claim_document_id": lambda w, r: w.claim_document.pk,
     "line_id": lambda w, r: w.claim_line.pk,
     "batch_id": lambda w, r: w.payout_batch.pk,
     "receipt_no": lambda w, r: w.RECEIPT_NO,

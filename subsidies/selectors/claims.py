@@ -58,3 +58,18 @@ def batch_items(batch_id: int) -> list[PayoutItem]:
 
 def batch_items_total(batch_id: int) -> int:
     return PayoutItem.objects.filter(batch_id=batch_id).aggregate(t=Sum("amount_fen"))["t"] or 0
+
+
+def claim_clawbacks(claim_id: int) -> list[PayoutItem]:
+    """The clawbacks recorded against a claim (negative amounts), each with the batch that carries it."""
+    return list(PayoutItem.objects.filter(claim_id=claim_id, kind="clawback").select_related("batch")
+                .order_by("id"))
+
+
+def claim_document_get(*, document_id: int):
+    from ..models import ClaimDocument
+
+    document = ClaimDocument.objects.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("佐证材料不存在或不在您的管辖范围内。")
+    return document

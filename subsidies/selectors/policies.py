@@ -61,3 +61,21 @@ def budgets_visible(scope, *, year: int | None = None):
     if condition is not None:
         qs = qs.filter(condition)
     return qs.filter(year=year) if year else qs
+
+
+def guided_prices_of(region: Region) -> list[GuidedPrice]:
+    """Every guided price a region published, newest first per class type."""
+    return list(GuidedPrice.objects.filter(region=region).order_by("class_type", "-valid_from"))
+
+
+def policy_page(region: Region, *, day: dt.date) -> dict:
+    """What the policy page of a region's admin shows: its versions and guided prices, the version in
+    force, and for a district the city's version in force (the bounds a district's version keeps)."""
+    versions = policies_of(region)
+    in_force = next((p for p in versions if p.valid_from <= day and (p.valid_until is None or p.valid_until >= day)),
+                    None)
+    city_policy = None
+    if region.city_id and region.city_id != region.code:
+        city_policy = policy_for(district_id=region.city_id, city_id=None, day=day)
+    return {"versions": versions, "in_force": in_force, "latest": versions[0] if versions else None,
+            "city_policy": city_policy, "prices": guided_prices_of(region)}

@@ -12,13 +12,16 @@ from accounts.models import User
 from core.errors import Conflict, DomainError, NotFound
 from core.events import record_event
 from core.permissions import require_role
+from notifications.models import NotificationType as N
 from registry.models import Institution
 
 from ..models import Certification, CertificationStatus
 from ..selectors.certifications import certification_checks
 from ..workflow import CERTIFICATION, OPERATORS, CertificationAction
+from . import notices
 
 MAX_PERIOD_DAYS = 5 * 366
+EXPIRING_NOTICE_DAYS = 30  # the operator is reminded this many days before the period ends
 
 
 def _require_reasons(reasons: list[str]) -> list[str]:
@@ -74,6 +77,8 @@ def certification_return(*, actor: User, certification_id: int, reasons: list[st
     cert.return_reasons = _require_reasons(reasons)
     cert.decided_by = actor
     CERTIFICATION.apply(cert, t, actor=actor, update_fields=["return_reasons", "decided_by"], items=reasons)
+    notices.certification_decided(cert, kind=N.CERTIFICATION_RETURNED, title="普惠认定申请被退回",
+                                  body="退回理由：" + "；".join(cert.return_reasons))
     return cert
 
 
@@ -99,6 +104,9 @@ def certification_accept(*, actor: User, certification_id: int, period_start: dt
     cert.decided_by = actor
     CERTIFICATION.apply(cert, t, actor=actor, update_fields=["check_results", "period_start", "period_end",
                                                              "review_on", "decided_by"])
+    notices.certification_decided(cert, kind=N.CERTIFICATION_ACCEPTED, title="已认定为普惠托育机构",
+                                  body=f"有效期 {cert.period_start:%Y-%m-%d} 至 {cert.period_end:%Y-%m-%d}，"
+                                       f"复核日期 {cert.review_on:%Y-%m-%d}。")
     return cert
 
 
@@ -117,6 +125,8 @@ def certification_revoke(*, actor: User, certification_id: int, cause: str, reas
         cert.period_end = today
     CERTIFICATION.apply(cert, t, actor=actor, update_fields=["revocation_cause", "revocation_reason", "decided_by",
                                                              "period_end"], reason=reason, items=[cause])
+    notices.certification_decided(cert, kind=N.CERTIFICATION_REVOKED, title="普惠认定已撤销",
+                                  body=f"撤销原因：{cert.get_revocation_cause_display()}。{reason}")
     return cert
 
 
@@ -126,4 +136,13 @@ def certification_expiry_sweep(today: dt.date | None = None) -> dict:
     moved = CERTIFICATION.apply_bulk(
         Certification.objects.filter(status=CertificationStatus.CERTIFIED, period_end__lt=today),
         CertificationAction.EXPIRE, reason="认定有效期届满")
-    return {"expired": len(moved)}
+    for cert in Certification.objects.filter(pk__in=moved):
+        notices.certification_decided(cert, kind=N.CERTIFICATION_EXPIRING, title="普惠认定已到期",
+                                      body=f"认定有效期已于 {cert.period_end:%Y-%m-%d} 届满，可重新申请。")
+    # A reminder EXPIRING_NOTICE_DAYS before the end (once: on that very day; the sweep runs daily).
+    expiring = Certification.objects.filter(status=CertificationStatus.CERTIFIED,
+                                            period_end=today + dt.timedelta(days=EXPIRING_NOTICE_DAYS))
+    for cert in expiring:
+        notices.certification_decided(cert, kind=N.CERTIFICATION_EXPIRING, title="普惠认定即将到期",
+                                      body=f"认定有效期至 {cert.period_end:%Y-%m-%d}，请及时申请复核。")
+    return {"expired": len(moved), "expiring_notified": len(expiring)}

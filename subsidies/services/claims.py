@@ -37,6 +37,7 @@ from ..selectors.certifications import certified_during
 from ..selectors.enrolments import capacity_by_class, enrolled_between
 from ..selectors.policies import guided_prices_for, policy_for
 from ..workflow import CLAIM, DISTRICT_DECIDERS, OPERATORS, PAYERS, ClaimAction
+from . import notices
 from .duplicates import claim_recount, duplicates_refresh
 
 CREATORS = OPERATORS | DISTRICT_DECIDERS
@@ -260,6 +261,7 @@ def claim_submit(*, actor: User, claim_id: int, expected_version: int | None = N
     claim.submitted_at = timezone.now()
     CLAIM.apply(claim, t, actor=actor, update_fields=["submitted_at", "policy", "rate_fen", "eligibility",
                                                       *TOTAL_FIELDS])
+    notices.claim_submitted(claim)
     return claim
 
 
@@ -299,6 +301,7 @@ def claim_approve(*, actor: User, claim_id: int, expected_version: int | None = 
             raise InvalidTransition("该申请适用的政策不需要市级审核。", code="city_approval_not_required")
         claim.city_approved_at, claim.city_approved_by = timezone.now(), actor
         CLAIM.apply(claim, t, actor=actor, update_fields=["city_approved_at", "city_approved_by"])
+        notices.claim_approved(claim, by_city=True)
         return claim
     t = CLAIM.ensure_transition(claim, ClaimAction.APPROVE, actor, expected_version=expected_version)
     unresolved = claim.lines.filter(reason=LineReason.DUPLICATE_CHILD).count()
@@ -310,6 +313,7 @@ def claim_approve(*, actor: User, claim_id: int, expected_version: int | None = 
     _charge(claim, +1)
     claim.approved_at, claim.approved_by = timezone.now(), actor
     CLAIM.apply(claim, t, actor=actor, update_fields=["approved_at", "approved_by"])
+    notices.claim_approved(claim, by_city=False)
     return claim
 
 
@@ -326,6 +330,7 @@ def claim_return(*, actor: User, claim_id: int, reasons: list[str], expected_ver
         _charge(claim, -1)
     claim.return_reasons = reasons
     CLAIM.apply(claim, t, actor=actor, update_fields=["return_reasons"], items=reasons)
+    notices.claim_returned(claim, reasons)
     return claim
 
 

@@ -25,20 +25,29 @@ from django_scopes import scopes_disabled
 from ..models import ClaimLine, SubsidyClaim
 from ..selectors.claims import OPEN_CLAIM_STATES
 
+# One statement. Its cost is the GROUP BY of the month's eligible lines, read from the partial index
+# ``claim_line_dup_idx`` (period, id_number_hash, claim_id) alone (an index-only scan, no sort; two
+# claims differ when min(claim_id) <> max(claim_id), no DISTINCT). Only two kinds of line can need a
+# change, and only they are joined to their claims: the eligible lines of a duplicated child-month
+# (found by the same index) and the lines flagged before (partial index ``claim_line_flagged_idx``).
 _SQL = """
 WITH dup AS MATERIALIZED (
   SELECT period, id_number_hash FROM subsidies_claimline
   WHERE eligible AND NOT yielded {where}
-  GROUP BY period, id_number_hash HAVING count(DISTINCT claim_id) > 1
-), flagged AS MATERIALIZED (
-  SELECT l.id, l.duplicate, l.counts, l.eligible, l.yielded, c.status = ANY(%(open)s) AS open,
-         (l.eligible AND NOT l.yielded AND d.period IS NOT NULL) AS dup
-  FROM subsidies_claimline l JOIN subsidies_subsidyclaim c ON c.id = l.claim_id
-  LEFT JOIN dup d ON d.period = l.period AND d.id_number_hash = l.id_number_hash
-  WHERE TRUE {where_l}
+  GROUP BY period, id_number_hash HAVING min(claim_id) <> max(claim_id)
+), candidate AS MATERIALIZED (
+  SELECT l.id, true AS dup FROM dup d JOIN subsidies_claimline l
+    ON l.period = d.period AND l.id_number_hash = d.id_number_hash AND l.eligible AND NOT l.yielded
+  UNION ALL
+  SELECT l.id, false FROM subsidies_claimline l
+  WHERE l.duplicate AND NOT EXISTS (SELECT 1 FROM dup d WHERE d.period = l.period
+                                    AND d.id_number_hash = l.id_number_hash AND l.eligible AND NOT l.yielded)
+  {where_l}
 ), target AS MATERIALIZED (
-  SELECT id, open, dup FROM flagged
-  WHERE duplicate IS DISTINCT FROM dup OR (open AND counts IS DISTINCT FROM (eligible AND NOT yielded AND NOT dup))
+  SELECT l.id, c.status = ANY(%(open)s) AS open, k.dup
+  FROM candidate k JOIN subsidies_claimline l ON l.id = k.id JOIN subsidies_subsidyclaim c ON c.id = l.claim_id
+  WHERE l.duplicate IS DISTINCT FROM k.dup
+     OR (c.status = ANY(%(open)s) AND l.counts IS DISTINCT FROM (l.eligible AND NOT l.yielded AND NOT k.dup))
 )
 UPDATE subsidies_claimline l SET
   duplicate = t.dup,
@@ -69,6 +78,14 @@ def duplicates_refresh(*, period: dt.date | None = None, hashes: list[str] | Non
         changed_open = sorted({claim_id for claim_id, is_open, _ in rows if is_open})
         for claim_id in changed_open:
             claim_recount(claim_id)
+        flagged_claims = {claim_id for claim_id, _, dup in rows if dup}
+        if flagged_claims:  # the districts told (after commit), one message each with the count
+            from collections import Counter
+
+            from .notices import duplicates_flagged
+
+            district_of = dict(SubsidyClaim.objects.filter(pk__in=flagged_claims).values_list("pk", "district_id"))
+            duplicates_flagged(dict(Counter(district_of[c] for c, _, dup in rows if dup)))
     return {"lines_changed": len(rows), "flagged": sum(1 for *_, d in rows if d),
             "claims_recounted": len(changed_open)}
 

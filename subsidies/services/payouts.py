@@ -81,6 +81,7 @@ def payout_batch_pay(*, actor: User, batch_id: int, bank_reference: str, paid_on
                      expected_version: int | None = None) -> PayoutBatch:
     """Paid with the bank reference: every claim of the batch moves to paid; clawbacks return their
     shares to the budgets they were charged to."""
+    from . import notices
     from .claims import _budgets_locked
 
     batch = PayoutBatch.objects.select_for_update(of=("self",)).filter(pk=batch_id).first()
@@ -94,6 +95,7 @@ def payout_batch_pay(*, actor: User, batch_id: int, bank_reference: str, paid_on
         raise DomainError("batch_unbalanced", "批次合计与明细不符，不能拨付。", status_code=409)
     for claim in SubsidyClaim.objects.select_for_update(of=("self",)).filter(batch=batch).order_by("pk"):
         CLAIM.move(claim, ClaimAction.PAY, actor)
+        notices.claim_paid(claim, bank_reference=bank_reference)
     for item in items:
         if item.kind == PayoutItemKind.CLAWBACK:
             budgets = _budgets_locked(item.claim)

@@ -4,25 +4,34 @@ city's approvals and budgets across its districts. Thin: a selector to read, one
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.pages import active_role, apply_domain_error, fail, role_required
 from core.roles import Role
 
 from .. import rules
 from ..forms import (
     AcceptForm,
+    BudgetForm,
     ClaimNewForm,
+    ClawbackForm,
     ConstructionForm,
     EnrolmentForm,
     FeesForm,
+    GuidedPriceForm,
     ImportForm,
     PayForm,
+    PolicyForm,
     ReasonsForm,
     RevokeForm,
     YieldForm,
@@ -31,18 +40,21 @@ from ..models import LineReason, SubsidyClaimStatus
 from ..selectors import certifications as cert_selectors
 from ..selectors import claims as claim_selectors
 from ..selectors import enrolments as enrolment_selectors
-from ..selectors.policies import budgets_visible
+from ..selectors.policies import budgets_visible, policy_page
 from ..services import certifications as cert_services
 from ..services import claims as claim_services
 from ..services import enrolments as enrolment_services
 from ..services import payouts as payout_services
+from ..services import policies as policy_services
 from ..workflow import (
     CERTIFICATION,
     CITY_ADMINS,
     CLAIM,
+    COMMISSION_READERS,
     DISTRICT_DECIDERS,
     OPERATORS,
     PAYERS,
+    POLICY_SETTERS,
     READERS,
     CertificationAction,
     ClaimAction,
@@ -138,7 +150,11 @@ def claim_detail(request, subsidy_claim_id: int):
         and claim.status in (SubsidyClaimStatus.DRAFT, SubsidyClaimStatus.RETURNED),
         "may_decide": (role in DISTRICT_DECIDERS and claim.status == SubsidyClaimStatus.SUBMITTED)
         or (role in CITY_ADMINS and claim.status == SubsidyClaimStatus.DISTRICT_APPROVED),
-        "may_yield": role in DISTRICT_DECIDERS, "return_form": ReasonsForm(), "yield_form": YieldForm()})
+        "may_yield": role in DISTRICT_DECIDERS, "return_form": ReasonsForm(), "yield_form": YieldForm(),
+        "clawbacks": claim_selectors.claim_clawbacks(claim.pk),
+        "may_upload": role in OPERATORS and claim.kind == "construction"
+        and claim.status in (SubsidyClaimStatus.DRAFT, SubsidyClaimStatus.RETURNED),
+        "may_clawback": role in PAYERS and claim.status == SubsidyClaimStatus.PAID, "clawback_form": ClawbackForm()})
 
 
 def _claim_move(request, subsidy_claim_id: int, call, done: str):
@@ -182,6 +198,55 @@ def claim_return(request, subsidy_claim_id: int):
         return redirect("subsidies:claim_detail", subsidy_claim_id)
     return _claim_move(request, subsidy_claim_id, lambda: claim_services.claim_return(
         actor=request.user, claim_id=subsidy_claim_id, reasons=form.cleaned_data["reasons"]), "已退回。")
+
+
+@role_required(OPERATORS)
+@require_POST
+def claim_document_upload(request, subsidy_claim_id: int):
+    """Evidence of a draft (or returned) construction claim, checked as filing documents are."""
+    claim_selectors.claim_get(claim_id=subsidy_claim_id)
+    files = request.FILES.getlist("file")
+    if not files:
+        messages.error(request, "请选择要上传的文件（PDF、JPEG 或 PNG）。")
+        return redirect("subsidies:claim_detail", subsidy_claim_id)
+    try:
+        for uploaded in files[:claim_services.MAX_CLAIM_DOCUMENTS]:
+            claim_services.claim_document_upload(actor=request.user, claim_id=subsidy_claim_id,
+                                                 uploaded_file=uploaded)
+    except DomainError as exc:
+        return fail(request, exc, "subsidies:claim_detail", subsidy_claim_id)
+    messages.success(request, f"已上传 {len(files)} 份佐证材料。")
+    return redirect("subsidies:claim_detail", subsidy_claim_id)
+
+
+@role_required(READERS)
+@xframe_options_sameorigin
+@csp_update({"frame-ancestors": ["'self'"]})
+def claim_document_file(request, claim_document_id: int):
+    """An evidence document, looked up in scope (another district's: 404) and shown inline."""
+    document = claim_selectors.claim_document_get(document_id=claim_document_id)
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition_header(False, document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(PAYERS)
+@require_POST
+def claim_clawback(request, subsidy_claim_id: int):
+    """A paid amount taken back (reason required, at most what is left of the claim's payment): a
+    negative line of the district's next payout batch."""
+    claim_selectors.claim_get(claim_id=subsidy_claim_id)
+    form = ClawbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请检查追回信息：" + "；".join(f"{form.fields[k].label}：{v[0]}"
+                                                       for k, v in form.errors.items() if k in form.fields))
+        return redirect("subsidies:claim_detail", subsidy_claim_id)
+    data = form.cleaned_data
+    return _claim_move(request, subsidy_claim_id, lambda: claim_services.claim_clawback(
+        actor=request.user, claim_id=subsidy_claim_id, amount_fen=data["amount_fen"], reason=data["reason"]),
+        f"已记录追回 {rules.yuan(data['amount_fen'])} 元，将以负数计入本区县下一拨付批次。")
 
 
 @role_required(DISTRICT_DECIDERS)
@@ -383,3 +448,61 @@ def batch_detail(request, batch_id: int):
         "batch": batch, "items": items, "form": form, "yuan": rules.yuan, "total_yuan": rules.yuan(batch.total_fen),
         "reconciles": sum(i.amount_fen for i in items) == batch.total_fen,
         "may_pay": _role(request) in PAYERS and batch.status == "open"})
+
+
+# --- policies, guided prices, budgets ----------------------------------------------------------------------
+
+POLICY_FORMS = {"policy": PolicyForm, "price": GuidedPriceForm, "budget": BudgetForm}
+
+
+def _publish(request, region, which: str, data: dict):
+    if which == "policy":
+        valid_from = data.pop("valid_from")
+        values = {**data, "basis": data.get("basis") or ""}
+        policy = policy_services.policy_publish(actor=request.user, region=region, valid_from=valid_from,
+                                                values=values)
+        return f"已发布补助政策第 {policy.version} 版，自 {policy.valid_from:%Y-%m-%d} 起施行；已审核的申请仍按原版本计算。"
+    if which == "price":
+        price = policy_services.guided_price_set(actor=request.user, region=region, **data)
+        return f"已发布{price.get_class_type_display()}指导价 {rules.yuan(price.price_fen)} 元/月。"
+    budget = policy_services.budget_set(actor=request.user, region=region, year=data["year"],
+                                        amount_fen=data["amount_fen"])
+    return f"已设置 {budget.year} 年度预算 {rules.yuan(budget.amount_fen)} 元。"
+
+
+@role_required(COMMISSION_READERS)
+def policies(request):
+    """The acting region's policy versions, guided prices and budgets (used and left, per region and
+    year); its admin publishes a new version, a guided price or a year's budget here."""
+    region = request.assignment.region
+    if region is None:
+        raise PermissionDenied("补助政策按区划设置。")
+    today = timezone.localdate()
+    shown = policy_page(region, day=today)
+    may_write = _role(request) in POLICY_SETTERS
+    which = request.POST.get("form") if request.method == "POST" else None
+    forms = {"policy": PolicyForm(initial=PolicyForm.initial_from(shown["latest"] or shown["city_policy"])),
+             "price": GuidedPriceForm(), "budget": BudgetForm(initial={"year": today.year})}
+    status = 200
+    if which is not None:
+        if not may_write or which not in POLICY_FORMS:
+            return fail(request, DomainError("permission_denied", "只有本级管理员可以设置补助政策、指导价和预算。"),
+                        "subsidies:policies")
+        form = forms[which] = POLICY_FORMS[which](request.POST)
+        if form.is_valid():
+            try:
+                done = _publish(request, region, which, dict(form.cleaned_data))
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect("subsidies:policies")
+        messages.error(request, "请按标注修改后再提交。")
+        status = 400
+    budgets = list(budgets_visible(getattr(request, "tenant_scope", None)))
+    return render(request, "subsidies/policies.html", {
+        "region": region, **shown, "forms": forms, "may_write": may_write, "budgets_all": budgets,
+        "is_district": shown["city_policy"] is not None or bool(region.city_id and region.city_id != region.code)},
+        status=status)

@@ -331,7 +331,7 @@ def test_certification_workflow(institution, operator, district_reviewer):
 
     assert public_certification(institution.pk) is None  # the period is over
     run = run_sweep("subsidies.certification_expiry")
-    assert run.summary == {"expired": 1}
+    assert run.summary == {"expired": 1, "expiring_notified": 0}
     with scopes_disabled():
         cert.refresh_from_db()
         assert cert.status == "expired"
