@@ -70,7 +70,6 @@ class Reviewer(HttpUser):
         auth = {"Authorization": f"Token {CONFIG['reviewers'][owner]['token']}"}
         cookie = {"Cookie": CONFIG["reviewers"][owner]["cookie"]}
         self.client.get(f"/registry/review/{filing}/", headers=cookie, name="review page")
-        self.auth_for_post = auth
         if random.random() < 0.7:
             self._post(f"/api/v1/filings/{filing}/accept/", "accept", {}, "accepted", auth)
         else:

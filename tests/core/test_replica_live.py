@@ -75,7 +75,7 @@ def cluster(django_db_setup, django_db_blocker):
                       "GRANT ALL ON ALL TABLES IN SCHEMA public TO app;"
                       "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO app;"])
         _as_postgres([f"{bindir}/pg_basebackup", "-h", "127.0.0.1", "-p", str(p1), "-U", "postgres", "-D", standby,
-                      "--wal-method=stream", "--write-recovery-conf"])
+                      "--wal-method=stream", "--write-recovery-conf", "--checkpoint=fast"])
         opts2 = f"-p {p2} -k {tmp} -c listen_addresses=127.0.0.1 -c hot_standby=on"
         _as_postgres([f"{bindir}/pg_ctl", "-D", standby, "-o", opts2, "-l", f"{tmp}/standby.log", "-w", "start"])
         started.append(standby)
