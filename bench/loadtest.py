@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
 
-REVIEW_DISTRICTS = 6
-OPERATORS = 30
+REVIEW_DISTRICTS = int(os.environ.get("LOADTEST_REVIEWERS", "3"))
+OPERATORS = int(os.environ.get("LOADTEST_OPERATORS", "6"))
 
 
 def prepare(args) -> dict:
@@ -61,8 +61,8 @@ def prepare(args) -> dict:
     config: dict = {"reviewers": [], "operators": []}
     with scopes_disabled():
         with connection.cursor() as cur:
-            cur.execute("SELECT district_id, count(*) FROM registry_filing WHERE status IN %s GROUP BY 1 "
-                        "ORDER BY 2 DESC LIMIT %s", [tuple(REVIEW_QUEUE_STATES), REVIEW_DISTRICTS])
+            cur.execute("SELECT district_id, count(*) FROM registry_filing WHERE status = ANY(%s) GROUP BY 1 "
+                        "ORDER BY 2 DESC LIMIT %s", [list(REVIEW_QUEUE_STATES), REVIEW_DISTRICTS])
             districts = [row[0] for row in cur.fetchall()]
         for district in districts:
             user = account(f"load_reviewer_{district}", "district_reviewer", district)
