@@ -8,7 +8,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || { test -x $(HOME)/.local/bin/uv && echo $(HOME)/.local/bin/uv; } || echo $(CURDIR)/.tools/bin/uv)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test install install-test-system check-services lint migrations-check pytest e2e clean
+.PHONY: demo test install install-test-system check-services lint migrations-check pytest e2e loadtest clean
 
 $(UV):
 	@$(PY) -m venv .tools || { echo "python3 -m venv failed: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
@@ -45,6 +45,12 @@ pytest:
 e2e:
 	@url="$$($(VENV)/bin/python scripts/test_database_role.py)" || exit 1; \
 	DATABASE_URL="$$url" $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+## Load test on loopback (not in CI): locust, 100 users for 5 minutes against gunicorn on the data set in
+## LOADTEST_DATABASE_URL (generated with 10,000 institutions when empty); bench/results-<date>-loadtest.md.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/childcare_load
+loadtest:
+	$(VENV)/bin/python bench/loadtest.py --database-url $(LOADTEST_DATABASE_URL) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools var .pytest_cache

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Read replica routing (core/db/routing.py): a no-op unless DATABASE_REPLICA_URL is set.
+    "core.db.routing.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +141,40 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASES["default"]["ENGINE"] = "core.db"
 if env("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+# A PostgreSQL streaming replica for the public portal's and the dashboards' reads (core/db/routing.py
+# has the rule: never a read that must see its own write). Unset: one database, nothing changes.
+# DATABASE_REPLICA_HOST ("host" or "host:port") names the replica with DATABASE_URL's role, password and
+# database (the compose scale profile); DATABASE_REPLICA_URL says it all.
+if env("DATABASE_REPLICA_URL") or env("DATABASE_REPLICA_HOST"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env("DATABASE_REPLICA_URL") or "",
+        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    ) if env("DATABASE_REPLICA_URL") else {**DATABASES["default"]}
+    if not env("DATABASE_REPLICA_URL"):
+        host, _, port = env("DATABASE_REPLICA_HOST").partition(":")
+        DATABASES["replica"].update(HOST=host, PORT=int(port or 5432))
+    DATABASES["replica"]["ENGINE"] = "core.db"  # the same tenant setting (row-level security) on both
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db.routing.ReplicaRouter"]
+# Views whose GET/HEAD reads may go to the replica: view name -> the scope levels it applies to
+# (None: every scope). The home page only for province and country scopes (their summaries).
+REPLICA_READ_VIEWS = {
+    "portal:search": None,
+    "portal:institution": None,
+    "portal:verify_receipt": None,
+    "portal:open_data": None,
+    "portal:open_data_csv": None,
+    "portal:open_data_xlsx": None,
+    "api-public-institutions": None,
+    "indicators:dashboard": None,
+    "indicators:trend": None,
+    "indicators:drill": None,
+    "api-indicators": None,
+    "core:home": ("province", "country"),
+}
+# After a write, the same browser reads the primary for this long (seconds).
+REPLICA_PIN_SECONDS = int(env("REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
