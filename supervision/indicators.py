@@ -25,6 +25,23 @@ def _counts(rows: dict) -> dict:
     return {code: catalogue.Figure(int(n or 0), None, int(n or 0)) for code, (n,) in rows.items()}
 
 
+def _count_per_institution(derived, alias: str):
+    """An indicator counting rows per institution: ``derived(frame)`` is a derived table ``alias`` of
+    (institution_id, n). Answers its compute (the sum per child region) and drill (the institutions
+    with rows, most first)."""
+
+    def compute(frame: sql.Frame) -> dict:
+        rows = sql.grouped(frame, f"COALESCE(sum({alias}.n), 0)",
+                           f"inst LEFT JOIN {derived(frame)} ON {alias}.institution_id = inst.id", child="inst.child")
+        return _counts(rows)
+
+    def drill(frame: sql.Frame) -> list:
+        return sql.ids(frame, f"SELECT inst.id FROM inst JOIN {derived(frame)} ON {alias}.institution_id = inst.id "  # noqa: S608
+                              f"ORDER BY {alias}.n DESC, inst.id")
+
+    return compute, drill
+
+
 _DONE = "i.status IN ('completed', 'published') AND i.inspected_on <= %(as_of)s"
 
 
@@ -63,15 +80,7 @@ def _nonconformities(frame: sql.Frame) -> str:
         GROUP BY i.institution_id) nc"""  # noqa: S608
 
 
-def nonconformities_compute(frame: sql.Frame) -> dict:
-    rows = sql.grouped(frame, "COALESCE(sum(nc.n), 0)",
-                       f"inst LEFT JOIN {_nonconformities(frame)} ON nc.institution_id = inst.id", child="inst.child")
-    return _counts(rows)
-
-
-def nonconformities_drill(frame: sql.Frame) -> list:
-    return sql.ids(frame, f"SELECT inst.id FROM inst JOIN {_nonconformities(frame)} ON nc.institution_id = inst.id "  # noqa: S608
-                          "ORDER BY nc.n DESC, inst.id")
+nonconformities_compute, nonconformities_drill = _count_per_institution(_nonconformities, "nc")
 
 
 # ----------------------------------------------------------------------------- overdue rectifications
@@ -84,15 +93,7 @@ def _overdue(frame: sql.Frame) -> str:
         GROUP BY o.institution_id) od"""  # noqa: S608
 
 
-def overdue_compute(frame: sql.Frame) -> dict:
-    rows = sql.grouped(frame, "COALESCE(sum(od.n), 0)",
-                       f"inst LEFT JOIN {_overdue(frame)} ON od.institution_id = inst.id", child="inst.child")
-    return _counts(rows)
-
-
-def overdue_drill(frame: sql.Frame) -> list:
-    return sql.ids(frame, f"SELECT inst.id FROM inst JOIN {_overdue(frame)} ON od.institution_id = inst.id "  # noqa: S608
-                          "ORDER BY od.n DESC, inst.id")
+overdue_compute, overdue_drill = _count_per_institution(_overdue, "od")
 
 
 # ----------------------------------------------------------------------------- complaints
@@ -104,15 +105,7 @@ def _complaints(frame: sql.Frame) -> str:
         GROUP BY c.institution_id) cp"""  # noqa: S608
 
 
-def complaints_compute(frame: sql.Frame) -> dict:
-    rows = sql.grouped(frame, "COALESCE(sum(cp.n), 0)",
-                       f"inst LEFT JOIN {_complaints(frame)} ON cp.institution_id = inst.id", child="inst.child")
-    return _counts(rows)
-
-
-def complaints_drill(frame: sql.Frame) -> list:
-    return sql.ids(frame, f"SELECT inst.id FROM inst JOIN {_complaints(frame)} ON cp.institution_id = inst.id "  # noqa: S608
-                          "ORDER BY cp.n DESC, inst.id")
+complaints_compute, complaints_drill = _count_per_institution(_complaints, "cp")
 
 
 # ----------------------------------------------------------------------------- registration
