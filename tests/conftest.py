@@ -31,6 +31,16 @@ def redis_test_url(db: int = TEST_REDIS_DB) -> str:
     return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query)))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_flush():
+    """Transactional tests' flush truncates only the tables that hold rows (tests/cheap_flush.py)."""
+    from tests import cheap_flush as flush
+
+    flush.install()
+    yield
+    flush.uninstall()
+
+
 @pytest.fixture
 def regions(db):
     return load_test_regions()
