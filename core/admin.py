@@ -24,11 +24,13 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .admin_history import (
     FORMATTERS,
@@ -109,12 +111,49 @@ def active_role(request) -> str | None:
     return assignment.role if assignment is not None else None
 
 
+class CappedCountPaginator(Paginator):
+    """The admin's paginator with a count that stops at ``count_limit`` rows: a changelist at province
+    or country scope (126,000 institutions, millions of audit events) never counts every row in
+    scope on each page. ``count_capped`` says the list holds more ("10000+" on the page); search and
+    filters narrow it. The API lists cap their count the same way (``core.api.KeysetPagination``)."""
+
+    count_limit = 10_000
+    count_capped = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if isinstance(rows, models.QuerySet):
+            found = rows.order_by()[: self.count_limit + 1].count()
+        else:
+            found = len(rows)
+        self.count_capped = found > self.count_limit
+        return min(found, self.count_limit)
+
+
 class ReadOnlyScopedAdmin(admin.ModelAdmin):
     view_roles: frozenset[str] = ADMIN_SITE_ROLES
     manage_roles: frozenset[str] = frozenset()
     actions = None
     list_per_page = 50
     show_full_result_count = False
+
+    paginator = CappedCountPaginator
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.count_capped = getattr(changelist.paginator, "count_capped", False)
+        return changelist
+
+    def get_ordering(self, request):
+        """The list's order made total with the primary key in the direction of its last column
+        (``name`` → ``name, pk``), so one index (``name, id``) serves the page; Django alone would add
+        ``-pk`` against ``name``'s direction, which no plain index matches."""
+        ordering = list(super().get_ordering(request) or self.model._meta.ordering or [])
+        names = {str(field).lstrip("-") for field in ordering}
+        if ordering and not names & {"pk", "id", self.model._meta.pk.name} and isinstance(ordering[-1], str):
+            ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
+        return ordering
 
     # Permissions: by the role of the active assignment only.
     def has_module_permission(self, request):
@@ -417,8 +456,14 @@ def _object_url(model, pk, view: str = "change") -> str:
 
 
 class TenantRowAdmin(ReadOnlyScopedAdmin):
+    """A business table's rows, read by the auditor across the whole scope: newest first by default
+    (the primary key's index serves the first page at country scope, where a table may hold millions
+    of rows: a model's own order, e.g. enrolments by date, would sort them all). A column header
+    still sorts by that column; an admin class that declares ``ordering`` keeps it."""
+
     list_display = ("__str__", "district", "region")
     list_select_related = ("district", "region")
+    ordering = ("-pk",)
 
 
 def register_app_models(app_label: str, overrides: dict | None = None,

@@ -111,6 +111,9 @@ class Institution(WorkflowModel, TenantModel):
             *[models.Index(fields=[column, "name", "id"], condition=models.Q(status__in=["filed", "suspended"]),
                            name=f"inst_public_{column[:-3]}_idx")
               for column in ("province_id", "city_id", "district_id")],
+            # Every state by name at province and country scope (the API list, the admin list): the first
+            # page read in index order and stopped, instead of sorting the whole scope.
+            models.Index(fields=["name", "id"], name="institution_name_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -467,6 +470,8 @@ class Filing(WorkflowModel, TenantModel):
             # finding 1); the predicate must match registry.workflow.REVIEW_QUEUE_STATES.
             models.Index(fields=["due_at"], condition=models.Q(status__in=["submitted", "resubmitted"]),
                          name="filing_open_due_idx"),
+            # Newest first at province and country scope (the API list, the admin list; keyset pages).
+            models.Index(fields=["-created_at", "-id"], name="filing_created_order_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["receipt_no"], condition=~models.Q(receipt_no=""),
