@@ -7,7 +7,9 @@ regenerate with ``python -m core.access_policy --write``; a test fails when the 
 
 Outcomes: ``allow`` — past the permission check (2xx, a redirect elsewhere than the login page, or
 400/409 for an empty body); ``refuse`` — 401/403 or the login page; ``404`` — the object is not
-there for that role (the tenant or role wall answers as if it did not exist).
+there for that role (the tenant or role wall answers as if it did not exist). A method the view does
+not serve (405) has no row: ``ANY`` means every method the route serves, and the test fails when the
+table names a method the view answers with 405.
 
 Only pure Python and YAML here: no Django import, so the renderer runs anywhere.
 """
@@ -74,12 +76,31 @@ class Policy:
         globbed = [g for g in self.groups if any("*" in p and fnmatch.fnmatchcase(key, p) for p in g.routes)]
         return globbed[-1] if globbed else None
 
+    @staticmethod
+    def rule_for(group: Group, method: str) -> dict | None:
+        """The rule of ``method`` in ``group``: a key naming it (``"GET"``, ``"POST, DELETE"``), else ``ANY``."""
+        method = method.upper()
+        for key, rule in group.methods.items():
+            if method in (m.strip() for m in key.split(",")):
+                return rule
+        return group.methods.get("ANY")
+
+    def lists_method(self, key: str, method: str) -> bool:
+        """Whether the table names ``method`` itself for this route (not through ``ANY``)."""
+        group = self.group_of(key)
+        return group is not None and self.rule_for(group, method) not in (None, group.methods.get("ANY"))
+
+    def methods_of(self, key: str) -> list[str]:
+        """The methods the table names for this route (``ANY`` stays ``ANY``)."""
+        group = self.group_of(key)
+        return [] if group is None else [m.strip() for k in group.methods for m in k.split(",")]
+
     def expected(self, key: str, method: str, role: str) -> str | None:
         """What the table says, or ``None`` when the route is not in it."""
         group = self.group_of(key)
         if group is None:
             return None
-        rule = group.methods.get(method.upper(), group.methods.get("ANY"))
+        rule = self.rule_for(group, method)
         if rule is None:
             return None
         if role in self.expand(rule.get("404")):

@@ -17,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import assignments
 from .errors import DomainError
 from .permissions import act_as
-from .tenancy import TenantScope, activate
+from .tenancy import activate
 from .validators import parse_row_id
 
 _DRF_CODES = {
@@ -280,11 +280,14 @@ class TenantScopedMixin:
             # A token caller (the middleware saw no user, or the session's user, not this one).
             assignment = assignments.choose(user, parse_row_id(request.headers.get("X-Assignment")))
             django_request.assignment = assignment
-            django_request.tenant_scope = (assignments.scope_of(assignment) if assignment is not None
-                                           else TenantScope.nothing())
+            django_request.tenant_scope = assignments.request_scope(assignment)
             activate(django_request.tenant_scope)
         request.assignment = assignment
         act_as(user, assignment)  # services judge this assignment only (core.permissions)
+        if assignments.writes_refused(assignment, request.method, django_request.path_info):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied(assignments.WRITES_REFUSED_MESSAGE)
 
 
 __all__ = ["CursorInvalid", "KeysetPagination", "Pagination", "TenantScopedMixin", "error_response", "exception_handler", "status"]

@@ -68,6 +68,32 @@ def scope_of(assignment) -> TenantScope:
     return _registered().scope_of(assignment)
 
 
+# 三员分立: the system admin, the security admin and the auditor write only in the admin site (where each
+# admin's permissions decide) and on their own account; every other write is refused before any view.
+OWN_ACCOUNT_PATHS = ("/admin/", "/accounts/", "/notifications/", "/switch-role/", "/api/v1/auth/token")
+WRITES_REFUSED_MESSAGE = "三员分立：系统管理员、安全管理员和审计员不能办理业务，只能在管理后台履行各自职责。"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def writes_refused(assignment, method: str, path: str) -> bool:
+    """Whether this request is a business write by one of the three administrators (``ADMINISTRATIVE_ROLES``)."""
+    from .roles import ADMINISTRATIVE_ROLES
+
+    return (assignment is not None and assignment.role in ADMINISTRATIVE_ROLES and method.upper() not in SAFE_METHODS
+            and not path.startswith(OWN_ACCOUNT_PATHS))
+
+
+def request_scope(assignment, *, admin_site: bool = False) -> TenantScope:
+    """The tenant scope a request acts in. 三员分立: outside the admin site the system and security
+    admins see no business rows (``NO_BUSINESS_DATA``: the empty scope, so every business object is 404
+    to them); in the admin site their region's scope confines the accounts they manage."""
+    from .roles import NO_BUSINESS_DATA
+
+    if assignment is None or (assignment.role in NO_BUSINESS_DATA and not admin_site):
+        return TenantScope.nothing()
+    return scope_of(assignment)
+
+
 def roles_of_users(user_ids) -> dict[int, list[str]]:
     """{user id: the roles of their active assignments, in the order granted} (one query for all;
     the audit pages name the actors' current roles with it)."""

@@ -14,6 +14,8 @@ from .audit import client_ip
 from .permissions import act_as
 from .tenancy import TenantScope, tenant_scope
 
+ADMIN_PREFIX = "/admin/"
+
 SESSION_ASSIGNMENT_KEY = "active_assignment_id"
 
 
@@ -104,7 +106,15 @@ class TenantScopeMiddleware:
             assignment = active_assignment(request)
             act_as(request.user, assignment)  # services judge this assignment only (core.permissions)
         request.assignment = assignment
-        value = assignments.scope_of(assignment) if assignment else TenantScope.nothing()
+        if assignments.writes_refused(assignment, request.method, request.path_info):
+            from django.core.exceptions import PermissionDenied
+
+            from .views import permission_denied
+
+            request.tenant_scope = TenantScope.nothing()
+            with tenant_scope(request.tenant_scope):
+                return permission_denied(request, PermissionDenied(assignments.WRITES_REFUSED_MESSAGE))
+        value = assignments.request_scope(assignment, admin_site=request.path_info.startswith(ADMIN_PREFIX))
         request.tenant_scope = value
         with tenant_scope(value):
             return self.get_response(request)

@@ -48,3 +48,6 @@ ADMIN_SITE_ROLES = frozenset({Role.AUDITOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADM
 # 三员分立, the read side: business rows (institutions, filings, staff, children, claims, supervision) in the
 # admin site are the auditor's to read; the system and security admins run the system and its accounts.
 BUSINESS_DATA_READERS = frozenset({Role.AUDITOR})
+# ... and outside the admin site (pages, API) the system and security admins see no business row at all:
+# their tenant scope there is empty, so a filing, document or staff member is 404 to them (core.middleware).
+NO_BUSINESS_DATA = ADMINISTRATIVE_ROLES - BUSINESS_DATA_READERS

@@ -55,6 +55,12 @@ class NotificationType(models.TextChoices):
     CERTIFICATION_EXPIRING = "certification_expiring", "普惠认定即将到期或已到期"
 
 
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+
+
 class Notification(models.Model):
     """An in-app notification for one user (the notification centre); its email is sent by a Celery task
     once the transaction that created it commits (``notifications.tasks.send_emails``)."""
@@ -66,13 +72,32 @@ class Notification(models.Model):
     body = models.TextField("内容", blank=True)
     link = models.CharField("链接", max_length=300, blank=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    # Set when the email goes out (by the Celery task): a redelivered task never sends it twice.
+    # The email's state: ``pending`` → ``sending`` (claimed by one sender, in its own committed
+    # statement, with the claim's time and attempt number) → ``sent`` (``emailed_at`` set once the mail
+    # server took it). A row stuck in ``sending`` (the worker died between claim and send) is put back by
+    # the ``notifications.unsent_emails`` sweep after EMAIL_SENDING_TIMEOUT.
+    email_status = models.CharField("邮件状态", max_length=10, choices=EmailStatus.choices,
+                                    default=EmailStatus.PENDING)
+    email_claimed_at = models.DateTimeField("邮件认领时间", null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField("邮件发送尝试次数", default=0)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "消息"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [models.Index(fields=["user", "read_at"]),
+                   # The sweep's scan: rows not sent yet (a small, partial index; sent rows are the bulk).
+                   models.Index(fields=["email_status", "created_at"], name="notification_email_unsent",
+                                condition=~models.Q(email_status="sent"))]
         constraints = [models.CheckConstraint(condition=models.Q(kind__in=NotificationType.values),
-                                              name="notification_kind_known")]
+                                              name="notification_kind_known"),
+                       models.CheckConstraint(condition=models.Q(email_status__in=EmailStatus.values),
+                                              name="notification_email_status_known"),
+                       # sent ⇔ emailed_at; sending ⇒ a claim time
+                       models.CheckConstraint(condition=models.Q(email_status="sent", emailed_at__isnull=False)
+                                              | (~models.Q(email_status="sent") & models.Q(emailed_at__isnull=True)),
+                                              name="notification_sent_has_time"),
+                       models.CheckConstraint(condition=~models.Q(email_status="sending")
+                                              | models.Q(email_claimed_at__isnull=False),
+                                              name="notification_sending_has_claim")]

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Notification, NotificationType
+from .models import EmailStatus, Notification, NotificationType
 
 
 def absolute_link(link: str) -> str:
@@ -41,30 +41,55 @@ def _message(n: Notification) -> EmailMessage:
                         to=[n.user.email])
 
 
-def notification_send_emails(*, notification_ids: list[int]) -> int:
-    """Email each notification not emailed yet; returns how many went out. Run by the Celery task.
-
-    The rows are claimed first (``emailed_at`` set, one statement), so a task run twice (a
-    redelivery, a retry, two workers) never sends one twice; if a send fails, the rows not sent yet
-    are released and the error raised, so the task's retry sends just those. Two queries however
-    many recipients.
-    """
+def _claim(ids: list[int]) -> list[tuple[int, int]]:
+    """Claim the rows still ``pending``: ``sending``, with the claim's time and attempt number, in one
+    statement committed on its own (the caller runs outside a transaction, as a worker does). Under
+    READ COMMITTED a second sender's UPDATE waits for the first's row locks, then finds the rows no
+    longer pending: two senders never both claim a row. Returns ``(id, attempt)`` pairs."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE notifications_notification SET emailed_at = now() "
-            "WHERE id = ANY(%s) AND emailed_at IS NULL RETURNING id", [list(notification_ids)])
-        claimed = [row[0] for row in cursor.fetchall()]
+            "UPDATE notifications_notification SET email_status = 'sending', email_claimed_at = now(), "
+            "email_attempts = email_attempts + 1 "
+            "WHERE id = ANY(%s) AND email_status = 'pending' RETURNING id, email_attempts", [list(ids)])
+        return cursor.fetchall()
+
+
+def notification_send_emails(*, notification_ids: list[int]) -> int:
+    """Email each of these notifications still pending; returns how many went out. Run by the Celery task.
+
+    pending → ``sending`` (claimed, ``_claim``) → the mail server takes it → ``sent`` (``emailed_at``).
+    A task run twice (a redelivery, a retry, two workers) never sends a row twice: only one claims
+    it. A worker killed after the claim leaves the row in ``sending``; the ``notifications.unsent_emails``
+    sweep puts it back after ``EMAIL_SENDING_TIMEOUT`` (at least once, then: a kill between the mail
+    server's answer and the ``sent`` mark may send that one message again). A send that fails puts
+    the rows not sent yet back to pending and raises, so the task's retry sends just those.
+    Each ``sent`` mark is fenced by the claim's attempt number: a sender whose claim the sweep took
+    back cannot mark another sender's claim.
+    """
+    claimed = dict(_claim(notification_ids))
     rows = list(Notification.objects.filter(pk__in=claimed).select_related("user").order_by("id"))
     mailer = get_connection()
+    sent = 0
     for i, n in enumerate(rows):
-        if not n.user.email:
-            continue
         try:
-            mailer.send_messages([_message(n)])
+            if n.user.email:
+                mailer.send_messages([_message(n)])
         except Exception:
-            Notification.objects.filter(pk__in=[r.pk for r in rows[i:]]).update(emailed_at=None)
+            _release([(r.pk, claimed[r.pk]) for r in rows[i:]])
             raise
-    return sum(1 for n in rows if n.user.email)
+        # One statement per message (not one per batch): a kill mid-batch re-sends at most one.
+        Notification.objects.filter(pk=n.pk, email_status=EmailStatus.SENDING, email_attempts=claimed[n.pk]).update(
+            email_status=EmailStatus.SENT, emailed_at=timezone.now())
+        sent += bool(n.user.email)
+    return sent
+
+
+def _release(claims: list[tuple[int, int]]) -> None:
+    """Put claimed rows back to ``pending`` (only while still this sender's claim)."""
+    with connection.cursor() as cursor:
+        for pk, attempt in claims:
+            cursor.execute("UPDATE notifications_notification SET email_status = 'pending', email_claimed_at = NULL "
+                           "WHERE id = %s AND email_status = 'sending' AND email_attempts = %s", [pk, attempt])
 
 
 def _enqueue_emails(ids: list[int]) -> None:
@@ -142,19 +167,26 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
 UNSENT_EMAIL_STALE = dt.timedelta(minutes=10)
 UNSENT_EMAIL_HORIZON = dt.timedelta(days=2)
 UNSENT_EMAIL_BATCH = 1000
+# A row claimed (``sending``) this long ago whose sender never marked it sent: the sender died between
+# claim and send (an SMTP exchange is bounded by EMAIL_TIMEOUT, far below this).
+EMAIL_SENDING_TIMEOUT = dt.timedelta(minutes=15)
 
 
 def unsent_emails_resend(*, now=None) -> dict[str, int]:
-    """Sweep ``notifications.unsent_emails``: queue the emails of notifications never emailed
-    (``notification_send_emails`` claims each row once: nothing goes out twice)."""
+    """Sweep ``notifications.unsent_emails``: put rows stuck in ``sending`` past ``EMAIL_SENDING_TIMEOUT``
+    back to pending, then queue the emails of notifications never emailed (``notification_send_emails``
+    claims each row once: nothing goes out twice on the normal path)."""
     from core.queue import send
 
     from .tasks import send_emails
 
     now = now or timezone.now()
+    recent = {"created_at__gte": now - UNSENT_EMAIL_HORIZON}
+    stuck = (Notification.objects.filter(email_status=EmailStatus.SENDING,
+                                         email_claimed_at__lt=now - EMAIL_SENDING_TIMEOUT, **recent)
+             .update(email_status=EmailStatus.PENDING, email_claimed_at=None))
     ids = list(Notification.objects.filter(
-        emailed_at__isnull=True, created_at__lt=now - UNSENT_EMAIL_STALE,
-        created_at__gte=now - UNSENT_EMAIL_HORIZON).exclude(user__email="")
+        email_status=EmailStatus.PENDING, created_at__lt=now - UNSENT_EMAIL_STALE, **recent).exclude(user__email="")
         .order_by("created_at").values_list("pk", flat=True)[:UNSENT_EMAIL_BATCH])
     queued = bool(ids) and send(send_emails, ids)
-    return {"unsent": len(ids), "queued": len(ids) if queued else 0}
+    return {"unsent": len(ids), "queued": len(ids) if queued else 0, "stuck_sending": stuck}

@@ -63,10 +63,12 @@ def main(path: str) -> None:
             seen = observed.get(f"{key}\t{method}")
             if not seen:
                 continue
-            if all(v == "405" for v in seen.values()):
+            if "405" in seen.values():  # not served (a role may be refused before the method check)
+                errors += [f"{role} {method} {key}: {v} where others get 405" for role, v in seen.items()
+                           if v not in ("405", "refuse")]
                 continue
-            errors += [f"{role} {method} {key}" for role, v in seen.items() if v == "error"]
-            allow = tuple(r for r in ROLES if seen.get(r) in ("allow", "405"))
+            errors += [f"{role} {method} {key}: {v}" for role, v in seen.items() if v in ("error", "429")]
+            allow = tuple(r for r in ROLES if seen.get(r) == "allow")
             nf = tuple(r for r in ROLES if seen.get(r) == "404")
             rules.append((method, allow, nf))
         vectors[key] = tuple(rules)
@@ -90,12 +92,14 @@ def main(path: str) -> None:
     counter: dict[str, int] = defaultdict(int)
     for (area, vector), keys in entries.items():
         counter[area] += 1
-        methods = {}
-        if vector and all(r[1:] == vector[0][1:] for r in vector):
-            methods["ANY"] = _rule(vector[0][1], vector[0][2])
-        else:
-            for method, allow, nf in vector:
-                methods[method] = _rule(allow, nf)
+        methods: dict = {}  # methods that answer alike share one row: "GET, POST"
+        for method, allow, nf in vector:
+            same = next((k for k, (a, n) in methods.items() if (a, n) == (allow, nf)), None)
+            if same is not None:
+                methods[f"{same}, {method}"] = methods.pop(same)
+            else:
+                methods[method] = (allow, nf)
+        methods = {k: _rule(a, n) for k, (a, n) in methods.items()}
         out["groups"].append({"title": f"{area} #{counter[area]}", "routes": sorted(dict.fromkeys(keys)),
                               "methods": methods})
     if errors:

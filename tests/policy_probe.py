@@ -54,6 +54,8 @@ def outcome(response) -> str:
         return "404"
     if code == 405:
         return "405"
+    if code == 429:
+        return "429"  # a rate limit: the probe turns them off, so this is a probe fault, not a policy
     if code in (401, 403):
         return "refuse"
     if code in (301, 302, 303, 307, 308) and response["Location"].split("?")[0] in LOGIN_PATHS:
