@@ -116,18 +116,22 @@ def sequences() -> dict[tuple[str, int], int]:
         return {(d, y): n for d, y, n in cur.fetchall()}
 
 
-def wait_for_renders(started: dt.datetime, timeout: float) -> None:
-    """Until no filing accepted during the run waits for its receipt PDF (the worker catches up)."""
+def wait_for_renders(started: dt.datetime, timeout: float) -> float:
+    """Until no filing accepted during the run waits for its receipt PDF (the worker catches up);
+    the seconds it took."""
     from django.db import connection
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    t0 = time.monotonic()
+    while time.monotonic() < t0 + timeout:
         with connection.cursor() as cur:
             cur.execute("SELECT count(*) FROM registry_filing WHERE decided_at >= %s AND receipt_status = 'pending'",
                         [started])
-            if cur.fetchone()[0] == 0:
-                return
-        time.sleep(2)
+            pending = cur.fetchone()[0]
+        if pending == 0:
+            break
+        print(f"  {pending} receipts still rendering ...", flush=True)
+        time.sleep(10)
+    return time.monotonic() - t0
 
 
 def receipt_checks(before: dict, started: dt.datetime, accepted_200: int) -> dict:
@@ -224,7 +228,7 @@ def report(args, stats, errors, outcomes, checks, load_before, load_after, shape
         + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
         + " (docs/operations.md: 2 cores), as the row-security app role; one Celery worker renders the receipts",
         f"- {args.users} locust users (spawn {args.spawn_rate}/s, FastHttpUser, `nice -n {args.locust_nice}`), "
-        "think time 2–8 s (reviewers 5–15 s per filing); by weight reviewers 15 %, operators 15 %, public 70 %",
+        "think time 2–10 s (reviewers read a filing 10–30 s); by weight reviewers 15 %, operators 15 %, public 70 %",
         f"- review pool: {pool['made_ready']} queue filings in {len(config['reviewers'])} districts made acceptable "
         f"({pool['created']} of them new change filings), {pool['acceptable']} pass every check"
         + (f"; still failing: {', '.join(f'{k} {v}' for k, v in pool['failing'].items())}" if pool["failing"] else ""),
@@ -245,7 +249,8 @@ def report(args, stats, errors, outcomes, checks, load_before, load_after, shape
         f"- receipts: {checks['issued']} issued in {checks['sequences_touched']} district-years; duplicates "
         f"**{len(checks['duplicates'])}**, gaps or strays **{len(checks['missing'])}**, accepted without a number "
         f"**{checks['without_number']}**, not rendered **{len(checks['not_rendered'])}**; accepts answered 200: "
-        f"{checks['accepted_200']}, accepted in the database: {checks['decided_accepted']} → "
+        f"{checks['accepted_200']}, accepted in the database: {checks['decided_accepted']}; the worker finished "
+        f"rendering {checks.get('render_lag', 0):.0f} s after the run → "
         f"{'OK' if checks['ok'] else 'FAULT'}",
         f"- outcomes: {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items())) or 'none'}",
         "",
@@ -277,7 +282,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--locust-nice", type=int, default=10, help="locust's CPU priority (nice)")
-    parser.add_argument("--render-wait", type=float, default=300, help="seconds to wait for receipt PDFs")
+    parser.add_argument("--render-wait", type=float, default=900,
+                        help="at most this many seconds after the run for the worker to render the receipts")
     parser.add_argument("--redis-url", default=os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/5"))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -339,7 +345,7 @@ def main(argv=None) -> int:
         load_after = os.getloadavg()
         load.setup_django(args.database_url)
         print("waiting for the worker to render the receipts ...", flush=True)
-        wait_for_renders(started, args.render_wait)
+        render_lag = wait_for_renders(started, args.render_wait)
         stop(worker)
     cpu_after = os.times()
     cpu = (cpu_after.children_user + cpu_after.children_system) - (cpu_before.children_user + cpu_before.children_system)
@@ -347,6 +353,7 @@ def main(argv=None) -> int:
     outcomes = json.loads((tmp / "outcomes.json").read_text())
     errors = json.loads((tmp / "errors.json").read_text())
     checks = receipt_checks(before, started, outcomes.get("accepted", 0))
+    checks["render_lag"] = render_lag
     text = report(args, stats, errors, outcomes, checks, load_before, load_after, shape, config, server, cpu)
     out = args.out or ROOT / "bench" / f"results-{dt.datetime.now(dt.UTC).date():%Y-%m-%d}-loadtest.md"
     out.write_text(text, encoding="utf-8")

@@ -4,7 +4,7 @@ script, not on its own).
 
 Three kinds of user on one gunicorn, with think times like people's:
 
-* reviewers work the review queue: the queue page, then a filing's review page, read it (5–15 s),
+* reviewers work the review queue: the queue page, then a filing's review page and checklist, read them (10–30 s),
   then accept it (70 %) or return it with a reason; between filings a look at the queue;
 * operators look at their filings and staff, edit a staff member's years of experience, and once
   each edit their filing's contact phone, sign the commitment again (an edit voids it) and submit;
@@ -111,7 +111,7 @@ class Reviewer(FastHttpUser):
         auth = {"Authorization": f"Token {entry['token']}"}
         self.client.get(f"/registry/review/{filing}/", headers={"Cookie": entry["cookie"]}, name="review page")
         self.client.get(f"/api/v1/filings/{filing}/check/", headers=auth, name="API filing checklist")
-        gevent.sleep(random.uniform(5, 15))  # reading the filing before deciding
+        gevent.sleep(random.uniform(10, 30))  # reading the filing before deciding
         if random.random() < 0.7:
             _transition(self.client, f"/api/v1/filings/{filing}/accept/", "accept", {}, "accepted", auth)
         else:
