@@ -85,7 +85,8 @@ SELECT 'change', 'submitted', 1, c.name, c.institution_kind, c.address, c.latitu
   c.legal_representative, c.principal_name, c.contact_phone, c.service_types, c.total_slots, c.building_area,
   c.outdoor_area, c.opening_hours, c.fees, c.meals_served, c.premises_type, c.lease_start, c.lease_end,
   c.hygiene_evaluation_passed, NULL, '', '{}'::jsonb, '[]'::jsonb, '[]'::jsonb, c.principal_name,
-  now() - interval '1 day', NULL, now() - interval '1 day', now() + interval '19 days', NULL, '[]'::jsonb,
+  now() - interval '1 day', NULL, now() - interval '1 day', now() + interval '19 days',
+  now() + interval '9 days', NULL, '[]'::jsonb,
   '', '', '', now() - interval '2 days', now() - interval '1 day', c.city_id, NULL, NULL, c.district_id,
   c.province_id, c.region_id, c.institution_id
 FROM candidates c WHERE c.rn <= %(per_district)s
