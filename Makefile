@@ -46,8 +46,10 @@ e2e:
 	@url="$$($(VENV)/bin/python scripts/test_database_role.py)" || exit 1; \
 	DATABASE_URL="$$url" $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
-## Load test on loopback (not in CI): locust, 100 users for 5 minutes against gunicorn on the data set in
-## LOADTEST_DATABASE_URL (generated with 10,000 institutions when empty); bench/results-<date>-loadtest.md.
+## Load test on loopback (not in CI): locust, 100 users for 5 minutes against gunicorn (3 sync workers) and a
+## Celery worker on the data set in LOADTEST_DATABASE_URL (generated with 10,000 institutions when empty);
+## prints errors by kind, the receipt check and p95 per page, writes bench/results-<date>-loadtest.md.
+## Short run: make loadtest LOADTEST_ARGS="--users 20 --run-time 60s". Exit status 1 on any error or receipt fault.
 LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/childcare_load
 loadtest:
 	$(VENV)/bin/python bench/loadtest.py --database-url $(LOADTEST_DATABASE_URL) $(LOADTEST_ARGS)

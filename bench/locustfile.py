@@ -1,32 +1,70 @@
-"""The locust mix of ``make loadtest`` (bench/loadtest.py prepares the accounts and writes the JSON
-this file reads from ``LOADTEST_CONFIG``; run it through that script, not on its own).
+"""The locust mix of ``make loadtest`` (bench/loadtest.py prepares the accounts and the acceptable
+review pool and writes the JSON this file reads from ``LOADTEST_CONFIG``; run it through that
+script, not on its own).
 
-Three kinds of user on one gunicorn: reviewers working the review queue (the queue page, a filing,
-then accept or return it), operators submitting their filings (a refusal by a business rule, e.g.
-``checks_failed``, is an answer, not an error), and the public searching (page and API) and
-verifying receipts. A failure is a 5xx, a dropped connection, or any status the page never answers
-with; business refusals (409/400 with a stable ``code``) are counted by code in ``outcomes``."""
+Three kinds of user on one gunicorn, with think times like people's:
+
+* reviewers work the review queue: the queue page, then a filing's review page and checklist, read them (10–30 s),
+  then accept it (70 %) or return it with a reason; between filings a look at the queue;
+* operators look at their filings and staff, edit a staff member's years of experience, and once
+  each edit their filing's contact phone, sign the commitment again (an edit voids it) and submit;
+* the public search near a point (page and API) and verify receipt numbers, each simulated citizen
+  with its own address in ``X-Forwarded-For`` (the run trusts one proxy hop from 127.0.0.1), so the
+  production per-client rate limits hold and a 429 would be a real finding.
+
+Every failed request is classified in ``errors`` (written at the end): ``server`` (5xx), ``client``
+(4xx that is no business refusal), ``rate_limited`` (429) and ``connection`` (no HTTP answer:
+reset, refused, timeout). A business refusal (400/409 with a stable ``code``) is an answer, counted
+by code in ``outcomes``, not an error."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
 from collections import Counter
 
-from locust import HttpUser, between, events, task
+import gevent
+from locust import between, events, task
+from locust.contrib.fasthttp import FastHttpUser
 
 CONFIG = json.loads(open(os.environ["LOADTEST_CONFIG"]).read())  # noqa: SIM115
 FILINGS_TO_REVIEW: list[tuple[int, int]] = [(r, f) for r, reviewer in enumerate(CONFIG["reviewers"])
                                             for f in reviewer["filings"]]
 random.Random(1).shuffle(FILINGS_TO_REVIEW)
+OPERATORS = list(range(len(CONFIG["operators"])))
 OUTCOMES: Counter = Counter()
+ERRORS: Counter = Counter()
+ERROR_DETAIL: Counter = Counter()
+CITIZEN = itertools.count(1)
+
+
+@events.request.add_listener
+def _classify(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
+    if exception is None:
+        return
+    status = getattr(response, "status_code", 0) or 0
+    if status == 0:
+        kind = "connection"
+        ERROR_DETAIL[f"{name}: {type(exception).__name__}"] += 1
+    elif status == 429:
+        kind = "rate_limited"
+    elif status >= 500:
+        kind = "server"
+    else:
+        kind = "client"
+    if status:
+        ERROR_DETAIL[f"{name}: HTTP {status}"] += 1
+    ERRORS[kind] += 1
 
 
 @events.quitting.add_listener
-def _write_outcomes(environment, **kwargs):
+def _write_results(environment, **kwargs):
     with open(CONFIG["outcomes_path"], "w") as out:
         json.dump(dict(OUTCOMES), out, ensure_ascii=False, indent=1)
+    with open(CONFIG["errors_path"], "w") as out:
+        json.dump({"by_kind": dict(ERRORS), "detail": dict(ERROR_DETAIL)}, out, ensure_ascii=False, indent=1)
 
 
 def _code(response) -> str:
@@ -36,87 +74,114 @@ def _code(response) -> str:
         return "?"
 
 
-def _transition(user, path: str, name: str, body: dict, outcome: str) -> None:
-    with user.client.post(path, json=body, headers=user.auth, name=name, catch_response=True) as response:
+def _transition(client, path: str, name: str, body: dict, outcome: str, headers: dict, method: str = "POST") -> bool:
+    with client.request(method, path, json=body, headers=headers, name=name, catch_response=True) as response:
         if response.status_code == 200:
             OUTCOMES[outcome] += 1
             response.success()
-        elif response.status_code in (400, 409, 422) and _code(response) != "?":
+            return True
+        if response.status_code in (400, 409, 422) and _code(response) != "?":
             OUTCOMES[f"{name}: refused {_code(response)}"] += 1
             response.success()
         else:
             response.failure(f"HTTP {response.status_code}")
+    return False
 
 
-class Reviewer(HttpUser):
-    weight = 20
-    wait_time = between(1, 3)
+class Reviewer(FastHttpUser):
+    weight = 15
+    wait_time = between(3, 8)
 
     def on_start(self):
         self.me = random.randrange(len(CONFIG["reviewers"]))
-        self.auth = {"Authorization": f"Token {CONFIG['reviewers'][self.me]['token']}"}
         self.cookie = {"Cookie": CONFIG["reviewers"][self.me]["cookie"]}
 
-    @task(3)
+    @task(1)
     def queue(self):
         self.client.get("/registry/review/", headers=self.cookie, name="review queue (page)")
 
-    @task(2)
+    @task(3)
     def review(self):
-        if not FILINGS_TO_REVIEW:
-            self.client.get("/api/v1/filings/", headers=self.auth, name="API filings")
+        if not FILINGS_TO_REVIEW:  # the pool is used up: the queue page is all that is left
+            OUTCOMES["review pool empty"] += 1
+            self.queue()
             return
         owner, filing = FILINGS_TO_REVIEW.pop()
-        auth = {"Authorization": f"Token {CONFIG['reviewers'][owner]['token']}"}
-        cookie = {"Cookie": CONFIG["reviewers"][owner]["cookie"]}
-        self.client.get(f"/registry/review/{filing}/", headers=cookie, name="review page")
+        entry = CONFIG["reviewers"][owner]
+        auth = {"Authorization": f"Token {entry['token']}"}
+        self.client.get(f"/registry/review/{filing}/", headers={"Cookie": entry["cookie"]}, name="review page")
+        self.client.get(f"/api/v1/filings/{filing}/check/", headers=auth, name="API filing checklist")
+        gevent.sleep(random.uniform(10, 30))  # reading the filing before deciding
         if random.random() < 0.7:
-            self._post(f"/api/v1/filings/{filing}/accept/", "accept", {}, "accepted", auth)
+            _transition(self.client, f"/api/v1/filings/{filing}/accept/", "accept", {}, "accepted", auth)
         else:
-            self._post(f"/api/v1/filings/{filing}/return/", "return", {"reasons": ["材料不全：请补充消防验收材料"]},
-                       "returned", auth)
-
-    def _post(self, path, name, body, outcome, auth):
-        saved, self.auth = self.auth, auth
-        try:
-            _transition(self, path, name, body, outcome)
-        finally:
-            self.auth = saved
+            _transition(self.client, f"/api/v1/filings/{filing}/return/", "return",
+                        {"reasons": ["请补充消防验收材料的清晰扫描件"]}, "returned", auth)
 
 
-class Operator(HttpUser):
-    weight = 20
-    wait_time = between(1, 3)
+class Operator(FastHttpUser):
+    weight = 15
+    wait_time = between(3, 10)
 
     def on_start(self):
-        self.account = random.choice(CONFIG["operators"])
+        self.account = CONFIG["operators"][OPERATORS[random.randrange(len(OPERATORS))]] if OPERATORS else None
+        if self.account is None:
+            raise RuntimeError("no operator accounts")
         self.auth = {"Authorization": f"Token {self.account['token']}"}
 
     @task(3)
     def my_filings(self):
         self.client.get("/api/v1/filings/", headers=self.auth, name="API filings (operator)")
 
+    @task(2)
+    def staff(self):
+        self.client.get(f"/api/v1/institutions/{self.account['institution']}/staff/", headers=self.auth,
+                        name="API staff list")
+
+    @task(1)
+    def staff_change(self):
+        if self.account["staff"]:
+            staff = random.choice(self.account["staff"])
+            _transition(self.client, f"/api/v1/institutions/{self.account['institution']}/staff/{staff}/",
+                        "staff edit", {"years_experience": random.randint(3, 15)}, "staff edited", self.auth,
+                        method="PATCH")
+
     @task(1)
     def submit(self):
-        if self.account["filings"]:
-            filing = self.account["filings"].pop()
-            _transition(self, f"/api/v1/filings/{filing}/submit/", "submit", {}, "submitted")
+        if not self.account["filings"]:
+            return
+        filing = self.account["filings"].pop()
+        if not _transition(self.client, f"/api/v1/filings/{filing}/", "filing edit",
+                           {"contact_phone": f"0755{random.randint(10000000, 99999999)}"}, "filing edited",
+                           self.auth, method="PATCH"):
+            return
+        if not _transition(self.client, f"/api/v1/filings/{filing}/commitment/", "commitment",
+                           {"signer": self.account["signer"]}, "commitment signed", self.auth):
+            return
+        _transition(self.client, f"/api/v1/filings/{filing}/submit/", "submit", {}, "submitted", self.auth)
 
 
-class Public(HttpUser):
-    weight = 60
-    wait_time = between(1, 3)
+class Public(FastHttpUser):
+    weight = 70
+    wait_time = between(2, 8)
+
+    def on_start(self):
+        n = next(CITIZEN)
+        self.headers = {"X-Forwarded-For": f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"}
 
     @task(4)
     def search_api(self):
         lat, lng = random.choice(CONFIG["points"])
-        self.client.get(f"/api/v1/public/institutions/?lat={lat}&lng={lng}&radius_km=5", name="public search (API)")
+        self.client.get(f"/api/v1/public/institutions/?lat={lat}&lng={lng}&radius_km=5", headers=self.headers,
+                        name="public search (API)")
 
     @task(3)
     def search_page(self):
         lat, lng = random.choice(CONFIG["points"])
-        self.client.get(f"/search/?lat={lat}&lng={lng}&radius_km=5", name="public search (page)")
+        self.client.get(f"/search/?lat={lat}&lng={lng}&radius_km=5", headers=self.headers,
+                        name="public search (page)")
 
     @task(3)
     def verify(self):
-        self.client.get(f"/verify/{random.choice(CONFIG['receipts'])}/", name="verify receipt")
+        self.client.get(f"/verify/{random.choice(CONFIG['receipts'])}/", headers=self.headers,
+                        name="verify receipt")
