@@ -34,11 +34,17 @@ class NavItem:
 
 _nav: dict[tuple[str, str], NavItem] = {}
 _layout_values: dict[str, Callable[[Any], Any]] = {}
+_version = [0]  # bumped by every registration: the context processor's resolved menus key on it
 
 
 def register_nav(label: str, url_name: str, *, roles: Iterable[str] | None = None, order: int = 100) -> None:
     # Keyed by label and page: one page may appear under two labels for different roles.
     _nav[(label, url_name)] = NavItem(label, url_name, None if roles is None else frozenset(roles), order)
+    _version[0] += 1
+
+
+def version() -> int:
+    return _version[0]
 
 
 def nav_items() -> list[NavItem]:

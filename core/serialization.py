@@ -57,8 +57,8 @@ def _column(model, name):
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-    if not getattr(field, "concrete", False) or field.is_relation:
-        return None
+    if not getattr(field, "concrete", False) or field.is_relation or isinstance(field, models.FileField):
+        return None  # a file column's attribute is a FieldFile made by its descriptor: DRF's path
     return field
 
 

@@ -18,6 +18,7 @@ from core.inputs import boolean as boolean_parser
 from core.inputs import decimal as decimal_parser
 from core.pages import apply_domain_error  # noqa: F401 - the pages import it from here
 from core.validators import validate_mobile
+from core.widgets import FastSelect, fast_select
 from registry import inputs
 from registry.limits import MAX_CLASSES, MAX_QUALIFICATIONS
 from registry.models import (
@@ -41,7 +42,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _select(choices, blank: bool = True, **attrs):
-    return forms.Select(choices=[("", "—"), *choices] if blank else choices, attrs=attrs)
+    return FastSelect(choices=[("", "—"), *choices] if blank else choices, attrs=attrs)
 
 
 # --- operator sign-up and claim -----------------------------------------------------------------------
@@ -122,8 +123,8 @@ class ClaimFactsForm(forms.Form):
     address = ParsedField(R["address"], label="住所", widget=forms.TextInput(attrs={"maxlength": 300}))
     province = forms.ChoiceField(label="省（自治区、直辖市）")
     city = forms.ChoiceField(label="市（地区、州）")
-    district = ParsedField(R["district"], label="区县（备案机关所在地）", widget=forms.Select)
-    township = ParsedField(inputs.district_code(required=False), label="乡镇街道", widget=forms.Select)
+    district = ParsedField(R["district"], label="区县（备案机关所在地）", widget=FastSelect)
+    township = ParsedField(inputs.district_code(required=False), label="乡镇街道", widget=FastSelect)
     registered_on = ParsedField(R["registered_on"], label="登记日期", widget=DATE)
     business_scope = ParsedField(R["business_scope"], label="业务范围 / 经营范围",
                                  widget=forms.Textarea(attrs={"rows": 3}), help_text="企业的经营范围须包含“托育”。")
@@ -491,6 +492,7 @@ class SelectorFilterSet(django_filters.FilterSet):
         for field in form.fields.values():
             css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
+            fast_select(field.widget)  # the same HTML without a template per option
         return form
 
     def noop(self, queryset, name, value):

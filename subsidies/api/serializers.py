@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 
 from core.inputs import ParsedSerializerMixin
+from core.serialization import FastReadMixin
 
 from .. import inputs
 from ..models import (
@@ -29,7 +30,7 @@ ErrorSerializer = inline_serializer("SubsidyError", {
 
 # --- certifications ------------------------------------------------------------------------------------------
 
-class CertificationSerializer(serializers.ModelSerializer):
+class CertificationSerializer(FastReadMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
@@ -81,7 +82,7 @@ class RevokeSerializer(ParsedSerializerMixin, serializers.Serializer):
 
 # --- enrolments ---------------------------------------------------------------------------------------------
 
-class EnrolmentSerializer(serializers.ModelSerializer):
+class EnrolmentSerializer(FastReadMixin, serializers.ModelSerializer):
     id_number = serializers.CharField(source="id_number_masked", read_only=True, help_text="脱敏显示")
 
     class Meta:
@@ -112,7 +113,7 @@ class EnrolmentCreateSerializer(ParsedSerializerMixin, serializers.Serializer):
 
 # --- claims -------------------------------------------------------------------------------------------------
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(FastReadMixin, serializers.ModelSerializer):
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     reason_label = serializers.CharField(source="get_reason_display", read_only=True)
 
@@ -124,7 +125,7 @@ class LineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimDocumentSerializer(serializers.ModelSerializer):
+class ClaimDocumentSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = ClaimDocument
         fields = ["id", "original_name", "content_type", "size", "sha256", "created_at"]
@@ -132,7 +133,7 @@ class ClaimDocumentSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="SubsidyClaim")  # registry has a ClaimSerializer too
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(FastReadMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     period = serializers.SerializerMethodField()
@@ -192,7 +193,7 @@ class ClawbackSerializer(ParsedSerializerMixin, serializers.Serializer):
 
 # --- batches and budgets ----------------------------------------------------------------------------------------
 
-class PayoutItemSerializer(serializers.ModelSerializer):
+class PayoutItemSerializer(FastReadMixin, serializers.ModelSerializer):
     institution_name = serializers.CharField(source="claim.institution.name", read_only=True)
 
     class Meta:
@@ -202,7 +203,7 @@ class PayoutItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BatchSerializer(serializers.ModelSerializer):
+class BatchSerializer(FastReadMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     items = serializers.SerializerMethodField()
 
@@ -234,7 +235,7 @@ class PaySerializer(ParsedSerializerMixin, serializers.Serializer):
     expected_version = serializers.IntegerField(required=False)
 
 
-class BudgetSerializer(serializers.ModelSerializer):
+class BudgetSerializer(FastReadMixin, serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.full_name", read_only=True)
     left_fen = serializers.IntegerField(read_only=True)
 

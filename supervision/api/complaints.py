@@ -25,6 +25,7 @@ from core.api import TenantScopedMixin, error_response
 from core.audit import client_ip
 from core.inputs import ParsedSerializerMixin
 from core.ratelimit import hit
+from core.serialization import FastReadMixin
 
 from .. import inputs_complaints as inputs
 from ..models import (
@@ -121,7 +122,7 @@ class PublicLookup(serializers.Serializer):
     followup_inspection_arranged = serializers.BooleanField()
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(FastReadMixin, serializers.ModelSerializer):
     """A complaint for the district (the contact's phone masked)."""
 
     tracking_code = serializers.CharField(source="tracking_code_display", read_only=True)
@@ -216,7 +217,7 @@ class ComplaintReasonSerializer(ParsedSerializerMixin, serializers.Serializer):
     reason = serializers.CharField()
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(FastReadMixin, serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     severity_label = serializers.CharField(source="get_severity_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)

@@ -20,6 +20,7 @@ from core import inputs as core_inputs
 from core.api import TenantScopedMixin
 from core.inputs import ParsedSerializerMixin
 from core.roles import Role
+from core.serialization import FastReadMixin
 
 from .. import enforcement_inputs as inputs
 from ..grading import explain
@@ -72,7 +73,7 @@ def fake(view) -> bool:
 
 # --- serializers -------------------------------------------------------------------------------------
 
-class PenaltySerializer(serializers.ModelSerializer):
+class PenaltySerializer(FastReadMixin, serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
@@ -109,7 +110,7 @@ class EndSerializer(ParsedSerializerMixin, serializers.Serializer):
     expected_version = serializers.IntegerField(required=False)
 
 
-class ClosureItemSerializer(serializers.ModelSerializer):
+class ClosureItemSerializer(FastReadMixin, serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -119,7 +120,7 @@ class ClosureItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClosureSerializer(serializers.ModelSerializer):
+class ClosureSerializer(FastReadMixin, serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     items = ClosureItemSerializer(many=True, read_only=True)
@@ -151,7 +152,7 @@ class ClosureItemUpdateSerializer(ParsedSerializerMixin, serializers.Serializer)
     expected_version = serializers.IntegerField(required=False)
 
 
-class GradeSerializer(serializers.ModelSerializer):
+class GradeSerializer(FastReadMixin, serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     grade_label = serializers.CharField(source="get_grade_display", read_only=True)
     breakdown = serializers.SerializerMethodField(help_text="[{code, label, count, points, forces_d, note}]")

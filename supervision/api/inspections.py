@@ -18,6 +18,7 @@ from core import inputs as core_inputs
 from core.api import TenantScopedMixin
 from core.inputs import ParsedSerializerMixin
 from core.roles import Role
+from core.serialization import FastReadMixin
 
 from .. import inspection_inputs as inputs
 from ..models import (
@@ -88,13 +89,13 @@ def read(request, parsers, required=(), **extra) -> dict:
 
 # --- output -----------------------------------------------------------------------------------------
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = ["id", "code", "dimension", "text", "basis", "severity", "position"]
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(FastReadMixin, serializers.ModelSerializer):
     items = ItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -103,13 +104,13 @@ class TemplateSerializer(serializers.ModelSerializer):
                   "items"]
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = InspectorConflict
         fields = ["id", "institution", "uscc", "note", "created_at"]
 
 
-class InspectorSerializer(serializers.ModelSerializer):
+class InspectorSerializer(FastReadMixin, serializers.ModelSerializer):
     conflicts = ConflictSerializer(many=True, read_only=True)
 
     class Meta:
@@ -117,20 +118,20 @@ class InspectorSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "department", "user", "active", "conflicts", "created_at"]
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = InspectionPlan
         fields = ["id", "name", "period_start", "period_end", "departments", "rates", "inspectors_per_inspection",
                   "seed", "status", "version", "created_at"]
 
 
-class DrawSerializer(serializers.ModelSerializer):
+class DrawSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = PlanDraw
         fields = ["id", "plan", "number", "seed", "reason", "population", "by_grade", "created_at"]
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(FastReadMixin, serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     inspector_ids = serializers.SerializerMethodField()
     signed_inspector_ids = serializers.SerializerMethodField()
@@ -148,13 +149,13 @@ class InspectionSerializer(serializers.ModelSerializer):
         return [a.inspector_id for a in obj.assigned.all() if a.signed_at]
 
 
-class RectificationItemSerializer(serializers.ModelSerializer):
+class RectificationItemSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = RectificationItem
         fields = ["id", "code", "text", "basis", "severity", "note", "due_at"]
 
 
-class ReplySerializer(serializers.ModelSerializer):
+class ReplySerializer(FastReadMixin, serializers.ModelSerializer):
     evidence = serializers.SerializerMethodField()
 
     class Meta:
@@ -166,7 +167,7 @@ class ReplySerializer(serializers.ModelSerializer):
                 for e in obj.evidence.all()]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from core import inputs as core_inputs
 from core.inputs import ParsedSerializerMixin
+from core.serialization import FastReadMixin
 
 from .. import inputs
 from ..models import BlacklistEntry, BlacklistHit, EntryKind
@@ -25,7 +26,7 @@ ErrorSerializer = inline_serializer("SupervisionError", {
 VERSION = {"expected_version": core_inputs.integer(low=1, high=2_147_483_647, required=False, label="版本")}
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(FastReadMixin, serializers.ModelSerializer):
     """An entry in full (for the listing district, its city and its province: no one else reads it)."""
 
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -105,7 +106,7 @@ class HitCloseSerializer(ParsedSerializerMixin, serializers.Serializer):
     reason = serializers.CharField(help_text="认定误报的理由（必填，不超过 300 字）")
 
 
-class HitEntrySerializer(serializers.ModelSerializer):
+class HitEntrySerializer(FastReadMixin, serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -114,7 +115,7 @@ class HitEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HitSerializer(serializers.ModelSerializer):
+class HitSerializer(FastReadMixin, serializers.ModelSerializer):
     """One district's row of a hit. The listing district's row carries the entry; the institution
     district's row only says that a match exists (``entry`` null)."""
 

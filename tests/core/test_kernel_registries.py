@@ -62,6 +62,36 @@ def _request(role):
     return SimpleNamespace(assignment=None if role is None else SimpleNamespace(role=role), tenant_scope=None)
 
 
+def test_the_menu_is_resolved_once_per_role_and_follows_new_entries(monkeypatch):
+    from core import context_processors, navigation
+
+    monkeypatch.setattr(navigation, "_nav", dict(navigation._nav))
+    monkeypatch.setattr(context_processors, "_menus", {})
+    monkeypatch.setattr(context_processors, "layout_values", lambda request: {})
+    monkeypatch.setattr(assignments, "assignments_of", lambda user: [])
+    calls = []
+    real_reverse = context_processors.reverse
+    monkeypatch.setattr(context_processors, "reverse", lambda name: calls.append(name) or real_reverse(name))
+
+    def page(path, role="operator"):
+        request = SimpleNamespace(user=SimpleNamespace(is_authenticated=True), path=path,
+                                  assignment=SimpleNamespace(role=role))
+        return context_processors.navigation(request)["nav_items"]
+
+    first = page("/")
+    resolved = len(calls)
+    assert resolved and any(item["active"] for item in first)
+    second = page("/notifications/")
+    assert len(calls) == resolved  # the second page reverses nothing
+    assert [i["label"] for i in second] == [i["label"] for i in first]
+    assert [i["url"] for i in second if i["active"]] == [] or all(i["url"] == "/notifications/" for i in second
+                                                                   if i["active"])
+    navigation.register_nav("新页面", "notifications:list", roles=[Role.OPERATOR], order=999)
+    third = page("/notifications/")
+    assert third[-1] == {"label": "新页面", "url": "/notifications/", "active": True}
+    assert "新页面" not in [i["label"] for i in page("/", role="auditor")]  # another role's menu
+
+
 def test_a_role_without_a_registered_page_gets_the_default(home_registry):
     dashboard._pages.pop(Role.AUDITOR)
     assert dashboard.home_context(_request(Role.AUDITOR)) == {"template": dashboard.DEFAULT_TEMPLATE}
