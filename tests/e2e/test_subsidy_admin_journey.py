@@ -43,7 +43,7 @@ def test_policy_budget_evidence_approval_payout_and_clawback(new_page, shot, bro
     form.get_by_test_id("policy-publish").click()
     assert "现行" in city.get_by_test_id("policy-v1").inner_text()
     budget = city.get_by_test_id("budget-form")
-    budget.get_by_label("年度").fill(str(year))
+    budget.get_by_label("年度", exact=True).fill(str(year))
     budget.get_by_label("年度预算（元）").fill("100000")
     budget.get_by_test_id("budget-save").click()
     assert city.get_by_test_id(f"budget-330100-{year}").inner_text() == "100000.00"
