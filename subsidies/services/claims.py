@@ -498,8 +498,8 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
             claims.append(claim)
             lines.extend(own)
         SubsidyClaim.objects.bulk_create(claims)
-        for line in lines:
-            line.claim_id = line.claim.pk
+        for line in lines:  # re-assigned, not ``claim_id = pk``: that would drop the cached claim and
+            line.claim = line.claim  # make the tenant copy in bulk_create fetch it once per line
         ClaimLine.objects.bulk_create(lines, batch_size=5000)
         if claims:
             events = event_model_for(SubsidyClaim)
