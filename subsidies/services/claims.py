@@ -9,22 +9,25 @@ budget rows locked (in region order: two approvals never both take the last yuan
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from core.errors import Conflict, DomainError, InvalidTransition, NotFound
 from core.events import record_event
 from core.permissions import require_role
-from registry.models import Institution, InstitutionStatus
+from registry.models import FilingClass, Institution, InstitutionStatus
 
 from .. import rules
 from ..models import (
+    Certification,
     ClaimDocument,
     ClaimKind,
     ClaimLine,
+    Enrolment,
     LineReason,
     PayoutItem,
     PayoutItemKind,
@@ -33,8 +36,7 @@ from ..models import (
     SubsidyClaimStatus,
     SubsidyPolicy,
 )
-from ..selectors.certifications import certified_during
-from ..selectors.enrolments import capacity_by_class, enrolled_between
+from ..selectors.certifications import ENDED_OR_CERTIFIED, certified_during
 from ..selectors.policies import guided_prices_for, policy_for
 from ..workflow import CLAIM, DISTRICT_DECIDERS, OPERATORS, PAYERS, ClaimAction
 from . import notices
@@ -50,21 +52,29 @@ def budget_exceeded(message: str) -> DomainError:
 
 # --- eligibility and lines -----------------------------------------------------------------------------
 
+_FETCH = object()  # "read it from the database" (the batch passes what it read for many institutions at once)
+
+
 def institution_eligibility(institution: Institution, policy: SubsidyPolicy, start: dt.date, end: dt.date,
-                            enrolled_on_end: int | None = None) -> list[dict]:
-    """The policy's conditions on the institution for [start, end]: ``[{"code", "passed", "reason"}]``."""
+                            enrolled_on_end: int | None = None, *, cert=_FETCH, prices=None) -> list[dict]:
+    """The policy's conditions on the institution for [start, end]: ``[{"code", "passed", "reason"}]``.
+    ``cert`` (the certification in force, or None) and ``prices`` (class type → guided price) may be
+    passed in when read beforehand for many institutions; otherwise they are read here."""
     out = []
     if policy.requires_filed:
         ok = institution.status == InstitutionStatus.FILED
         out.append({"code": "filed", "passed": ok,
                     "reason": "" if ok else f"机构当前状态为“{institution.get_status_display()}”（须已备案且未暂停）。"})
-    cert = certified_during(institution.pk, start, end) if (policy.requires_inclusive
-                                                              or policy.requires_fee_within_band) else None
+    if not (policy.requires_inclusive or policy.requires_fee_within_band):
+        cert = None
+    elif cert is _FETCH:
+        cert = certified_during(institution.pk, start, end)
     if policy.requires_inclusive:
         out.append({"code": "inclusive", "passed": cert is not None,
                     "reason": "" if cert else "该期间机构未取得普惠托育认定。"})
     if policy.requires_fee_within_band:
-        prices = guided_prices_for(district_id=institution.district_id, city_id=institution.city_id, day=start)
+        if prices is None:
+            prices = guided_prices_for(district_id=institution.district_id, city_id=institution.city_id, day=start)
         bad = []
         for class_type, fee in sorted(((cert.fees if cert else {}) or {}).items()):
             price = prices.get(class_type)
@@ -85,7 +95,7 @@ def institution_eligibility(institution: Institution, policy: SubsidyPolicy, sta
 def _policy(institution: Institution, day: dt.date) -> SubsidyPolicy:
     policy = policy_for(district_id=institution.district_id, city_id=institution.city_id, day=day)
     if policy is None:
-        raise DomainError("policy_missing", f"{day:%Y-%m-%d} 所在辖区没有适用的补助政策。", status_code=409)
+        raise _policy_missing(day)
     return policy
 
 
@@ -100,46 +110,107 @@ def _write_totals(claim: SubsidyClaim, units: int) -> None:
 TOTAL_FIELDS = ["units", "amount_fen", "province_share_fen", "city_share_fen", "district_share_fen"]
 
 
+@dataclass
+class OperatingInputs:
+    """What an institution's operating claim of a month is computed from (``policy`` None: no policy
+    applies, the claim cannot be made)."""
+
+    policy: SubsidyPolicy | None
+    eligibility: list[dict]
+    enrolments: list[Enrolment]
+    capacity: dict[str, int]
+
+
+def operating_inputs(institutions: list[Institution], period: dt.date) -> dict[int, OperatingInputs]:
+    """The inputs of the month ``period`` for many institutions in a few statements: their enrolments,
+    filed slots per class type and certifications in one query each, the policy and guided prices once
+    per district. The one-institution path (``_compute_operating``) calls this with one institution,
+    so both read exactly the same rows and apply the same rules."""
+    end = rules.month_end(period)
+    ids = [i.pk for i in institutions]
+    enrolments: dict[int, list[Enrolment]] = {pk: [] for pk in ids}
+    for e in (Enrolment.objects.filter(Q(left_on__isnull=True) | Q(left_on__gte=period), institution_id__in=ids,
+                                       enrolled_on__lte=end).order_by("institution_id", "enrolled_on", "id")):
+        enrolments[e.institution_id].append(e)
+    capacity: dict[int, dict[str, int]] = {}
+    filings = [i.current_filing_id for i in institutions if i.current_filing_id]
+    for r in (FilingClass.objects.filter(filing_id__in=filings).values("filing_id", "class_type")
+              .annotate(slots=Sum("planned_children")).order_by()):
+        capacity.setdefault(r["filing_id"], {})[r["class_type"]] = r["slots"]
+    certs: dict[int, Certification] = {}
+    for c in (Certification.objects.filter(institution_id__in=ids, period_start__lte=end, period_end__gte=period,
+                                           status__in=ENDED_OR_CERTIFIED).order_by("institution_id", "-period_start")):
+        certs.setdefault(c.institution_id, c)
+    policies: dict[tuple, SubsidyPolicy | None] = {}
+    prices: dict[tuple, dict] = {}
+    out = {}
+    for inst in institutions:
+        where = (inst.district_id, inst.city_id)
+        if where not in policies:
+            policies[where] = policy_for(district_id=inst.district_id, city_id=inst.city_id, day=period)
+        policy = policies[where]
+        rows = enrolments[inst.pk]
+        if policy is None:
+            out[inst.pk] = OperatingInputs(None, [], rows, {})
+            continue
+        if policy.requires_fee_within_band and where not in prices:
+            prices[where] = guided_prices_for(district_id=inst.district_id, city_id=inst.city_id, day=period)
+        on_end = sum(1 for e in rows if e.left_on is None or e.left_on >= end)
+        eligibility = institution_eligibility(inst, policy, period, end, on_end, cert=certs.get(inst.pk),
+                                              prices=prices.get(where))
+        out[inst.pk] = OperatingInputs(policy, eligibility, rows, capacity.get(inst.current_filing_id, {})
+                                       if inst.current_filing_id else {})
+    return out
+
+
+def operating_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded: set[int] = frozenset()) -> list[ClaimLine]:
+    """The unsaved lines of ``claim`` (its policy set) from ``inputs`` (``subsidies.rules.compute_lines``);
+    ``yielded``: enrolments a district already decided do not keep the month here."""
+    eligible_inst = all(c["passed"] for c in inputs.eligibility)
+    children = [rules.Child(e.pk, e.birth_date, e.class_type, e.enrolled_on, e.left_on) for e in inputs.enrolments]
+    computed = {line.key: line for line in rules.compute_lines(
+        claim.period, children, inputs.capacity, min_eligible_days=claim.policy.min_eligible_days,
+        institution_eligible=eligible_inst)}
+    lines = []
+    for e in inputs.enrolments:
+        line = computed.get(e.pk)
+        if line is None:
+            continue
+        is_yielded = e.pk in yielded and line.eligible
+        lines.append(ClaimLine(
+            claim=claim, enrolment=e, period=claim.period, child_name=e.child_name, id_number_hash=e.id_number_hash,
+            id_number_masked=e.id_number_masked, birth_date=e.birth_date, class_type=e.class_type,
+            enrolled_days=line.enrolled_days, eligible_days=line.eligible_days, excluded_days=line.excluded_days,
+            eligible=line.eligible, yielded=is_yielded,
+            counts=line.eligible and not is_yielded,
+            reason=LineReason.DUPLICATE_YIELDED if is_yielded else line.reason))
+    return lines
+
+
+def _policy_missing(day: dt.date) -> DomainError:
+    return DomainError("policy_missing", f"{day:%Y-%m-%d} 所在辖区没有适用的补助政策。", status_code=409)
+
+
 def _compute_operating(claim: SubsidyClaim) -> None:
     """(Re)write the claim's lines from the enrolments and the policy valid for its month, run the
     nationwide duplicate check for its children, and set its totals."""
-    institution, period = claim.institution, claim.period
-    end = rules.month_end(period)
-    claim.policy = _policy(institution, period)
-    claim.rate_fen = claim.policy.operating_rate_fen
-    enrolments = list(enrolled_between(institution.pk, period, end))
-    enrolled_on_end = sum(1 for e in enrolments if e.left_on is None or e.left_on >= end)
-    claim.eligibility = institution_eligibility(institution, claim.policy, period, end, enrolled_on_end)
-    eligible_inst = all(c["passed"] for c in claim.eligibility)
-    children = [rules.Child(e.pk, e.birth_date, e.class_type, e.enrolled_on, e.left_on) for e in enrolments]
-    computed = {line.key: line for line in rules.compute_lines(
-        period, children, capacity_by_class(institution), min_eligible_days=claim.policy.min_eligible_days,
-        institution_eligible=eligible_inst)}
+    inputs = operating_inputs([claim.institution], claim.period)[claim.institution.pk]
+    if inputs.policy is None:
+        raise _policy_missing(claim.period)
+    claim.policy, claim.rate_fen, claim.eligibility = inputs.policy, inputs.policy.operating_rate_fen, inputs.eligibility
     old_hashes = list(claim.lines.values_list("id_number_hash", flat=True)) if claim.pk else []
     yielded = set(claim.lines.filter(yielded=True).values_list("enrolment_id", flat=True)) if claim.pk else set()
     if claim.pk:
         claim.lines.all().delete()
     _write_totals(claim, 0)
     claim.save()
-    lines = []
-    for e in enrolments:
-        line = computed.get(e.pk)
-        if line is None:
-            continue
-        is_yielded = e.pk in yielded and line.eligible
-        lines.append(ClaimLine(
-            claim=claim, enrolment=e, period=period, child_name=e.child_name, id_number_hash=e.id_number_hash,
-            id_number_masked=e.id_number_masked, birth_date=e.birth_date, class_type=e.class_type,
-            enrolled_days=line.enrolled_days, eligible_days=line.eligible_days, excluded_days=line.excluded_days,
-            eligible=line.eligible, yielded=is_yielded,
-            counts=line.eligible and not is_yielded,
-            reason=LineReason.DUPLICATE_YIELDED if is_yielded else line.reason))
+    lines = operating_lines(claim, inputs, yielded)
     ClaimLine.objects.bulk_create(lines)
     _write_totals(claim, sum(1 for line in lines if line.counts))
     claim.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
     hashes = sorted({line.id_number_hash for line in lines} | set(old_hashes))
     if hashes:
-        duplicates_refresh(period=period, hashes=hashes)
+        duplicates_refresh(period=claim.period, hashes=hashes)
         claim.refresh_from_db(fields=TOTAL_FIELDS)
 
 
@@ -378,12 +449,83 @@ def claim_clawback(*, actor: User, claim_id: int, amount_fen: int, reason: str) 
     return item
 
 
+BATCH_SIZE = 500
+
+
+MONTHLY_RUN = "subsidies.monthly_claims"  # the SweepRun name a batch's one audit event belongs to
+
+
+def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor: User | None = None,
+                           run=None) -> dict:
+    """The operating claims of the month ``period`` for many institutions at once, in one transaction:
+    the institutions locked (in id order: two runs of the same month queue, never deadlock, and the
+    second finds the claims made), those that already have the month's claim skipped (idempotent), the
+    inputs read in a few statements (``operating_inputs``), the lines computed by the same rules as
+    one claim's, claims and lines bulk-inserted, one creation event per claim in ONE statement, then
+    one nationwide duplicate check for all their children. No role check: the task's (actor None).
+
+    Audit: the claims and lines written leave no history row each (``core.audit.bulk_writes``: the
+    per-row trigger would cost more than the rest); the batch records ONE ``bulk_write`` event of
+    ``run`` (a ``core.SweepRun`` named ``subsidies.monthly_claims``, made when not given) with its counts."""
+    import pghistory
+
+    from core.audit import BULK_WRITE, bulk_writes
+    from core.events import event_model_for, event_params, insert_events_sql
+    from core.models import SweepRun
+
+    period = rules.month_start(period)
+    if period >= rules.month_start(timezone.localdate()):
+        raise DomainError("period_not_over", "只能申报已结束月份的运营补助。")
+    refused: dict[str, int] = {}
+    with transaction.atomic(), bulk_writes(SubsidyClaim, ClaimLine):
+        institutions = list(Institution.objects.select_for_update(of=("self",)).filter(pk__in=institution_ids)
+                            .order_by("pk"))
+        done = set(SubsidyClaim.objects.filter(institution_id__in=institution_ids, kind=ClaimKind.OPERATING,
+                                               period=period).values_list("institution_id", flat=True))
+        institutions = [i for i in institutions if i.pk not in done]
+        inputs = operating_inputs(institutions, period)
+        claims, lines = [], []
+        for inst in institutions:
+            got = inputs[inst.pk]
+            if got.policy is None:
+                refused["policy_missing"] = refused.get("policy_missing", 0) + 1
+                continue
+            claim = SubsidyClaim(institution=inst, kind=ClaimKind.OPERATING, period=period, budget_year=period.year,
+                                 created_by=actor, policy=got.policy, rate_fen=got.policy.operating_rate_fen,
+                                 eligibility=got.eligibility)
+            own = operating_lines(claim, got)
+            _write_totals(claim, sum(1 for line in own if line.counts))
+            claims.append(claim)
+            lines.extend(own)
+        SubsidyClaim.objects.bulk_create(claims)
+        for line in lines:  # re-assigned, not ``claim_id = pk``: that would drop the cached claim and
+            line.claim = line.claim  # make the tenant copy in bulk_create fetch it once per line
+        ClaimLine.objects.bulk_create(lines, batch_size=5000)
+        if claims:
+            events = event_model_for(SubsidyClaim)
+            tenant = ", ".join(f"c.{col}" for col in ("region_id", "province_id", "city_id", "district_id"))
+            source = (f"(SELECT c.id, '' AS from_status, c.status AS to_status, {tenant} "  # noqa: S608 - names are ours
+                      "FROM subsidies_subsidyclaim c WHERE c.id = ANY(%s))")
+            with connection.cursor() as cursor:
+                cursor.execute(insert_events_sql(events, source),
+                               [*event_params(action=ClaimAction.CREATE, actor=actor), [c.pk for c in claims]])
+        hashes = sorted({line.id_number_hash for line in lines})
+        dup = duplicates_refresh(period=period, hashes=hashes) if hashes else {}
+        summary = {"period": f"{period:%Y-%m}", "created": len(claims), "lines": len(lines), "skipped": len(done),
+                   "refused": refused, "flagged": dup.get("flagged", 0)}
+        if claims:
+            if run is None:
+                run = SweepRun.objects.create(name=MONTHLY_RUN, started_at=timezone.now())
+            run.summary, run.rows = summary, len(claims) + len(lines)
+            pghistory.create_event(run, label=BULK_WRITE)
+    return summary
+
+
 def monthly_claims_generate(period: dt.date | None = None) -> dict:
     """The task of the 1st: an operating claim for the month before for every filed institution that
-    has enrolments in it and no claim yet (each in its own transaction; none stops the others)."""
+    has enrolments in it and no claim yet, ``BATCH_SIZE`` institutions per transaction
+    (``operating_claims_batch``: set-based reads, bulk writes; a failed batch does not stop the others)."""
     from django_scopes import scopes_disabled
-
-    from ..models import Enrolment
 
     period = rules.month_start(period or rules.previous_month(timezone.localdate()))
     end = rules.month_end(period)
@@ -392,11 +534,20 @@ def monthly_claims_generate(period: dt.date | None = None) -> dict:
                    .filter(institution__status=InstitutionStatus.FILED)
                    .exclude(institution__subsidy_claims__period=period)
                    .values_list("institution_id", flat=True).distinct().order_by("institution_id"))
+        from core.models import SweepOutcome, SweepRun
+
+        run = SweepRun.objects.create(name=MONTHLY_RUN, started_at=timezone.now())
         made, refused = 0, {}
-        for institution_id in ids:
+        for i in range(0, len(ids), BATCH_SIZE):
             try:
-                operating_claim_create(actor=None, institution_id=institution_id, period=period)
-                made += 1
+                got = operating_claims_batch(period=period, institution_ids=ids[i:i + BATCH_SIZE], run=run)
             except DomainError as exc:
-                refused[exc.code] = refused.get(exc.code, 0) + 1
-    return {"period": f"{period:%Y-%m}", "institutions": len(ids), "created": made, "refused": refused}
+                refused[exc.code] = refused.get(exc.code, 0) + len(ids[i:i + BATCH_SIZE])
+                continue
+            made += got["created"]
+            for code, n in got["refused"].items():
+                refused[code] = refused.get(code, 0) + n
+        summary = {"period": f"{period:%Y-%m}", "institutions": len(ids), "created": made, "refused": refused}
+        run.outcome, run.summary, run.rows, run.finished_at = SweepOutcome.OK, summary, made, timezone.now()
+        run.save(update_fields=["outcome", "summary", "rows", "finished_at"])
+    return summary
