@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from core.errors import NotFound
 
@@ -22,8 +23,12 @@ def claim_get(*, claim_id: int) -> SubsidyClaim:
 
 
 def claim_list(*, institution_id: int | None = None, status: str | None = None):
+    # The duplicate-child lines of each claim on the page, counted per row shown (a correlated count on
+    # the line's claim index), not by joining and grouping every line of every claim in scope.
+    duplicate_lines = (ClaimLine.objects.filter(claim_id=OuterRef("pk"), reason=LineReason.DUPLICATE_CHILD)
+                       .order_by().values("claim_id").annotate(n=Count("id")).values("n"))
     qs = SubsidyClaim.objects.select_related("institution").annotate(
-        duplicates=Count("lines", filter=Q(lines__reason=LineReason.DUPLICATE_CHILD)))
+        duplicates=Coalesce(Subquery(duplicate_lines, output_field=IntegerField()), Value(0)))
     if institution_id is not None:
         qs = qs.filter(institution_id=institution_id)
     if status:
