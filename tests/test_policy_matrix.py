@@ -143,8 +143,11 @@ def test_every_route_role_and_method_answers_as_the_table_says(make_account, set
         if any(got == "405" for got, _ in seen.values()):
             # Not served: every role gets 405 (or is refused before the method check), and the table
             # must not claim a rule for this method (its "ANY" means every method the view serves).
+            # An anonymous request may be turned away before the method check with a redirect (the admin
+            # sends a signed-out visitor of its logout page to its index): no view ran, nothing is served.
             failures += [f"{role:>22} {method:6} {paths[key]} [{key}] -> {status} ({got}), table: 405 (not served)"
-                         for role, (got, status) in seen.items() if got not in ("405", "refuse")]
+                         for role, (got, status) in seen.items()
+                         if got not in ("405", "refuse") and not (role == "anonymous" and 300 <= int(status) < 400)]
             if policy.lists_method(key, method):
                 failures.append(f"{'*':>22} {method:6} {paths[key]} [{key}] -> 405, table lists {method}")
             continue
