@@ -765,11 +765,50 @@ HAND_PAGES = {
 }
 
 
+def measure_pages(client, pages, *, label: str, target_ms, scope, hand_sql: dict, params: dict, summary,
+                  runs: int) -> list[Result]:
+    """Each ``(name, path)`` page through the whole request stack (``client``, HTTP 200 asserted), then
+    the same reads written by hand (``hand_sql[name]``, run with ``params`` in ``scope``; ``summary``
+    turns their rows into the report's text): the page's line and its SQL floor, printed as they come."""
+    from django.db import connection
+
+    from core.tenancy import TenantScope
+
+    def printed(res: Result) -> Result:
+        print(f"  {res.name:<46} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
+              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
+        return res
+
+    def by_hand(statements):
+        def run():
+            with connection.cursor() as cur:
+                out = []
+                for sql in statements:
+                    cur.execute(sql, params)
+                    out.append(cur.fetchall())
+            return summary(out)
+        return run
+
+    results = []
+    for name, path in pages:
+        def get(path=path):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+
+        res = measure(f"{label}: {name}", "district", target_ms, TenantScope.nothing(), get, runs=runs)
+        res.rows = "HTTP 200"
+        results.append(printed(res))
+        results.append(printed(measure(f"  hand: {name} (same reads, SQL)", "district", None, scope,
+                                       by_hand(hand_sql[name]), runs=runs)))
+    return results
+
+
 def supervision_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result]:
     """The district's supervision pages through Django's whole request stack (a district admin of the big
     district; nothing stays: the account is made in a transaction rolled back at the end), each followed
     by the same reads written by hand in the same tenant scope. Also the province's inspection list."""
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.test import Client
     from django.urls import reverse
 
@@ -779,21 +818,6 @@ def supervision_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result
 
     scope = TenantScope.for_region(Region.objects.get(code=district))
     results: list[Result] = []
-
-    def report(res: Result) -> Result:
-        print(f"  {res.name:<46} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
-              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
-        return res
-
-    def hand(statements):
-        def run():
-            out = []
-            with connection.cursor() as cur:
-                for sql in statements:
-                    cur.execute(sql, {"d": district})
-                    out.append(cur.fetchall())
-            return f"{out[0][0][0]} rows in all, {len(out[1]) if len(out) > 1 else 0} on page 1"
-        return run
 
     with transaction.atomic():
         with scopes_disabled():
@@ -810,18 +834,10 @@ def supervision_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result
             ("grades list", reverse("supervision:grade_list")),
             ("complaint queue", reverse("supervision:complaint_queue")),
         ]
-        for name, path in pages:
-            def get(path=path):
-                response = client.get(path)
-                assert response.status_code == 200, (path, response.status_code)
-                return response
-
-            res = measure(f"page: {name}", "district", SUPERVISION_PAGE_TARGET_MS, TenantScope.nothing(), get,
-                          runs=runs)
-            res.rows = "HTTP 200"
-            results.append(report(res))
-            results.append(report(measure(f"  hand: {name} (same reads, SQL)", "district", None, scope,
-                                          hand(HAND_PAGES[name]), runs=runs)))
+        results += measure_pages(client, pages, label="page", target_ms=SUPERVISION_PAGE_TARGET_MS, scope=scope,
+                                 hand_sql=HAND_PAGES, params={"d": district}, runs=runs,
+                                 summary=lambda out: f"{out[0][0][0]} rows in all, "
+                                                     f"{len(out[1]) if len(out) > 1 else 0} on page 1")
         transaction.set_rollback(True)
     return results
 
@@ -888,21 +904,6 @@ def subsidy_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result]:
         institution_id = row[0] if row else None
     params = {"d": district, "city": region.city_id or district, "c": claim_id, "i": institution_id}
 
-    def report(res: Result) -> Result:
-        print(f"  {res.name:<46} {res.scope:<9} median {res.median:8.1f} ms  p95 {res.p95:8.1f} ms  "
-              f"{res.queries:>3} q  {res.verdict}  {res.rows}", flush=True)
-        return res
-
-    def hand(statements):
-        def run():
-            out = []
-            with connection.cursor() as cur:
-                for sql in statements:
-                    cur.execute(sql, params)
-                    out.append(cur.fetchall())
-            return f"{len(out[0])} + {len(out[1]) if len(out) > 1 else 0} rows"
-        return run
-
     with transaction.atomic():
         with scopes_disabled():
             admin, _, _ = account_create_or_grant(actor=None, username="bench_sub_admin", password=BENCH_PASSWORD,
@@ -918,18 +919,9 @@ def subsidy_pages(*, runs: int, district: str = BIG_DISTRICT) -> list[Result]:
         if institution_id:
             pages.append(("enrolment list (largest institution)",
                           reverse("subsidies:enrolments", args=[institution_id])))
-        for name, path in pages:
-            def get(path=path):
-                response = client.get(path)
-                assert response.status_code == 200, (path, response.status_code)
-                return response
-
-            res = measure(f"subsidy page: {name}", "district", SUBSIDY_PAGE_TARGET_MS, TenantScope.nothing(), get,
-                          runs=runs)
-            res.rows = "HTTP 200"
-            results.append(report(res))
-            results.append(report(measure(f"  hand: {name} (same reads, SQL)", "district", None, scope,
-                                          hand(HAND_SUBSIDY[name]), runs=runs)))
+        results += measure_pages(client, pages, label="subsidy page", target_ms=SUBSIDY_PAGE_TARGET_MS, scope=scope,
+                                 hand_sql=HAND_SUBSIDY, params=params, runs=runs,
+                                 summary=lambda out: f"{len(out[0])} + {len(out[1]) if len(out) > 1 else 0} rows")
         transaction.set_rollback(True)
     return results
 

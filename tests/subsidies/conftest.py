@@ -44,6 +44,18 @@ def policy(regions):
 
 
 @pytest.fixture
+def dongguan(regions, policy):
+    """广东 东莞 东城街道 (another province): its own city policy and a certified institution, for the
+    same child claimed in two places."""
+    with scopes_disabled():
+        make_guided_prices("441900")
+        make_subsidy_policy("441900")
+        inst = make_filed_institution(region_id="441900003", name="东莞东城托育园")
+        make_certification(inst)
+    return inst
+
+
+@pytest.fixture
 def budgets(policy):
     with scopes_disabled():
         return {code: make_budget(code, YEAR, 10_000_000) for code in ("330100", "330106", "330105", "330000")}

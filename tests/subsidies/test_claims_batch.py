@@ -18,8 +18,6 @@ from tests.factories import (
     make_certification,
     make_enrolment,
     make_filed_institution,
-    make_guided_prices,
-    make_subsidy_policy,
 )
 
 D = dt.date
@@ -27,13 +25,9 @@ MARCH = D(2026, 3, 1)
 
 
 @pytest.fixture
-def district(regions, policy, institution):
+def district(regions, policy, institution, dongguan):
     """西湖区 (and one 东莞 institution for the cross-province duplicate): every case of the rules."""
     with scopes_disabled():
-        make_guided_prices("441900")
-        make_subsidy_policy("441900")
-        dongguan = make_filed_institution(region_id="441900003", name="东莞东城托育园")
-        make_certification(dongguan)
         crowded = make_filed_institution(name="超额托育园", classes={"toddler": 2, "older_toddler": 5})
         make_certification(crowded)
         uncertified = make_filed_institution(name="未认定托育园")

@@ -45,17 +45,6 @@ MARCH = D(2026, 3, 1)
 CHILD_BORN = D(2024, 1, 10)
 
 
-@pytest.fixture
-def dongguan(regions, policy, make_account):
-    """广东 东莞 东城街道: its own city policy and an institution that enrols the same child."""
-    with scopes_disabled():
-        make_guided_prices("441900")
-        make_subsidy_policy("441900")
-        inst = make_filed_institution(region_id="441900003", name="东莞东城托育园")
-        make_certification(inst)
-    return inst
-
-
 def _claim(actor, inst, period=MARCH):
     with scopes_disabled():
         return services.operating_claim_create(actor=actor, institution_id=inst.pk, period=period)
