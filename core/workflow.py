@@ -323,3 +323,27 @@ def workflows_markdown() -> str:
 
 __all__ = ["Transition", "Workflow", "WorkflowModel", "status_field", "status_mover", "workflows",
            "workflows_markdown"]
+
+
+def install_fsm_migration_fix() -> None:
+    """Every ``FSMField`` connects one ``class_prepared`` receiver when it joins a model class, to
+    collect the model's transition methods. ``migrate`` renders the historical models of its state
+    again after most operations (about 40,000 model classes for this project's migrations), each with
+    fresh status fields, so the receivers pile up until the garbage collector frees the old renders:
+    every model class prepared then calls hundreds of them. On a fresh database that was most of
+    ``migrate``'s time (and of every test run's database set-up). A historical model (module
+    ``__fake__``) has no transition methods to collect, so its fields disconnect their receiver at once.
+    Installed once from ``CoreConfig.ready()``; ``tests/core/test_workflow_migrations.py`` proves the
+    real models still collect their transitions and historical ones leave no receiver behind."""
+    from django.db.models.signals import class_prepared
+    from django_fsm import FSMFieldMixin
+
+    original = getattr(FSMFieldMixin.contribute_to_class, "__wrapped__", FSMFieldMixin.contribute_to_class)
+
+    def contribute_to_class(self, cls, name, private_only=False, **kwargs):
+        original(self, cls, name, private_only=private_only, **kwargs)
+        if cls.__module__ == "__fake__":
+            class_prepared.disconnect(self._collect_transitions)
+
+    contribute_to_class.__wrapped__ = original
+    FSMFieldMixin.contribute_to_class = contribute_to_class
