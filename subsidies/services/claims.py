@@ -163,28 +163,75 @@ def operating_inputs(institutions: list[Institution], period: dt.date) -> dict[i
     return out
 
 
-def operating_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded: set[int] = frozenset()) -> list[ClaimLine]:
-    """The unsaved lines of ``claim`` (its policy set) from ``inputs`` (``subsidies.rules.compute_lines``);
-    ``yielded``: enrolments a district already decided do not keep the month here."""
+def _computed_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded=frozenset()):
+    """``(enrolment, rules.Line, yielded)`` for each line of ``claim`` (its policy set), in enrolment order."""
     eligible_inst = all(c["passed"] for c in inputs.eligibility)
     children = [rules.Child(e.pk, e.birth_date, e.class_type, e.enrolled_on, e.left_on) for e in inputs.enrolments]
     computed = {line.key: line for line in rules.compute_lines(
         claim.period, children, inputs.capacity, min_eligible_days=claim.policy.min_eligible_days,
         institution_eligible=eligible_inst)}
-    lines = []
     for e in inputs.enrolments:
         line = computed.get(e.pk)
-        if line is None:
-            continue
-        is_yielded = e.pk in yielded and line.eligible
-        lines.append(ClaimLine(
-            claim=claim, enrolment=e, period=claim.period, child_name=e.child_name, id_number_hash=e.id_number_hash,
-            id_number_masked=e.id_number_masked, birth_date=e.birth_date, class_type=e.class_type,
-            enrolled_days=line.enrolled_days, eligible_days=line.eligible_days, excluded_days=line.excluded_days,
-            eligible=line.eligible, yielded=is_yielded,
-            counts=line.eligible and not is_yielded,
-            reason=LineReason.DUPLICATE_YIELDED if is_yielded else line.reason))
-    return lines
+        if line is not None:
+            yield e, line, e.pk in yielded and line.eligible
+
+
+def operating_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded: set[int] = frozenset()) -> list[ClaimLine]:
+    """The unsaved lines of ``claim`` (its policy set) from ``inputs`` (``subsidies.rules.compute_lines``);
+    ``yielded``: enrolments a district already decided do not keep the month here."""
+    return [ClaimLine(
+        claim=claim, enrolment=e, period=claim.period, child_name=e.child_name, id_number_hash=e.id_number_hash,
+        id_number_masked=e.id_number_masked, birth_date=e.birth_date, class_type=e.class_type,
+        enrolled_days=line.enrolled_days, eligible_days=line.eligible_days, excluded_days=line.excluded_days,
+        eligible=line.eligible, yielded=is_yielded, counts=line.eligible and not is_yielded,
+        reason=LineReason.DUPLICATE_YIELDED if is_yielded else line.reason)
+        for e, line, is_yielded in _computed_lines(claim, inputs, yielded)]
+
+
+# The batch's lines in ONE statement: the columns as arrays, unnested in their order (the ids follow
+# it, as ``bulk_create``'s do), the tenant columns copied from each line's claim (``TenantModel``'s
+# rule: from ``tenant_parent``). Not ``COPY``: PostgreSQL refuses ``COPY FROM`` into a table with
+# row-level security for a role it binds (the app role); an INSERT is checked by the policy instead.
+_LINES_SQL = """
+INSERT INTO subsidies_claimline (claim_id, enrolment_id, period, child_name, id_number_hash, id_number_masked,
+  birth_date, class_type, enrolled_days, eligible_days, excluded_days, eligible, duplicate, yielded, counts, reason,
+  region_id, province_id, city_id, district_id)
+SELECT u.claim_id, u.enrolment_id, c.period, u.child_name, u.id_number_hash, u.id_number_masked, u.birth_date,
+       u.class_type, u.enrolled_days, u.eligible_days, u.excluded_days::jsonb, u.eligible, false, false, u.eligible,
+       u.reason, c.region_id, c.province_id, c.city_id, c.district_id
+FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::date[], %s::text[], %s::int[],
+            %s::int[], %s::text[], %s::boolean[], %s::text[])
+     WITH ORDINALITY AS u(claim_id, enrolment_id, child_name, id_number_hash, id_number_masked, birth_date,
+                          class_type, enrolled_days, eligible_days, excluded_days, eligible, reason, n)
+JOIN subsidies_subsidyclaim c ON c.id = u.claim_id
+ORDER BY u.n"""
+
+
+def _insert_lines(rows: list[tuple]) -> None:
+    """Write the batch's new lines (``(claim id, enrolment, rules.Line)``; none yielded yet: a new
+    claim) with ``_LINES_SQL``: no model instance per line."""
+    import json
+
+    if not rows:
+        return
+    columns = [[] for _ in range(12)]
+    (claim_ids, enrolment_ids, names, hashes, masked, births, class_types, enrolled, eligible_days, excluded,
+     eligible, reasons) = columns
+    for claim_id, e, line in rows:
+        claim_ids.append(claim_id)
+        enrolment_ids.append(e.pk)
+        names.append(e.child_name)
+        hashes.append(e.id_number_hash)
+        masked.append(e.id_number_masked)
+        births.append(e.birth_date)
+        class_types.append(e.class_type)
+        enrolled.append(line.enrolled_days)
+        eligible_days.append(line.eligible_days)
+        excluded.append(json.dumps(line.excluded_days))
+        eligible.append(line.eligible)
+        reasons.append(line.reason)
+    with connection.cursor() as cursor:
+        cursor.execute(_LINES_SQL, columns)
 
 
 def _policy_missing(day: dt.date) -> DomainError:
@@ -484,7 +531,7 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
                                                period=period).values_list("institution_id", flat=True))
         institutions = [i for i in institutions if i.pk not in done]
         inputs = operating_inputs(institutions, period)
-        claims, lines = [], []
+        claims, lines = [], []  # lines: (claim, enrolment, rules.Line) per claim, in enrolment order
         for inst in institutions:
             got = inputs[inst.pk]
             if got.policy is None:
@@ -493,14 +540,12 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
             claim = SubsidyClaim(institution=inst, kind=ClaimKind.OPERATING, period=period, budget_year=period.year,
                                  created_by=actor, policy=got.policy, rate_fen=got.policy.operating_rate_fen,
                                  eligibility=got.eligibility)
-            own = operating_lines(claim, got)
-            _write_totals(claim, sum(1 for line in own if line.counts))
+            own = [(claim, e, line) for e, line, _ in _computed_lines(claim, got)]
+            _write_totals(claim, sum(1 for *_, line in own if line.eligible))  # new claim: nothing yielded
             claims.append(claim)
             lines.extend(own)
         SubsidyClaim.objects.bulk_create(claims)
-        for line in lines:  # re-assigned, not ``claim_id = pk``: that would drop the cached claim and
-            line.claim = line.claim  # make the tenant copy in bulk_create fetch it once per line
-        ClaimLine.objects.bulk_create(lines, batch_size=5000)
+        _insert_lines([(claim.pk, e, line) for claim, e, line in lines])
         if claims:
             events = event_model_for(SubsidyClaim)
             tenant = ", ".join(f"c.{col}" for col in ("region_id", "province_id", "city_id", "district_id"))
@@ -509,7 +554,7 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
             with connection.cursor() as cursor:
                 cursor.execute(insert_events_sql(events, source),
                                [*event_params(action=ClaimAction.CREATE, actor=actor), [c.pk for c in claims]])
-        hashes = sorted({line.id_number_hash for line in lines})
+        hashes = sorted({e.id_number_hash for _, e, _ in lines})
         dup = duplicates_refresh(period=period, hashes=hashes) if hashes else {}
         summary = {"period": f"{period:%Y-%m}", "created": len(claims), "lines": len(lines), "skipped": len(done),
                    "refused": refused, "flagged": dup.get("flagged", 0)}
