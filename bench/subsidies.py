@@ -6,6 +6,9 @@
         synthetic claim lines for one month written in one INSERT … SELECT, then the sweep's one
         statement (subsidies.services.duplicates.duplicates_refresh) timed; run inside a test
         database by tests/bench/test_subsidies_bench.py (figures printed).
+    .venv/bin/python -m bench.subsidies claims --institutions 5000 [--app-role] [--database-url URL]
+        a month of operating claims for 5,000 filed institutions (biggest province first) by the task's
+        batch path, rolled back; wall and CPU, lines, the hand-written SQL beside it (national_claims).
 """
 
 from __future__ import annotations
