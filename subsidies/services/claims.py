@@ -128,8 +128,8 @@ ENROLMENT_READ = ("id", "institution_id", "child_name", "id_number_hash", "id_nu
 
 def operating_inputs(institutions: list[Institution], period: dt.date) -> dict[int, OperatingInputs]:
     """The inputs of the month ``period`` for many institutions in a few statements: their enrolments,
-    filed slots per class type and certifications in one query each, the policy and guided prices once
-    per district. The one-institution path (``_compute_operating``) calls this with one institution,
+    filed slots per class type, certifications, and the policies and guided prices of all their
+    districts in one query each. The one-institution path (``_compute_operating``) calls this with one institution,
     so both read exactly the same rows and apply the same rules."""
     end = rules.month_end(period)
     ids = [i.pk for i in institutions]
@@ -221,6 +221,8 @@ def _insert_lines(rows: list[tuple]) -> None:
                            line.reason] for claim_id, e, line in rows], ensure_ascii=False)
     with connection.cursor() as cursor:
         cursor.execute(_LINES_SQL, [payload])
+        if cursor.rowcount != len(rows):  # a line whose claim the join did not find: never silently dropped
+            raise RuntimeError(f"claim lines: {cursor.rowcount} written of {len(rows)}")
 
 
 def _policy_missing(day: dt.date) -> DomainError:
