@@ -6,6 +6,9 @@
         synthetic claim lines for one month written in one INSERT … SELECT, then the sweep's one
         statement (subsidies.services.duplicates.duplicates_refresh) timed; run inside a test
         database by tests/bench/test_subsidies_bench.py (figures printed).
+    .venv/bin/python -m bench.subsidies claims --institutions 5000 [--app-role] [--database-url URL]
+        a month of operating claims for 5,000 filed institutions (biggest province first) by the task's
+        batch path, rolled back; wall and CPU, lines, the hand-written SQL beside it (national_claims).
 """
 
 from __future__ import annotations
@@ -257,33 +260,69 @@ def national_sweep(*, period: dt.date = NATIONAL_PERIOD, log=print) -> dict:
     return out
 
 
-def national_claims(*, sample: int = 20, city_size: int = 5000, period: dt.date = dt.date(2025, 10, 1),
+def claim_institutions(n: int) -> tuple[list[int], list[tuple[str, int]]]:
+    """``n`` filed institutions with enrolments, the province with the most first, then the next ones
+    (广东 alone has 8,896 of the national set's): their ids, and (province, how many taken) per province."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("""
+            SELECT i.id, i.province_id FROM registry_institution i
+            JOIN (SELECT province_id, count(*) AS n FROM registry_institution WHERE status = 'filed'
+                  GROUP BY province_id) p ON p.province_id = i.province_id
+            WHERE i.status = 'filed' AND EXISTS (SELECT 1 FROM subsidies_enrolment e WHERE e.institution_id = i.id)
+            ORDER BY p.n DESC, i.province_id, i.id LIMIT %s""", [n])
+        rows = cur.fetchall()
+    taken: dict[str, int] = {}
+    for _, province in rows:
+        taken[province] = taken.get(province, 0) + 1
+    return sorted(row[0] for row in rows), list(taken.items())
+
+
+HAND_LINES_SQL = """
+CREATE TEMP TABLE bench_hand_lines ON COMMIT DROP AS
+SELECT e.institution_id, e.id AS enrolment_id, e.child_name, e.id_number_hash, e.id_number_masked, e.birth_date,
+       e.class_type, d.enrolled_days,
+       GREATEST(0, LEAST(d.last, (e.birth_date + interval '36 months')::date - 1)
+                   - GREATEST(d.first, (e.birth_date + interval '6 months')::date) + 1) AS age_days
+FROM subsidies_enrolment e
+CROSS JOIN LATERAL (SELECT GREATEST(e.enrolled_on, %(start)s) AS first,
+                           LEAST(COALESCE(e.left_on, %(end)s), %(end)s) AS last,
+                           LEAST(COALESCE(e.left_on, %(end)s), %(end)s) - GREATEST(e.enrolled_on, %(start)s) + 1
+                             AS enrolled_days) d
+WHERE e.institution_id = ANY(%(ids)s) AND e.enrolled_on <= %(end)s AND (e.left_on IS NULL OR e.left_on >= %(start)s)"""
+
+
+def national_claims(*, sample: int = 20, institutions: int = 5000, period: dt.date = dt.date(2025, 10, 1),
                     log=print) -> dict:
-    """Monthly operating claims for the city with the most filed institutions (up to ``city_size`` of
-    them), the way the task of the 1st makes them (``operating_claims_batch`` per ``BATCH_SIZE``
-    institutions: set-based reads, bulk writes, one duplicate check per batch), for a month before the
-    generated ones (no claim exists yet); rolled back. Beside it: ``sample`` institutions one at a
-    time (``operating_claim_create``, the on-demand path) and the hand-written SQL that computes the
-    same lines' enrolled days for the whole city in one statement (a lower bound). CPU seconds of
-    this process are reported beside the wall clock (the rest is PostgreSQL's)."""
+    """Monthly operating claims for ``institutions`` filed institutions (the biggest province first:
+    ``claim_institutions``), the way the task of the 1st makes them (``operating_claims_batch`` per
+    ``BATCH_SIZE`` institutions: set-based reads, one INSERT for the lines, one duplicate check per
+    batch, the task's scope: every region), for a month before the generated ones (no claim exists
+    yet); rolled back. Beside it: ``sample`` institutions one at a time (``operating_claim_create``,
+    the on-demand path) and the hand-written SQL for the same child-months (``HAND_LINES_SQL``: each
+    line's enrolled and age-claimable days in one statement, written to a temporary table; no
+    capacity ranking, no claims, no duplicate check: a lower bound). Wall and CPU seconds of this
+    process are reported (the rest is PostgreSQL's); ``rls`` says whether row security bound the
+    connection (run with the app role's URL: ``--app-role``)."""
     from django.db import connection, transaction
     from django_scopes import scopes_disabled
 
     from subsidies.services.claims import BATCH_SIZE, operating_claim_create, operating_claims_batch
 
+    ids, provinces = claim_institutions(institutions)
     with connection.cursor() as cur:
-        cur.execute("""SELECT city_id, count(*) FROM registry_institution WHERE status = 'filed' AND city_id IS NOT NULL
-                       GROUP BY city_id ORDER BY 2 DESC LIMIT 1""")
-        city, n = cur.fetchone()
-        cur.execute("SELECT id FROM registry_institution WHERE status = 'filed' AND city_id = %s ORDER BY id LIMIT %s",
-                    [city, city_size])
-        ids = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        rls = not cur.fetchone()[0]
     made = lines = 0
     with scopes_disabled(), transaction.atomic():
         started, cpu = time.monotonic(), time.process_time()
         for i in range(0, len(ids), BATCH_SIZE):
             got = operating_claims_batch(period=period, institution_ids=ids[i:i + BATCH_SIZE])
             made, lines = made + got["created"], lines + got["lines"]
+            with connection.cursor() as cur:  # the foreign keys are checked at COMMIT (deferred), which the
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # rollback skips: check them here, as the task's
+                cur.execute("SET CONSTRAINTS ALL DEFERRED")  # commit of each batch does
         batch_s, batch_cpu = time.monotonic() - started, time.process_time() - cpu
         transaction.set_rollback(True)
     with scopes_disabled(), transaction.atomic():
@@ -292,22 +331,17 @@ def national_claims(*, sample: int = 20, city_size: int = 5000, period: dt.date 
             operating_claim_create(actor=None, institution_id=institution_id, period=period)
         one_s = time.monotonic() - started
         transaction.set_rollback(True)
-    with connection.cursor() as cur:
+    with scopes_disabled(), transaction.atomic(), connection.cursor() as cur:
         started = time.monotonic()
-        cur.execute("""
-            SELECT count(*), sum(days) FROM (
-              SELECT e.id, (LEAST(COALESCE(e.left_on, %(end)s), %(end)s) - GREATEST(e.enrolled_on, %(start)s) + 1) AS days
-              FROM subsidies_enrolment e JOIN registry_institution i ON i.id = e.institution_id
-              WHERE i.city_id = %(city)s AND i.status = 'filed' AND e.enrolled_on <= %(end)s
-                AND (e.left_on IS NULL OR e.left_on >= %(start)s)) t""",
-                    {"city": city, "start": period, "end": rules.month_end(period)})
-        hand_rows = cur.fetchone()[0]
+        cur.execute(HAND_LINES_SQL, {"ids": ids, "start": period, "end": rules.month_end(period)})
+        hand_rows = cur.rowcount
         hand_s = time.monotonic() - started
-    out = {"city": city, "city_institutions": n, "institutions": len(ids), "claims": made, "lines": lines,
+        transaction.set_rollback(True)
+    out = {"provinces": provinces, "institutions": len(ids), "claims": made, "lines": lines, "rls": rls,
            "batch_s": round(batch_s, 1), "batch_cpu_s": round(batch_cpu, 1),
            "batch_ms_per_institution": round(batch_s / max(len(ids), 1) * 1000, 2),
            "one_at_a_time_ms_per_institution": round(one_s / max(min(sample, len(ids)), 1) * 1000, 1),
-           "hand_sql_city_rows": hand_rows, "hand_sql_s": round(hand_s, 2)}
+           "hand_sql_lines": hand_rows, "hand_sql_s": round(hand_s, 2)}
     log(out)
     return out
 
@@ -321,15 +355,21 @@ def main() -> None:
     parser.add_argument("--enrolments", type=int, default=5_000_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--line-months", type=int, default=1)
+    parser.add_argument("--app-role", action="store_true",
+                        help="claims: run as the app role (manage.py db_app_role; row security binds it)")
     args = parser.parse_args()
     if args.what == "rules":
         print(rules_throughput(args.institutions, args.children))
         return
     from bench.generate import _setup_django
 
+    if args.what == "claims" and args.app_role:
+        from bench.load import ensure_app_role
+
+        args.database_url = ensure_app_role(args.database_url)
     _setup_django(args.database_url)
-    if args.what == "claims":  # the city's month only, on the national set as generated
-        national_claims(city_size=args.institutions)
+    if args.what == "claims":  # one month of claims only, on the national set as generated
+        national_claims(institutions=args.institutions)
         return
     print(populate_national(enrolments=args.enrolments, months=args.months, line_months=args.line_months))
     result = national_sweep()

@@ -19,6 +19,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 BASIS_POINTS = 10_000
 MIN_AGE_MONTHS = 6
@@ -158,32 +159,52 @@ def compute_lines(period: dt.date, children: Sequence[Child], capacity: Mapping[
     filed slots (``capacity``) are over capacity that day. The child-month is eligible when the
     eligible days reach ``min_eligible_days`` and the institution is eligible; otherwise ``reason``
     names why: ``institution_not_eligible``, else the exclusion that removed the most days (ties in
-    ``EXCLUSION_ORDER``), else ``not_enrolled`` (enrolled too few days of the month)."""
+    ``EXCLUSION_ORDER``), else ``not_enrolled`` (enrolled too few days of the month).
+
+    Computed by interval arithmetic, not day by day: a child's enrolled days of the month are one
+    interval, cut by the day it reaches 6 months and the day it reaches 36 into too-young, claimable
+    and too-old days. Within a class type the claimable children can only exceed the slots where
+    their claimable intervals overlap; the month is cut at every interval's start and end into
+    segments on which the same children are present, and on each segment the first ``capacity``
+    of them by (enrolment date, id) are eligible for the segment's length, the rest over capacity.
+    This is the per-day rule summed over days (``tests/subsidies/test_rules.py`` checks it against
+    a per-day oracle by hypothesis)."""
     lines = {c.key: Line(c.key) for c in children}
     end = month_end(period)
-    # Per child, once: the enrolled days of the month and the first claimable and first too-old day.
-    spans = []
+    claimable: dict[str, list[tuple[Line, int, int]]] = {}  # class type → (line, first, last ordinal) ranked
     for c in sorted(children, key=lambda c: (c.enrolled_on, c.key)):
         first, last = max(c.enrolled_on, period), min(c.left_on or end, end)
-        if first <= last:
-            spans.append((c, first, last, reaches_months(c.birth_date, MIN_AGE_MONTHS),
-                          reaches_months(c.birth_date, MAX_AGE_MONTHS)))
-    for day in days_of(period):
-        used: dict[str, int] = {}
-        for c, first, last, old_enough, too_old in spans:
-            if day < first or day > last:
-                continue
-            line = lines[c.key]
-            line.enrolled_days += 1
-            why = "age_below_min" if day < old_enough else "age_over_max" if day >= too_old else ""
-            if not why:
-                used[c.class_type] = used.get(c.class_type, 0) + 1
-                if used[c.class_type] > capacity.get(c.class_type, 0):
-                    why = "over_capacity"
-            if why:
-                line.excluded_days[why] = line.excluded_days.get(why, 0) + 1
-            else:
-                line.eligible_days += 1
+        if first > last:
+            continue
+        line = lines[c.key]
+        line.enrolled_days = (last - first).days + 1
+        old_enough = reaches_months(c.birth_date, MIN_AGE_MONTHS)
+        too_old = reaches_months(c.birth_date, MAX_AGE_MONTHS)
+        young = (min(last, old_enough - dt.timedelta(days=1)) - first).days + 1
+        if young > 0:
+            line.excluded_days["age_below_min"] = young
+        old = (last - max(first, too_old)).days + 1
+        if old > 0:
+            line.excluded_days["age_over_max"] = old
+        lo, hi = max(first, old_enough), min(last, too_old - dt.timedelta(days=1))
+        if lo <= hi:
+            claimable.setdefault(c.class_type, []).append((line, lo.toordinal(), hi.toordinal()))
+    for class_type, ranked in claimable.items():
+        slots = capacity.get(class_type, 0)
+        if len(ranked) <= slots:  # never more claimable children than slots: no day over capacity
+            for line, lo, hi in ranked:
+                line.eligible_days = hi - lo + 1
+            continue
+        cuts = sorted({lo for _, lo, _ in ranked} | {hi + 1 for _, _, hi in ranked})
+        for start, stop in pairwise(cuts):
+            used = 0
+            for line, lo, hi in ranked:
+                if lo <= start <= hi:
+                    used += 1
+                    if used > slots:
+                        line.excluded_days["over_capacity"] = line.excluded_days.get("over_capacity", 0) + stop - start
+                    else:
+                        line.eligible_days += stop - start
     out = []
     for c in children:
         line = lines[c.key]

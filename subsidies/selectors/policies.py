@@ -21,24 +21,44 @@ def region_chain(district_id: str, city_id: str | None) -> list[str]:
     return [code for code in (district_id, city_id) if code]
 
 
+Place = tuple[str, "str | None"]  # (district_id, city_id) of an institution
+
+
+def policies_for(places, day: dt.date) -> dict[Place, SubsidyPolicy | None]:
+    """``policy_for`` for many (district, city) places in one query (the monthly batch's districts)."""
+    places = set(places)
+    codes = {code for place in places for code in region_chain(*place)}
+    rows = {p.region_id: p for p in SubsidyPolicy.objects.filter(_valid_on(day), region_id__in=codes)
+            .order_by("region_id", "-version")}
+    return {place: next((rows[code] for code in region_chain(*place) if code in rows), None) for place in places}
+
+
 def policy_for(*, district_id: str, city_id: str | None, day: dt.date) -> SubsidyPolicy | None:
     """The policy version valid on ``day`` for a district (its own, else its city's)."""
-    chain = region_chain(district_id, city_id)
-    rows = {p.region_id: p for p in SubsidyPolicy.objects.filter(_valid_on(day), region_id__in=chain)
-            .order_by("region_id", "-version")}
-    return next((rows[code] for code in chain if code in rows), None)
+    return policies_for([(district_id, city_id)], day)[(district_id, city_id)]
+
+
+def guided_prices_for_places(places, day: dt.date) -> dict[Place, dict[str, GuidedPrice]]:
+    """``guided_prices_for`` for many (district, city) places in one query."""
+    places = set(places)
+    codes = {code for place in places for code in region_chain(*place)}
+    by_region: dict[str, list[GuidedPrice]] = {}
+    for price in GuidedPrice.objects.filter(_valid_on(day), region_id__in=codes).order_by("-valid_from", "-id"):
+        by_region.setdefault(price.region_id, []).append(price)
+    out = {}
+    for place in places:
+        prices: dict[str, GuidedPrice] = {}
+        for code in region_chain(*place):
+            for price in by_region.get(code, ()):
+                prices.setdefault(price.class_type, price)
+        out[place] = prices
+    return out
 
 
 def guided_prices_for(*, district_id: str, city_id: str | None, day: dt.date) -> dict[str, GuidedPrice]:
-    """Class type → the guided price valid on ``day`` (the district's, else its city's)."""
-    chain = region_chain(district_id, city_id)
-    out: dict[str, GuidedPrice] = {}
-    rows = GuidedPrice.objects.filter(_valid_on(day), region_id__in=chain).order_by("-valid_from")
-    for code in chain:
-        for price in rows:
-            if price.region_id == code and price.class_type not in out:
-                out[price.class_type] = price
-    return out
+    """Class type → the guided price valid on ``day`` (the district's, else its city's; the latest
+    ``valid_from`` first)."""
+    return guided_prices_for_places([(district_id, city_id)], day)[(district_id, city_id)]
 
 
 def policies_of(region: Region) -> list[SubsidyPolicy]:

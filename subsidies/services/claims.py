@@ -37,7 +37,7 @@ from ..models import (
     SubsidyPolicy,
 )
 from ..selectors.certifications import ENDED_OR_CERTIFIED, certified_during
-from ..selectors.policies import guided_prices_for, policy_for
+from ..selectors.policies import guided_prices_for, guided_prices_for_places, policies_for, policy_for
 from ..workflow import CLAIM, DISTRICT_DECIDERS, OPERATORS, PAYERS, ClaimAction
 from . import notices
 from .duplicates import claim_recount, duplicates_refresh
@@ -121,16 +121,22 @@ class OperatingInputs:
     capacity: dict[str, int]
 
 
+# What the lines read of an enrolment (not its ciphertext nor its timestamps: 56 a claim, 28,000 a batch).
+ENROLMENT_READ = ("id", "institution_id", "child_name", "id_number_hash", "id_number_masked", "birth_date",
+                  "class_type", "enrolled_on", "left_on")
+
+
 def operating_inputs(institutions: list[Institution], period: dt.date) -> dict[int, OperatingInputs]:
     """The inputs of the month ``period`` for many institutions in a few statements: their enrolments,
-    filed slots per class type and certifications in one query each, the policy and guided prices once
-    per district. The one-institution path (``_compute_operating``) calls this with one institution,
+    filed slots per class type, certifications, and the policies and guided prices of all their
+    districts in one query each. The one-institution path (``_compute_operating``) calls this with one institution,
     so both read exactly the same rows and apply the same rules."""
     end = rules.month_end(period)
     ids = [i.pk for i in institutions]
     enrolments: dict[int, list[Enrolment]] = {pk: [] for pk in ids}
     for e in (Enrolment.objects.filter(Q(left_on__isnull=True) | Q(left_on__gte=period), institution_id__in=ids,
-                                       enrolled_on__lte=end).order_by("institution_id", "enrolled_on", "id")):
+                                       enrolled_on__lte=end).only(*ENROLMENT_READ)
+              .order_by("institution_id", "enrolled_on", "id")):
         enrolments[e.institution_id].append(e)
     capacity: dict[int, dict[str, int]] = {}
     filings = [i.current_filing_id for i in institutions if i.current_filing_id]
@@ -141,20 +147,17 @@ def operating_inputs(institutions: list[Institution], period: dt.date) -> dict[i
     for c in (Certification.objects.filter(institution_id__in=ids, period_start__lte=end, period_end__gte=period,
                                            status__in=ENDED_OR_CERTIFIED).order_by("institution_id", "-period_start")):
         certs.setdefault(c.institution_id, c)
-    policies: dict[tuple, SubsidyPolicy | None] = {}
-    prices: dict[tuple, dict] = {}
+    policies = policies_for({(i.district_id, i.city_id) for i in institutions}, period)
+    prices = guided_prices_for_places({where for where, p in policies.items() if p and p.requires_fee_within_band},
+                                      period)
     out = {}
     for inst in institutions:
         where = (inst.district_id, inst.city_id)
-        if where not in policies:
-            policies[where] = policy_for(district_id=inst.district_id, city_id=inst.city_id, day=period)
         policy = policies[where]
         rows = enrolments[inst.pk]
         if policy is None:
             out[inst.pk] = OperatingInputs(None, [], rows, {})
             continue
-        if policy.requires_fee_within_band and where not in prices:
-            prices[where] = guided_prices_for(district_id=inst.district_id, city_id=inst.city_id, day=period)
         on_end = sum(1 for e in rows if e.left_on is None or e.left_on >= end)
         eligibility = institution_eligibility(inst, policy, period, end, on_end, cert=certs.get(inst.pk),
                                               prices=prices.get(where))
@@ -163,28 +166,63 @@ def operating_inputs(institutions: list[Institution], period: dt.date) -> dict[i
     return out
 
 
-def operating_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded: set[int] = frozenset()) -> list[ClaimLine]:
-    """The unsaved lines of ``claim`` (its policy set) from ``inputs`` (``subsidies.rules.compute_lines``);
-    ``yielded``: enrolments a district already decided do not keep the month here."""
+def _computed_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded=frozenset()):
+    """``(enrolment, rules.Line, yielded)`` for each line of ``claim`` (its policy set), in enrolment order."""
     eligible_inst = all(c["passed"] for c in inputs.eligibility)
     children = [rules.Child(e.pk, e.birth_date, e.class_type, e.enrolled_on, e.left_on) for e in inputs.enrolments]
     computed = {line.key: line for line in rules.compute_lines(
         claim.period, children, inputs.capacity, min_eligible_days=claim.policy.min_eligible_days,
         institution_eligible=eligible_inst)}
-    lines = []
     for e in inputs.enrolments:
         line = computed.get(e.pk)
-        if line is None:
-            continue
-        is_yielded = e.pk in yielded and line.eligible
-        lines.append(ClaimLine(
-            claim=claim, enrolment=e, period=claim.period, child_name=e.child_name, id_number_hash=e.id_number_hash,
-            id_number_masked=e.id_number_masked, birth_date=e.birth_date, class_type=e.class_type,
-            enrolled_days=line.enrolled_days, eligible_days=line.eligible_days, excluded_days=line.excluded_days,
-            eligible=line.eligible, yielded=is_yielded,
-            counts=line.eligible and not is_yielded,
-            reason=LineReason.DUPLICATE_YIELDED if is_yielded else line.reason))
-    return lines
+        if line is not None:
+            yield e, line, e.pk in yielded and line.eligible
+
+
+def operating_lines(claim: SubsidyClaim, inputs: OperatingInputs, yielded: set[int] = frozenset()) -> list[ClaimLine]:
+    """The unsaved lines of ``claim`` (its policy set) from ``inputs`` (``subsidies.rules.compute_lines``);
+    ``yielded``: enrolments a district already decided do not keep the month here."""
+    return [ClaimLine(
+        claim=claim, enrolment=e, period=claim.period, child_name=e.child_name, id_number_hash=e.id_number_hash,
+        id_number_masked=e.id_number_masked, birth_date=e.birth_date, class_type=e.class_type,
+        enrolled_days=line.enrolled_days, eligible_days=line.eligible_days, excluded_days=line.excluded_days,
+        eligible=line.eligible, yielded=is_yielded, counts=line.eligible and not is_yielded,
+        reason=LineReason.DUPLICATE_YIELDED if is_yielded else line.reason)
+        for e, line, is_yielded in _computed_lines(claim, inputs, yielded)]
+
+
+# The batch's lines in ONE statement: one JSON array of rows (``json.dumps`` in C; psycopg's quoting of
+# a dozen text arrays element by element cost more than the rules), unpacked in their order (the ids
+# follow it, as ``bulk_create``'s do), the tenant columns copied from each line's claim
+# (``TenantModel``'s rule: from ``tenant_parent``). Not ``COPY``: PostgreSQL refuses ``COPY FROM``
+# into a table with row-level security for a role it binds (the app role); an INSERT is checked by
+# the policy instead.
+_LINES_SQL = """
+INSERT INTO subsidies_claimline (claim_id, enrolment_id, period, child_name, id_number_hash, id_number_masked,
+  birth_date, class_type, enrolled_days, eligible_days, excluded_days, eligible, duplicate, yielded, counts, reason,
+  region_id, province_id, city_id, district_id)
+SELECT c.id, (u.r->>1)::bigint, c.period, u.r->>2, u.r->>3, u.r->>4, (u.r->>5)::date, u.r->>6, (u.r->>7)::int,
+       (u.r->>8)::int, (u.r->9)::jsonb, (u.r->>10)::boolean, false, false, (u.r->>10)::boolean, u.r->>11,
+       c.region_id, c.province_id, c.city_id, c.district_id
+FROM json_array_elements(%s::json) WITH ORDINALITY AS u(r, n)
+JOIN subsidies_subsidyclaim c ON c.id = (u.r->>0)::bigint
+ORDER BY u.n"""
+
+
+def _insert_lines(rows: list[tuple]) -> None:
+    """Write the batch's new lines (``(claim id, enrolment, rules.Line)``; none yielded yet: a new
+    claim) with ``_LINES_SQL``: no model instance per line. ``counts`` is ``eligible``: nothing yielded."""
+    import json
+
+    if not rows:
+        return
+    payload = json.dumps([[claim_id, e.pk, e.child_name, e.id_number_hash, e.id_number_masked, e.birth_date.isoformat(),
+                           e.class_type, line.enrolled_days, line.eligible_days, line.excluded_days, line.eligible,
+                           line.reason] for claim_id, e, line in rows], ensure_ascii=False)
+    with connection.cursor() as cursor:
+        cursor.execute(_LINES_SQL, [payload])
+        if cursor.rowcount != len(rows):  # a line whose claim the join did not find: never silently dropped
+            raise RuntimeError(f"claim lines: {cursor.rowcount} written of {len(rows)}")
 
 
 def _policy_missing(day: dt.date) -> DomainError:
@@ -484,7 +522,7 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
                                                period=period).values_list("institution_id", flat=True))
         institutions = [i for i in institutions if i.pk not in done]
         inputs = operating_inputs(institutions, period)
-        claims, lines = [], []
+        claims, lines = [], []  # lines: (claim, enrolment, rules.Line) per claim, in enrolment order
         for inst in institutions:
             got = inputs[inst.pk]
             if got.policy is None:
@@ -493,14 +531,12 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
             claim = SubsidyClaim(institution=inst, kind=ClaimKind.OPERATING, period=period, budget_year=period.year,
                                  created_by=actor, policy=got.policy, rate_fen=got.policy.operating_rate_fen,
                                  eligibility=got.eligibility)
-            own = operating_lines(claim, got)
-            _write_totals(claim, sum(1 for line in own if line.counts))
+            own = [(claim, e, line) for e, line, _ in _computed_lines(claim, got)]
+            _write_totals(claim, sum(1 for *_, line in own if line.eligible))  # new claim: nothing yielded
             claims.append(claim)
             lines.extend(own)
         SubsidyClaim.objects.bulk_create(claims)
-        for line in lines:  # re-assigned, not ``claim_id = pk``: that would drop the cached claim and
-            line.claim = line.claim  # make the tenant copy in bulk_create fetch it once per line
-        ClaimLine.objects.bulk_create(lines, batch_size=5000)
+        _insert_lines([(claim.pk, e, line) for claim, e, line in lines])
         if claims:
             events = event_model_for(SubsidyClaim)
             tenant = ", ".join(f"c.{col}" for col in ("region_id", "province_id", "city_id", "district_id"))
@@ -509,7 +545,7 @@ def operating_claims_batch(*, period: dt.date, institution_ids: list[int], actor
             with connection.cursor() as cursor:
                 cursor.execute(insert_events_sql(events, source),
                                [*event_params(action=ClaimAction.CREATE, actor=actor), [c.pk for c in claims]])
-        hashes = sorted({line.id_number_hash for line in lines})
+        hashes = sorted({e.id_number_hash for _, e, _ in lines})
         dup = duplicates_refresh(period=period, hashes=hashes) if hashes else {}
         summary = {"period": f"{period:%Y-%m}", "created": len(claims), "lines": len(lines), "skipped": len(done),
                    "refused": refused, "flagged": dup.get("flagged", 0)}

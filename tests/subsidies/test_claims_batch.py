@@ -138,3 +138,19 @@ def test_batch_is_idempotent_and_the_task_skips_what_exists(district):
         run = SweepRun.objects.filter(name=services.MONTHLY_RUN).latest("started_at")
         assert (run.outcome, run.summary["created"]) == ("ok", 5)
         assert [(e.pgh_label, e.summary["created"]) for e in run.audit_events.all()] == [(BULK_WRITE, 5)]
+
+
+def test_batch_statements_do_not_grow_with_its_districts_or_lines(district):
+    """The batch reads the policies and guided prices of all its districts (here two, in two provinces)
+    in one query each and writes all its lines in one statement (the task's 5,000 institutions: 10 batches
+    of a few statements each, not thousands)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with scopes_disabled(), CaptureQueriesContext(connection) as ctx:
+        got = services.operating_claims_batch(period=MARCH, institution_ids=[inst.pk for inst in district])
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert got["lines"] > 10
+    assert sum('FROM "subsidies_subsidypolicy"' in s for s in sql) == 1
+    assert sum('FROM "subsidies_guidedprice"' in s for s in sql) == 1
+    assert sum(s.lstrip().startswith("INSERT INTO subsidies_claimline") for s in sql) == 1
