@@ -332,7 +332,9 @@ class SubsidyClaim(WorkflowModel, TenantModel):
     class Meta:
         verbose_name = verbose_name_plural = "补助申请"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["district", "status"], name="subsidy_claim_queue_idx")]
+        # The district's claim lists (one status each) count and show their first page newest first
+        # from this index alone: no sort of the district's whole year of claims.
+        indexes = [models.Index(fields=["district", "status", "-created_at", "-id"], name="subsidy_claim_queue_order_idx")]
         constraints = [
             models.UniqueConstraint(fields=["institution", "period"], condition=models.Q(kind="operating"),
                                     name="subsidy_claim_one_per_month"),
@@ -397,7 +399,11 @@ class ClaimLine(TenantModel):
         indexes = [models.Index(fields=["period", "id_number_hash"], include=["claim"], name="claim_line_dup2_idx",
                                 condition=models.Q(eligible=True, yielded=False)),
                    models.Index(fields=["period", "id_number_hash"], name="claim_line_flagged_idx",
-                                condition=models.Q(duplicate=True))]
+                                condition=models.Q(duplicate=True)),
+                   # The claim lists count each shown claim's duplicate-child lines (``selectors.claims``):
+                   # without it the planner ANDs the claim index with the district's (160 k entries) per row.
+                   models.Index(fields=["claim"], name="claim_line_duplicate_child_idx",
+                                condition=models.Q(reason="duplicate_child"))]
         constraints = [
             models.UniqueConstraint(fields=["claim", "enrolment"], name="claim_line_uniq"),
             # A counted line has no reason; it may carry a duplicate flag only once its claim was
