@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from core.admin import DateRangeFilter, EventAdmin, ReadOnlyScopedAdmin, region_scope_q
+from core.admin import DateRangeFilter, EventAdmin, ReadOnlyScopedAdmin, active_role, region_scope_q
 from core.admin_site import admin_site
 from core.errors import DomainError
 from core.tenancy import TenantPaths, TenantScope
@@ -203,6 +203,11 @@ class UserAdmin(_ManagedAdmin):
 
     def scope_q(self, request):
         return user_scope_q(getattr(request, "tenant_scope", None))
+
+    def has_add_permission(self, request):
+        # A new account is created with its first role: granting roles is the security admin's alone
+        # (三员分立), so the system admin, who keeps accounts' technical state, has no add form.
+        return active_role(request) == Role.SECURITY_ADMIN
 
     def get_actions(self, request):
         actions = super().get_actions(request)

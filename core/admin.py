@@ -155,6 +155,25 @@ class ReadOnlyScopedAdmin(admin.ModelAdmin):
             ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
         return ordering
 
+    def get_urls(self):
+        """Django's views, except the old change URL (``<object_id>/``): Django redirects anyone signed
+        in to the admin site to ``…/change/``; here only a role that may view the model is redirected
+        (others are refused, as on every other view of the model), and a row out of scope is 404."""
+        from django.urls import path
+
+        *views, _old_change = super().get_urls()
+        redirect = self.admin_site.admin_view(self.old_change_url_view)
+        redirect.model_admin = self
+        return [*views, path("<path:object_id>/", redirect)]
+
+    def old_change_url_view(self, request, object_id):
+        from django.shortcuts import redirect
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        self._ensure_in_scope(request, object_id)
+        return redirect(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change", object_id)
+
     # Permissions: by the role of the active assignment only.
     def has_module_permission(self, request):
         return active_role(request) in self.view_roles
@@ -398,8 +417,8 @@ class EventAdmin(ReadOnlyScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The event as the auditor reads it: who, when, from where, and what changed field by field."""
         self._ensure_in_scope(request, object_id)
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        if not self.has_view_permission(request) or request.method not in ("GET", "HEAD"):
+            raise PermissionDenied  # an event is read, never changed: a POST is refused like any change
         event = self.get_queryset(request).get(pk=unquote(object_id))
         [row] = build_rows(self.model, [event], full_values=True)
         siblings = self.get_queryset(request).filter(pgh_obj_id=event.pgh_obj_id)

@@ -269,6 +269,9 @@ class TenantScopedMixin:
 
     # Router routes match numeric ids only: /filings/abc/ is an unknown path (404), never int("abc").
     lookup_value_regex = "[0-9]+"
+    # 三员分立: the system and security admins are refused every business API view (403, before any
+    # query: not even an empty list or a 404); a view of public reference data sets this to True.
+    administrator_access = False
 
     def perform_authentication(self, request):
         # Right after authentication, before the permission classes run: they judge this assignment too.
@@ -288,6 +291,10 @@ class TenantScopedMixin:
             from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied(assignments.WRITES_REFUSED_MESSAGE)
+        if assignments.business_refused(assignment) and not self.administrator_access:
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied(assignments.BUSINESS_REFUSED_MESSAGE)
 
 
 __all__ = ["CursorInvalid", "KeysetPagination", "Pagination", "TenantScopedMixin", "error_response", "exception_handler", "status"]

@@ -83,6 +83,17 @@ def writes_refused(assignment, method: str, path: str) -> bool:
             and not path.startswith(OWN_ACCOUNT_PATHS))
 
 
+BUSINESS_REFUSED_MESSAGE = "三员分立：系统管理员和安全管理员不能查阅业务数据。"
+
+
+def business_refused(assignment) -> bool:
+    """Whether this caller is one of the administrators who read no business data at all
+    (``NO_BUSINESS_DATA``: the system and security admins; the auditor reads)."""
+    from .roles import NO_BUSINESS_DATA
+
+    return assignment is not None and assignment.role in NO_BUSINESS_DATA
+
+
 def request_scope(assignment, *, admin_site: bool = False) -> TenantScope:
     """The tenant scope a request acts in. 三员分立: outside the admin site the system and security
     admins see no business rows (``NO_BUSINESS_DATA``: the empty scope, so every business object is 404

@@ -771,6 +771,48 @@ class OtherDistrict:
         return self._once("auth_event", lambda: auth_event_record(
             kind=AuthEventKind.LOGIN, user=self.assignment.user, district_id=self.DISTRICT))
 
+    # --- national reference data (not tenant data, but registered in the admin site: the policy probe
+    # opens one of each; the year 2099 is one no migration or fixture fills)
+    @property
+    def calendar_day(self):
+        from core.models import CalendarDay, CalendarDayKind
+
+        return self._once("calendar_day", lambda: CalendarDay.objects.create(
+            date=dt.date(2099, 1, 1), kind=CalendarDayKind.HOLIDAY, name="元旦"))
+
+    @property
+    def calendar_year(self):
+        from core.models import CalendarYear
+
+        return self._once("calendar_year", lambda: CalendarYear.objects.create(
+            year=2099, source="国务院办公厅节假日安排通知（探测）"))  # national: every scope sees it
+
+    @property
+    def sweep_run(self):
+        from core.models import SweepRun
+
+        return self._once("sweep_run", lambda: SweepRun.objects.create(name="probe_sweep", started_at=timezone.now()))
+
+    @property
+    def region(self):
+        from regions.models import Region
+
+        return self._once("region", lambda: Region.objects.get(code=self.DISTRICT))
+
+    @property
+    def population(self):
+        from regions.models import Population
+
+        return self._once("population", lambda: Population.objects.create(
+            region=self.region, year=2099, population=123_456, source=self.NAME))
+
+    @property
+    def policy_parameter(self):
+        from regions.models import PolicyParameter
+
+        return self._once("policy_parameter", lambda: PolicyParameter.objects.create(
+            region=self.region, key="probe_parameter", value=1, note=self.NAME))
+
     # Objects by model label (for `pk`/admin `object_id`). Event models map to an event of the object.
     def object_for(self, model) -> object:
         label = model._meta.label
@@ -854,6 +896,12 @@ MODEL_OBJECTS: dict[str, Callable[[OtherDistrict], object]] = {
     "accounts.User": lambda w: w.assignment.user,
     "accounts.Assignment": lambda w: w.assignment,
     "accounts.AuthEvent": lambda w: w.auth_event,
+    "core.CalendarDay": lambda w: w.calendar_day,
+    "core.CalendarYear": lambda w: w.calendar_year,
+    "core.SweepRun": lambda w: w.sweep_run,
+    "regions.Region": lambda w: w.region,
+    "regions.Population": lambda w: w.population,
+    "regions.PolicyParameter": lambda w: w.policy_parameter,
 }
 
 # Which model a route's `pk` names, when the view class does not say (or says something else,

@@ -52,6 +52,29 @@ def test_system_and_security_admins_do_not_read_business_rows(client, make_accou
         assert "分立测试保育员" not in response.content.decode()
     # Nor through the pages or the API of the business.
     assert client.get("/registry/institutions/").status_code in (302, 403, 404)
+    api = _token_client(_user(role))
+    for path in ("/api/v1/institutions/", f"/api/v1/institutions/{staff_member.institution_id}/staff/",
+                 "/api/v1/filings/", "/api/v1/staff-conflicts/", "/api/v1/claims/"):
+        response = api.get(path)
+        assert response.status_code == 403, (path, response.status_code)  # refused, not an empty list
+        assert response.json()["code"] == "permission_denied"
+    # The region tree is public reference data: theirs to read.
+    assert api.get("/api/v1/regions/?parent=330100").status_code == 200
+
+
+def _user(role):
+    from accounts.models import User
+
+    return User.objects.get(username=f"sod_{role}")
+
+
+def _token_client(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return api
 
 
 def test_the_auditor_reads_business_rows_read_only(client, make_account, staff_member):
@@ -66,3 +89,23 @@ def test_roles_are_granted_by_the_security_admin_only(client, make_account):
     for role, status in (("system_admin", 403), ("auditor", 403), ("security_admin", 200)):
         client.force_login(make_account(f"sod_grant_{role}", role, "330106"))
         assert client.get("/admin/accounts/assignment/add/").status_code == status, role
+        # A new account is created with its first role: the same duty.
+        assert client.get("/admin/accounts/user/add/").status_code == status, role
+
+
+def test_the_auditor_reads_the_history_of_their_districts_subsidy_rules(client, make_account):
+    from tests.factories import make_budget, make_subsidy_policy
+
+    with scopes_disabled():
+        policy = make_subsidy_policy("330106", basis="西湖区分立测试政策")
+        budget = make_budget("330106", 2026, 1_000_000)
+        foreign = make_subsidy_policy("330105", basis="拱墅区分立测试政策")
+    client.force_login(make_account("sod_subsidy_auditor", "auditor", "330106"))
+    for model, row in (("subsidypolicy", policy), ("subsidybudget", budget)):
+        listing = client.get(f"/admin/subsidies/{model}history/?pgh_obj_id={row.pk}")
+        assert listing.status_code == 200 and listing.context["cl"].result_count == 1, model
+        event = listing.context["cl"].result_list[0]
+        assert client.get(f"/admin/subsidies/{model}history/{event.pk}/change/").status_code == 200, model
+        assert client.post(f"/admin/subsidies/{model}history/{event.pk}/change/").status_code == 403, model
+    # Another district's stays out of scope.
+    assert client.get(f"/admin/subsidies/subsidypolicyhistory/?pgh_obj_id={foreign.pk}").context["cl"].result_count == 0

@@ -67,6 +67,7 @@ class RegionListView(TenantScopedMixin, generics.ListAPIView):
 
     serializer_class = RegionSerializer
     machine_access = True  # reference data: interface accounts look up district codes for their pushes
+    administrator_access = True  # public reference data (GB/T 2260), no business row
 
     def get_queryset(self):
         params = RegionQuerySerializer(data=self.request.query_params)
@@ -88,6 +89,7 @@ class RegionDetailView(TenantScopedMixin, generics.RetrieveAPIView):
     serializer_class = RegionDetailSerializer
     lookup_url_kwarg = "code"
     machine_access = True
+    administrator_access = True  # public reference data (GB/T 2260), no business row
 
     def get_object(self):
         return region_get_or_404(code=self.kwargs["code"])
