@@ -36,14 +36,12 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
-        from .displays import install_fast_field_display
         from .drf import install_fast_simple_callable
         from .navigation import register_nav
         from .roles import ADMIN_SITE_ROLES, Role
 
         # The kernel's own pages; every app adds its entries from its AppConfig.ready().
         install_fast_simple_callable()  # API serializers: no inspect.signature per row and field
-        install_fast_field_display()  # get_<field>_display(): the choices flattened once per field
         register_nav("首页", "core:home", order=0)
         register_nav("审计与管理", "admin:index", roles=ADMIN_SITE_ROLES, order=900)
         register_nav("接口文档", "api-docs", roles={Role.SYSTEM_ADMIN, Role.REGISTRATION_AUTHORITY}, order=910)
