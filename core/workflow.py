@@ -85,23 +85,11 @@ class Transition:
     note: str = ""
 
 
-# Model class -> its FSM status fields. django-fsm's ``state_fields`` filters every field of the model
-# on each call, and its ``__init__`` calls it for every row read (a filing has about 60 fields).
-_STATE_FIELDS: dict[type, tuple[FSMField, ...]] = {}
-
-
 class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     """Abstract base of a model with a workflow status: a save never overwrites a concurrent move."""
 
     class Meta:
         abstract = True
-
-    @property
-    def state_fields(self):
-        fields = _STATE_FIELDS.get(type(self))
-        if fields is None:
-            fields = _STATE_FIELDS[type(self)] = tuple(super().state_fields)
-        return fields
 
 
 def status_field(states: type[models.TextChoices], *, default: str, verbose_name: str = "状态",
