@@ -233,19 +233,37 @@ class TenantQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
+# (model, database alias, scope) -> the scope's filtered query, compiled once and copied per use:
+# every manager access (``Filing.objects``, ``filing.classes``, each prefetch) would otherwise build the
+# scope's Q and resolve it (``add_q``) anew, 30-40 times for a review page. Bounded: emptied when
+# full (plain dict operations: safe between threads). The key holds the whole scope (level, region, institution ids), so one scope's
+# filter is never handed to another (``tests/core/test_tenancy.py``).
+_SCOPED_QUERIES: dict[tuple, object] = {}
+SCOPED_QUERIES_MAX = 2048
+
+
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     """Default manager of every tenant model: filtered by the active scope, failing without one."""
 
     def get_queryset(self):
         state = get_scope()
-        qs = super().get_queryset()
         if not state.get("_enabled", True):
-            return qs
+            return super().get_queryset()
         value = state.get(SCOPE_DIMENSION)
         if value is None:
             return DisabledQuerySet(self.model, using=self._db, missing_scopes=[SCOPE_DIMENSION])
-        condition = value.q(self.model)
-        return qs if condition is None else qs.filter(condition)
+        key = (self.model, self._db, value)
+        query = _SCOPED_QUERIES.get(key)
+        if query is None:
+            qs = super().get_queryset()
+            condition = value.q(self.model)
+            if condition is not None:
+                qs = qs.filter(condition)
+            if len(_SCOPED_QUERIES) >= SCOPED_QUERIES_MAX:
+                _SCOPED_QUERIES.clear()
+            _SCOPED_QUERIES[key] = qs.query.chain()
+            return qs
+        return self._queryset_class(model=self.model, query=query.chain(), using=self._db, hints=self._hints)
 
 
 class TenantModel(models.Model):

@@ -33,11 +33,6 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
             return summarised
     now = timezone.now()
     institutions = Institution.objects.all()
-    counts = institutions.aggregate(
-        filed=Count("id", filter=Q(status=InstitutionStatus.FILED)),
-        unfiled=Count("id", filter=Q(status__in=[InstitutionStatus.REGISTERED, InstitutionStatus.FILING])),
-        slots=Sum("total_slots", filter=Q(status=InstitutionStatus.FILED)),
-    )
     open_filings = Filing.objects.filter(status__in=REVIEW_QUEUE_STATES)
     waiting = open_filings.aggregate(
         pending=Count("id"),
@@ -52,11 +47,14 @@ def scope_dashboard(*, scope: TenantScope) -> dict:
     for f in upcoming:
         f.is_overdue = f.due_at is not None and f.due_at < now
     level_label, by_region = region_rollup(scope=scope, institutions=institutions, rejected=rejected)
+    # The rollup lists every counted group (regions with none, and rows under no listed region,
+    # included), so its sums are the scope's totals: no second pass over the institutions.
+    counts = {key: sum(r[key] for r in by_region) for key in ("filed", "slots", "unfiled")}
     return {
         "scope_name": scope_name(scope),
         "stats": [
             {"key": "filed", "label": "已备案机构", "value": counts["filed"]},
-            {"key": "slots", "label": "已备案托位", "value": counts["slots"] or 0},
+            {"key": "slots", "label": "已备案托位", "value": counts["slots"]},
             {"key": "unfiled", "label": "已登记未备案", "value": counts["unfiled"]},
             {"key": "pending", "label": "待审核备案", "value": waiting["pending"]},
             {"key": "overdue", "label": "已超期未审", "value": waiting["overdue"]},

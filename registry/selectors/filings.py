@@ -193,13 +193,16 @@ def filing_roster(*, filing: Filing, today: dt.date | None = None) -> QuerySet[S
             .prefetch_related("qualifications").order_by("role", "name", "id"))
 
 
-def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None) -> list[str]:
+def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None, roster=None) -> list[str]:
     """How the institution's live roster differs from the one submitted: people who left, joined,
-    or changed role or health certificate since (matched by the ID blind index). Empty: unchanged."""
+    or changed role or health certificate since (matched by the ID blind index). Empty: unchanged.
+    ``roster``: ``filing_roster`` for the same day, if the caller has already read it."""
     if not filing.submitted_at:
         return []
     roles = dict(StaffRole.choices)
-    live = {s.id_number_hash: s for s in filing_roster(filing=filing, today=today)}
+    if roster is None:
+        roster = filing_roster(filing=filing, today=today)
+    live = {s.id_number_hash: s for s in roster}
     submitted = {row.get("id_number_hash"): row for row in filing.staff_snapshot or []}
     lines = []
     for key, row in submitted.items():

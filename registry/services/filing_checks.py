@@ -31,16 +31,19 @@ def blacklist_hits(filing: Filing) -> tuple[str, ...] | None:
     return None if provider is None else tuple(provider(filing=filing))
 
 
-def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.FilingFacts:
+def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) -> rules.FilingFacts:
     """The filing's facts; its staff are those on duty on the day it takes effect
-    (``selectors.filings.filing_roster``), the same rows its submitted snapshot records."""
+    (``selectors.filings.filing_roster``), the same rows its submitted snapshot records. ``roster``:
+    that roster already read for today (a page that also shows it), so it is not read twice."""
     today = today or timezone.localdate()
+    if roster is None:
+        roster = filing_roster(filing=filing, today=today)
     staff = tuple(
         rules.StaffFacts(name=s.name, role=s.role, education=s.education, years_experience=s.years_experience,
                          health_certificate_date=s.health_certificate_date,
                          qualifications=tuple((q.type, q.expires_on) for q in s.qualifications.all()),
                          criminal_record_date=s.criminal_record_checked_on if s.criminal_record_checked else None)
-        for s in filing_roster(filing=filing, today=today))
+        for s in roster)
     classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months,
                                     c.max_age_months)
                     for c in filing.classes.all())
@@ -64,9 +67,10 @@ def build_facts(filing: Filing, *, today: dt.date | None = None) -> rules.Filing
     )
 
 
-def filing_run_checks(*, filing: Filing) -> list[dict]:
-    """Every applicable check as ``{"code","label","passed","reason"}``. Pure read; stores nothing."""
-    return [c.as_dict() for c in rules.run_checks(build_facts(filing), policy_for(filing))]
+def filing_run_checks(*, filing: Filing, roster=None) -> list[dict]:
+    """Every applicable check as ``{"code","label","passed","reason"}``. Pure read; stores nothing.
+    ``roster``: ``filing_roster(filing=filing)`` for today, if the caller has already read it."""
+    return [c.as_dict() for c in rules.run_checks(build_facts(filing, roster=roster), policy_for(filing))]
 
 
 def _raise_if_failed(checks: list[dict]) -> None:

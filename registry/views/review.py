@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from registry.forms import RejectForm, ReturnForm, ReviewQueueFilter, VersionFor
 from registry.models import FilingKind
 from registry.selectors.filings import (
     filing_deadlines,
+    filing_roster,
     pending_termination,
     review_queue,
     roster_changes_since_snapshot,
@@ -58,7 +60,12 @@ def queue(request):
 @role_required(*QUEUE_ROLES)
 def review_detail(request, filing_id: int):
     filing = _get(request, filing_id)
-    checks = filing_run_checks(filing=filing) if filing.status in REVIEW_QUEUE_STATES else (filing.check_results or [])
+    # The checklist, the change diff and the page all read the filing's classes: one query for them.
+    prefetch_related_objects([filing], "classes")
+    in_queue = filing.status in REVIEW_QUEUE_STATES
+    # The live roster, read once for the checklist and the changes since the submitted snapshot.
+    roster = list(filing_roster(filing=filing)) if in_queue else None
+    checks = filing_run_checks(filing=filing, roster=roster) if in_queue else (filing.check_results or [])
     can_decide = request.assignment.role in REVIEWERS and filing.status in REVIEW_QUEUE_STATES
     failed_lines = [f"{c['label']}：{c['reason']}" for c in checks if not c["passed"]]
     context = filing_context(filing)
@@ -73,7 +80,7 @@ def review_detail(request, filing_id: int):
                                   auto_id="reject_%s"),
         "deadlines": filing_deadlines(filing),
         "staff_snapshot": staff_snapshot_rows(filing=filing),
-        "roster_changes": roster_changes_since_snapshot(filing=filing) if filing.status in REVIEW_QUEUE_STATES else [],
+        "roster_changes": roster_changes_since_snapshot(filing=filing, roster=roster) if in_queue else [],
         "pending_termination": pending_termination(filing=filing),
         "show_commitment_ip": True,
         "can_rerender": request.assignment.role in REVIEWERS,

@@ -98,6 +98,35 @@ def test_scoped_reads_see_only_their_district(regions):
         assert not Institution.objects.exists()
 
 
+def test_a_scopes_remembered_filter_is_never_another_scopes(regions):
+    """The manager compiles each scope's filter once (``core.tenancy._SCOPED_QUERIES``) and copies it
+    per use: scopes alternating in one process, each asked twice (the second from the memo), still
+    see only their own rows, and a query narrowed in one use does not narrow the next."""
+    from core import tenancy
+    from registry.models import Institution
+
+    with scopes_disabled():
+        west = InstitutionFactory(region_id="330106001", name="西湖甲")
+        west_b = InstitutionFactory(region_id="330106002", name="西湖乙")
+        north = InstitutionFactory(region_id="330105001", name="拱墅甲")
+    expected = [
+        (TenantScope.for_region(regions["330106"]), {west.pk, west_b.pk}),
+        (TenantScope.for_region(regions["330105"]), {north.pk}),
+        (TenantScope.for_region(regions["330100"]), {west.pk, west_b.pk, north.pk}),
+        (TenantScope.for_institutions([north.pk]), {north.pk}),
+        (TenantScope.for_institutions([west.pk, north.pk]), {west.pk, north.pk}),
+        (TenantScope.nothing(), set()),
+    ]
+    tenancy._SCOPED_QUERIES.clear()
+    for _ in range(2):
+        for value, pks in expected:
+            with tenant_scope(value):
+                assert set(Institution.objects.values_list("pk", flat=True)) == pks
+                assert not Institution.objects.filter(name="不存在").exists()  # narrows a copy only
+                assert Institution.objects.count() == len(pks)
+    assert (Institution, None, expected[0][0]) in tenancy._SCOPED_QUERIES
+
+
 # --- one interpretation of a scope ----------------------------------------------------------------
 
 def _scopes(regions, institution_ids):

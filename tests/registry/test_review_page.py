@@ -19,6 +19,9 @@ from tests.factories import InstitutionFactory, make_ready_filing
 
 pytestmark = pytest.mark.django_db
 
+# The review page of a new filing (no filing in force): fixed, whatever the roster and the policy hold.
+QUERIES = 16
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
@@ -89,3 +92,23 @@ def test_an_older_snapshot_without_the_check_says_not_recorded(client, reviewer,
     page = client.get(reverse("registry:review_detail", args=[submitted.pk])).content.decode()
     table = re.search(r'data-testid="staff-snapshot">(.*?)</table>', page, re.S).group(1)
     assert table.count("未记录") == len(rows)
+
+
+def test_the_review_page_reads_the_roster_classes_and_policy_once(client, reviewer, submitted,
+                                                                    django_assert_max_num_queries):
+    """The checklist, the changes since the snapshot and the page share one read of the live roster and
+    of the filing's classes; the region's policy parameters come in one query, however many are set."""
+    from regions.models import PolicyParameter
+
+    with scopes_disabled():
+        for code, key, value in (("330000", "filing.review_working_days", 7), ("330100", "premises.min_lease_years", 4),
+                                 ("330106", "mixed.min_age_months", 24)):
+            PolicyParameter.objects.create(region_id=code, key=key, value=value)
+    client.force_login(reviewer)
+    client.get(reverse("registry:review_detail", args=[submitted.pk]))  # session, caches
+    with django_assert_max_num_queries(QUERIES) as captured:
+        page = client.get(reverse("registry:review_detail", args=[submitted.pk]))
+    assert page.status_code == 200 and "陈保育" in page.content.decode()
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "regions_policyparameter"' in q for q in sql) == 1
+    assert sum('FROM "registry_filingclass"' in q for q in sql) == 1
