@@ -114,6 +114,11 @@ class Institution(WorkflowModel, TenantModel):
             # Every state by name at province and country scope (the API list, the admin list): the first
             # page read in index order and stopped, instead of sorting the whole scope.
             models.Index(fields=["name", "id"], name="institution_name_order_idx"),
+            # The same by name within a province, city or district (the commission's institution list and
+            # the API list at those scopes): without them the planner walks the national name order and
+            # filters out the other regions' rows (district 440306: 38,871 rows read for a page of 25).
+            *[models.Index(fields=[column, "name", "id"], name=f"institution_{column}_name_idx")
+              for column in ("province", "city", "district")],
         ]
 
     def __str__(self) -> str:
@@ -472,6 +477,10 @@ class Filing(WorkflowModel, TenantModel):
                          name="filing_open_due_idx"),
             # Newest first at province and country scope (the API list, the admin list; keyset pages).
             models.Index(fields=["-created_at", "-id"], name="filing_created_order_idx"),
+            # The same within a province, city or district (the API filing list at those scopes): city 440300's
+            # first page read 1,250 national rows to keep 21 (47 ms) before these.
+            *[models.Index(fields=[column, "-created_at", "-id"], name=f"filing_{column}_created_idx")
+              for column in ("province", "city", "district")],
         ]
         constraints = [
             models.UniqueConstraint(fields=["receipt_no"], condition=~models.Q(receipt_no=""),
