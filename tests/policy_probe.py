@@ -68,7 +68,8 @@ def methods_of(route: Route) -> list[str]:
     callback = route.callback
     actions = getattr(callback, "actions", None)  # DRF viewsets
     if actions:
-        return sorted({"get", *actions}, key=HTTP_METHODS.index)
+        # DRF adds "head" to a viewset's actions on its first request (HEAD is GET's): the table names GET.
+        return sorted({"get", *actions} & set(HTTP_METHODS), key=HTTP_METHODS.index)
     cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if cls is not None:
         served = [m for m in HTTP_METHODS if hasattr(cls, m) and m in getattr(cls, "http_method_names", HTTP_METHODS)]
