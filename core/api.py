@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import assignments
 from .errors import DomainError
-from .permissions import act_as
+from .permissions import act_as, require_role
 from .tenancy import activate
 from .validators import parse_row_id
 
@@ -57,6 +57,20 @@ def _field_errors(detail) -> dict[str, list[dict[str, str]]]:
 
     walk("", detail)
     return out
+
+
+def parse_for_roles(request, serializer_class, *, roles, obj, message: str = "您没有执行该操作的权限。") -> dict:
+    """Refuse a caller outside ``roles`` for ``obj`` BEFORE reading the body, then parse it.
+
+    Out of the caller's scope → 404; a role outside ``roles`` → 403 ``permission_denied`` whatever the
+    body (so a viewer learns nothing about the body's rules); otherwise the serializer's field errors (400)
+    or its validated data. Pass the same role set the service checks (the workflow ``Transition.roles``
+    or the service's ``require_role`` set), so the lists are written once.
+    """
+    require_role(request.user, roles, obj, message)
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
 
 
 def error_response(code: str, message: str, fields=None, status_code: int = 400) -> Response:

@@ -25,6 +25,8 @@ CITY_ADMINS = frozenset({Role.CITY_ADMIN})
 POLICY_SETTERS = frozenset({Role.CITY_ADMIN, Role.DISTRICT_ADMIN})
 # Who bundles approved claims into payout batches and marks them paid.
 PAYERS = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
+# Who sees payout batches (page and API alike): the payers, the district deciders and the city viewer.
+BATCH_READERS = PAYERS | DISTRICT_DECIDERS | frozenset({Role.CITY_VIEWER})
 # Who reads claims, certifications and budgets of their region (operators read their own institution's).
 COMMISSION_READERS = frozenset({Role.DISTRICT_REVIEWER, Role.DISTRICT_INSPECTOR, Role.DISTRICT_ADMIN,
                                 Role.CITY_VIEWER, Role.CITY_ADMIN})

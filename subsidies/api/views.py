@@ -28,7 +28,7 @@ from ..services import certifications as cert_services
 from ..services import claims as claim_services
 from ..services import enrolments as enrolment_services
 from ..services import payouts as payout_services
-from ..workflow import READERS
+from ..workflow import BATCH_READERS, READERS
 from . import serializers as s
 
 E = s.ErrorSerializer
@@ -57,6 +57,20 @@ class SubsidyReaders(BasePermission):
 
 class Readers(TenantScopedMixin):
     permission_classes = [*APIView.permission_classes, SubsidyReaders]
+
+
+class BatchReaders(BasePermission):
+    """Payout batches are read by the same roles as their page (``workflow.BATCH_READERS``)."""
+
+    message = "您当前的角色不能查看拨付批次。"
+
+    def has_permission(self, request, view):
+        assignment = getattr(request, "assignment", None)
+        return assignment is not None and assignment.role in BATCH_READERS
+
+
+class BatchScoped(TenantScopedMixin):
+    permission_classes = [*APIView.permission_classes, BatchReaders]
 
 
 def _parsed(serializer_class, request) -> dict:
@@ -394,7 +408,7 @@ def _batch(batch_id: int) -> dict:
     return s.BatchSerializer(claim_selectors.batch_get(batch_id=batch_id)).data
 
 
-class BatchListView(Readers, generics.ListAPIView):
+class BatchListView(BatchScoped, generics.ListAPIView):
     serializer_class = s.BatchSerializer
 
     def get_queryset(self):
@@ -418,7 +432,7 @@ class BatchListView(Readers, generics.ListAPIView):
         return Response(_batch(batch.pk), status=status.HTTP_201_CREATED)
 
 
-class BatchDetailView(Readers, APIView):
+class BatchDetailView(BatchScoped, APIView):
     @extend_schema(tags=TAGS, summary="拨付批次详情", responses={200: s.BatchSerializer, **errors(403, 404)})
     def get(self, request, batch_id: int):
         return Response(_batch(batch_id))

@@ -47,6 +47,7 @@ from ..services import enrolments as enrolment_services
 from ..services import payouts as payout_services
 from ..services import policies as policy_services
 from ..workflow import (
+    BATCH_READERS,
     CERTIFICATION,
     CITY_ADMINS,
     CLAIM,
@@ -402,7 +403,7 @@ def certification_revoke(request, certification_id: int):
 
 # --- batches -----------------------------------------------------------------------------------------------
 
-@role_required(PAYERS, DISTRICT_DECIDERS, {Role.CITY_VIEWER})
+@role_required(BATCH_READERS)
 def batch_list(request):
     role = _role(request)
     if request.method == "POST":
@@ -426,7 +427,7 @@ def batch_list(request):
                                                       "may_batch": role in PAYERS, "budgets": _budgets(request)})
 
 
-@role_required(PAYERS, DISTRICT_DECIDERS, {Role.CITY_VIEWER})
+@role_required(BATCH_READERS)
 def batch_detail(request, batch_id: int):
     batch = claim_selectors.batch_get(batch_id=batch_id)
     form = PayForm(request.POST or None)

@@ -21,7 +21,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin, error_response
+from core.api import TenantScopedMixin, error_response, parse_for_roles
 from core.audit import client_ip
 from core.inputs import ParsedSerializerMixin
 from core.ratelimit import hit
@@ -42,8 +42,14 @@ from ..selectors import complaints as selectors
 from ..services import complaints as services
 from ..services import incidents as incident_services
 from ..workflow import (
+    BLACKLIST_REVIEWERS,
+    COMPLAINT,
+    COMPLAINT_HANDLERS,
     COMPLAINT_READERS,
+    INCIDENT,
+    INCIDENT_HANDLERS,
     INCIDENT_READERS,
+    INCIDENT_REPORTERS,
     OPEN_COMPLAINT_STATES,
     ComplaintAction,
     IncidentAction,
@@ -380,17 +386,17 @@ class ComplaintDetailView(ComplaintScoped, APIView):
         return Response(_complaint(complaint_id))
 
 
-def _action(serializer_class, summary: str, description: str, call):
-    """A POST action on one complaint: 404 out of scope first, then parse, then the service."""
+def _action(serializer_class, summary: str, description: str, call, *, roles):
+    """A POST action on one complaint: 404 out of scope first, 403 for a role outside ``roles`` (the
+    service's set) before the body is read, then parse, then the service."""
 
     class ActionView(ComplaintScoped, APIView):
         @extend_schema(tags=COMPLAINT_TAGS, summary=summary, description=description, request=serializer_class,
                        responses={200: ComplaintDetailSerializer, **errors(400, 403, 404, 409)})
         def post(self, request, complaint_id: int):
-            selectors.complaint_get(complaint_id=complaint_id)
-            data = serializer_class(data=request.data)
-            data.is_valid(raise_exception=True)
-            call(request.user, complaint_id, dict(data.validated_data))
+            complaint = selectors.complaint_get(complaint_id=complaint_id)
+            data = parse_for_roles(request, serializer_class, roles=roles, obj=complaint)
+            call(request.user, complaint_id, data)
             return Response(_complaint(complaint_id))
 
     ActionView.__name__ = ActionView.__qualname__ = f"Complaint{serializer_class.__name__.removesuffix('Serializer')}View"
@@ -400,27 +406,33 @@ def _action(serializer_class, summary: str, description: str, call):
 ComplaintAssignView = _action(
     AssignSerializer, "分派承办人", "待分派或办理中 → 办理中（区县管理员、审核员）；承办人不属本区县答 assignee_invalid。",
     lambda actor, pk, d: services.complaint_assign(actor=actor, complaint_id=pk, assignee_id=d["assignee"],
-                                                   expected_version=d.get("expected_version")))
+                                                   expected_version=d.get("expected_version")),
+    roles=COMPLAINT.transition(ComplaintAction.ASSIGN).roles)
 ComplaintNoteView = _action(
     NoteSerializer, "内部备注", "投诉人看不到。",
-    lambda actor, pk, d: services.complaint_note(actor=actor, complaint_id=pk, text=d["text"]))
+    lambda actor, pk, d: services.complaint_note(actor=actor, complaint_id=pk, text=d["text"]),
+    roles=COMPLAINT_HANDLERS)
 ComplaintReplyView = _action(
     ReplySerializer, "答复投诉人", "投诉人凭查询码可见；已办结答 409 complaint_closed。",
     lambda actor, pk, d: services.complaint_reply(actor=actor, complaint_id=pk, public_reply=d["public_reply"],
-                                                  expected_version=d.get("expected_version")))
+                                                  expected_version=d.get("expected_version")),
+    roles=COMPLAINT_HANDLERS)
 ComplaintCloseView = _action(
     CloseSerializer, "办结", "办理中 → 已办结（承办人或区县管理员）；须有核查结论和答复（reply_required）。",
     lambda actor, pk, d: services.complaint_close(actor=actor, complaint_id=pk, outcome=d["outcome"],
                                                   public_reply=d.get("public_reply", ""),
-                                                  expected_version=d.get("expected_version")))
+                                                  expected_version=d.get("expected_version")),
+    roles=COMPLAINT.transition(ComplaintAction.CLOSE).roles)
 ComplaintLinkView = _action(
     LinkSerializer, "关联后续检查", "记录投诉引发的专项检查（编号或说明）。",
     lambda actor, pk, d: services.complaint_link_followup(
         actor=actor, complaint_id=pk, followup_reference=d["followup_reference"],
-        followup_inspection_id=d.get("followup_inspection_id")))
+        followup_inspection_id=d.get("followup_inspection_id")),
+    roles=COMPLAINT_HANDLERS)
 ComplaintReopenView = _action(
     ComplaintReasonSerializer, "重新办理", "已办结 → 办理中（区县管理员，须说明原因）。",
-    lambda actor, pk, d: services.complaint_reopen(actor=actor, complaint_id=pk, reason=d["reason"]))
+    lambda actor, pk, d: services.complaint_reopen(actor=actor, complaint_id=pk, reason=d["reason"]),
+    roles=COMPLAINT.transition(ComplaintAction.REOPEN).roles)
 
 
 # --- incidents -----------------------------------------------------------------------------------------------
@@ -488,15 +500,16 @@ class IncidentDetailView(IncidentScoped, APIView):
         return Response(_incident(incident_id))
 
 
-def _incident_action(serializer_class, name: str, summary: str, description: str, call):
+def _incident_action(serializer_class, name: str, summary: str, description: str, call, *, roles):
+    """As ``_action`` for one incident: 404, then 403 for a role outside ``roles``, then parse."""
+
     class ActionView(IncidentScoped, APIView):
         @extend_schema(tags=INCIDENT_TAGS, summary=summary, description=description, request=serializer_class,
                        responses={200: IncidentDetailSerializer, **errors(400, 403, 404, 409)})
         def post(self, request, incident_id: int):
-            selectors.incident_get(incident_id=incident_id)
-            data = serializer_class(data=request.data)
-            data.is_valid(raise_exception=True)
-            call(request.user, incident_id, dict(data.validated_data))
+            incident = selectors.incident_get(incident_id=incident_id)
+            data = parse_for_roles(request, serializer_class, roles=roles, obj=incident)
+            call(request.user, incident_id, data)
             return Response(_incident(incident_id))
 
     ActionView.__name__ = ActionView.__qualname__ = f"Incident{name}View"
@@ -505,17 +518,21 @@ def _incident_action(serializer_class, name: str, summary: str, description: str
 
 IncidentFollowUpView = _incident_action(
     FollowUpSerializer, "FollowUp", "添加跟进记录（举办者或区县）", "结案后答 409 incident_closed。",
-    lambda actor, pk, d: incident_services.incident_follow_up(actor=actor, incident_id=pk, text=d["text"]))
+    lambda actor, pk, d: incident_services.incident_follow_up(actor=actor, incident_id=pk, text=d["text"]),
+    roles=INCIDENT_HANDLERS | INCIDENT_REPORTERS)
 IncidentAcknowledgeView = _incident_action(
     IncidentVersionSerializer, "Acknowledge", "受理跟进（区县）", "已报告 → 跟进中。",
     lambda actor, pk, d: incident_services.incident_acknowledge(actor=actor, incident_id=pk,
-                                                                expected_version=d.get("expected_version")))
+                                                                expected_version=d.get("expected_version")),
+    roles=INCIDENT.transition(IncidentAction.ACKNOWLEDGE).roles)
 IncidentCloseView = _incident_action(
     ResolutionSerializer, "Close", "结案（区县）", "跟进中 → 已结案；疑似虐童须先完成从业禁止审查（blacklist_review_pending）。",
     lambda actor, pk, d: incident_services.incident_close(actor=actor, incident_id=pk, resolution=d["resolution"],
-                                                          expected_version=d.get("expected_version")))
+                                                          expected_version=d.get("expected_version")),
+    roles=INCIDENT.transition(IncidentAction.CLOSE).roles)
 IncidentBlacklistReviewView = _incident_action(
     ComplaintReasonSerializer, "BlacklistReview", "完成从业禁止审查（区县管理员）",
     "记录审查结果（已列入谁，或为何无需列入）；列入本身在从业禁止名单页面完成。没有待审查的答 409 no_blacklist_review。",
     lambda actor, pk, d: incident_services.incident_blacklist_review_done(actor=actor, incident_id=pk,
-                                                                          reason=d["reason"]))
+                                                                          reason=d["reason"]),
+    roles=BLACKLIST_REVIEWERS)

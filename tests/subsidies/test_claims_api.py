@@ -167,3 +167,14 @@ def test_bad_claim_input_is_400(institution, operator):
     assert r.status_code == 400 and r.json()["code"] == "period_not_over"
     with scopes_disabled():
         assert not SubsidyClaim.objects.exists()
+
+
+def test_payout_batches_are_read_through_the_api_by_the_pages_readers_only(make_account, operator, district_reviewer):
+    # The batch page serves payers, district deciders and the city viewer; the API answers the same roles.
+    inspector = make_account("xh_sub_inspector", "district_inspector", "330106")
+    city_viewer = make_account("hz_sub_viewer", "city_viewer", "330100")
+    for user in (operator, inspector):
+        response = api(user).get("/api/v1/payout-batches/")
+        assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    for user in (district_reviewer, city_viewer):
+        assert api(user).get("/api/v1/payout-batches/").status_code == 200
