@@ -163,6 +163,11 @@ class Workflow:
         except KeyError:
             raise ValueError(f"{self.model.__name__}: no transition for action {action!r}") from None
 
+    def roles_for(self, *actions: str) -> frozenset:
+        """Everyone who may take any of ``actions`` (from some state): what an endpoint that takes them
+        checks before it reads a request body (``core.api.parse_for_roles``)."""
+        return frozenset().union(*(self.transition(a).roles for a in actions))
+
     def allowed_actions(self, status: str) -> list[str]:
         """The actions the table allows from ``status`` (whoever may take them), in table order."""
         return [t.action for t in self.transitions if status in t.sources]

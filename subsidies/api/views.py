@@ -16,7 +16,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin, error_response
+from core.api import TenantScopedMixin, error_response, parse_for_roles
 from core.errors import DomainError
 
 from ..models import Certification, Enrolment, PayoutBatch, SubsidyBudget, SubsidyClaim
@@ -28,7 +28,17 @@ from ..services import certifications as cert_services
 from ..services import claims as claim_services
 from ..services import enrolments as enrolment_services
 from ..services import payouts as payout_services
-from ..workflow import BATCH_READERS, READERS
+from ..workflow import (
+    BATCH,
+    BATCH_READERS,
+    CERTIFICATION,
+    CLAIM,
+    PAYERS,
+    READERS,
+    BatchAction,
+    CertificationAction,
+    ClaimAction,
+)
 from . import serializers as s
 
 E = s.ErrorSerializer
@@ -117,18 +127,22 @@ class CertificationDetailView(Readers, APIView):
 
 
 class _CertificationMove(Readers, APIView):
+    """One certification action: 404 out of scope, then the transition's roles before the body is read."""
     serializer = None
+    action: str = ""
 
     def act(self, request, certification_id: int, data: dict):
         raise NotImplementedError
 
     def post(self, request, certification_id: int):
-        cert_selectors.certification_get(certification_id=certification_id)  # 404 before anything else
-        self.act(request, certification_id, _parsed(self.serializer, request))
+        cert = cert_selectors.certification_get(certification_id=certification_id)  # 404 before anything else
+        data = parse_for_roles(request, self.serializer, roles=CERTIFICATION.roles_for(self.action), obj=cert)
+        self.act(request, certification_id, data)
         return Response(_cert(certification_id))
 
 
 class CertificationResubmitView(_CertificationMove):
+    action = CertificationAction.RESUBMIT
     serializer = s.ResubmitSerializer
 
     @extend_schema(tags=TAGS, summary="重新提交（已退回 → 待审核）", request=s.ResubmitSerializer,
@@ -142,6 +156,7 @@ class CertificationResubmitView(_CertificationMove):
 
 
 class CertificationReturnView(_CertificationMove):
+    action = CertificationAction.RETURN
     serializer = s.ReturnSerializer
 
     @extend_schema(tags=TAGS, summary="退回（区县；逐项列明理由）", request=s.ReturnSerializer,
@@ -155,6 +170,7 @@ class CertificationReturnView(_CertificationMove):
 
 
 class CertificationAcceptView(_CertificationMove):
+    action = CertificationAction.ACCEPT
     serializer = s.AcceptSerializer
 
     @extend_schema(tags=TAGS, summary="认定（区县；核验未通过答 checks_failed）", request=s.AcceptSerializer,
@@ -170,6 +186,7 @@ class CertificationAcceptView(_CertificationMove):
 
 
 class CertificationRevokeView(_CertificationMove):
+    action = CertificationAction.REVOKE
     serializer = s.RevokeSerializer
 
     @extend_schema(tags=TAGS, summary="撤销认定（区县；处罚、收费超标或其他，须说明）", request=s.RevokeSerializer,
@@ -304,18 +321,25 @@ class ClaimDetailView(Readers, APIView):
 
 
 class _ClaimMove(Readers, APIView):
+    """One claim action. The caller's role is checked before the body is read (``core.api.parse_for_roles``):
+    ``roles``: those of the workflow transitions the endpoint takes, or the service's own set — the same
+    sets the services check, written once."""
     serializer = s.VersionSerializer
+    roles: frozenset = frozenset()
 
     def act(self, request, claim_id: int, data: dict):
         raise NotImplementedError
 
     def post(self, request, subsidy_claim_id: int):
-        claim_selectors.claim_get(claim_id=subsidy_claim_id)
-        self.act(request, subsidy_claim_id, _parsed(self.serializer, request))
+        claim = claim_selectors.claim_get(claim_id=subsidy_claim_id)
+        data = parse_for_roles(request, self.serializer, roles=self.roles, obj=claim)
+        self.act(request, subsidy_claim_id, data)
         return Response(_claim(subsidy_claim_id))
 
 
 class ClaimSubmitView(_ClaimMove):
+    roles = CLAIM.roles_for(ClaimAction.SUBMIT)
+
     @extend_schema(tags=TAGS, summary="提交（机构举办者；按最新在托记录重新计算）", request=s.VersionSerializer,
                    responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, subsidy_claim_id: int):
@@ -326,6 +350,8 @@ class ClaimSubmitView(_ClaimMove):
 
 
 class ClaimApproveView(_ClaimMove):
+    roles = CLAIM.roles_for(ClaimAction.APPROVE, ClaimAction.CITY_APPROVE)  # the district's step, then the city's
+
     @extend_schema(tags=TAGS, summary="审核通过（待区县审核 → 区县已审核；区县已审核 → 市级已审核）",
                    description="区县审核时各级承担金额计入当年预算；超出剩余预算答 409 budget_exceeded（两人同时审核亦然）；"
                                "有待核定的重复申报答 409 duplicate_unresolved。",
@@ -340,6 +366,7 @@ class ClaimApproveView(_ClaimMove):
 
 class ClaimReturnView(_ClaimMove):
     serializer = s.ReturnSerializer
+    roles = CLAIM.roles_for(ClaimAction.RETURN, ClaimAction.CITY_RETURN)
 
     @extend_schema(tags=TAGS, summary="退回（区县或市级；逐项列明理由）", request=s.ReturnSerializer,
                    responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409)})
@@ -352,6 +379,8 @@ class ClaimReturnView(_ClaimMove):
 
 
 class ClaimRecomputeView(_ClaimMove):
+    roles = claim_services.CREATORS
+
     @extend_schema(tags=TAGS, summary="重新计算（草稿或已退回的运营补助）", request=s.VersionSerializer,
                    responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, subsidy_claim_id: int):
@@ -363,6 +392,7 @@ class ClaimRecomputeView(_ClaimMove):
 
 class ClaimClawbackView(_ClaimMove):
     serializer = s.ClawbackSerializer
+    roles = PAYERS
 
     @extend_schema(tags=TAGS, summary="追回（已拨付；以负数计入下一批次）", request=s.ClawbackSerializer,
                    responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409)})
@@ -442,8 +472,8 @@ class BatchPayView(Readers, APIView):
     @extend_schema(tags=TAGS, summary="标记已拨付（须银行流水号）", request=s.PaySerializer,
                    responses={200: s.BatchSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, batch_id: int):
-        claim_selectors.batch_get(batch_id=batch_id)
-        data = _parsed(s.PaySerializer, request)
+        batch = claim_selectors.batch_get(batch_id=batch_id)
+        data = parse_for_roles(request, s.PaySerializer, roles=BATCH.roles_for(BatchAction.PAY), obj=batch)
         payout_services.payout_batch_pay(actor=request.user, batch_id=batch_id,
                                          bank_reference=data.get("bank_reference") or "", paid_on=data.get("paid_on"),
                                          expected_version=data.get("expected_version"))

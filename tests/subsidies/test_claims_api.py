@@ -178,3 +178,29 @@ def test_payout_batches_are_read_through_the_api_by_the_pages_readers_only(make_
         assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     for user in (district_reviewer, city_viewer):
         assert api(user).get("/api/v1/payout-batches/").status_code == 200
+
+
+def test_claim_and_batch_actions_refuse_a_role_outside_their_duty_before_reading_the_body(
+        institution, operator, district_reviewer, district_admin, make_account):
+    # A caller outside an action's duty learns nothing about its body's rules: 403 with a malformed body too.
+    # The one who may act gets the field errors (400) of the same malformed body.
+    city_viewer = make_account("hz_sub_viewer2", "city_viewer", "330100")
+    op = api(operator)
+    r = op.post("/api/v1/subsidy-claims/", {"institution": institution.pk, "kind": "operating", "period": "2026-03"},
+                format="json")
+    cid = r.json()["id"]
+    bad_return = {"reasons": "不是列表", "expected_version": "x"}
+    for user in (operator, city_viewer):
+        r = api(user).post(f"/api/v1/subsidy-claims/{cid}/return/", bad_return, format="json")
+        assert r.status_code == 403 and r.json()["code"] == "permission_denied", (user, r.json())
+    r = api(district_reviewer).post(f"/api/v1/subsidy-claims/{cid}/return/", bad_return, format="json")
+    assert r.status_code == 400 and {"reasons", "expected_version"} <= set(r.json()["fields"])
+    for user in (district_reviewer, city_viewer):  # submitting is the operator's; approving is the district's and city's
+        r = api(user).post(f"/api/v1/subsidy-claims/{cid}/submit/", {"expected_version": "x"}, format="json")
+        assert r.status_code == 403, (user, r.json())
+    r = op.post(f"/api/v1/subsidy-claims/{cid}/submit/", {"expected_version": "x"}, format="json")
+    assert r.status_code == 400 and "expected_version" in r.json()["fields"]
+    r = api(district_reviewer).post(f"/api/v1/subsidy-claims/{cid}/clawback/", {"amount_fen": "很多"}, format="json")
+    assert r.status_code == 403
+    r = api(district_admin).post(f"/api/v1/subsidy-claims/{cid}/clawback/", {"amount_fen": "很多"}, format="json")
+    assert r.status_code == 400 and "amount_fen" in r.json()["fields"]
