@@ -16,9 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import REVIEWERS, Role
-from core.api import KeysetPagination, Pagination, TenantScopedMixin
+from core.api import KeysetPagination, Pagination, TenantScopedMixin, parse_for_roles
 from core.audit import client_ip
 from core.errors import DomainError
+from core.permissions import require_role
 
 from ..models import (
     Filing,
@@ -37,6 +38,7 @@ from ..services import documents as document_services
 from ..services import filings as filing_services
 from ..services import institutions as institution_services
 from ..services import staff as staff_services
+from ..workflow import FILING, INSTITUTION, OPERATORS, FilingAction, InstitutionAction
 from . import serializers as s
 from .filters import ClaimFilter, FilingFilter, InstitutionFilter, RegistrationFilter, StaffFilter
 
@@ -98,17 +100,16 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
                    responses={200: s.InstitutionSerializer, **errors(400, 403, 404)})
     @action(detail=True, methods=["post"], filterset_class=None, serializer_class=s.ContactSerializer)
     def contact(self, request, pk=None):
-        data = s.ContactSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = parse_for_roles(request, s.ContactSerializer, roles=institution_services.CONTACT_EDITORS,
+                               obj=selectors.institution_get(institution_id=int(pk)))
         institution = institution_services.institution_update_contact(
-            actor=request.user, institution_id=int(pk), data=data.validated_data)
+            actor=request.user, institution_id=int(pk), data=data)
         return Response(s.InstitutionSerializer(institution).data)
 
-    def _status_move(self, request, pk, service):
-        selectors.institution_get(institution_id=int(pk))  # out of scope → 404 before anything else
-        data = s.ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        institution = service(actor=request.user, institution_id=int(pk), reason=data.validated_data["reason"])
+    def _status_move(self, request, pk, service, action):
+        institution = selectors.institution_get(institution_id=int(pk))  # out of scope → 404 before anything else
+        data = parse_for_roles(request, s.ReasonSerializer, roles=INSTITUTION.roles_for(action), obj=institution)
+        institution = service(actor=request.user, institution_id=int(pk), reason=data["reason"])
         return Response(s.InstitutionSerializer(selectors.institution_get(institution_id=institution.pk)).data)
 
     @extend_schema(tags=["institutions"], summary="暂停服务（已备案 → 暂停服务；区县审核员/管理员）",
@@ -117,14 +118,14 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
                    request=s.ReasonSerializer, responses={200: s.InstitutionSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"], filterset_class=None, serializer_class=s.ReasonSerializer)
     def suspend(self, request, pk=None):
-        return self._status_move(request, pk, institution_services.institution_suspend)
+        return self._status_move(request, pk, institution_services.institution_suspend, InstitutionAction.SUSPEND)
 
     @extend_schema(tags=["institutions"], summary="恢复服务（暂停服务 → 已备案；区县审核员/管理员）",
                    description="必须填写原因（reason_required）；只能恢复暂停服务的机构（409 invalid_transition）。",
                    request=s.ReasonSerializer, responses={200: s.InstitutionSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"], filterset_class=None, serializer_class=s.ReasonSerializer)
     def resume(self, request, pk=None):
-        return self._status_move(request, pk, institution_services.institution_resume)
+        return self._status_move(request, pk, institution_services.institution_resume, InstitutionAction.RESUME)
 
 
 # --- registrations (push by registration authorities) --------------------------------------------
@@ -412,6 +413,7 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(tags=["filings"], summary="填写备案书（部分字段）", request=s.FilingFormSerializer,
                    responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
     def partial_update(self, request, pk=None):
+        require_role(request.user, OPERATORS, self.get_object())  # the role before the body (core.api.parse_for_roles)
         _refuse_fields_not_in_form(request.data)
         data = s.FilingFormSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -441,10 +443,10 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    responses=TRANSITION["responses"])
     @action(detail=True, methods=["post"], url_path="return", filterset_class=None)
     def return_(self, request, pk=None):
-        data = s.ReturnSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        filing_services.filing_return(actor=request.user, filing_id=int(pk), reasons=data.validated_data["reasons"],
-                                      expected_version=data.validated_data.get("expected_version"))
+        data = parse_for_roles(request, s.ReturnSerializer, roles=FILING.roles_for(FilingAction.RETURN),
+                               obj=self.get_object())
+        filing_services.filing_return(actor=request.user, filing_id=int(pk), reasons=data["reasons"],
+                                      expected_version=data.get("expected_version"))
         return self._detail(int(pk))
 
     @extend_schema(tags=["filings"], summary="不予备案（书面告知不符合备案条件的理由和依据）", request=s.RejectSerializer,
@@ -454,11 +456,10 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    responses=TRANSITION["responses"])
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
-        data = s.RejectSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        filing_services.filing_reject(actor=request.user, filing_id=int(pk), reasons=data.validated_data["reasons"],
-                                      basis=data.validated_data["basis"],
-                                      expected_version=data.validated_data.get("expected_version"))
+        data = parse_for_roles(request, s.RejectSerializer, roles=FILING.roles_for(FilingAction.REJECT),
+                               obj=self.get_object())
+        filing_services.filing_reject(actor=request.user, filing_id=int(pk), reasons=data["reasons"],
+                                      basis=data["basis"], expected_version=data.get("expected_version"))
         return self._detail(int(pk))
 
     @extend_schema(tags=["filings"], summary="撤回备案", request=None, responses=TRANSITION["responses"])
@@ -471,20 +472,17 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["put"], filterset_class=None)
     def classes(self, request, pk=None):
-        data = s.ClassesSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        filing_services.filing_set_classes(actor=request.user, filing_id=int(pk),
-                                           classes=data.validated_data["classes"])
+        data = parse_for_roles(request, s.ClassesSerializer, roles=OPERATORS, obj=self.get_object())
+        filing_services.filing_set_classes(actor=request.user, filing_id=int(pk), classes=data["classes"])
         return self._detail(int(pk))
 
     @extend_schema(tags=["filings"], summary="签署备案承诺书", request=s.CommitmentSerializer,
                    responses={200: s.FilingSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"], filterset_class=None)
     def commitment(self, request, pk=None):
-        data = s.CommitmentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        filing_services.filing_sign_commitment(actor=request.user, filing_id=int(pk),
-                                               signer=data.validated_data["signer"], ip=client_ip(request))
+        data = parse_for_roles(request, s.CommitmentSerializer, roles=OPERATORS, obj=self.get_object())
+        filing_services.filing_sign_commitment(actor=request.user, filing_id=int(pk), signer=data["signer"],
+                                               ip=client_ip(request))
         return self._detail(int(pk))
 
     @extend_schema(tags=["filings"], summary="流转记录", responses={200: s.FilingEventSerializer(many=True),

@@ -430,6 +430,9 @@ def claim_reject(*, actor: User, claim_id: int, note: str) -> InstitutionClaim:
     return claim
 
 
+CONTACT_EDITORS = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})  # the contact phone: the operator and the district
+
+
 @transaction.atomic
 def institution_update_contact(*, actor: User, institution_id: int, data: dict) -> Institution:
     """Update the contact phone (not a filed fact; everything filed changes by a change filing).
@@ -437,7 +440,7 @@ def institution_update_contact(*, actor: User, institution_id: int, data: dict) 
     institution = Institution.objects.locked().filter(pk=institution_id).first()
     if institution is None:
         raise NotFound("机构不存在或不在您的管辖范围内。")
-    require_role(actor, {Role.OPERATOR, Role.DISTRICT_ADMIN}, institution)
+    require_role(actor, CONTACT_EDITORS, institution)
     raise_if_any(check_parsed(CONTACT, data, required=("contact_phone",)))
     institution.contact_phone = data["contact_phone"]
     institution.save(update_fields=["contact_phone", "updated_at"])

@@ -559,3 +559,35 @@ def test_list_query_counts_bounded(n, reviewer, op, xihu, django_assert_max_num_
     assert client.get("/api/v1/claims/").json()["count"] == n
     assert len(client.get(f"/api/v1/institutions/{xihu.pk}/staff/?page_size=100").json()["results"]) == n
     assert len(client.get("/api/v1/staff-conflicts/?page_size=100").json()["results"]) == 2 * n
+
+
+def test_filing_and_institution_actions_refuse_a_role_outside_their_duty_before_reading_the_body(
+        op, xihu, reviewer, make_account):
+    # A caller outside an action's duty gets 403 whatever the body (it learns nothing of the body's rules);
+    # the one who may act gets the same malformed body's field errors (400).
+    viewer = make_account("hz_api_viewer", "city_viewer", "330100")
+    with scopes_disabled():
+        from tests.factories import make_ready_filing
+
+        submitted = make_ready_filing(xihu, status=FilingStatus.SUBMITTED)
+        draft = make_ready_filing(xihu)
+    decisions = [(f"/api/v1/filings/{submitted.pk}/return/", {"reasons": "一条"}, "reasons"),
+                 (f"/api/v1/filings/{submitted.pk}/reject/", {"reasons": ["理由"]}, "basis")]
+    for path, body, field in decisions:
+        for user in (op, viewer):
+            r = api(user).post(path, body, format="json")
+            assert r.status_code == 403 and r.json()["code"] == "permission_denied", (path, user, r.json())
+        r = api(reviewer).post(path, body, format="json")
+        assert r.status_code == 400 and field in r.json()["fields"], (path, r.json())
+    for user in (reviewer, viewer):
+        assert api(user).put(f"/api/v1/filings/{draft.pk}/classes/", {"classes": "x"}, format="json").status_code == 403
+        assert api(user).post(f"/api/v1/filings/{draft.pk}/commitment/", {}, format="json").status_code == 403
+        assert api(user).post(f"/api/v1/institutions/{xihu.pk}/contact/", {}, format="json").status_code == 403
+    r = api(op).put(f"/api/v1/filings/{draft.pk}/classes/", {"classes": "x"}, format="json")
+    assert r.status_code == 400 and "classes" in r.json()["fields"]
+    r = api(op).post(f"/api/v1/filings/{draft.pk}/commitment/", {}, format="json")
+    assert r.status_code == 400 and "signer" in r.json()["fields"]
+    for action in ("suspend", "resume"):
+        assert api(op).post(f"/api/v1/institutions/{xihu.pk}/{action}/", {}, format="json").status_code == 403
+        r = api(reviewer).post(f"/api/v1/institutions/{xihu.pk}/{action}/", {}, format="json")
+        assert r.status_code == 400 and "reason" in r.json()["fields"], r.json()
