@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import assignments
 from .errors import DomainError
-from .permissions import act_as, require_role
+from .permissions import act_as, require_role, require_role_anywhere
 from .tenancy import activate
 from .validators import parse_row_id
 
@@ -62,12 +62,16 @@ def _field_errors(detail) -> dict[str, list[dict[str, str]]]:
 def parse_for_roles(request, serializer_class, *, roles, obj, message: str = "您没有执行该操作的权限。") -> dict:
     """Refuse a caller outside ``roles`` for ``obj`` BEFORE reading the body, then parse it.
 
-    Out of the caller's scope → 404; a role outside ``roles`` → 403 ``permission_denied`` whatever the
+    ``obj=None`` for a new record (its object comes in the body): the caller must act in one of ``roles``
+    somewhere. Out of the caller's scope → 404; a role outside ``roles`` → 403 ``permission_denied`` whatever the
     body (so a viewer learns nothing about the body's rules); otherwise the serializer's field errors (400)
     or its validated data. Pass the same role set the service checks (the workflow ``Transition.roles``
     or the service's ``require_role`` set), so the lists are written once.
     """
-    require_role(request.user, roles, obj, message)
+    if obj is None:  # a new record: its object is in the body; the service checks the role over it
+        require_role_anywhere(request.user, roles, message)
+    else:
+        require_role(request.user, roles, obj, message)
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     return dict(data.validated_data)

@@ -58,6 +58,15 @@ def require_role(actor, roles: Iterable[str], obj, message: str = "您没有执�
     return sorted(allowed)[0]
 
 
+def require_role_anywhere(actor, roles: Iterable[str], message: str = "您没有执行该操作的权限。") -> str:
+    """For a write whose object comes in its body (a new record): the actor acts in one of ``roles``
+    somewhere, else PermissionDenied. The service still checks the role over the object itself."""
+    allowed = {a.role for a in acting_assignments(actor)} & set(roles)
+    if not allowed:
+        raise PermissionDenied(message)
+    return sorted(allowed)[0]
+
+
 def roles_at_region(actor, region) -> set[str]:
     """The roles of the actor's acting assignment(s) held exactly at ``region`` (a reference row set
     for one region — a city's or a district's subsidy policy — is written by that region's own

@@ -38,7 +38,7 @@ from ..services import documents as document_services
 from ..services import filings as filing_services
 from ..services import institutions as institution_services
 from ..services import staff as staff_services
-from ..workflow import FILING, INSTITUTION, OPERATORS, FilingAction, InstitutionAction
+from ..workflow import CLAIM, FILING, INSTITUTION, OPERATORS, ClaimAction, FilingAction, InstitutionAction
 from . import serializers as s
 from .filters import ClaimFilter, FilingFilter, InstitutionFilter, RegistrationFilter, StaffFilter
 
@@ -255,10 +255,9 @@ class ClaimViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMode
                    responses={200: s.ClaimSerializer, **errors(400, 403, 404, 409)})
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
-        data = s.ClaimRejectSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        claim = institution_services.claim_reject(actor=request.user, claim_id=int(pk),
-                                                  note=data.validated_data["note"])
+        data = parse_for_roles(request, s.ClaimRejectSerializer, roles=CLAIM.roles_for(ClaimAction.REJECT),
+                               obj=selectors.claim_get(claim_id=int(pk)))
+        claim = institution_services.claim_reject(actor=request.user, claim_id=int(pk), note=data["note"])
         return Response(s.ClaimSerializer(claim).data)
 
 
@@ -281,10 +280,9 @@ class StaffListView(TenantScopedMixin, generics.ListAPIView):
     @extend_schema(tags=["staff"], summary="新增从业人员", request=s.StaffWriteSerializer,
                    responses={201: s.StaffSerializer, **errors(400, 403, 404)})
     def post(self, request, institution_id: int):
-        data = s.StaffWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        staff = staff_services.staff_create(actor=request.user, institution_id=institution_id,
-                                            data=data.validated_data)
+        institution = selectors.institution_get(institution_id=institution_id)
+        data = parse_for_roles(request, s.StaffWriteSerializer, roles=staff_services.STAFF_EDITORS, obj=institution)
+        staff = staff_services.staff_create(actor=request.user, institution_id=institution_id, data=data)
         return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -295,7 +293,8 @@ class StaffDetailView(TenantScopedMixin, APIView):
         return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff_id, institution_id=institution_id)).data)
 
     def _update(self, request, institution_id: int, staff_id: int, partial: bool):
-        selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
+        staff = selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
+        require_role(request.user, staff_services.STAFF_EDITORS, staff)  # the role before the body
         data = s.StaffWriteSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         staff_services.staff_update(actor=request.user, staff_id=staff_id, data=data.validated_data)
@@ -327,10 +326,9 @@ class StaffEndView(TenantScopedMixin, APIView):
     @extend_schema(tags=["staff"], summary="登记离职", request=s.StaffEndSerializer,
                    responses={200: s.StaffSerializer, **errors(400, 403, 404)})
     def post(self, request, institution_id: int, staff_id: int):
-        selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
-        data = s.StaffEndSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        staff_services.staff_end(actor=request.user, staff_id=staff_id, end_date=data.validated_data["end_date"])
+        staff = selectors.staff_get(staff_id=staff_id, institution_id=institution_id)
+        data = parse_for_roles(request, s.StaffEndSerializer, roles=staff_services.STAFF_EDITORS, obj=staff)
+        staff_services.staff_end(actor=request.user, staff_id=staff_id, end_date=data["end_date"])
         return Response(s.StaffSerializer(selectors.staff_get(staff_id=staff_id)).data)
 
 
@@ -403,10 +401,9 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(tags=["filings"], summary="新建备案（草稿，按机构现有信息预填）", request=s.FilingCreateSerializer,
                    responses={201: s.FilingSerializer, **errors(400, 403, 404, 409)})
     def create(self, request):
-        data = s.FilingCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        filing = filing_services.filing_create(actor=request.user, institution_id=data.validated_data["institution"],
-                                               kind=data.validated_data["kind"])
+        data = parse_for_roles(request, s.FilingCreateSerializer, roles=OPERATORS, obj=None)
+        filing = filing_services.filing_create(actor=request.user, institution_id=data["institution"],
+                                               kind=data["kind"])
         return Response(s.FilingSerializer(filing_selectors.filing_get(filing_id=filing.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -584,11 +581,10 @@ class DocumentListView(TenantScopedMixin, generics.ListAPIView):
                    request={"multipart/form-data": s.DocumentUploadSerializer},
                    responses={201: s.DocumentSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, pk: int):
-        data = s.DocumentUploadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        doc = document_services.document_upload(actor=request.user, filing_id=pk,
-                                                doc_type=data.validated_data["doc_type"],
-                                                uploaded_file=data.validated_data["file"])
+        data = parse_for_roles(request, s.DocumentUploadSerializer, roles=OPERATORS,
+                               obj=filing_selectors.filing_get(filing_id=pk))
+        doc = document_services.document_upload(actor=request.user, filing_id=pk, doc_type=data["doc_type"],
+                                                uploaded_file=data["file"])
         return Response(s.DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 

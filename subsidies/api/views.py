@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from core.api import TenantScopedMixin, error_response, parse_for_roles
 from core.errors import DomainError
+from core.permissions import require_role
 
 from ..models import Certification, Enrolment, PayoutBatch, SubsidyBudget, SubsidyClaim
 from ..selectors import certifications as cert_selectors
@@ -33,6 +34,8 @@ from ..workflow import (
     BATCH_READERS,
     CERTIFICATION,
     CLAIM,
+    DISTRICT_DECIDERS,
+    OPERATORS,
     PAYERS,
     READERS,
     BatchAction,
@@ -83,12 +86,6 @@ class BatchScoped(TenantScopedMixin):
     permission_classes = [*APIView.permission_classes, BatchReaders]
 
 
-def _parsed(serializer_class, request) -> dict:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 # --- certifications ------------------------------------------------------------------------------------------
 
 def _cert(cert_id: int) -> dict:
@@ -113,8 +110,8 @@ class InstitutionCertificationsView(Readers, generics.ListAPIView):
                    request=s.CertificationApplySerializer,
                    responses={201: s.CertificationSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, institution_id: int):
-        enrolment_selectors.institution_get(institution_id=institution_id)
-        data = _parsed(s.CertificationApplySerializer, request)
+        institution = enrolment_selectors.institution_get(institution_id=institution_id)
+        data = parse_for_roles(request, s.CertificationApplySerializer, roles=OPERATORS, obj=institution)
         cert = cert_services.certification_apply(actor=request.user, institution_id=institution_id,
                                                  fees=data["fees"] or {})
         return Response(_cert(cert.pk), status=status.HTTP_201_CREATED)
@@ -222,8 +219,8 @@ class EnrolmentListView(Readers, generics.ListAPIView):
                                "同一婴幼儿在本机构期间不重叠（409 enrolment_duplicate）。",
                    responses={201: s.EnrolmentSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, institution_id: int):
-        enrolment_selectors.institution_get(institution_id=institution_id)
-        data = _parsed(s.EnrolmentCreateSerializer, request)
+        institution = enrolment_selectors.institution_get(institution_id=institution_id)
+        data = parse_for_roles(request, s.EnrolmentCreateSerializer, roles=OPERATORS, obj=institution)
         enrolment = enrolment_services.enrolment_create(actor=request.user, institution_id=institution_id, data=data)
         return Response(s.EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
@@ -238,7 +235,8 @@ class EnrolmentImportView(Readers, APIView):
                                                                                            "format": "binary"}}}},
                    responses={200: OpenApiResponse(description="{imported, rows}"), **errors(400, 403, 404)})
     def post(self, request, institution_id: int):
-        enrolment_selectors.institution_get(institution_id=institution_id)
+        institution = enrolment_selectors.institution_get(institution_id=institution_id)
+        require_role(request.user, OPERATORS, institution)  # the role before the file (as parse_for_roles)
         upload = request.FILES.get("file")
         if upload is None:
             return error_response("file_required", "请上传 Excel 文件。", {"file": [{"code": "required",
@@ -296,7 +294,7 @@ class ClaimListView(Readers, generics.ListAPIView):
                                "每个托位只补一次（slots_exceed_new）。",
                    responses={201: s.ClaimSerializer, **errors(400, 403, 404, 409)})
     def post(self, request):
-        data = _parsed(s.ClaimCreateSerializer, request)
+        data = parse_for_roles(request, s.ClaimCreateSerializer, roles=claim_services.CREATORS, obj=None)
         enrolment_selectors.institution_get(institution_id=data["institution"])
         if data["kind"] == "operating":
             if data.get("period") is None:
@@ -412,7 +410,8 @@ class ClaimDocumentView(Readers, APIView):
                                                                                            "format": "binary"}}}},
                    responses={201: s.ClaimDocumentSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, subsidy_claim_id: int):
-        claim_selectors.claim_get(claim_id=subsidy_claim_id)
+        claim = claim_selectors.claim_get(claim_id=subsidy_claim_id)
+        require_role(request.user, OPERATORS, claim)  # the role before the file (as parse_for_roles)
         upload = request.FILES.get("file")
         if upload is None:
             return error_response("file_required", "请上传文件。", {"file": [{"code": "required",
@@ -426,7 +425,7 @@ class LineYieldView(Readers, APIView):
     @extend_schema(tags=TAGS, summary="核定重复申报：本机构不计该月（区县审核人员）", request=s.ReasonSerializer,
                    responses={200: s.LineSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, line_id: int):
-        data = _parsed(s.ReasonSerializer, request)
+        data = parse_for_roles(request, s.ReasonSerializer, roles=DISTRICT_DECIDERS, obj=None)
         line = claim_services.line_yield(actor=request.user, line_id=line_id, reason=data.get("reason", ""))
         line.refresh_from_db()
         return Response(s.LineSerializer(line).data)
@@ -456,7 +455,7 @@ class BatchListView(BatchScoped, generics.ListAPIView):
     @extend_schema(tags=TAGS, summary="创建拨付批次（区县或市级管理员）", request=s.BatchCreateSerializer,
                    responses={201: s.BatchSerializer, **errors(400, 403, 404, 409)})
     def post(self, request):
-        data = _parsed(s.BatchCreateSerializer, request)
+        data = parse_for_roles(request, s.BatchCreateSerializer, roles=PAYERS, obj=None)
         batch = payout_services.payout_batch_create(actor=request.user, district=data.get("district") or None,
                                                     claim_ids=data["claims"], title=data.get("title") or "")
         return Response(_batch(batch.pk), status=status.HTTP_201_CREATED)

@@ -485,11 +485,10 @@ class IncidentListView(IncidentScoped, generics.ListAPIView):
                                "发生时间晚于现在答 occurred_in_future。",
                    responses={201: IncidentDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request):
-        data = IncidentCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = parse_for_roles(request, IncidentCreateSerializer, roles=INCIDENT_REPORTERS, obj=None)
         incident = incident_services.incident_report(actor=request.user,
                                                      institution_id=request.assignment.institution_id or 0,
-                                                     data=dict(data.validated_data))
+                                                     data=data)
         return Response(_incident(incident.pk), status=status.HTTP_201_CREATED)
 
 

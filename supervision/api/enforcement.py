@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs as core_inputs
-from core.api import TenantScopedMixin
+from core.api import TenantScopedMixin, parse_for_roles
 from core.inputs import ParsedSerializerMixin
 from core.roles import Role
 from core.serialization import FastReadMixin
@@ -29,7 +29,15 @@ from ..selectors import enforcement as selectors
 from ..selectors import grades as grade_selectors
 from ..services import closures as closure_services
 from ..services import penalties as penalty_services
-from ..workflow import ENFORCEMENT_READERS
+from ..workflow import (
+    CLOSURE,
+    CLOSURE_TRACKERS,
+    ENFORCEMENT_READERS,
+    ENFORCERS,
+    PENALTY,
+    ClosureAction,
+    PenaltyAction,
+)
 from .serializers import ErrorSerializer
 
 E = ErrorSerializer
@@ -196,9 +204,7 @@ class PenaltyListView(Cases, generics.ListAPIView):
                                "责令停业整顿同时暂停机构服务（仅已备案机构，否则 409 not_in_service）。",
                    responses={201: PenaltySerializer, **errors(400, 403, 404, 409)})
     def post(self, request):
-        data = PenaltyCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = parse_for_roles(request, PenaltyCreateSerializer, roles=ENFORCERS, obj=None)
         institution_id = values.pop("institution_id")
         penalty = penalty_services.penalty_issue(actor=request.user, institution_id=institution_id, data=values)
         return Response(_penalty(penalty.pk), status=status.HTTP_201_CREATED)
@@ -210,23 +216,24 @@ class PenaltyDetailView(Cases, APIView):
         return Response(_penalty(penalty_id))
 
 
-def _penalty_end_view(service, summary: str):
+def _penalty_end_view(service, action, summary: str):
     class View(Cases, APIView):
         @extend_schema(tags=TAGS, summary=summary, request=EndSerializer,
                        responses={200: PenaltySerializer, **errors(400, 403, 404, 409)})
         def post(self, request, penalty_id: int):
-            selectors.penalty_get(penalty_id=penalty_id)  # out of scope → 404 first
-            data = EndSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            service(actor=request.user, penalty_id=penalty_id, reason=data.validated_data.get("reason", ""),
-                    expected_version=data.validated_data.get("expected_version"))
+            penalty = selectors.penalty_get(penalty_id=penalty_id)  # out of scope → 404 first
+            data = parse_for_roles(request, EndSerializer, roles=PENALTY.roles_for(action), obj=penalty)
+            service(actor=request.user, penalty_id=penalty_id, reason=data.get("reason", ""),
+                    expected_version=data.get("expected_version"))
             return Response(_penalty(penalty_id))
 
     return View
 
 
-PenaltyConcludeView = _penalty_end_view(penalty_services.penalty_conclude, "行政处罚执行完毕（区县管理员）")
-PenaltyWithdrawView = _penalty_end_view(penalty_services.penalty_withdraw, "撤销行政处罚（区县管理员）")
+PenaltyConcludeView = _penalty_end_view(penalty_services.penalty_conclude, PenaltyAction.CONCLUDE,
+                                        "行政处罚执行完毕（区县管理员）")
+PenaltyWithdrawView = _penalty_end_view(penalty_services.penalty_withdraw, PenaltyAction.WITHDRAW,
+                                        "撤销行政处罚（区县管理员）")
 
 
 class ClosureListView(Cases, generics.ListAPIView):
@@ -246,9 +253,7 @@ class ClosureListView(Cases, generics.ListAPIView):
     @extend_schema(tags=TAGS, summary="启动关停应急处置（区县管理员）", request=ClosureCreateSerializer,
                    responses={201: ClosureSerializer, **errors(400, 403, 404, 409)})
     def post(self, request):
-        data = ClosureCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = parse_for_roles(request, ClosureCreateSerializer, roles=ENFORCERS, obj=None)
         institution_id = values.pop("institution_id")
         closure = closure_services.closure_open(actor=request.user, institution_id=institution_id, data=values)
         return Response(_closure(closure.pk), status=status.HTTP_201_CREATED)
@@ -264,33 +269,31 @@ class ClosureItemView(Cases, APIView):
     @extend_schema(tags=TAGS, summary="更新安置事项（区县审核员、检查员、管理员）", request=ClosureItemUpdateSerializer,
                    responses={200: ClosureSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, closure_id: int):
-        selectors.closure_get(closure_id=closure_id)
-        data = ClosureItemUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        closure = selectors.closure_get(closure_id=closure_id)
+        values = parse_for_roles(request, ClosureItemUpdateSerializer, roles=CLOSURE_TRACKERS, obj=closure)
         version = values.pop("expected_version", None)
         closure_services.closure_item_update(actor=request.user, closure_id=closure_id, data=values,
                                              expected_version=version)
         return Response(_closure(closure_id))
 
 
-def _closure_end_view(service, summary: str):
+def _closure_end_view(service, action, summary: str):
     class View(Cases, APIView):
         @extend_schema(tags=TAGS, summary=summary, request=EndSerializer,
                        responses={200: ClosureSerializer, **errors(400, 403, 404, 409)})
         def post(self, request, closure_id: int):
-            selectors.closure_get(closure_id=closure_id)
-            data = EndSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            service(actor=request.user, closure_id=closure_id, reason=data.validated_data.get("reason", ""),
-                    expected_version=data.validated_data.get("expected_version"))
+            closure = selectors.closure_get(closure_id=closure_id)
+            data = parse_for_roles(request, EndSerializer, roles=CLOSURE.roles_for(action), obj=closure)
+            service(actor=request.user, closure_id=closure_id, reason=data.get("reason", ""),
+                    expected_version=data.get("expected_version"))
             return Response(_closure(closure_id))
 
     return View
 
 
-ClosureCompleteView = _closure_end_view(closure_services.closure_complete, "关停应急处置办结（须安置清单全部完成）")
-ClosureCancelView = _closure_end_view(closure_services.closure_cancel, "撤销关停应急处置")
+ClosureCompleteView = _closure_end_view(closure_services.closure_complete, ClosureAction.COMPLETE,
+                                        "关停应急处置办结（须安置清单全部完成）")
+ClosureCancelView = _closure_end_view(closure_services.closure_cancel, ClosureAction.CANCEL, "撤销关停应急处置")
 
 
 class GradeListView(Grades, generics.ListAPIView):

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs as core_inputs
-from core.api import TenantScopedMixin
+from core.api import TenantScopedMixin, parse_for_roles
 from core.inputs import ParsedSerializerMixin
 from core.roles import Role
 from core.serialization import FastReadMixin
@@ -36,7 +36,17 @@ from ..models import (
 from ..selectors import inspections as selectors
 from ..services import inspections as services
 from ..services import rectification as rectification_services
-from ..workflow import INSPECTION_READERS
+from ..workflow import (
+    INSPECTION,
+    INSPECTION_READERS,
+    INSPECTORS,
+    ORDER,
+    PLAN,
+    PLANNERS,
+    InspectionAction,
+    OrderAction,
+    PlanAction,
+)
 from .views import ERRORS
 
 TAGS = ["inspections"]
@@ -81,10 +91,11 @@ def parsed(parsers, required=(), **extra):
                 {"parsers": {**parsers, **extra}, "required_fields": tuple(required)})
 
 
-def read(request, parsers, required=(), **extra) -> dict:
-    data = parsed(parsers, required, **extra)(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
+def read(request, parsers, required=(), *, roles, obj, **extra) -> dict:
+    """The body, read only once the caller's role is one of ``roles`` for ``obj`` (``None``: a new record,
+    the role held anywhere): 404 out of scope, 403 outside the duty whatever the body, then 400
+    (``core.api.parse_for_roles``). ``roles``: the service's own set or its transitions'."""
+    return parse_for_roles(request, parsed(parsers, required, **extra), roles=roles, obj=obj)
 
 
 # --- output -----------------------------------------------------------------------------------------
@@ -198,7 +209,8 @@ class ChecklistView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="修订检查清单（区县管理员；生成新版本，旧版本保留）",
                    request=parsed(inputs.CHECKLIST), responses={201: TemplateSerializer, **errors(400, 403)})
     def post(self, request):
-        template = services.checklist_revise(actor=request.user, data=read(request, inputs.CHECKLIST))
+        template = services.checklist_revise(actor=request.user, data=read(request, inputs.CHECKLIST, roles=PLANNERS,
+                                                                              obj=None))
         return Response(TemplateSerializer(selectors.checklist_get(template_id=template.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -216,8 +228,8 @@ class InspectorListView(Commission, generics.ListAPIView):
     @extend_schema(tags=TAGS, summary="录入检查人员（区县管理员）", request=parsed(inputs.INSPECTOR),
                    responses={201: InspectorSerializer, **errors(400, 403)})
     def post(self, request):
-        inspector = services.inspector_create(actor=request.user,
-                                              data=read(request, inputs.INSPECTOR, inputs.INSPECTOR_REQUIRED))
+        inspector = services.inspector_create(actor=request.user, data=read(
+            request, inputs.INSPECTOR, inputs.INSPECTOR_REQUIRED, roles=PLANNERS, obj=None))
         return Response(InspectorSerializer(selectors.inspector_get(inspector_id=inspector.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -226,8 +238,9 @@ class InspectorConflictView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="申报利益冲突（机构或举办者信用代码）", request=parsed(inputs.CONFLICT),
                    responses={201: InspectorSerializer, **errors(400, 403, 404)})
     def post(self, request, inspector_id: int):
-        selectors.inspector_get(inspector_id=inspector_id)
-        services.conflict_declare(actor=request.user, inspector_id=inspector_id, data=read(request, inputs.CONFLICT))
+        inspector = selectors.inspector_get(inspector_id=inspector_id)
+        services.conflict_declare(actor=request.user, inspector_id=inspector_id,
+                                  data=read(request, inputs.CONFLICT, roles=INSPECTORS, obj=inspector))
         return Response(InspectorSerializer(selectors.inspector_get(inspector_id=inspector_id)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -249,7 +262,8 @@ class PlanListView(Commission, generics.ListAPIView):
                                "inspectors_per_inspection ≥ 2；seed 可选，不给则随机生成并留存。",
                    responses={201: PlanSerializer, **errors(400, 403)})
     def post(self, request):
-        plan = services.plan_create(actor=request.user, data=read(request, inputs.PLAN, inputs.PLAN_REQUIRED))
+        plan = services.plan_create(actor=request.user, data=read(request, inputs.PLAN, inputs.PLAN_REQUIRED,
+                                                                  roles=PLANNERS, obj=None))
         return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -267,8 +281,9 @@ class PlanDrawView(Commission, APIView):
                                "409 redraw_reason_required；此前的抽取留档，未开始的检查取消。",
                    responses={201: DrawSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, plan_id: int):
-        selectors.plan_get(plan_id=plan_id)
-        record = services.plan_draw(actor=request.user, plan_id=plan_id, data=read(request, inputs.DRAW))
+        plan = selectors.plan_get(plan_id=plan_id)
+        data = read(request, inputs.DRAW, roles=PLAN.roles_for(PlanAction.DRAW, PlanAction.REDRAW), obj=plan)
+        record = services.plan_draw(actor=request.user, plan_id=plan_id, data=data)
         inspections = selectors.inspection_list(draw_id=record.pk).order_by("institution_id")
         return Response({**DrawSerializer(record).data,
                          "inspections": [{"id": i.pk, "institution_id": i.institution_id, "grade": i.grade,
@@ -294,10 +309,8 @@ class InspectionListView(Shared, generics.ListAPIView):
     @extend_schema(tags=TAGS, summary="创建专项（非随机）检查：投诉、事件、专项行动等", request=parsed(inputs.TARGETED),
                    responses={201: InspectionSerializer, **errors(400, 403)})
     def post(self, request):
-        if request.assignment.role not in INSPECTION_READERS:
-            return Response({"code": "permission_denied", "message": "您没有执行该操作的权限。", "fields": {}}, status=403)
-        inspection = services.inspection_create_targeted(
-            actor=request.user, data=read(request, inputs.TARGETED, inputs.TARGETED_REQUIRED))
+        inspection = services.inspection_create_targeted(actor=request.user, data=read(
+            request, inputs.TARGETED, inputs.TARGETED_REQUIRED, roles=INSPECTORS, obj=None))
         return Response(InspectionSerializer(selectors.inspection_get(inspection_id=inspection.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -324,9 +337,9 @@ class InspectionFindingsView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="记录检查结果（符合 / 不符合 / 不适用）", request=parsed(inputs.FINDINGS),
                    responses={200: InspectionSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, inspection_id: int):
-        selectors.inspection_get(inspection_id=inspection_id)
+        inspection = selectors.inspection_get(inspection_id=inspection_id)
         services.findings_record(actor=request.user, inspection_id=inspection_id,
-                                 data=read(request, inputs.FINDINGS, ("findings",)))
+                                 data=read(request, inputs.FINDINGS, ("findings",), roles=INSPECTORS, obj=inspection))
         return Response(_inspection_detail(inspection_id))
 
 
@@ -349,9 +362,9 @@ class InspectionPhotoView(Commission, APIView):
                    request={"multipart/form-data": PhotoUploadSerializer},
                    responses={201: PhotoSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, inspection_id: int):
-        selectors.inspection_get(inspection_id=inspection_id)
+        inspection = selectors.inspection_get(inspection_id=inspection_id)
         data = read(request, {"item_id": core_inputs.integer(**inputs.ID, required=False, label="检查项目"),
-                              "file": lambda v: v})
+                              "file": lambda v: v}, roles=INSPECTORS, obj=inspection)
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"code": "file_required", "message": "请选择要上传的照片。",
@@ -366,17 +379,17 @@ class InspectionSignView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="检查人员签字（全部签字后检查完成，不符合项生成整改通知）",
                    request=parsed(inputs.SIGN), responses={200: InspectionSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, inspection_id: int):
-        selectors.inspection_get(inspection_id=inspection_id)
+        inspection = selectors.inspection_get(inspection_id=inspection_id)
         services.inspection_sign(actor=request.user, inspection_id=inspection_id,
-                                 data=read(request, inputs.SIGN, inputs.SIGN_REQUIRED))
+                                 data=read(request, inputs.SIGN, inputs.SIGN_REQUIRED, roles=INSPECTORS, obj=inspection))
         return Response(_inspection_detail(inspection_id))
 
 
 class InspectionPublishView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="公示检查结果（机构公开页面）", request=None, responses={200: InspectionSerializer, **errors(403, 404, 409)})
     def post(self, request, inspection_id: int):
-        selectors.inspection_get(inspection_id=inspection_id)
-        read(request, {})
+        inspection = selectors.inspection_get(inspection_id=inspection_id)
+        read(request, {}, roles=INSPECTION.roles_for(InspectionAction.PUBLISH), obj=inspection)
         services.inspection_publish(actor=request.user, inspection_id=inspection_id)
         return Response(_inspection_detail(inspection_id))
 
@@ -419,8 +432,9 @@ class OrderReplyView(Shared, APIView):
                    request={"multipart/form-data": OrderReplyUploadSerializer},
                    responses={201: OrderDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, order_id: int):
-        selectors.order_get(order_id=order_id)
-        data = read(request, {**inputs.REPLY, **VERSION_PARSER, "files": lambda v: v}, ("text",))
+        order = selectors.order_get(order_id=order_id)
+        data = read(request, {**inputs.REPLY, **VERSION_PARSER, "files": lambda v: v}, ("text",),
+                    roles=ORDER.roles_for(OrderAction.REPLY), obj=order)
         data.pop("files", None)
         version = data.pop("expected_version", None)
         rectification_services.order_reply(actor=request.user, order_id=order_id, data=data,
@@ -432,8 +446,8 @@ class OrderAcceptView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="核验通过", request=parsed(inputs.ACCEPT),
                    responses={200: OrderDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, order_id: int):
-        selectors.order_get(order_id=order_id)
-        data = read(request, {**inputs.ACCEPT, **VERSION_PARSER})
+        order = selectors.order_get(order_id=order_id)
+        data = read(request, {**inputs.ACCEPT, **VERSION_PARSER}, roles=ORDER.roles_for(OrderAction.ACCEPT), obj=order)
         version = data.pop("expected_version", None)
         rectification_services.order_accept(actor=request.user, order_id=order_id, data=data,
                                             expected_version=version)
@@ -444,8 +458,9 @@ class OrderRejectView(Commission, APIView):
     @extend_schema(tags=TAGS, summary="核验不通过（须说明理由并给出新的整改期限）", request=parsed(inputs.REJECT),
                    responses={200: OrderDetailSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, order_id: int):
-        selectors.order_get(order_id=order_id)
-        data = read(request, {**inputs.REJECT, **VERSION_PARSER}, ("reason", "new_due_on"))
+        order = selectors.order_get(order_id=order_id)
+        data = read(request, {**inputs.REJECT, **VERSION_PARSER}, ("reason", "new_due_on"),
+                    roles=ORDER.roles_for(OrderAction.REJECT), obj=order)
         version = data.pop("expected_version", None)
         rectification_services.order_reject(actor=request.user, order_id=order_id, data=data,
                                             expected_version=version)

@@ -14,13 +14,14 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin
+from core.api import TenantScopedMixin, parse_for_roles
+from core.permissions import require_role
 
 from ..models import BlacklistEntry, BlacklistHit
 from ..selectors import blacklist as selectors
 from ..services import blacklist as services
 from ..services import hits as hit_services
-from ..workflow import BLACKLIST_READERS
+from ..workflow import BLACKLIST_READERS, BLACKLIST_WRITERS, ENTRY, HIT, EntryAction, HitAction
 from . import serializers as s
 from .filters import EntryFilter, HitFilter
 
@@ -78,9 +79,8 @@ class EntryListView(Readers, generics.ListAPIView):
                                "重复列入答 409 entry_duplicate；期限早于今天答 banned_until_past。",
                    responses={201: s.EntrySerializer, **errors(400, 403, 409)})
     def post(self, request):
-        data = s.EntryCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        entry = services.entry_create(actor=request.user, data=data.validated_data)
+        data = parse_for_roles(request, s.EntryCreateSerializer, roles=BLACKLIST_WRITERS, obj=None)
+        entry = services.entry_create(actor=request.user, data=data)
         return Response(_entry(entry.pk), status=status.HTTP_201_CREATED)
 
 
@@ -95,6 +95,7 @@ class EntryDetailView(Readers, APIView):
                    responses={200: s.EntrySerializer, **errors(400, 403, 404, 409)})
     def patch(self, request, entry_id: int):
         entry = selectors.entry_get(entry_id=entry_id)
+        require_role(request.user, BLACKLIST_WRITERS, entry)  # the role before the body (as parse_for_roles)
         data = s.EntryCorrectSerializer(data=request.data, context={"kind": entry.kind})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -108,11 +109,10 @@ class EntryEndView(Readers, APIView):
                    description="生效中 → 已解除（已解除的答 409 invalid_transition）；解除后不再比对，已有命中记录保留。",
                    responses={200: s.EntrySerializer, **errors(400, 403, 404, 409)})
     def post(self, request, entry_id: int):
-        selectors.entry_get(entry_id=entry_id)  # out of scope → 404 before anything else is said
-        data = s.EntryEndSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.entry_end(actor=request.user, entry_id=entry_id, reason=data.validated_data.get("reason", ""),
-                           expected_version=data.validated_data.get("expected_version"))
+        entry = selectors.entry_get(entry_id=entry_id)  # out of scope → 404 before anything else is said
+        data = parse_for_roles(request, s.EntryEndSerializer, roles=ENTRY.roles_for(EntryAction.END), obj=entry)
+        services.entry_end(actor=request.user, entry_id=entry_id, reason=data.get("reason", ""),
+                           expected_version=data.get("expected_version"))
         return Response(_entry(entry_id))
 
 
@@ -150,8 +150,7 @@ class HitCloseView(Readers, APIView):
                                "hit_listing_side_only；已关闭的答 409 invalid_transition。",
                    responses={200: s.HitSerializer, **errors(400, 403, 404, 409)})
     def post(self, request, hit_id: int):
-        selectors.hit_get(hit_id=hit_id)  # out of scope → 404 before anything else is said
-        data = s.HitCloseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        hit_services.hit_close(actor=request.user, hit_id=hit_id, reason=data.validated_data.get("reason", ""))
+        hit = selectors.hit_get(hit_id=hit_id)  # out of scope → 404 before anything else is said
+        data = parse_for_roles(request, s.HitCloseSerializer, roles=HIT.roles_for(HitAction.CLOSE), obj=hit)
+        hit_services.hit_close(actor=request.user, hit_id=hit_id, reason=data.get("reason", ""))
         return Response(_hit(hit_id))

@@ -135,7 +135,7 @@ def checklist_revise(*, actor, data: dict[str, Any]) -> ChecklistTemplate:
                           fields={"items": [("item_code_duplicate", "编号不能重复。")]})
     previous = checklist_ensure(district=district, actor=actor)
     previous = ChecklistTemplate.objects.select_for_update().get(pk=previous.pk)
-    require_role(actor, {Role.DISTRICT_ADMIN}, previous)
+    require_role(actor, PLANNERS, previous)
     previous.current = False
     previous.save(update_fields=["current"])
     return _new_template(district=district, version=previous.version + 1, based_on=previous,
@@ -152,7 +152,7 @@ def inspector_create(*, actor, data: dict[str, Any]) -> Inspector:
     raise_if_any(check_parsed(inputs.INSPECTOR, data, required=inputs.INSPECTOR_REQUIRED))
     inspector = Inspector(name=data["name"], department=data["department"])
     inspector.set_region(district)
-    require_role(actor, {Role.DISTRICT_ADMIN}, inspector)
+    require_role(actor, PLANNERS, inspector)
     if data.get("user_id"):
         from accounts.models import Assignment
 
@@ -169,7 +169,7 @@ def inspector_create(*, actor, data: dict[str, Any]) -> Inspector:
 def inspector_update(*, actor, inspector_id: int, data: dict[str, Any]) -> Inspector:
     """Correct a roster entry's name and department (the district admin)."""
     inspector = _locked(Inspector, inspector_id, "检查人员")
-    require_role(actor, {Role.DISTRICT_ADMIN}, inspector)
+    require_role(actor, PLANNERS, inspector)
     raise_if_any(check_parsed({k: inputs.INSPECTOR[k] for k in ("name", "department")}, data,
                               required=("name", "department")))
     inspector.name, inspector.department = data["name"], data["department"]
@@ -180,7 +180,7 @@ def inspector_update(*, actor, inspector_id: int, data: dict[str, Any]) -> Inspe
 @transaction.atomic
 def inspector_set_active(*, actor, inspector_id: int, active: bool) -> Inspector:
     inspector = _locked(Inspector, inspector_id, "检查人员")
-    require_role(actor, {Role.DISTRICT_ADMIN}, inspector)
+    require_role(actor, PLANNERS, inspector)
     inspector.active = bool(active)
     inspector.save(update_fields=["active"])
     return inspector
@@ -190,7 +190,7 @@ def inspector_set_active(*, actor, inspector_id: int, active: bool) -> Inspector
 def conflict_declare(*, actor, inspector_id: int, data: dict[str, Any]) -> InspectorConflict:
     """Declare a conflict of interest: ``{"institution_id"?, "uscc"?, "note"?}`` (one of the two)."""
     inspector = _locked(Inspector, inspector_id, "检查人员")
-    require_role(actor, {Role.DISTRICT_ADMIN, Role.DISTRICT_INSPECTOR}, inspector)
+    require_role(actor, INSPECTORS, inspector)
     raise_if_any(check_parsed(inputs.CONFLICT, data))
     institution_id, uscc = data.get("institution_id"), data.get("uscc") or ""
     if not institution_id and not uscc:
