@@ -11,6 +11,7 @@ from django.http import Http404
 from django_scopes import ScopeError
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -278,6 +279,24 @@ class KeysetPagination(Pagination):
         return replace_query_param(url, self.cursor_query_param, cursor)
 
 
+def fake(view) -> bool:
+    """True while drf-spectacular inspects the view (no request scope): answer an empty queryset."""
+    return getattr(view, "swagger_fake_view", False)
+
+
+def role_permission(roles, message: str) -> type[BasePermission]:
+    """A DRF permission: the request's acting assignment holds one of ``roles``; else 403 with ``message``."""
+    allowed = frozenset(roles)
+
+    class RolePermission(BasePermission):
+        def has_permission(self, request, view):
+            assignment = getattr(request, "assignment", None)
+            return assignment is not None and assignment.role in allowed
+
+    RolePermission.message = message
+    return RolePermission
+
+
 class TenantScopedMixin:
     """Base for every API view: once DRF has authenticated the caller, open their tenant scope.
 
@@ -315,4 +334,5 @@ class TenantScopedMixin:
             raise PermissionDenied(assignments.BUSINESS_REFUSED_MESSAGE)
 
 
-__all__ = ["CursorInvalid", "KeysetPagination", "Pagination", "TenantScopedMixin", "error_response", "exception_handler", "status"]
+__all__ = ["CursorInvalid", "KeysetPagination", "Pagination", "TenantScopedMixin", "error_response", "exception_handler",
+           "fake", "parse_for_roles", "role_permission", "status"]

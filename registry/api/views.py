@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import REVIEWERS, Role
-from core.api import KeysetPagination, Pagination, TenantScopedMixin, parse_for_roles
+from core.api import KeysetPagination, Pagination, TenantScopedMixin, fake, parse_for_roles
 from core.audit import client_ip
 from core.errors import DomainError
 from core.permissions import require_role
@@ -48,10 +48,6 @@ ERRORS = {400: OpenApiResponse(E, description="数据有误（fields 标注字�
           404: OpenApiResponse(E, description="不存在或不在管辖范围内"),
           409: OpenApiResponse(E, description="状态不允许或已被他人修改（conflict / invalid_transition）")}
 
-
-def fake(view) -> bool:
-    """True while drf-spectacular inspects the view (no request scope): answer an empty queryset."""
-    return getattr(view, "swagger_fake_view", False)
 
 
 def errors(*codes: int) -> dict:

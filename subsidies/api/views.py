@@ -12,11 +12,10 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin, error_response, parse_for_roles
+from core.api import TenantScopedMixin, error_response, fake, parse_for_roles, role_permission
 from core.errors import DomainError
 from core.permissions import require_role
 
@@ -56,30 +55,16 @@ def errors(*codes: int) -> dict:
     return {c: ERRORS[c] for c in codes}
 
 
-def fake(view) -> bool:
-    return getattr(view, "swagger_fake_view", False)
 
-
-class SubsidyReaders(BasePermission):
-    message = "您当前的角色不能使用补助功能。"
-
-    def has_permission(self, request, view):
-        assignment = getattr(request, "assignment", None)
-        return assignment is not None and assignment.role in READERS
+SubsidyReaders = role_permission(READERS, "您当前的角色不能使用补助功能。")
 
 
 class Readers(TenantScopedMixin):
     permission_classes = [*APIView.permission_classes, SubsidyReaders]
 
 
-class BatchReaders(BasePermission):
-    """Payout batches are read by the same roles as their page (``workflow.BATCH_READERS``)."""
-
-    message = "您当前的角色不能查看拨付批次。"
-
-    def has_permission(self, request, view):
-        assignment = getattr(request, "assignment", None)
-        return assignment is not None and assignment.role in BATCH_READERS
+# Payout batches are read by the same roles as their page (``workflow.BATCH_READERS``).
+BatchReaders = role_permission(BATCH_READERS, "您当前的角色不能查看拨付批次。")
 
 
 class BatchScoped(TenantScopedMixin):

@@ -17,11 +17,11 @@ import django_filters
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin, error_response, parse_for_roles
+from core.api import TenantScopedMixin, error_response, fake, parse_for_roles, role_permission
 from core.audit import client_ip
 from core.inputs import ParsedSerializerMixin
 from core.ratelimit import hit
@@ -67,9 +67,6 @@ PUBLIC_TAGS, COMPLAINT_TAGS, INCIDENT_TAGS = ["public-complaints"], ["complaints
 def errors(*codes: int) -> dict:
     return {c: ERRORS[c] for c in codes}
 
-
-def fake(view) -> bool:
-    return getattr(view, "swagger_fake_view", False)
 
 
 def _limited(request, name: str, limits):
@@ -316,23 +313,8 @@ class TrackSerializer(ParsedSerializerMixin, serializers.Serializer):
 
 # --- the district's complaints ----------------------------------------------------------------------------
 
-class RolePermission(BasePermission):
-    roles: frozenset = frozenset()
-    message = "您当前的角色不能访问该接口。"
-
-    def has_permission(self, request, view):
-        assignment = getattr(request, "assignment", None)
-        return assignment is not None and assignment.role in self.roles
-
-
-class ComplaintReaders(RolePermission):
-    roles = COMPLAINT_READERS
-    message = "您当前的角色不能查看投诉举报。"
-
-
-class IncidentReaders(RolePermission):
-    roles = INCIDENT_READERS
-    message = "您当前的角色不能查看突发事件。"
+ComplaintReaders = role_permission(COMPLAINT_READERS, "您当前的角色不能查看投诉举报。")
+IncidentReaders = role_permission(INCIDENT_READERS, "您当前的角色不能查看突发事件。")
 
 
 class ComplaintScoped(TenantScopedMixin):

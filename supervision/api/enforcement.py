@@ -12,12 +12,11 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs as core_inputs
-from core.api import TenantScopedMixin, parse_for_roles
+from core.api import TenantScopedMixin, fake, parse_for_roles, role_permission
 from core.inputs import ParsedSerializerMixin
 from core.roles import Role
 from core.serialization import FastReadMixin
@@ -53,18 +52,8 @@ def errors(*codes: int) -> dict:
     return {c: ERRORS[c] for c in codes}
 
 
-def _roles(allowed: frozenset, message: str):
-    class Allowed(BasePermission):
-        def has_permission(self, request, view):
-            assignment = getattr(request, "assignment", None)
-            return assignment is not None and assignment.role in allowed
-
-    Allowed.message = message
-    return Allowed
-
-
-CaseReaders = _roles(ENFORCEMENT_READERS | {Role.OPERATOR}, "您当前的角色不能查看行政处罚和关停处置。")
-GradeReaders = _roles(ENFORCEMENT_READERS, "您当前的角色不能查看风险信用等级。")
+CaseReaders = role_permission(ENFORCEMENT_READERS | {Role.OPERATOR}, "您当前的角色不能查看行政处罚和关停处置。")
+GradeReaders = role_permission(ENFORCEMENT_READERS, "您当前的角色不能查看风险信用等级。")
 
 
 class Cases(TenantScopedMixin):
@@ -74,9 +63,6 @@ class Cases(TenantScopedMixin):
 class Grades(TenantScopedMixin):
     permission_classes = [*APIView.permission_classes, GradeReaders]
 
-
-def fake(view) -> bool:
-    return getattr(view, "swagger_fake_view", False)
 
 
 # --- serializers -------------------------------------------------------------------------------------

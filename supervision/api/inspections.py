@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import inputs as core_inputs
-from core.api import TenantScopedMixin, parse_for_roles
+from core.api import TenantScopedMixin, fake, parse_for_roles, role_permission
 from core.inputs import ParsedSerializerMixin
 from core.roles import Role
 from core.serialization import FastReadMixin
@@ -57,20 +56,8 @@ def errors(*codes: int) -> dict:
     return {c: ERRORS[c] for c in codes}
 
 
-class CommissionOnly(BasePermission):
-    message = "您当前的角色不能查看监督检查。"
-
-    def has_permission(self, request, view):
-        assignment = getattr(request, "assignment", None)
-        return assignment is not None and assignment.role in INSPECTION_READERS
-
-
-class CommissionOrOperator(BasePermission):
-    message = "您当前的角色不能查看监督检查。"
-
-    def has_permission(self, request, view):
-        assignment = getattr(request, "assignment", None)
-        return assignment is not None and (assignment.role in INSPECTION_READERS or assignment.role == Role.OPERATOR)
+CommissionOnly = role_permission(INSPECTION_READERS, "您当前的角色不能查看监督检查。")
+CommissionOrOperator = role_permission(INSPECTION_READERS | {Role.OPERATOR}, "您当前的角色不能查看监督检查。")
 
 
 class Commission(TenantScopedMixin):
@@ -80,9 +67,6 @@ class Commission(TenantScopedMixin):
 class Shared(TenantScopedMixin):
     permission_classes = [*APIView.permission_classes, CommissionOrOperator]
 
-
-def fake(view) -> bool:
-    return getattr(view, "swagger_fake_view", False)
 
 
 def parsed(parsers, required=(), **extra):

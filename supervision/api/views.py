@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin, parse_for_roles
+from core.api import TenantScopedMixin, fake, parse_for_roles, role_permission
 from core.permissions import require_role
 
 from ..models import BlacklistEntry, BlacklistHit
@@ -37,19 +36,9 @@ def errors(*codes: int) -> dict:
     return {c: ERRORS[c] for c in codes}
 
 
-def fake(view) -> bool:
-    """True while drf-spectacular inspects the view (no request scope): answer an empty queryset."""
-    return getattr(view, "swagger_fake_view", False)
 
-
-class BlacklistReaders(BasePermission):
-    """The active assignment's role reads the blacklist (operators and administrative roles: 403)."""
-
-    message = "您当前的角色不能查看从业禁止名单。"
-
-    def has_permission(self, request, view):
-        assignment = getattr(request, "assignment", None)
-        return assignment is not None and assignment.role in BLACKLIST_READERS
+# The active assignment's role reads the blacklist (operators and administrative roles: 403).
+BlacklistReaders = role_permission(BLACKLIST_READERS, "您当前的角色不能查看从业禁止名单。")
 
 
 class Readers(TenantScopedMixin):
