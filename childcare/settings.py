@@ -139,6 +139,11 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
 # Django's PostgreSQL backend that also sends the tenant scope for row-level security (core/db/).
 DATABASES["default"]["ENGINE"] = "core.db"
+# Plain SELECTs compiled once per query shape (core/db/compiler.py): "on"; "verify" compiles each one both
+# ways and raises on a difference (the test suite); "off" compiles every query the Django way.
+SQL_SHAPE_CACHE = env("SQL_SHAPE_CACHE", "on")
+if SQL_SHAPE_CACHE not in {"on", "off", "verify"}:
+    raise ImproperlyConfigured("SQL_SHAPE_CACHE must be on, off or verify.")
 if env("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 # A PostgreSQL streaming replica for the public portal's and the dashboards' reads (core/db/routing.py

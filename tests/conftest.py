@@ -32,6 +32,16 @@ def redis_test_url(db: int = TEST_REDIS_DB) -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def sql_shape_cache_verified():
+    """Every query the suite sends is compiled from its cached shape and the Django way, and the two
+    must agree (core/db/compiler.py): the suite is that cache's test."""
+    from django.conf import settings
+
+    settings.SQL_SHAPE_CACHE = "verify"
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def cheap_flush():
     """Transactional tests' flush truncates only the tables that hold rows (tests/cheap_flush.py)."""
     from tests import cheap_flush as flush

@@ -14,7 +14,7 @@ and logs stay about the application's own SQL.
 
 from __future__ import annotations
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 
 SET_TENANT_SQL = "SELECT set_config('app.tenant', %s, false)"
 
@@ -33,7 +33,14 @@ def _tenant_guard(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    # Plain SELECTs compiled once per query shape (core/db/compiler.py).
+    compiler_module = "core.db.compiler"
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tenant_setting_sent: str | None = None
