@@ -54,10 +54,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection, models
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import (
+    RETURN_VALUE,
+    ConcurrentTransition,
+    ConcurrentTransitionMixin,
+    FSMField,
+    FSMFieldMixin,
+    transition,
+)
 
 from .errors import Conflict, InvalidTransition
 from .events import TENANT_COLUMNS, event_model_for, event_params, insert_events_sql, record_event
@@ -85,11 +93,26 @@ class Transition:
     note: str = ""
 
 
+@cache
+def _state_fields(model: type[models.Model]) -> tuple[FSMFieldMixin, ...]:
+    return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
+
+
 class WorkflowModel(ConcurrentTransitionMixin, models.Model):
     """Abstract base of a model with a workflow status: a save never overwrites a concurrent move."""
 
     class Meta:
         abstract = True
+
+    # django-fsm filters every field of the model for its status fields each time a row is loaded (in
+    # ``__init__``) and saved; a list page loads dozens of rows. The same answer, found once per model.
+    @property
+    def state_fields(self):
+        return _state_fields(type(self))
+
+    def _update_initial_state(self) -> None:
+        self._ConcurrentTransitionMixin__initial_states = {
+            field.attname: field.value_from_object(self) for field in _state_fields(type(self))}
 
 
 def status_field(states: type[models.TextChoices], *, default: str, verbose_name: str = "状态",
