@@ -9,7 +9,11 @@ show; another app registers a provider from its ``AppConfig.ready()``::
 
     # registry: the filing checklist shows a blacklist item only when someone provides it
     provider = checklists.provider("registry.filing", "blacklist")
-    hits = None if provider is None else tuple(provider(filing=filing))
+    hits = None if provider is None else tuple(provider(filing=filing, today=today, roster=roster))
+
+The owner documents what it passes, by keyword; ``registry.filing`` passes the filing, the day its
+checks are for and the roster on duty that day, which it has already read (a provider needing the
+roster does not read it again: a review page read it three times).
 
 A provider is a callable or its dotted path, imported at registration: a provider that cannot be
 imported fails loudly at start-up, never silently drops its item. No provider: no item (rather than

@@ -47,6 +47,25 @@ def institution_list(*, filters: dict | None = None) -> QuerySet[Institution]:
     return qs.order_by("name", "id")
 
 
+# The institution list page's columns (templates/registry/institutions/list.html): its rows and the
+# "registered, not filed" rows above them, without the other ~20 columns of each row and its regions.
+# A workflow model's status must stay among them: django-fsm reads it as each row loads (a deferred one
+# would cost a query a row).
+LIST_PAGE_FIELDS = ("id", "name", "uscc", "kind", "status", "total_slots", "receipt_no", "region__name",
+                    "district__name")
+UNFILED_PAGE_FIELDS = ("id", "name", "uscc", "registered_on", "status")  # status: read as each row loads (django-fsm)
+
+
+def institution_page_rows(qs: QuerySet[Institution]) -> QuerySet[Institution]:
+    """``institution_list(...)`` narrowed to the list page's columns (the filters' WHERE unchanged)."""
+    return qs.only(*LIST_PAGE_FIELDS)
+
+
+def unfiled_page_rows() -> QuerySet[Institution]:
+    """``unfiled_institutions()`` narrowed to the list page's columns (with ``days_waited``)."""
+    return unfiled_institutions().select_related(None).only(*UNFILED_PAGE_FIELDS)
+
+
 def institution_get(*, institution_id: int) -> Institution:
     institution = (Institution.objects.select_related("region", "district", "current_filing")
                    .filter(pk=institution_id).first())

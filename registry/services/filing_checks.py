@@ -24,11 +24,12 @@ def policy_for(filing: Filing) -> rules.Policy:
 FILING_CHECKLIST = "registry.filing"
 
 
-def blacklist_hits(filing: Filing) -> tuple[str, ...] | None:
+def blacklist_hits(filing: Filing, *, today: dt.date, roster) -> tuple[str, ...] | None:
     """Listed persons on the roster or the institution itself (rules.check_blacklist), from the provider
-    the supervision app registers; None while nobody provides it (the checklist shows no blacklist item)."""
+    the supervision app registers; None while nobody provides it (the checklist shows no blacklist item).
+    The provider gets ``filing``, ``today`` and ``roster`` (``filing_roster`` for that day, already read)."""
     provider = checklists.provider(FILING_CHECKLIST, "blacklist")
-    return None if provider is None else tuple(provider(filing=filing))
+    return None if provider is None else tuple(provider(filing=filing, today=today, roster=roster))
 
 
 def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) -> rules.FilingFacts:
@@ -38,6 +39,7 @@ def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) ->
     today = today or timezone.localdate()
     if roster is None:
         roster = filing_roster(filing=filing, today=today)
+    roster = list(roster)
     staff = tuple(
         rules.StaffFacts(name=s.name, role=s.role, education=s.education, years_experience=s.years_experience,
                          health_certificate_date=s.health_certificate_date,
@@ -63,7 +65,7 @@ def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) ->
         termination_date=filing.termination_date, placement_plan=filing.placement_plan,
         staff_settlement_plan=filing.staff_settlement_plan,
         changes=compute_changes(filing) if filing.kind == FilingKind.CHANGE else {},
-        blacklist_hits=blacklist_hits(filing),
+        blacklist_hits=blacklist_hits(filing, today=today, roster=roster),
     )
 
 

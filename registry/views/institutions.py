@@ -20,8 +20,9 @@ from registry.selectors.institutions import (
     claim_list,
     institution_get,
     institution_list,
+    institution_page_rows,
     staff_conflict_list,
-    unfiled_institutions,
+    unfiled_page_rows,
 )
 from registry.selectors.staff import staff_roster
 from registry.services.institutions import (
@@ -56,11 +57,11 @@ def institution_list_view(request):
                                   townships=_townships(request), districts=_districts(request),
                                   selector=institution_list)
     qs = filterset.qs if filterset.is_bound else institution_list(filters={})
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = Paginator(institution_page_rows(qs), 25).get_page(request.GET.get("page"))
     waiting = None
     if request.GET.get("status") in (None, "", InstitutionStatus.REGISTERED):
         # Registered but not filed: every one of them, a page at a time (its own page number).
-        waiting = Paginator(unfiled_institutions(), WAITING_PAGE_SIZE).get_page(request.GET.get("wpage"))
+        waiting = Paginator(unfiled_page_rows(), WAITING_PAGE_SIZE).get_page(request.GET.get("wpage"))
     query = request.GET.copy()
     query.pop("page", None)
     waiting_query = request.GET.copy()

@@ -21,6 +21,7 @@ from registry.selectors.filings import (
     filing_roster,
     pending_termination,
     review_queue,
+    review_queue_page_rows,
     roster_changes_since_snapshot,
     staff_snapshot_rows,
 )
@@ -44,7 +45,7 @@ def queue(request):
     filterset = ReviewQueueFilter(request.GET or None, queryset=review_queue(filters={}),
                                   townships=townships, selector=review_queue)
     qs = filterset.qs if filterset.is_bound else review_queue(filters={})
-    page = Paginator(qs.select_related("institution", "region"), 25).get_page(request.GET.get("page"))
+    page = Paginator(review_queue_page_rows(qs), 25).get_page(request.GET.get("page"))
     now = timezone.now()
     for f in page:
         f.deadlines = filing_deadlines(f, now)

@@ -131,13 +131,16 @@ class Subject:
     role: str = ""
 
 
-def filing_matches(*, filing, today: dt.date | None = None) -> list[tuple[Match, Subject]]:
+def filing_matches(*, filing, today: dt.date | None = None, roster=None) -> list[tuple[Match, Subject]]:
     """A filing's listed persons — the staff on duty on the day it takes effect, as its checklist
-    counts them — and its institution, if listed. A termination puts nobody on a roster: none."""
+    counts them — and its institution, if listed. A termination puts nobody on a roster: none.
+    ``roster``: ``filing_roster(filing=filing, today=today)``, when the caller has read it already."""
     if filing.kind == FilingKind.TERMINATION:
         return []
     institution = filing.institution
-    roster = list(filing_roster(filing=filing, today=today or timezone.localdate()))
+    if roster is None:
+        roster = filing_roster(filing=filing, today=today or timezone.localdate())
+    roster = list(roster)
     by_hash = {s.id_number_hash: s for s in roster}
     found = []
     for m in national_matches(id_hashes=by_hash, usccs=[institution.uscc], today=today):
@@ -149,13 +152,14 @@ def filing_matches(*, filing, today: dt.date | None = None) -> list[tuple[Match,
     return found
 
 
-def blacklist_hits_for_filing(*, filing) -> list[str]:
+def blacklist_hits_for_filing(*, filing, today: dt.date | None = None, roster=None) -> list[str]:
     """The filing checklist's ``blacklist`` item (``core.checklists``, ``"registry.filing"``): who
     on the filing is listed, as the operator knows them — the person's name and post, or the
-    institution itself — and never who listed them or why. Empty: the item passes."""
+    institution itself — and never who listed them or why. Empty: the item passes. ``today`` and
+    ``roster``: the checklist's day and the roster on duty that day, as the checklist read it."""
     roles = dict(StaffRole.choices)
     labels: list[str] = []
-    for m, subject in filing_matches(filing=filing):
+    for m, subject in filing_matches(filing=filing, today=today, roster=roster):
         label = ("本机构（举办单位）" if m.matched_as == MatchedAs.ORGANISATION
                  else f"{subject.person_name}（{roles.get(subject.role, subject.role)}）")
         if label not in labels:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from core import checklists
+from registry.selectors.filings import filing_roster
 from registry.services.filing_checks import FILING_CHECKLIST, filing_run_checks
 from tests.factories import make_ready_filing
 
@@ -34,8 +36,8 @@ def blacklist(no_provider):
     listed: list[str] = []
     seen = []
 
-    def provider(*, filing):
-        seen.append(filing.pk)
+    def provider(*, filing, today, roster):
+        seen.append((filing.pk, today, len(roster)))
         return listed
 
     checklists.register(FILING_CHECKLIST, "blacklist", provider)
@@ -59,4 +61,8 @@ def test_a_registered_provider_adds_the_item_and_decides_it(filing, blacklist):
         failed = [c for c in filing_run_checks(filing=filing) if not c["passed"]]
     assert passed["blacklist"] is True
     assert [c["code"] for c in failed] == ["blacklist"]
-    assert seen == [filing.pk, filing.pk]
+    # the provider is handed the day and the roster the checklist read (it need not read them again)
+    with scopes_disabled():
+        on_duty = len(filing_roster(filing=filing, today=timezone.localdate()))
+    assert on_duty > 0
+    assert seen == [(filing.pk, timezone.localdate(), on_duty)] * 2
