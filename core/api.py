@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_filters import FilterSet as DjangoFilterSet
+from django_filters.filters import QuerySetRequestMixin
 from django_scopes import ScopeError
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -277,6 +279,28 @@ class KeysetPagination(Pagination):
             return None
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         return replace_query_param(url, self.cursor_query_param, cursor)
+
+
+class FilterSet(DjangoFilterSet):
+    """An API list's filters (query parameters), with the form that parses them built once per class.
+
+    django-filter builds a new form class for every request (a ``type()`` call over a form field made
+    anew by each filter), about half of the ~0.45 ms an API list spent filtering. A filter set here has
+    the same filters on every request, so its form class is built once; each request still gets its
+    own form instance (Django deep-copies the class's fields into it) and its own filters. A filter
+    whose field holds a queryset (a model choice, made under one request's tenant scope) is never
+    shared: such a class builds its form per request, as django-filter does.
+    """
+
+    def get_form_class(self):
+        cls = type(self)
+        form = cls.__dict__.get("_form_class")
+        if form is None:
+            form = super().get_form_class()
+            shareable = not any(isinstance(f, QuerySetRequestMixin) for f in self.filters.values())
+            cls._form_class = form if shareable else False
+            return form
+        return form or super().get_form_class()
 
 
 def fake(view) -> bool:

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.api import FilterSet
 from core.inputs import ParsedField, boolean
 from regions.models import Region
 
@@ -40,7 +41,7 @@ class BooleanFilter(django_filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
-class InstitutionFilter(django_filters.FilterSet):
+class InstitutionFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=InstitutionStatus.choices, help_text="状态")
     kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices, help_text="类型")
     nature = django_filters.ChoiceFilter(choices=InstitutionNature.choices, help_text="机构性质")
@@ -57,7 +58,7 @@ class InstitutionFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=term) | Q(uscc=term.upper())) if term else queryset
 
 
-class RegistrationFilter(django_filters.FilterSet):
+class RegistrationFilter(FilterSet):
     district = django_filters.CharFilter(field_name="district_id", help_text="备案机关辖区代码")
     nature = django_filters.ChoiceFilter(choices=InstitutionNature.choices, help_text="机构性质")
     received_from = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte",
@@ -79,7 +80,7 @@ class RegistrationFilter(django_filters.FilterSet):
         return queryset.exclude(unfiled) if value else queryset.filter(unfiled)
 
 
-class FilingFilter(django_filters.FilterSet):
+class FilingFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices, help_text="状态")
     kind = django_filters.ChoiceFilter(choices=FilingKind.choices, help_text="备案类型")
     institution = django_filters.NumberFilter(field_name="institution_id", help_text="机构 id")
@@ -99,7 +100,7 @@ class FilingFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class ClaimFilter(django_filters.FilterSet):
+class ClaimFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices, help_text="状态")
 
     class Meta:
@@ -107,7 +108,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
-class StaffFilter(django_filters.FilterSet):
+class StaffFilter(FilterSet):
     """A roster's filters; "on duty" and "health certificate expired" as the filing checks count them."""
 
     # ``active`` is the API's historical name for on duty (``Staff.objects.on_duty``).

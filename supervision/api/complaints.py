@@ -21,7 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TenantScopedMixin, error_response, fake, parse_for_roles, role_permission
+from core.api import FilterSet, TenantScopedMixin, error_response, fake, parse_for_roles, role_permission
 from core.audit import client_ip
 from core.inputs import ParsedSerializerMixin
 from core.ratelimit import hit
@@ -325,7 +325,7 @@ class IncidentScoped(TenantScopedMixin):
     permission_classes = [*APIView.permission_classes, IncidentReaders]
 
 
-class ComplaintFilter(django_filters.FilterSet):
+class ComplaintFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=ComplaintStatus.choices, help_text="状态")
     overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="true：未办结且已超过办理期限")
 
@@ -419,7 +419,7 @@ ComplaintReopenView = _action(
 
 # --- incidents -----------------------------------------------------------------------------------------------
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices, help_text="状态")
     kind = django_filters.ChoiceFilter(choices=IncidentKind.choices, help_text="类别")
     blacklist_review = django_filters.ChoiceFilter(choices=[(BlacklistReview.PENDING, "待审查"),

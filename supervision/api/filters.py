@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from core.api import FilterSet
+
 from ..models import (
     BlacklistEntry,
     BlacklistHit,
@@ -17,7 +19,7 @@ from ..models import (
 )
 
 
-class EntryFilter(django_filters.FilterSet):
+class EntryFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=EntryKind.choices, help_text="类别")
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices, help_text="状态")
     in_force = django_filters.BooleanFilter(method="filter_in_force", help_text="true：今日参与比对；false：已解除或已届满")
@@ -39,7 +41,7 @@ class EntryFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=term) | Q(uscc=term.upper()) | Q(decision_number=term))
 
 
-class HitFilter(django_filters.FilterSet):
+class HitFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=HitStatus.choices, help_text="状态")
     source = django_filters.ChoiceFilter(choices=HitSource.choices, help_text="发现环节")
     matched_as = django_filters.ChoiceFilter(choices=MatchedAs.choices, help_text="命中对象")

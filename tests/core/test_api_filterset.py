@@ -1,0 +1,40 @@
+"""``core.api.FilterSet``: the parsing form's class is built once per filter set, never one holding a queryset."""
+
+from __future__ import annotations
+
+import django_filters
+import pytest
+from django.http import QueryDict
+from django_scopes import scopes_disabled
+
+from core.api import FilterSet
+from regions.models import Region
+from registry.api.filters import InstitutionFilter
+from registry.models import Institution
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_form_class_is_built_once_and_each_request_gets_its_own_form(regions):
+    with scopes_disabled():
+        first = InstitutionFilter(QueryDict("status=filed"), queryset=Institution.objects.all())
+        second = InstitutionFilter(QueryDict("status=bogus"), queryset=Institution.objects.all())
+        assert type(first.form) is type(second.form)
+        assert first.form is not second.form and first.form.fields["status"] is not second.form.fields["status"]
+        assert first.is_valid()
+        assert not second.is_valid() and "status" in second.errors
+        assert "WHERE" in str(first.qs.query) and "filed" in str(first.qs.query)
+
+
+def test_a_filter_set_with_a_queryset_field_builds_its_form_per_request(regions):
+    class ByRegion(FilterSet):
+        region = django_filters.ModelChoiceFilter(queryset=Region.objects.all())
+
+        class Meta:
+            model = Institution
+            fields = ["region"]
+
+    with scopes_disabled():
+        one = ByRegion(QueryDict(""), queryset=Institution.objects.all())
+        two = ByRegion(QueryDict(""), queryset=Institution.objects.all())
+        assert type(one.form) is not type(two.form)
