@@ -66,12 +66,21 @@ def unfiled_page_rows() -> QuerySet[Institution]:
     return unfiled_institutions().select_related(None).only(*UNFILED_PAGE_FIELDS)
 
 
+INSTITUTION_NOT_FOUND = "机构不存在或不在您的管辖范围内。"
+
+
 def institution_get(*, institution_id: int) -> Institution:
     institution = (Institution.objects.select_related("region", "district", "current_filing")
                    .filter(pk=institution_id).first())
     if institution is None:
-        raise NotFound("机构不存在或不在您的管辖范围内。")
+        raise NotFound(INSTITUTION_NOT_FOUND)
     return institution
+
+
+def institution_ensure(*, institution_id: int) -> None:
+    """``institution_get``'s 404 (outside the scope, or no such row) without reading the row."""
+    if not Institution.objects.filter(pk=institution_id).exists():
+        raise NotFound(INSTITUTION_NOT_FOUND)
 
 
 def _days_since(field: str):
@@ -187,9 +196,10 @@ def _staff_qs() -> QuerySet[Staff]:
 
 def staff_list(*, institution_id: int, status: str | None = None) -> QuerySet[Staff]:
     """An institution's roster: every row, or those with one ``StaffStatus`` today (``on_duty``:
-    started and not ended before today, as ``Staff.objects.on_duty`` defines it for every page)."""
-    institution_get(institution_id=institution_id)  # 404 outside scope
-    qs = _staff_qs().filter(institution_id=institution_id)
+    started and not ended before today, as ``Staff.objects.on_duty`` defines it for every page).
+    Its rows carry the institution's id, not the institution (the same one for every row)."""
+    institution_ensure(institution_id=institution_id)  # 404 outside scope
+    qs = _staff_qs().select_related(None).filter(institution_id=institution_id)
     if status is not None:
         qs = qs.with_status(status)
     return qs.order_by("role", "name", "id")
