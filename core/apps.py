@@ -36,6 +36,7 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
+        from .display import install_fast_choice_display
         from .drf import install_fast_simple_callable
         from .navigation import register_nav
         from .roles import ADMIN_SITE_ROLES, Role
@@ -44,6 +45,7 @@ class CoreConfig(AppConfig):
         # The kernel's own pages; every app adds its entries from its AppConfig.ready().
         install_fast_simple_callable()  # API serializers: no inspect.signature per row and field
         install_fsm_migration_fix()  # migrate: historical models' status fields keep no signal receiver
+        install_fast_choice_display()  # get_<field>_display(): the label table made once per field
         register_nav("首页", "core:home", order=0)
         register_nav("审计与管理", "admin:index", roles=ADMIN_SITE_ROLES, order=900)
         register_nav("接口文档", "api-docs", roles={Role.SYSTEM_ADMIN, Role.REGISTRATION_AUTHORITY}, order=910)
