@@ -129,6 +129,9 @@ TEMPLATES = [
         },
     },
 ]
+# Forms render through Django's templates, except the plain widgets (inputs, text areas, selects), which
+# core.widgets writes in Python with the same bytes.
+FORM_RENDERER = "core.widgets.FastFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

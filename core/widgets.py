@@ -13,6 +13,7 @@ A project that overrides those templates (none here) must not use it.
 from __future__ import annotations
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, mark_safe
 
@@ -41,22 +42,52 @@ def _option(option) -> str:
             f'{conditional_escape(option["label"])}</option>\n')
 
 
+def _plain_options(widget) -> bool:
+    return all(option.get("template_name") == SELECT_OPTION for _, options, _ in widget["optgroups"] for option in options)
+
+
+SELECT_OPTION = "django/forms/widgets/select_option.html"
+
+
+def _select_html(widget) -> str:
+    # select.html
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in group_choices:
+            parts.append("\n  ")
+            parts.append(_option(option))
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _input_html(widget) -> str:
+    # input.html (Django's renderer strips the output, the file's last newline with it)
+    value = "" if widget["value"] is None else f' value="{_formatted(widget["value"])}"'
+    return (f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+            f'{value}{_attrs(widget["attrs"])}>')
+
+
+def _included_input_html(widget) -> str:
+    # text.html, hidden.html, number.html, ...: the include of input.html (and a newline, stripped)
+    return _input_html(widget)
+
+
+def _textarea_html(widget) -> str:
+    # textarea.html
+    value = conditional_escape(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
 class FastSelect(forms.Select):
     """``forms.Select`` rendered in Python (see the module docstring)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, group_choices, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in group_choices:
-                parts.append("\n  ")
-                parts.append(_option(option))
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))  # every value above is escaped
+        return mark_safe(_select_html(widget))  # every value above is escaped
 
 
 def fast_select(widget):
@@ -67,4 +98,32 @@ def fast_select(widget):
     return widget
 
 
-__all__ = ["FastSelect", "fast_select"]
+# Django's widget templates that ``FastFormRenderer`` writes in Python (the same bytes: tests/core/test_widgets.py).
+_IN_PYTHON = {
+    "django/forms/widgets/input.html": _input_html,
+    "django/forms/widgets/text.html": _included_input_html,
+    "django/forms/widgets/number.html": _included_input_html,
+    "django/forms/widgets/email.html": _included_input_html,
+    "django/forms/widgets/url.html": _included_input_html,
+    "django/forms/widgets/password.html": _included_input_html,
+    "django/forms/widgets/date.html": _included_input_html,
+    "django/forms/widgets/hidden.html": _included_input_html,
+    "django/forms/widgets/textarea.html": _textarea_html,
+    "django/forms/widgets/select.html": _select_html,
+}
+
+
+class FastFormRenderer(DjangoTemplates):
+    """The project's ``FORM_RENDERER``: Django's, except that the plain widgets above (inputs, hidden
+    inputs, text areas, selects) are written in Python instead of through their templates — every
+    form on every page, and django-bootstrap5's fields, which render their widgets through it."""
+
+    def render(self, template_name, context, request=None):
+        write = _IN_PYTHON.get(template_name)
+        widget = context.get("widget")
+        if write is None or widget is None or (write is _select_html and not _plain_options(widget)):
+            return super().render(template_name, context, request=request)
+        return mark_safe(write(widget))  # every value is escaped where it is written
+
+
+__all__ = ["FastFormRenderer", "FastSelect", "fast_select"]
