@@ -12,8 +12,9 @@ query of that shape it compiles only the WHERE (which holds every value, the ten
 included) and splices it in. What is not a plain shape is compiled by Django as before:
 
 * only plain ``SELECT`` compilers (not insert, update, delete or aggregate), not subqueries;
-* no annotations, ``extra()``, raw expressions in ``order_by``, ``values()`` column lists,
-  ``select_for_update``, ``GROUP BY``, set operations, ``EXPLAIN`` or filtered relations;
+* no annotations, ``extra()``, raw expressions in ``order_by`` or the column list (``values()`` of
+  plain columns is fine), ``select_for_update``, ``GROUP BY``, set operations, ``EXPLAIN`` or
+  filtered relations;
 * the parts outside the WHERE must carry no parameters, and the WHERE must appear exactly once in
   the statement (otherwise the shape is remembered as not cacheable).
 
@@ -34,6 +35,7 @@ from django.db.backends.postgresql.compiler import (
     SQLUpdateCompiler,
 )
 from django.db.backends.postgresql.compiler import SQLCompiler as PostgresSQLCompiler
+from django.db.models.expressions import Col
 
 __all__ = [
     "SQLAggregateCompiler",
@@ -101,10 +103,15 @@ class SQLCompiler(PostgresSQLCompiler):
         """Everything but the WHERE that decides this query's SQL, or None: not a plain shape."""
         query = self.query
         if (with_col_aliases or query.subquery or query.annotations or query.extra or query.extra_tables
-                or query.extra_order_by or query.select or not query.default_cols or query.values_select
-                or query.select_for_update or query.group_by is not None or query.combinator
-                or query.explain_info or query._filtered_relations or query.distinct_fields):
+                or query.extra_order_by or query.select_for_update or query.group_by is not None
+                or query.combinator or query.explain_info or query._filtered_relations or query.distinct_fields):
             return None
+        columns = ()
+        if query.select:  # values() / values_list() / only the columns named: plain columns only
+            for col in query.select:
+                if type(col) is not Col:
+                    return None
+            columns = tuple((col.alias, id(col.target)) for col in query.select)
         order_by = query.order_by
         for item in order_by:
             if type(item) is not str:
@@ -121,7 +128,8 @@ class SQLCompiler(PostgresSQLCompiler):
                           getattr(join, "join_type", None), id(getattr(join, "join_field", None)),
                           getattr(join, "nullable", None), refcount.get(alias)))
         return (
-            self.using, query.model, tuple(joins), _freeze(query.select_related), query.deferred_loading[1],
+            self.using, query.model, tuple(joins), columns, query.default_cols, query.values_select,
+            _freeze(query.select_related), query.deferred_loading[1],
             frozenset(query.deferred_loading[0]), order_by, query.default_ordering, query.standard_ordering,
             query.distinct, (query.low_mark, query.high_mark) if with_limits else None, self.elide_empty,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.db.models.functions import Upper
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
@@ -69,8 +70,18 @@ def test_what_is_not_a_plain_shape_is_never_cached(cache_on, two_districts):
     with scopes_disabled():
         assert Institution.objects.count() == 2
         list(Institution.objects.annotate(n=Count("staff")))
-        list(Institution.objects.values_list("name", flat=True))
+        list(Institution.objects.values_list(Upper("name"), flat=True))
     assert all(k[1] is not Institution or v is None for k, v in cache_on.items())
+
+
+def test_plain_columns_lists_are_shapes_too(cache_on, two_districts):
+    a, b = two_districts
+    with scopes_disabled():
+        for wanted in (a, b):
+            assert list(Institution.objects.filter(pk=wanted.pk).values_list("name", "district__name")) == [
+                (wanted.name, wanted.district.name)]
+            assert list(Institution.objects.filter(pk=wanted.pk).values("uscc")) == [{"uscc": wanted.uscc}]
+    assert sum(1 for k, v in cache_on.items() if k[1] is Institution and v is not None) == 2
 
 
 def test_a_subquery_in_the_where_is_compiled_with_it(cache_on, two_districts):
