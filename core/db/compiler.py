@@ -20,8 +20,9 @@ included) and splices it in. What is not a plain shape is compiled by Django as 
 
 Safety: the WHERE, with every value and the tenant filter, is compiled for every query; a wrong
 entry could only ever change columns or joins. ``settings.SQL_SHAPE_CACHE = "verify"`` (the test
-suite's setting) compiles every query both ways and raises if they differ, so the whole suite checks
-this module on every query it sends; ``"off"`` compiles everything the Django way.
+suite's setting) compiles every query both ways and raises if they differ, then reads the rows with
+the cached columns and converters as production does, so the whole suite checks this module on every
+query it sends; ``"off"`` compiles everything the Django way.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class _Shape:
     __slots__ = (
         "annotation_col_map",
         "col_count",
+        "converters",
         "has_extra_select",
         "klass_info",
         "meta_ordering",
@@ -78,6 +80,7 @@ class _Shape:
         self.col_count = compiler.col_count
         self.has_extra_select = compiler.has_extra_select
         self.meta_ordering = compiler._meta_ordering
+        self.converters = None  # the columns' converters, found at the first read of this shape
 
 
 def _freeze(value):
@@ -150,6 +153,7 @@ class SQLCompiler(PostgresSQLCompiler):
             return sql, params
         fast = self._from_shape(shape)
         if fast is None:  # the WHERE is empty now and was not then (or the reverse)
+            self._shape = None
             return super().as_sql(with_limits, with_col_aliases)
         if mode == "verify":
             full = super().as_sql(with_limits, with_col_aliases)
@@ -158,8 +162,25 @@ class SQLCompiler(PostgresSQLCompiler):
             if ((shape.select, _klass_shape(shape.klass_info), shape.col_count)
                     != (self.select, _klass_shape(self.klass_info), self.col_count)):
                 raise ShapeMismatch(f"cached columns differ for\n{full[0]}")
-            return full
+            self._use_shape(shape)  # the rows are then read with the cached state, as in production
         return fast
+
+    def get_converters(self, expressions):
+        """The shape's column converters, found once (each column asks its field, ~40 columns a row
+        with ``select_related``); Django's for any other expressions. A converter bound to this
+        connection's own objects is never kept (the next query of the shape may use another)."""
+        shape = getattr(self, "_shape", None)
+        if (shape is None or len(expressions) != shape.col_count
+                or any(e is not s[0] for e, s in zip(expressions, shape.select, strict=False))):
+            return super().get_converters(expressions)
+        if shape.converters is None:
+            converters = super().get_converters(expressions)
+            ops, connection = self.connection.ops, self.connection
+            if any(getattr(c, "__self__", None) in (ops, connection)
+                   for convs, _ in converters.values() for c in convs):
+                return converters
+            shape.converters = converters
+        return shape.converters
 
     def _compile_where(self):
         """This query's WHERE as ``as_sql`` writes it: (sql, params); "" when there is none."""
@@ -190,6 +211,15 @@ class SQLCompiler(PostgresSQLCompiler):
     def _from_shape(self, shape: _Shape):
         # The compiler's state first: an empty ``__in`` raises EmptyResultSet from the WHERE, and the
         # iterators still read the columns (as after Django's own pre_sql_setup).
+        self._use_shape(shape)
+        where_sql, where_params = self._compile_where()
+        if bool(where_sql) == shape.where_empty:
+            return None
+        if shape.where_empty:
+            return shape.prefix, ()
+        return f"{shape.prefix} WHERE {where_sql}{shape.suffix}", tuple(where_params)
+
+    def _use_shape(self, shape: _Shape) -> None:
         self.select = shape.select
         self.klass_info = shape.klass_info
         self.annotation_col_map = shape.annotation_col_map
@@ -197,9 +227,4 @@ class SQLCompiler(PostgresSQLCompiler):
         self.has_extra_select = shape.has_extra_select
         self._meta_ordering = shape.meta_ordering
         self.where, self.having, self.qualify = self.query.where, None, None
-        where_sql, where_params = self._compile_where()
-        if bool(where_sql) == shape.where_empty:
-            return None
-        if shape.where_empty:
-            return shape.prefix, ()
-        return f"{shape.prefix} WHERE {where_sql}{shape.suffix}", tuple(where_params)
+        self._shape = shape
