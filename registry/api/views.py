@@ -385,7 +385,8 @@ class FilingViewSet(TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def get_queryset(self):
         if fake(self):
             return Filing._base_manager.none()
-        return filing_selectors.filing_list(actor=self.request.user)
+        qs = filing_selectors.filing_list(actor=self.request.user)
+        return filing_selectors.filing_api_list_rows(qs) if self.action == "list" else qs
 
     def get_object(self) -> Filing:
         return filing_selectors.filing_get(filing_id=int(self.kwargs["pk"]))
