@@ -5,9 +5,11 @@ Error body, always: ``{"code": "<stable machine code>", "message": "<中文说�
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django_filters import FilterSet as DjangoFilterSet
 from django_filters.filters import QuerySetRequestMixin
 from django_scopes import ScopeError
@@ -291,6 +293,26 @@ class FilterSet(DjangoFilterSet):
     whose field holds a queryset (a model choice, made under one request's tenant scope) is never
     shared: such a class builds its form per request, as django-filter does.
     """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter's __init__, with each filter copied shallowly instead of deep-copied: a filter
+        # keeps only its definition (read) and gets this set as parent and the model (written on the
+        # copy); a method filter's proxy is made again for the copy.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, base in self.base_filters.items():
+            filter_ = copy.copy(base)
+            if filter_.method is not None:
+                filter_.method = filter_.method  # a FilterMethod bound to this copy
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
 
     def get_form_class(self):
         cls = type(self)

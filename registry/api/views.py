@@ -79,7 +79,7 @@ class InstitutionViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if fake(self):
             return Institution._base_manager.none()
-        return selectors.institution_list(filters={})
+        return selectors.institution_api_rows(selectors.institution_list(filters={}))
 
     def get_object(self):
         return selectors.institution_get(institution_id=self.kwargs["pk"])

@@ -61,6 +61,12 @@ def institution_page_rows(qs: QuerySet[Institution]) -> QuerySet[Institution]:
     return qs.only(*LIST_PAGE_FIELDS)
 
 
+def institution_api_rows(qs: QuerySet[Institution]) -> QuerySet[Institution]:
+    """``institution_list(...)`` for the API's ``InstitutionSerializer``: its region (the full name)
+    joined, not the district (the serializer gives its code, the row's own column)."""
+    return qs.select_related(None).select_related("region")
+
+
 def unfiled_page_rows() -> QuerySet[Institution]:
     """``unfiled_institutions()`` narrowed to the list page's columns (with ``days_waited``)."""
     return unfiled_institutions().select_related(None).only(*UNFILED_PAGE_FIELDS)

@@ -38,3 +38,19 @@ def test_a_filter_set_with_a_queryset_field_builds_its_form_per_request(regions)
         one = ByRegion(QueryDict(""), queryset=Institution.objects.all())
         two = ByRegion(QueryDict(""), queryset=Institution.objects.all())
         assert type(one.form) is not type(two.form)
+
+
+def test_method_filters_are_bound_to_each_request_and_the_definitions_stay_untouched(regions):
+    from registry.api.filters import FilingFilter
+    from registry.models import Filing
+
+    with scopes_disabled():
+        one = FilingFilter(QueryDict("overdue=true"), queryset=Filing.objects.all())
+        two = FilingFilter(QueryDict(""), queryset=Filing.objects.all())
+        late = '"registry_filing"."due_at" <'
+        assert one.is_valid() and late in str(one.qs.query) and late not in str(two.qs.query)
+    assert one.filters["overdue"] is not two.filters["overdue"]
+    assert one.filters["overdue"].parent is one and two.filters["overdue"].parent is two
+    assert one.filters["overdue"].filter.f is one.filters["overdue"]  # the method proxy of this copy
+    base = FilingFilter.base_filters["overdue"]
+    assert getattr(base, "parent", None) is None and base.filter.f is base
