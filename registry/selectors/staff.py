@@ -54,11 +54,12 @@ def staff_roster(*, institution_id: int, status: str | None = None, institution=
         institution = institution_get(institution_id=institution_id)  # 404 outside scope
     today = timezone.localdate()
     months = health_certificate_valid_months(institution.region)
-    qs = _staff_qs().filter(institution_id=institution_id)
+    qs = _staff_qs().select_related(None).filter(institution_id=institution_id)  # the institution: read above
     if status is not None:
         qs = qs.with_status(status, today)
     rows = list(qs.order_by("role", "name", "id"))
     for s in rows:
+        s.institution = institution
         s.duty_status = s.status_on(today)
         s.duty_label = StaffStatus(s.duty_status).label
         s.health_expires_on = add_months(s.health_certificate_date, months) if s.health_certificate_date else None

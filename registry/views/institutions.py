@@ -83,6 +83,11 @@ def mask_phone(phone: str) -> str:
     return f"{head}{sep}{'*' * max(len(rest) - 4, 0)}{rest[-4:]}"
 
 
+# The detail page's filing table (templates/registry/institutions/detail.html); the institution id
+# for the related manager, the status for django-fsm as each row loads.
+DETAIL_FILING_FIELDS = ("id", "institution", "kind", "status", "submitted_at", "receipt_no", "created_at")
+
+
 @role_required(COMMISSION_STAFF)
 def institution_detail(request, institution_id: int):
     institution = institution_get(institution_id=institution_id)
@@ -98,8 +103,8 @@ def institution_detail(request, institution_id: int):
         "can_suspend": may_decide and INSTITUTION.allows(InstitutionAction.SUSPEND, institution.status),
         "can_resume": may_decide and INSTITUTION.allows(InstitutionAction.RESUME, institution.status),
         "reason_form": ReasonForm(),
-        "filings": list(institution.filings.order_by("-created_at")[:20]),
-        "staff": staff_roster(institution_id=institution_id),
+        "filings": list(institution.filings.order_by("-created_at").only(*DETAIL_FILING_FIELDS)[:20]),
+        "staff": staff_roster(institution_id=institution_id, institution=institution),
         "may_reveal": request.assignment.role in MAY_REVEAL_PERSONAL,
     })
 
