@@ -56,6 +56,11 @@ class ShapeMismatch(AssertionError):
     """``SQL_SHAPE_CACHE = "verify"``: the cached statement differs from Django's own."""
 
 
+# What the result iterators read from a compiler after ``as_sql``: (the shape's name, the compiler's).
+_STATE = (("select", "select"), ("klass_info", "klass_info"), ("annotation_col_map", "annotation_col_map"),
+          ("col_count", "col_count"), ("has_extra_select", "has_extra_select"), ("meta_ordering", "_meta_ordering"))
+
+
 class _Shape:
     __slots__ = (
         "annotation_col_map",
@@ -74,12 +79,8 @@ class _Shape:
         self.prefix = prefix
         self.suffix = suffix
         self.where_empty = where_empty
-        self.select = compiler.select
-        self.klass_info = compiler.klass_info
-        self.annotation_col_map = compiler.annotation_col_map
-        self.col_count = compiler.col_count
-        self.has_extra_select = compiler.has_extra_select
-        self.meta_ordering = compiler._meta_ordering
+        for mine, theirs in _STATE:
+            setattr(self, mine, getattr(compiler, theirs))
         self.converters = None  # the columns' converters, found at the first read of this shape
 
 
@@ -220,11 +221,7 @@ class SQLCompiler(PostgresSQLCompiler):
         return f"{shape.prefix} WHERE {where_sql}{shape.suffix}", tuple(where_params)
 
     def _use_shape(self, shape: _Shape) -> None:
-        self.select = shape.select
-        self.klass_info = shape.klass_info
-        self.annotation_col_map = shape.annotation_col_map
-        self.col_count = shape.col_count
-        self.has_extra_select = shape.has_extra_select
-        self._meta_ordering = shape.meta_ordering
+        for mine, theirs in _STATE:
+            setattr(self, theirs, getattr(shape, mine))
         self.where, self.having, self.qualify = self.query.where, None, None
         self._shape = shape
