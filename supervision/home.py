@@ -16,9 +16,18 @@ def blacklist_cards(request) -> list[dict]:
 def inspection_cards(request) -> list[dict]:
     """What is due in the scope: inspections to do, results to publish (and overdue), orders waiting
     for verification and orders past their date (the rectification board)."""
-    from .selectors.inspections import inspection_counts, order_counts
+    from django.utils import timezone
 
-    inspections, orders = inspection_counts(), order_counts()
+    from core.db.counts import count_many
+
+    from .selectors.inspections import inspection_count_querysets, order_count_querysets
+
+    now = timezone.now()
+    # One statement for all five (core.db.counts).
+    counts = count_many(**{f"i_{k}": q for k, q in inspection_count_querysets(now).items()},
+                        **{f"o_{k}": q for k, q in order_count_querysets(now).items()})
+    inspections = {k[2:]: v for k, v in counts.items() if k.startswith("i_")}
+    orders = {k[2:]: v for k, v in counts.items() if k.startswith("o_")}
     board = reverse("supervision:order_board")
     return [
         {"key": "inspections_planned", "label": "待检查", "value": inspections["planned"],
@@ -40,10 +49,13 @@ def operator_rectification_cards(request) -> list[dict]:
              "link": reverse("supervision:order_board") + "?status=open"}]
 def enforcement_cards(request) -> list[dict]:
     """Open emergency closures and D-grade institutions in the scope."""
-    from .selectors.enforcement import open_closure_count
-    from .selectors.grades import grade_counts
+    from core.db.counts import count_many
 
-    return [{"key": "closures_open", "label": "关停应急处置进行中", "value": open_closure_count(),
+    from .selectors.enforcement import open_closures
+    from .selectors.grades import graded
+
+    counts = count_many(closures=open_closures(), grade_d=graded("D"))
+    return [{"key": "closures_open", "label": "关停应急处置进行中", "value": counts["closures"],
              "link": reverse("supervision:closure_list") + "?status=open"},
-            {"key": "grade_d", "label": "D 级（高风险）机构", "value": grade_counts()["D"],
+            {"key": "grade_d", "label": "D 级（高风险）机构", "value": counts["grade_d"],
              "link": reverse("supervision:grade_list") + "?grade=D"}]

@@ -22,6 +22,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.db.counts import count_many
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
 from registry.models import FilingKind, StaffRole
@@ -75,7 +76,7 @@ def with_entries(hits: Iterable[BlacklistHit]) -> list[BlacklistHit]:
 
 def open_hit_count() -> int:
     """Open hit rows in the scope (the home card)."""
-    return BlacklistHit.objects.filter(status="open").count()
+    return count_many(hits=BlacklistHit.objects.filter(status="open"))["hits"]
 
 
 # --- the national match ------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ answers only status, deadline, outcome and the public reply — never a note, ne
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import district_staff
+from core.db.counts import count_many
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
 from registry.models import Institution
@@ -132,12 +133,12 @@ def incident_history(*, incident: Incident) -> list:
 
 
 def complaint_counts() -> dict[str, int]:
-    """Open and overdue complaints in the scope (one query)."""
-    return Complaint.objects.filter(status__in=OPEN_COMPLAINT_STATES).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=timezone.now())))
+    """Open and overdue complaints in the scope (one statement, ``core.db.counts``)."""
+    open_ = Complaint.objects.filter(status__in=OPEN_COMPLAINT_STATES)
+    return count_many(open=open_, overdue=open_.filter(due_at__lt=timezone.now()))
 
 
 def incident_counts() -> dict[str, int]:
-    """Open incidents and pending blacklist reviews in the scope (one query)."""
-    return Incident.objects.filter(status__in=OPEN_INCIDENT_STATES).aggregate(
-        open=Count("id"), review=Count("id", filter=Q(blacklist_review=BlacklistReview.PENDING)))
+    """Open incidents and pending blacklist reviews in the scope (one statement, ``core.db.counts``)."""
+    open_ = Incident.objects.filter(status__in=OPEN_INCIDENT_STATES)
+    return count_many(open=open_, review=open_.filter(blacklist_review=BlacklistReview.PENDING))

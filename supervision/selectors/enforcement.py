@@ -51,8 +51,13 @@ def closure_history(*, closure: Closure) -> list:
     return list(closure.events.select_related("actor").order_by("created_at", "id"))
 
 
+def open_closures():
+    """Emergency closures still in force in the scope."""
+    return Closure.objects.filter(status=ClosureStatus.OPEN)
+
+
 def open_closure_count() -> int:
-    return Closure.objects.filter(status=ClosureStatus.OPEN).count()
+    return open_closures().count()
 
 
 def public_penalties(institution_id: int) -> dict | None:

@@ -34,6 +34,11 @@ def grade_list(*, grade: str | None = None) -> QuerySet[InstitutionGrade]:
     return qs.filter(grade=grade) if grade else qs
 
 
+def graded(grade: str):
+    """The scope's institutions with ``grade`` (their grade rows)."""
+    return InstitutionGrade.objects.filter(grade=grade)
+
+
 def grade_counts() -> dict[str, int]:
     """How many institutions of the scope have each grade (one query)."""
     from django.db.models import Count

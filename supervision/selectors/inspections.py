@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.db.counts import count_many
 from core.errors import NotFound
 from core.tenancy import scopes_disabled
 from registry.models import Institution, InstitutionStatus
@@ -209,23 +210,27 @@ def inspection_order(*, inspection_id: int) -> RectificationOrder | None:
     return RectificationOrder.objects.filter(inspection_id=inspection_id).first()
 
 
-def order_counts() -> dict[str, int]:
+def order_count_querysets(now) -> dict:
     """Open orders, orders waiting for verification and overdue orders in the scope (home cards)."""
-    now = timezone.now()
-    return RectificationOrder.objects.aggregate(
-        open=Count("pk", filter=Q(status=OrderStatus.OPEN)),
-        replied=Count("pk", filter=Q(status=OrderStatus.REPLIED)),
-        overdue=Count("pk", filter=~Q(status=OrderStatus.CLOSED) & Q(due_at__lt=now)),
-    )
+    orders = RectificationOrder.objects
+    return {"open": orders.filter(status=OrderStatus.OPEN), "replied": orders.filter(status=OrderStatus.REPLIED),
+            "overdue": orders.exclude(status=OrderStatus.CLOSED).filter(due_at__lt=now)}
+
+
+def inspection_count_querysets(now) -> dict:
+    """Inspections to do, results to publish and results past their publication date (home cards)."""
+    inspections = Inspection.objects
+    return {"planned": inspections.filter(status=InspectionStatus.PLANNED),
+            "unpublished": inspections.filter(status=InspectionStatus.COMPLETED),
+            "publication_overdue": inspections.filter(status=InspectionStatus.COMPLETED, publish_due_at__lt=now)}
+
+
+def order_counts() -> dict[str, int]:
+    return count_many(**order_count_querysets(timezone.now()))
 
 
 def inspection_counts() -> dict[str, int]:
-    now = timezone.now()
-    return Inspection.objects.aggregate(
-        planned=Count("pk", filter=Q(status=InspectionStatus.PLANNED)),
-        unpublished=Count("pk", filter=Q(status=InspectionStatus.COMPLETED)),
-        publication_overdue=Count("pk", filter=Q(status=InspectionStatus.COMPLETED, publish_due_at__lt=now)),
-    )
+    return count_many(**inspection_count_querysets(timezone.now()))
 
 
 # --- the public page ------------------------------------------------------------------------------
