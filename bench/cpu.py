@@ -40,6 +40,12 @@ def measure(database_url: str, scopes: list[str], *, rounds: int, requests: int)
     from bench import load
 
     load.setup_django(database_url)
+    try:  # as childcare.wsgi does in production (a tree from before core.runtime has nothing to tune)
+        from core.runtime import tune_gc
+    except ImportError:
+        pass
+    else:
+        tune_gc()
     import random
 
     from django.db import connection

@@ -23,10 +23,9 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "childcare.settings")
 
-from django.core.wsgi import get_wsgi_application
 from django.db import connection
 
-_django = get_wsgi_application()
+from childcare.wsgi import application as _django  # the production entry point, its GC tuning included
 
 
 def application(environ, start_response):
