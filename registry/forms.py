@@ -243,7 +243,7 @@ class BaseStaffQualificationFormSet(forms.BaseFormSet):
 
     @staticmethod
     def initial_from(staff) -> list[dict]:
-        return [{"type": q.type, "number": q.number, "expires_on": q.expires_on} for q in staff.qualifications.all()]
+        return [{"type": q.type, "number": q.number, "expires_on": q.expires_on} for q in staff.qualification_items()]
 
     def kept_forms(self) -> list[forms.Form]:
         return [f for f in self.forms if f.is_valid() and not self._should_delete_form(f)

@@ -246,6 +246,9 @@ class StaffStatus(models.TextChoices):
     ENDED = "ended", "已离职"
 
 
+QUALIFICATIONS_READ = "_qualifications_read"  # StaffQuerySet.with_qualifications() -> Staff.qualification_items()
+
+
 class StaffQuerySet(TenantQuerySet):
     """The one definition of who is on a roster, for every check, page, count and API filter.
 
@@ -268,6 +271,13 @@ class StaffQuerySet(TenantQuerySet):
         """``StaffStatus`` value → the matching rows (the API's and the pages' filters)."""
         return {StaffStatus.ON_DUTY: self.on_duty, StaffStatus.UPCOMING: self.upcoming,
                 StaffStatus.ENDED: self.ended}[status](day)
+
+    def with_qualifications(self):
+        """Each row's certificates read in one query, in id order, for ``Staff.qualification_items()``:
+        a plain list per row (Django's own prefetch of ``qualifications`` builds a filtered queryset
+        for every row it fills, which cost more CPU than the query itself)."""
+        return self.prefetch_related(models.Prefetch("qualifications", queryset=StaffQualification.objects.order_by("id"),
+                                                     to_attr=QUALIFICATIONS_READ))
 
 
 @track()
@@ -313,6 +323,12 @@ class Staff(TenantModel):
     @property
     def id_number(self) -> str:
         return crypto.decrypt(self.id_number_encrypted)
+
+    def qualification_items(self) -> list[StaffQualification]:
+        """The person's certificates in id order: the list ``StaffQuerySet.with_qualifications()`` read
+        with the roster, else one query."""
+        rows = self.__dict__.get(QUALIFICATIONS_READ)
+        return rows if rows is not None else list(self.qualifications.order_by("id"))
 
     def status_on(self, day: dt.date | None = None) -> str:
         """This row's ``StaffStatus`` on ``day`` (default today), as ``StaffQuerySet`` counts it."""

@@ -218,7 +218,7 @@ class StaffSerializer(ModelSerializer):
     """Output: the ID number only masked (reveal it with POST .../reveal/)."""
 
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    qualifications = QualificationSerializer(many=True, read_only=True)
+    qualifications = QualificationSerializer(source="qualification_items", many=True, read_only=True)
     conflicts = ConflictBriefSerializer(source="open_conflicts", many=True, read_only=True,
                                         help_text="未处理的多机构任职（挂靠）预警")
 

@@ -215,7 +215,7 @@ def filing_effective_day(filing: Filing, today: dt.date | None = None) -> dt.dat
 def filing_roster(*, filing: Filing, today: dt.date | None = None) -> QuerySet[Staff]:
     """The institution's staff on duty on the day the filing takes effect, certificates prefetched."""
     return (Staff.objects.filter(institution_id=filing.institution_id).on_duty(filing_effective_day(filing, today))
-            .prefetch_related("qualifications").order_by("role", "name", "id"))
+            .with_qualifications().order_by("role", "name", "id"))
 
 
 def roster_changes_since_snapshot(*, filing: Filing, today: dt.date | None = None, roster=None) -> list[str]:

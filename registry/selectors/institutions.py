@@ -23,7 +23,6 @@ from ..models import (
     Registration,
     Staff,
     StaffConflictFlag,
-    StaffQualification,
 )
 
 
@@ -193,9 +192,8 @@ def claim_get(*, claim_id: int) -> InstitutionClaim:
 
 
 def _staff_qs() -> QuerySet[Staff]:
-    return (Staff.objects.select_related("institution")
-            .prefetch_related(Prefetch("qualifications", queryset=StaffQualification.objects.order_by("id")),
-                              Prefetch("conflict_flags",
+    return (Staff.objects.select_related("institution").with_qualifications()
+            .prefetch_related(Prefetch("conflict_flags",
                                        queryset=StaffConflictFlag.objects.filter(resolved_at__isnull=True),
                                        to_attr="open_conflicts")))
 

@@ -64,7 +64,7 @@ def staff_roster(*, institution_id: int, status: str | None = None, institution=
         s.duty_label = StaffStatus(s.duty_status).label
         s.health_expires_on = add_months(s.health_certificate_date, months) if s.health_certificate_date else None
         s.health_expired = s.health_expires_on is None or s.health_expires_on < today
-        s.qualification_rows = list(s.qualifications.all())
+        s.qualification_rows = s.qualification_items()
         for q in s.qualification_rows:
             q.expired = q.expires_on is not None and q.expires_on < today
         s.has_conflict = bool(s.open_conflicts)

@@ -32,10 +32,12 @@ def blacklist_hits(filing: Filing, *, today: dt.date, roster) -> tuple[str, ...]
     return None if provider is None else tuple(provider(filing=filing, today=today, roster=roster))
 
 
-def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) -> rules.FilingFacts:
+def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None, documents=None) -> rules.FilingFacts:
     """The filing's facts; its staff are those on duty on the day it takes effect
     (``selectors.filings.filing_roster``), the same rows its submitted snapshot records. ``roster``:
-    that roster already read for today (a page that also shows it), so it is not read twice."""
+    that roster already read for today (a page that also shows it), so it is not read twice;
+    ``documents``: every one of the filing's documents, when the page has read them (only their
+    ``doc_type`` and ``carried_from_id`` count)."""
     today = today or timezone.localdate()
     if roster is None:
         roster = filing_roster(filing=filing, today=today)
@@ -43,13 +45,16 @@ def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) ->
     staff = tuple(
         rules.StaffFacts(name=s.name, role=s.role, education=s.education, years_experience=s.years_experience,
                          health_certificate_date=s.health_certificate_date,
-                         qualifications=tuple((q.type, q.expires_on) for q in s.qualifications.all()),
+                         qualifications=tuple((q.type, q.expires_on) for q in s.qualification_items()),
                          criminal_record_date=s.criminal_record_checked_on if s.criminal_record_checked else None)
         for s in roster)
     classes = tuple(rules.ClassPlan(c.class_type, c.planned_children, c.carers, c.name, c.min_age_months,
                                     c.max_age_months)
                     for c in filing.classes.all())
-    documents = list(filing.documents.values_list("doc_type", "carried_from_id"))
+    if documents is None:
+        documents = list(filing.documents.values_list("doc_type", "carried_from_id"))
+    else:
+        documents = [(d.doc_type, d.carried_from_id) for d in documents]
     present = frozenset(doc for doc, _ in documents)
     uploaded = frozenset(doc for doc, carried_from in documents if carried_from is None)
     institution = filing.institution
@@ -69,10 +74,12 @@ def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None) ->
     )
 
 
-def filing_run_checks(*, filing: Filing, roster=None) -> list[dict]:
+def filing_run_checks(*, filing: Filing, roster=None, documents=None) -> list[dict]:
     """Every applicable check as ``{"code","label","passed","reason"}``. Pure read; stores nothing.
-    ``roster``: ``filing_roster(filing=filing)`` for today, if the caller has already read it."""
-    return [c.as_dict() for c in rules.run_checks(build_facts(filing, roster=roster), policy_for(filing))]
+    ``roster``: ``filing_roster(filing=filing)`` for today, and ``documents``: all the filing's
+    documents, if the caller has already read them."""
+    facts = build_facts(filing, roster=roster, documents=documents)
+    return [c.as_dict() for c in rules.run_checks(facts, policy_for(filing))]
 
 
 def _raise_if_failed(checks: list[dict]) -> None:

@@ -177,7 +177,7 @@ def _staff_snapshot(filing: Filing) -> list[dict]:
              "criminal_record_checked": s.criminal_record_checked,
              "criminal_record_checked_on": _iso(s.criminal_record_checked_on),
              "qualifications": [{"type": q.type, "number": q.number, "expires_on": _iso(q.expires_on)}
-                                for q in sorted(s.qualifications.all(), key=lambda q: q.pk)]}
+                                for q in s.qualification_items()]}
             for s in filing_roster(filing=filing)]
 
 

@@ -66,10 +66,11 @@ def review_detail(request, filing_id: int):
     in_queue = filing.status in REVIEW_QUEUE_STATES
     # The live roster, read once for the checklist and the changes since the submitted snapshot.
     roster = list(filing_roster(filing=filing)) if in_queue else None
-    checks = filing_run_checks(filing=filing, roster=roster) if in_queue else (filing.check_results or [])
+    context = filing_context(filing)  # its documents also feed the checklist
+    checks = (filing_run_checks(filing=filing, roster=roster, documents=context["documents"]) if in_queue
+              else (filing.check_results or []))
     can_decide = request.assignment.role in REVIEWERS and filing.status in REVIEW_QUEUE_STATES
     failed_lines = [f"{c['label']}：{c['reason']}" for c in checks if not c["passed"]]
-    context = filing_context(filing)
     context.update({
         "checks": checklist_rows(checks, filing, links=False),
         "can_decide": can_decide,

@@ -10,7 +10,14 @@ from rest_framework import serializers
 from core.serialization import FastReadMixin
 from regions.models import Region
 from registry.api import serializers as s
-from registry.models import Filing, Institution, Staff, StaffConflictFlag
+from registry.models import (
+    QUALIFICATIONS_READ,
+    Filing,
+    Institution,
+    Staff,
+    StaffConflictFlag,
+    StaffQualification,
+)
 
 
 def vanilla(cls):
@@ -94,9 +101,10 @@ def test_filing_and_staff_rows_as_drf_answers_them():
                   start_date=dt.date(2024, 1, 1), created_at=now, updated_at=now)
     staff.open_conflicts = [StaffConflictFlag(id=9, other_institution_name="别家", other_district_name="上城区",
                                               created_at=now)]
-    staff._prefetched_objects_cache = {"qualifications": []}
+    setattr(staff, QUALIFICATIONS_READ, [StaffQualification(id=4, staff=staff, type="childcare", number="YY-1")])
     fast, plain = both(s.StaffSerializer, [staff])
     assert fast == plain and fast[0]["conflicts"][0]["other_institution_name"] == "别家"
+    assert fast[0]["qualifications"] == [{"type": "childcare", "number": "YY-1", "expires_on": None}]
 
 
 def test_fields_are_built_once_per_class_and_copied():
