@@ -74,9 +74,14 @@ def with_entries(hits: Iterable[BlacklistHit]) -> list[BlacklistHit]:
     return hits
 
 
+def open_hits() -> QuerySet:
+    """Open hit rows in the scope (the home card counts them)."""
+    return BlacklistHit.objects.filter(status="open")
+
+
 def open_hit_count() -> int:
-    """Open hit rows in the scope (the home card)."""
-    return count_many(hits=BlacklistHit.objects.filter(status="open"))["hits"]
+    """Open hit rows in the scope."""
+    return count_many(hits=open_hits())["hits"]
 
 
 # --- the national match ------------------------------------------------------------------------------
@@ -169,5 +174,5 @@ def blacklist_hits_for_filing(*, filing, today: dt.date | None = None, roster=No
 
 
 __all__ = ["Match", "Subject", "blacklist_hits_for_filing", "entry_get", "entry_history", "entry_list",
-           "filing_matches", "hit_get", "hit_list", "national_matches", "open_hit_count", "with_entries"]
+           "filing_matches", "hit_get", "hit_list", "national_matches", "open_hit_count", "open_hits", "with_entries"]
 

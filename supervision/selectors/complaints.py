@@ -132,13 +132,23 @@ def incident_history(*, incident: Incident) -> list:
 # --- home cards ----------------------------------------------------------------------------------------
 
 
+def complaint_count_querysets() -> dict:
+    """Open and overdue complaints in the scope (the home cards)."""
+    open_ = Complaint.objects.filter(status__in=OPEN_COMPLAINT_STATES)
+    return {"open": open_, "overdue": open_.filter(due_at__lt=timezone.now())}
+
+
+def incident_count_querysets() -> dict:
+    """Open incidents and pending blacklist reviews in the scope (the home cards)."""
+    open_ = Incident.objects.filter(status__in=OPEN_INCIDENT_STATES)
+    return {"open": open_, "review": open_.filter(blacklist_review=BlacklistReview.PENDING)}
+
+
 def complaint_counts() -> dict[str, int]:
     """Open and overdue complaints in the scope (one statement, ``core.db.counts``)."""
-    open_ = Complaint.objects.filter(status__in=OPEN_COMPLAINT_STATES)
-    return count_many(open=open_, overdue=open_.filter(due_at__lt=timezone.now()))
+    return count_many(**complaint_count_querysets())
 
 
 def incident_counts() -> dict[str, int]:
     """Open incidents and pending blacklist reviews in the scope (one statement, ``core.db.counts``)."""
-    open_ = Incident.objects.filter(status__in=OPEN_INCIDENT_STATES)
-    return count_many(open=open_, review=open_.filter(blacklist_review=BlacklistReview.PENDING))
+    return count_many(**incident_count_querysets())

@@ -200,3 +200,25 @@ def test_supervision_guards_registrys_doors():
     assert screening.screeners("registry.staff") == [screens.screen_staff]
     assert screening.screeners("registry.filing") == [screens.screen_filing]
     assert screening.screeners("registry.institution") == [screens.screen_institution]
+
+
+def test_cards_declaring_counts_are_counted_together_in_one_statement(home_registry, regions,
+                                                                     django_assert_num_queries):
+    from regions.models import Region
+
+    dashboard.register_home_page(roles={"test_role"}, template="t.html")
+    dashboard.register_home_stats(
+        roles={"test_role"}, counts=lambda request: {"all": Region.objects.all(), "none": Region.objects.none()},
+        stats=lambda request, counts: [{"key": "regions", "label": "区划", "value": counts["all"]},
+                                       {"key": "nothing", "label": "无", "value": counts["none"]}])
+    dashboard.register_home_stats(
+        roles={"test_role"}, counts=lambda request: {"all": Region.objects.filter(level="county")},
+        stats=lambda request, counts: [{"key": "districts", "label": "区县", "value": counts["all"]}])
+    dashboard.register_home_stats(roles={"test_role"}, stats=lambda request: [{"key": "plain", "label": "其他",
+                                                                             "value": 7}])
+    with django_assert_num_queries(1):
+        context = dashboard.home_context(_request("test_role"))
+    values = {s["key"]: s["value"] for s in context["stats"]}
+    assert values == {"regions": Region.objects.count(), "nothing": 0,
+                      "districts": Region.objects.filter(level="county").count(), "plain": 7}
+    assert 0 < values["districts"] < values["regions"]
