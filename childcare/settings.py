@@ -125,7 +125,8 @@ TEMPLATES = [
                 "core.context_processors.navigation",
             ],
             # {% url %} through core.reverse.cached_reverse (a list's per-row links without a reverse() each).
-            "builtins": ["core.templatetags.fast_url"],
+            # The date filter writes plain formats ("Y-m-d H:i") itself (core.templatetags.fast_date).
+            "builtins": ["core.templatetags.fast_url", "core.templatetags.fast_date"],
         },
     },
 ]
