@@ -14,6 +14,7 @@ from regions.policy import policy_values
 from .. import rules
 from ..models import Filing, FilingKind, Registration
 from ..selectors.filings import compute_changes, filing_roster
+from ..workflow import EDITABLE_STATES
 
 
 def policy_for(filing: Filing) -> rules.Policy:
@@ -69,9 +70,19 @@ def build_facts(filing: Filing, *, today: dt.date | None = None, roster=None, do
         commitment_signed=bool(filing.commitment_signer and filing.commitment_accepted_at),
         termination_date=filing.termination_date, placement_plan=filing.placement_plan,
         staff_settlement_plan=filing.staff_settlement_plan,
-        changes=compute_changes(filing) if filing.kind == FilingKind.CHANGE else {},
+        changes=_changes(filing),
         blacklist_hits=blacklist_hits(filing, today=today, roster=roster),
     )
+
+
+def _changes(filing: Filing) -> dict:
+    """A change filing's changed items: computed live while the operator edits it, and from submission
+    on the ones recorded then (``filing.changes``), which the reviewer's diff also shows."""
+    if filing.kind != FilingKind.CHANGE:
+        return {}
+    if filing.status in EDITABLE_STATES:
+        return compute_changes(filing)
+    return filing.changes or {}
 
 
 def filing_run_checks(*, filing: Filing, roster=None, documents=None) -> list[dict]:
