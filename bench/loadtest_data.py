@@ -154,7 +154,8 @@ def make_acceptable(ids: list[int], docs: dict[str, tuple[str, int, str]]) -> tu
     each with the application's own checklist: (the ids that pass, failing check codes of the rest)."""
     from django.db import connection, transaction
 
-    from registry.models import Filing
+    from registry.models import Filing, FilingKind
+    from registry.selectors.filings import compute_changes
     from registry.services.filing_checks import filing_run_checks
 
     params = {"ids": list(ids), "doc_types": list(docs), "files": [d[0] for d in docs.values()],
@@ -165,6 +166,11 @@ def make_acceptable(ids: list[int], docs: dict[str, tuple[str, int, str]]) -> tu
     failing: Counter = Counter()
     passing = []
     for filing in Filing.objects.filter(id__in=ids).select_related("institution", "region").order_by("id"):
+        if filing.kind == FilingKind.CHANGE:
+            # What submission records and the checklist and the reviewer's diff then read: the changed
+            # items against the filing in force (the facts set above changed some).
+            filing.changes = compute_changes(filing)
+            Filing.objects.filter(pk=filing.pk).update(changes=filing.changes)
         bad = [c["code"] for c in filing_run_checks(filing=filing) if not c["passed"]]
         if bad:
             failing.update(bad)
