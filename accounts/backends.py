@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 
 from .login_guard import login_is_locked
 
@@ -20,6 +21,18 @@ class GuardedModelBackend(ModelBackend):
             if login_is_locked(str(username or ""), client_ip(request)):
                 return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """The session's user, with their active assignments read in the same query
+        (``accounts.selectors.user_with_assignments``): Django's backend reads the user alone and every
+        page then read the assignments."""
+        from .selectors import user_with_assignments
+
+        try:
+            user = user_with_assignments(user_id)
+        except (ValueError, TypeError, ValidationError):  # a session holding a malformed id
+            return None
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod
     def _username_field() -> str:

@@ -42,9 +42,9 @@ def queue(request):
     # Township filter for a district's own queue; city viewers span many districts and get none.
     district = assignment.region if assignment.region_id and assignment.region.is_tenant else None
     townships = list(region_children(parent_code=district.code)) if district else []
-    filterset = ReviewQueueFilter(request.GET or None, queryset=review_queue(filters={}),
-                                  townships=townships, selector=review_queue)
-    qs = filterset.qs if filterset.is_bound else review_queue(filters={})
+    unfiltered = review_queue(filters={})
+    filterset = ReviewQueueFilter(request.GET or None, queryset=unfiltered, townships=townships, selector=review_queue)
+    qs = filterset.qs if filterset.is_bound else unfiltered
     page = Paginator(review_queue_page_rows(qs), 25).get_page(request.GET.get("page"))
     now = timezone.now()
     for f in page:

@@ -358,10 +358,10 @@ def make_queue(n: int):
 def test_review_queue_sorted_by_deadline_with_overdue_and_filters(client, reviewer, django_assert_max_num_queries):
     filings = make_queue(6)
     c = client_for(type(client), reviewer)
-    # user, assignments (once: the menu reuses them), townships, count, page, unread notifications;
-    # the session comes from the cache (cached_db) once it is there.
+    # the user with their assignments (one query; the menu reuses them), townships, count, page, unread
+    # notifications; the session comes from the cache (cached_db) once it is there.
     c.get(reverse("registry:review_queue"))
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         r = c.get(reverse("registry:review_queue"))
     rows = re.findall(r'<tr class="([^"]*)" data-testid="queue-row">', text(r))
     assert len(rows) == 6 and rows[:2] == ["table-overdue"] * 2 and "table-overdue" not in rows[2:]
@@ -380,7 +380,7 @@ def test_review_queue_sorted_by_deadline_with_overdue_and_filters(client, review
     assert len(re.findall('data-testid="queue-row"', text(partial))) == 2
 
     make_queue(20)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         c.get(reverse("registry:review_queue"))
 
 
