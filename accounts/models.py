@@ -43,7 +43,7 @@ class User(AbstractUser):
 
     @cached_property
     def active_assignments(self) -> list[Assignment]:
-        return list(self.assignments.filter(is_active=True).select_related("region", "institution").order_by("id"))
+        return list(active_assignments_query(self.pk))
 
 
 @track()
@@ -138,3 +138,10 @@ class PasswordHistory(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "历史密码摘要"
         ordering = ["-created_at", "-id"]
+
+
+def active_assignments_query(user_id):
+    """A user's active assignments with their region and institution, oldest first: the one definition
+    that ``User.active_assignments``, the session's user read and ``accounts.selectors`` share."""
+    return (Assignment.objects.filter(user_id=user_id, is_active=True).select_related("region", "institution")
+            .order_by("id"))

@@ -7,7 +7,7 @@ from django.db.models import Q
 from core.errors import DomainError
 from core.tenancy import REGION_TREE, TenantPaths, TenantScope, scope_filter
 
-from .models import Assignment, User
+from .models import Assignment, User, active_assignments_query
 from .roles import COUNTRY_CODE, REVIEWERS, Role
 
 
@@ -21,8 +21,7 @@ def user_with_assignments(user_id) -> User | None:
     one query: the assignments with their user, region and institution joined. Every signed-in page
     reads both (the session's user, then the role it acts in); a user without an active assignment
     costs a second, plain read."""
-    rows = list(Assignment.objects.filter(user_id=user_id, is_active=True)
-                .select_related("user", "region", "institution").order_by("id"))
+    rows = list(active_assignments_query(user_id).select_related("user"))
     if not rows:
         return User._default_manager.filter(pk=user_id).first()
     user = rows[0].user
@@ -33,8 +32,7 @@ def user_with_assignments(user_id) -> User | None:
 
 
 def assignments_of(user: User) -> list[Assignment]:
-    return list(user.assignments.filter(is_active=True).select_related("region", "institution")
-                .order_by("id"))
+    return list(active_assignments_query(user.pk))
 
 
 def assignment_for_session(user: User, assignment_id: int | None) -> Assignment | None:

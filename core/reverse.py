@@ -59,3 +59,15 @@ def cached_reverse(viewname: str, args=(), current_app: str | None = None) -> st
         out.append(str(arg))
         out.append(part)
     return "".join(out)
+
+
+def current_app_of(request) -> str | None:
+    """The ``current_app`` that ``{% url %}`` reverses with for ``request`` (Django's rule: the request's
+    ``current_app`` if it has one, else its resolved namespace, else none)."""
+    try:
+        return request.current_app
+    except AttributeError:
+        try:
+            return request.resolver_match.namespace
+        except AttributeError:
+            return None

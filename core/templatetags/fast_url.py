@@ -12,7 +12,7 @@ from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
 
-from core.reverse import cached_reverse
+from core.reverse import cached_reverse, current_app_of
 
 register = template.Library()
 
@@ -23,13 +23,7 @@ class CachedURLNode(URLNode):
             return super().render(context)
         args = [arg.resolve(context) for arg in self.args]
         view_name = self.view_name.resolve(context)
-        try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
+        current_app = current_app_of(getattr(context, "request", None))
         url = ""
         try:
             url = cached_reverse(view_name, args=args, current_app=current_app)

@@ -17,7 +17,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from core.reverse import cached_reverse
+from core.reverse import cached_reverse, current_app_of
 from core.templatetags.fast_date import date as date_filter
 
 register = template.Library()
@@ -43,22 +43,11 @@ def _date(value, fmt: str) -> str:
     return _text(date_filter(template_localtime(value), fmt))
 
 
-def _current_app(context) -> str | None:
-    request = context.get("request")
-    if request is None:
-        return None
-    current_app = getattr(request, "current_app", None)
-    if current_app is not None:
-        return current_app
-    match = getattr(request, "resolver_match", None)
-    return match.namespace if match is not None else None
-
-
 @register.simple_tag(takes_context=True)
 def review_queue_rows(context, page, can_review) -> str:
     """The ``<tr>`` of each filing on ``page`` (rows carrying ``deadlines`` and ``is_overdue``, as the
     queue view sets them), or the empty row."""
-    current_app = _current_app(context)
+    current_app = current_app_of(context.get("request"))
     out = []
     for f in page:
         deadlines = f.deadlines
