@@ -270,9 +270,10 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # WhiteNoise's and Django's storages, each static file's URL computed once (core/staticfiles.py).
+        "BACKEND": "core.staticfiles.CompressedManifestStaticFilesStorage"
         if PRODUCTION
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "core.staticfiles.StaticFilesStorage"
     },
 }
 # Uploaded filing documents: accepted by content, at most this many bytes each.

@@ -25,10 +25,14 @@ _LABELS: dict = {}
 
 
 def choice_display(self, field):
+    return choice_label(field, getattr(self, field.attname))
+
+
+def choice_label(field, value):
+    """``get_<field>_display()`` of a row holding ``value`` in ``field`` (rows read as values, not models)."""
     labels = _LABELS.get(field)
     if labels is None:
         labels = _LABELS[field] = dict(make_hashable(field.flatchoices))
-    value = getattr(self, field.attname)
     try:
         label = labels.get(value, value)
     except TypeError:  # an unhashable value (a list, a dict): Django's way of looking it up

@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.filters import CopiedFilters, single_form_class
 from core.inputs import ParsedField, RawCheckboxInput
 from core.inputs import boolean as boolean_parser
 from core.inputs import decimal as decimal_parser
@@ -476,15 +477,20 @@ class ReturnForm(VersionForm):
 
 # --- filters (django-filter) ----------------------------------------------------------------------------
 
-class SelectorFilterSet(django_filters.FilterSet):
+class SelectorFilterSet(CopiedFilters, django_filters.FilterSet):
     """A FilterSet that renders the filter form and hands the cleaned values to a selector.
 
     The filtering itself lives in the selector (``selector(filters=...)``), so pages and API share it.
+    Its filters are shallow copies and its form takes the fields made for it without a deep copy
+    (``core.filters``): a page's filter form cost ~0.8 ms a request, half of it in those copies.
     """
 
     def __init__(self, *args, selector=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.selector = selector
+
+    def get_form_class(self):
+        return single_form_class(super().get_form_class())  # fields made from this set's own filters
 
     @property
     def form(self):

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -24,6 +23,7 @@ from registry.selectors.filings import (
     review_queue_page_rows,
     roster_changes_since_snapshot,
     staff_snapshot_rows,
+    with_deadlines,
 )
 from registry.services.filings import filing_accept, filing_reject, filing_return, filing_run_checks
 from registry.services.receipts import filing_rerender_documents
@@ -46,10 +46,7 @@ def queue(request):
     filterset = ReviewQueueFilter(request.GET or None, queryset=unfiltered, townships=townships, selector=review_queue)
     qs = filterset.qs if filterset.is_bound else unfiltered
     page = Paginator(review_queue_page_rows(qs), 25).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for f in page:
-        f.deadlines = filing_deadlines(f, now)
-        f.is_overdue = f.deadlines["review_overdue"] or f.deadlines["notice_overdue"]
+    with_deadlines(page)
     query = request.GET.copy()
     query.pop("page", None)
     # Filters changed in the page (htmx): only the table and its pagination are sent back.

@@ -54,3 +54,28 @@ def test_method_filters_are_bound_to_each_request_and_the_definitions_stay_untou
     assert one.filters["overdue"].filter.f is one.filters["overdue"]  # the method proxy of this copy
     base = FilingFilter.base_filters["overdue"]
     assert getattr(base, "parent", None) is None and base.filter.f is base
+
+
+def test_page_filter_sets_copy_their_filters_and_give_their_form_its_own_fields(regions):
+    """``registry.forms`` page filter sets (``core.filters``): each instance has its own filters with their
+    own choices, its form the fields made for it; the class's filters are never changed."""
+    from registry.forms import ReviewQueueFilter
+    from registry.models import Filing
+
+    with scopes_disabled():
+        xihu = list(Region.objects.filter(parent_id="330106").order_by("code")[:2])
+        one = ReviewQueueFilter(QueryDict(f"township={xihu[0].code}"), queryset=Filing.objects.all(), townships=xihu)
+        two = ReviewQueueFilter(QueryDict(""), queryset=Filing.objects.all(), townships=xihu[1:])
+        none = ReviewQueueFilter(None, queryset=Filing.objects.all())
+        assert one.is_valid() and one.form.cleaned_data["township"] == xihu[0].code
+        assert [c for c, _ in two.form.fields["township"].choices] == ["", xihu[1].code]
+        assert "township" not in none.form.fields  # no townships: no township filter
+    assert ReviewQueueFilter.base_filters["township"].extra["choices"] == []  # the definition, untouched
+    assert not hasattr(ReviewQueueFilter.base_filters["township"], "_field")
+    assert one.filters["status"] is not two.filters["status"] and one.filters["status"].parent is one
+    assert one.form.fields["status"] is not two.form.fields["status"]
+    assert one.form.fields["status"] is one.filters["status"].field  # taken as made, not deep-copied
+    two.form.fields["status"].widget.attrs["data-x"] = "1"
+    assert "data-x" not in one.form.fields["status"].widget.attrs
+    html = str(one.form["township"])
+    assert f'<option value="{xihu[0].code}" selected>' in html and xihu[1].code in html

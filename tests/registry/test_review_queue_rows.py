@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from registry.models import FilingStatus, InstitutionStatus
-from registry.selectors.filings import filing_deadlines, review_queue, review_queue_page_rows
+from registry.selectors.filings import filing_deadlines, review_queue, review_queue_page_rows, with_deadlines
 from registry.templatetags.review_queue import review_queue_rows
 from tests.factories import FilingFactory, InstitutionFactory
 
@@ -33,13 +33,18 @@ REFERENCE = Template("""{% for f in page %}
 
 
 def _page():
+    """The queue's filings twice: as the model instances the template loop read (the reference) and as the
+    value rows the tag writes (``review_queue_page_rows`` with ``with_deadlines``, as the view makes them)."""
     now = timezone.now()
     with scopes_disabled():
+        filings = list(review_queue(filters={}).select_related("region"))
         rows = list(review_queue_page_rows(review_queue(filters={})))
-    for f in rows:
+    for f in filings:
         f.deadlines = filing_deadlines(f, now)
         f.is_overdue = f.deadlines["review_overdue"] or f.deadlines["notice_overdue"]
-    return rows
+    with_deadlines(rows, now)
+    assert [r["id"] for r in rows] == [f.pk for f in filings]
+    return filings, rows
 
 
 def _request():
@@ -48,9 +53,10 @@ def _request():
     return request
 
 
-def _both(rows, can_review: bool) -> tuple[str, str]:
+def _both(page, can_review: bool) -> tuple[str, str]:
+    filings, rows = page
     request = _request()
-    expected = REFERENCE.render(Context({"page": rows, "can_review": can_review, "request": request}))
+    expected = REFERENCE.render(Context({"page": filings, "can_review": can_review, "request": request}))
     written = review_queue_rows(Context({"request": request}), rows, can_review)
     return str(written), expected
 
@@ -75,12 +81,12 @@ def test_rows_are_the_template_loops_markup(regions):
         inst = InstitutionFactory(name="西湖区无告知期限托育园", status=InstitutionStatus.FILING)
         FilingFactory(institution=inst, status=FilingStatus.SUBMITTED, submitted_at=late_evening,
                       due_at=now + dt.timedelta(days=5), notice_due_at=None)
-    rows = _page()
-    assert len(rows) == 5
+    page = _page()
+    assert len(page[1]) == 5
     for can_review in (True, False):
-        written, expected = _both(rows, can_review)
+        written, expected = _both(page, can_review)
         assert written == expected
-    written, _ = _both(rows, True)
+    written, _ = _both(page, True)
     assert "&lt;b&gt;&quot;小星星&quot;&lt;/b&gt; &amp; &#x27;Co&#x27;" in written and "<b>" not in written
     assert "2026-03-05 07:40" in written
     assert written.count('data-testid="review-overdue"') == 2 and written.count('data-testid="notice-overdue"') == 2
@@ -88,5 +94,5 @@ def test_rows_are_the_template_loops_markup(regions):
 
 
 def test_empty_queue_is_the_empty_row(regions):
-    written, expected = _both([], True)
+    written, expected = _both(([], []), True)
     assert written == expected and "暂无待审核备案" in written
