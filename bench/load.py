@@ -18,7 +18,7 @@ What it does, in order:
    level bounded by ``--duration`` seconds and ``--max-requests``;
 5. prints and writes ``bench/results-<date>-http[-label].md``: per scope and level the requests,
    errors, req/s, p50/p95/p99 latency, app CPU ms, queries and SQL ms per request; per page the
-   same at one client, with the SQL floor (the time the request waited for its SQL) beside it.
+   same at one client, the SQL it sent, and for two pages the hand-written SQL floor (``FLOORS``) beside it.
 
 Clients are threads in this process, one new loopback connection per request (what nginx does
 towards gunicorn by default). Latency is wall clock at the client and moves with whatever else
@@ -514,8 +514,8 @@ def report(args, users: dict[str, ScopeUser], levels: list[Level], shape: dict, 
                      f"{lv.mean('queries'):.1f} | {lv.mean('sql_ms'):.1f} | {lv.load_before:.1f}→{lv.load_after:.1f} | "
                      f"{budget_note(lv)} |")
     lines += ["", "## Per page (all levels of the scope; latency at 1 client)", "",
-              "App CPU: the serving thread's CPU time. SQL: the time the request waited for its statements "
-              "(the SQL floor). Server ≈ CPU + SQL; ratio = (CPU + SQL) / SQL.", "",
+              "App CPU: the serving thread's CPU time. SQL: the time the request waited for the statements it "
+              "sent (tenant settings included). Server ≈ CPU + SQL; ratio = (CPU + SQL) / SQL.", "",
               "SQL floor: the page's essential SQL written by hand (the list's first page and its total, "
               "`FLOORS` in bench/load.py), as the app role, warm, median; × floor = (CPU + SQL) / floor.", "",
               "| scope | page | n | p50 ms (1 client) | p95 ms (1 client) | app CPU ms p50 | app CPU ms mean | "
@@ -535,8 +535,12 @@ def report(args, users: dict[str, ScopeUser], levels: list[Level], shape: dict, 
             if scope == "district":
                 limit = CPU_BUDGETS_MS["api" if samples[0].api else "html"]
                 note = f"CPU ≤ {limit} ms: {'yes' if statistics.median(cpu) <= limit else 'NO'}"
-                if kind == "review queue" and times_floor is not None:
-                    note += f"; ≤ 3× its SQL: {'yes' if times_floor <= 3 else 'NO'}"
+                if kind == "review queue":
+                    # The "≤ 3× its SQL", read both ways: the SQL this page sends, and the
+                    # hand-written floor (count and first page only: no session, no layout).
+                    note += f"; ≤ 3× the SQL it sends: {'yes' if ratio <= 3 else 'NO'}"
+                    if times_floor is not None:
+                        note += f"; ≤ 3× the hand-written floor: {'yes' if times_floor <= 3 else 'NO'}"
             lines.append(f"| {scope} | {kind} | {len(samples)} | {pct(one, 0.5):.0f} | {pct(one, 0.95):.0f} | "
                          f"{statistics.median(cpu):.1f} | {statistics.fmean(cpu):.1f} | "
                          f"{statistics.median([s.queries for s in samples]):.0f} | "

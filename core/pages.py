@@ -1,7 +1,7 @@
 """Helpers every app's server-rendered pages share: role gates, a refusal shown as a message, a
-service's field errors put on a form.
+service's field errors put on a form, the lists' paginator.
 
-    from core.pages import apply_domain_error, fail, role_required
+    from core.pages import Paginator, apply_domain_error, fail, role_required
 
     @role_required(COMMISSION_STAFF)
     def blacklist_list(request): ...
@@ -13,15 +13,18 @@ A page is open to the role of the request's active assignment (``request.assignm
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cached_property, wraps
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import paginator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 
+from .db.counts import count_many
 from .errors import DomainError, NotFound, field_error
 
 
@@ -48,6 +51,22 @@ def role_required(*role_sets):
         return wrapper
 
     return decorator
+
+
+class Paginator(paginator.Paginator):
+    """Django's paginator, a queryset's total counted through ``core.db.counts.count_many``: Django's
+    ``.count()`` builds an aggregate query anew for every page (~0.35 ms of CPU); ``count_many`` compiles
+    the list's plain SELECT from its shape and counts it in SQL. A queryset with DISTINCT, GROUP BY, a
+    slice or a set operation (where counting its primary keys could differ) keeps Django's count."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            query = rows.query
+            if not (query.distinct or query.group_by is not None or query.combinator or query.is_sliced):
+                return count_many(rows=rows)["rows"]
+        return super().count
 
 
 def fail(request, error: DomainError, to: str, *args, **kwargs):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django.urls import reverse
 from accounts.models import AuthEventKind
 from accounts.services import auth_event_record
 from core.errors import DomainError
-from core.pages import role_required
+from core.pages import Paginator, role_required
 from core.roles import COMMISSION_STAFF
 
 from . import catalogue, excel, selectors

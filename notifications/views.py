@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+
+from core.pages import Paginator
 
 from .selectors import notification_list
 from .services import notification_mark_read

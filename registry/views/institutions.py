@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.roles import COMMISSION_STAFF, MAY_REVEAL_PERSONAL, REVIEWERS
 from core.errors import DomainError, NotFound
+from core.pages import Paginator
 from core.validators import MOBILE_RE, mask_mobile
 from regions.models import RegionLevel
 from regions.selectors import filing_districts, region_children

@@ -4,7 +4,6 @@ the non-compliance decision (不予备案, after a confirmation page)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.roles import REVIEWERS, Role
 from core.errors import DomainError
+from core.pages import Paginator
 from regions.selectors import region_children
 from registry.forms import RejectForm, ReturnForm, ReviewQueueFilter, VersionForm
 from registry.models import FilingKind

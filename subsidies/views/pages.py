@@ -7,7 +7,6 @@ from __future__ import annotations
 from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
-from core.pages import active_role, apply_domain_error, fail, role_required
+from core.pages import Paginator, active_role, apply_domain_error, fail, role_required
 from core.roles import Role
 
 from .. import rules

@@ -4,13 +4,12 @@ false match). Thin: each reads through a selector or calls one service."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from core.pages import active_role, apply_domain_error, fail, role_required
+from core.pages import Paginator, active_role, apply_domain_error, fail, role_required
 
 from ..forms import EntryFilterForm, EntryForm, HitFilterForm, ReasonForm
 from ..models import EntryKind, HitStatus

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import client_ip
 from core.errors import DomainError
-from core.pages import active_role, apply_domain_error, fail, role_required
+from core.pages import Paginator, active_role, apply_domain_error, fail, role_required
 from core.ratelimit import hit
 from core.roles import Role
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.inputs import ParsedField
-from core.pages import active_role, apply_domain_error, fail, role_required
+from core.pages import Paginator, active_role, apply_domain_error, fail, role_required
 from core.roles import Role
 
 from .. import enforcement_inputs as inputs

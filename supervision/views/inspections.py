@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
 from core.inputs import ParsedField
-from core.pages import active_role, apply_domain_error, fail, role_required
+from core.pages import Paginator, active_role, apply_domain_error, fail, role_required
 from core.roles import Role
 
 from .. import inspection_inputs as inputs

@@ -25,7 +25,7 @@ def test_threads_share_the_client_safely():
             for j in range(50):
                 cache.set(f"core-cache-thread-{i}", j, 30)
                 assert cache.get(f"core-cache-thread-{i}") == j
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
