@@ -116,6 +116,7 @@ def test_operator_files_reviewer_returns_then_accepts(new_page, shot, browser_lo
     row = rv.get_by_test_id("queue-row").filter(has_text="西湖区小星星托育园")
     shot(rv, "review-queue")
     row.get_by_role("link", name="审核").click()
+    rv.wait_for_url(re.compile(rf"/registry/review/{filing.pk}/$"))  # the review page, loaded (count() does not wait)
     assert rv.get_by_test_id("doc-pdf").count() == 4 and rv.get_by_test_id("doc-image").count() == 1
     # The image really loads through the scoped document view.
     assert rv.get_by_test_id("doc-image").evaluate("img => img.complete && img.naturalWidth") == 24
@@ -142,6 +143,7 @@ def test_operator_files_reviewer_returns_then_accepts(new_page, shot, browser_lo
     op.get_by_label("承诺人（签名）").fill("王园长")
     op.get_by_label(re.compile("本人承诺")).check()
     op.get_by_role("button", name="保存并继续").click()  # on to the checklist, all green again
+    op.get_by_test_id("checklist").wait_for()  # the checklist page, not the form just left
     assert op.get_by_test_id("checklist").locator("[data-passed='0']").count() == 0
     op.get_by_test_id("submit-filing").click()
     assert op.get_by_test_id("filing-status").inner_text() == "补正后重新提交"
