@@ -27,8 +27,9 @@ register = template.Library()
 EMPTY_ROW = '<tr><td colspan="9" class="text-muted text-center py-3">暂无待审核备案</td></tr>'
 OVERDUE_CELL = ' class="text-danger fw-bold"'
 REVIEW_OVERDUE = ' <span class="badge bg-danger" data-testid="review-overdue">回执超期</span>'
-KIND, INSTITUTION_KIND, STATUS = (Filing._meta.get_field(name) for name in ("kind", "institution_kind", "status"))
 NOTICE_OVERDUE = ' <span class="badge bg-danger" data-testid="notice-overdue">告知超期</span>'
+# The fields whose labels the rows show (``core.display.choice_label``: one label table per field).
+KIND, INSTITUTION_KIND, STATUS = (Filing._meta.get_field(name) for name in ("kind", "institution_kind", "status"))
 
 
 def _text(value) -> str:
